@@ -1,0 +1,66 @@
+"""Validation issues: what is wrong with an input file, where, and why — never the raw value
+of a sensitive field.
+
+Reason codes are stable strings (they appear in ``--json`` output and the API); their
+meaning is documented in ``docs/user-guide.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: Every reason code with a one-line meaning.
+REASONS: dict[str, str] = {
+    "unreadable": "the file cannot be read as CSV, XLSX or Parquet",
+    "empty_file": "the file has no content",
+    "no_rows": "the file has a header but no data rows",
+    "encoding": "the text is not valid in any supported encoding",
+    "missing_column": "a required column is absent",
+    "unknown_column": "a column is not part of the dataset and the column map does not ignore it",
+    "duplicate_column": "two columns have the same name (after mapping)",
+    "blank_column_name": "a column has no name",
+    "ragged_row": "a row has more or fewer fields than the header",
+    "malformed_row": "a row cannot be parsed (e.g. an unterminated quote)",
+    "missing_value": "a required value is empty",
+    "unknown_code": "a value is not one of the column's allowed codes",
+    "bad_integer": "not a whole number",
+    "bad_number": "not a number",
+    "bad_year": "not a four-digit year",
+    "bad_date": "not a valid date (or an impossible one such as 30 February)",
+    "future_date": "a date or year lies in the future",
+    "out_of_range": "a number lies outside the column's allowed range",
+    "bad_fips": "not a five-digit county FIPS code",
+    "bad_zip": "not a five-digit ZIP code",
+    "bad_state": "not a two-letter US state or territory code",
+    "too_long": "text longer than the column allows",
+    "formula": "text that a spreadsheet would run as a formula (begins with = + - @)",
+    "duplicate_key": "the row's key is also used by another row",
+    "control_character": "text contains control characters",
+}
+
+
+@dataclass(frozen=True, order=True)
+class ValidationIssue:
+    """One problem found in an input file.
+
+    ``row`` is the row number a spreadsheet user sees (the header is row 1, the first data
+    row is row 2); ``None`` for problems with the file or a whole column. ``column`` is the
+    canonical column name where known, else the source header. ``message`` never contains the
+    raw value of a sensitive column.
+    """
+
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.code not in REASONS:
+            raise ValueError(f"unknown validation reason code {self.code!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sort_key(self) -> tuple[int, str, str]:
+        return (self.row if self.row is not None else 0, self.column or "", self.code)
