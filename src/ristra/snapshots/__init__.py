@@ -1,0 +1,13 @@
+"""Immutable, checksummed snapshots of imported datasets, published atomically, with history and
+rollback. See :mod:`ristra.snapshots.store` and ``docs/snapshots.md``."""
+
+from ristra.core.manifest import FileEntry, HistoryEvent, SnapshotEntry, SnapshotManifest
+
+from .errors import CorruptSnapshot, ImportInProgress, SnapshotError, SnapshotNotFound
+from .store import SnapshotStore
+from .writer import SnapshotWriter
+
+__all__ = [
+    "CorruptSnapshot", "FileEntry", "HistoryEvent", "ImportInProgress", "SnapshotEntry", "SnapshotError",
+    "SnapshotManifest", "SnapshotNotFound", "SnapshotStore", "SnapshotWriter",
+]

@@ -1,0 +1,103 @@
+"""Small durable-file primitives (POSIX): fsync of files and directories, atomic replace of a
+small file, streaming sha256, and the crash-test pause hook.
+
+Test hook: when the environment variable ``RISTRA_SNAPSHOT_TEST_PAUSE`` names a stage (or a
+comma-separated list of stages), :func:`pause` prints ``PAUSE <stage>`` to stdout and sleeps for
+``RISTRA_SNAPSHOT_TEST_PAUSE_SECONDS`` (default 60) at that stage, so a crash test can kill the
+process there with SIGKILL. Stages: ``hashed`` (files hashed and fsynced, manifest not yet written),
+``manifest-written``, ``renamed`` (snapshot directory in place, CURRENT not yet swapped),
+``current-tmp-written`` (inside the CURRENT swap: temp pointer written, not yet renamed),
+``current-swapped`` (CURRENT replaced, history event not yet appended). The hook is read when a
+stage is reached, never at import time, and does nothing when the variable is unset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+PAUSE_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE"
+PAUSE_SECONDS_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE_SECONDS"
+_CHUNK = 1 << 20
+
+
+def pause(stage: str) -> None:
+    """The crash-test hook described in the module docstring."""
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted or stage not in {s.strip() for s in wanted.split(",")}:
+        return
+    print(f"PAUSE {stage}", flush=True)
+    sys.stdout.flush()
+    time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (creations, renames, removals) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def hash_and_fsync(path: Path) -> tuple[str, int]:
+    """Stream ``path`` through sha256, fsync it, and return (hex digest, size in bytes)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        os.fsync(handle.fileno())
+    return digest.hexdigest(), size
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Stream ``path`` through sha256 and return (hex digest, size in bytes)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Create ``path`` (it must not exist), write ``data`` and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_atomically(path: Path, data: bytes, *, stage: str | None = None) -> None:
+    """Replace ``path`` with ``data`` in one atomic step: write ``<name>.tmp-<pid>`` next to it,
+    fsync, ``os.replace``, fsync the directory. A reader sees the old or the new content, never a
+    mix; a crash leaves at most the temp file behind (removed by recovery). ``stage`` names the
+    pause-hook stages ``<stage>-tmp-written`` and ``<stage>-swapped``."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if stage:
+        pause(f"{stage}-tmp-written")
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    if stage:
+        pause(f"{stage}-swapped")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
