@@ -59,14 +59,18 @@ def utc_instant(moment: datetime) -> datetime:
 
 def format_instant(moment: datetime) -> str:
     """ISO 8601 UTC with microseconds and a ``Z``: ``2026-11-26T17:30:15.123456Z``."""
-    return utc_instant(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = utc_instant(moment)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+            f".{m.microsecond:06d}Z")
 
 
 def format_snapshot_id(moment: datetime, suffix: str) -> str:
     """The snapshot id for an instant and a 6-hex-digit random suffix (chosen by the caller)."""
     if not _SUFFIX_RE.match(suffix):
         raise ValueError(f"snapshot id suffix must be 6 lower-case hex digits, got {suffix!r}")
-    return utc_instant(moment).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + suffix
+    m = utc_instant(moment)
+    return (f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}"
+            f".{m.microsecond:06d}Z-{suffix}")
 
 
 def _check_instant_text(key: str, text: str) -> None:

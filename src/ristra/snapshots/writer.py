@@ -97,6 +97,7 @@ def _entries(writer: SnapshotWriter) -> tuple[FileEntry, ...]:
             raise SnapshotError(
                 f"{name!r} cannot be part of a snapshot: a snapshot holds regular files with plain "
                 f"names (letters, digits, _ . -), and manifest.json is written by the store")
+        os.chmod(path, 0o444)  # published files are immutable; make accidents fail loudly
         digest, size = hash_and_fsync(path)
         rows = writer.file_rows.get(name)
         if rows is None and name.endswith(".parquet"):
@@ -175,7 +176,7 @@ def publish(layout: Layout, writer: SnapshotWriter, provenance: Provenance) -> S
     dataset's import lock. On a failure before the commit point nothing visible is left behind."""
     manifest = build_manifest(writer, provenance)
     pause("hashed")
-    write_new_file(writer.directory / MANIFEST_FILE, manifest_bytes(manifest))
+    write_new_file(writer.directory / MANIFEST_FILE, manifest_bytes(manifest), mode=0o444)
     fsync_dir(writer.directory)
     pause("manifest-written")
 
