@@ -1,0 +1,98 @@
+"""Pure statistics for ristra's metrics: values in, frozen result values out.
+
+Every public function states its method, assumptions, when it is invalid and a reference
+in its docstring; ``docs/methods.md`` collects them. Every number is checked in the tests
+against SciPy, statsmodels or lifelines on the same data.
+
+- :mod:`.proportions` — shares with Wilson (default) or Clopper–Pearson intervals.
+- :mod:`.ratios` — representation ratios (fixed census benchmark; Katz log for two samples).
+- :mod:`.contingency` — Fisher's exact test and Pearson's chi-square for a 2×2 table.
+- :mod:`.selection` — the four-fifths rule with tests and Holm's correction across groups.
+- :mod:`.mantel_haenszel` — pooled odds ratio (RBG interval) and MH test across cycles.
+- :mod:`.multiplicity` — Holm's step-down correction.
+- :mod:`.trends` — Cochran–Armitage test for a trend in proportions over years.
+- :mod:`.survival` — Kaplan–Meier with left truncation, log-rank, Aalen–Johansen.
+"""
+
+from ristra.core.stats.contingency import (
+    ChiSquareReport,
+    ChiSquareTest,
+    FisherTest,
+    chi_square_tests,
+    fisher_exact_test,
+)
+from ristra.core.stats.mantel_haenszel import MantelHaenszel, mantel_haenszel
+from ristra.core.stats.multiplicity import HolmCorrection, holm
+from ristra.core.stats.proportions import (
+    IntervalArrays,
+    Proportion,
+    clopper_pearson_intervals,
+    proportion,
+    wilson_intervals,
+)
+from ristra.core.stats.ratios import (
+    RatioEstimate,
+    RepresentationRatio,
+    katz_ratio,
+    representation_ratio_fixed,
+    representation_ratio_sampled,
+)
+from ristra.core.stats.selection import (
+    FourFifthsAnalysis,
+    GroupSelection,
+    SelectionComparison,
+    compare_selection,
+    four_fifths_analysis,
+)
+from ristra.core.stats.survival import (
+    CompetingRisks,
+    CumulativeIncidence,
+    IncidencePoint,
+    KaplanMeier,
+    LogRankTest,
+    SurvivalPoint,
+    aalen_johansen,
+    kaplan_meier,
+    kaplan_meier_by_group,
+    logrank_test,
+)
+from ristra.core.stats.trends import TrendTest, cochran_armitage
+
+__all__ = [
+    "ChiSquareReport",
+    "ChiSquareTest",
+    "CompetingRisks",
+    "CumulativeIncidence",
+    "FisherTest",
+    "FourFifthsAnalysis",
+    "GroupSelection",
+    "HolmCorrection",
+    "IncidencePoint",
+    "IntervalArrays",
+    "KaplanMeier",
+    "LogRankTest",
+    "MantelHaenszel",
+    "Proportion",
+    "RatioEstimate",
+    "RepresentationRatio",
+    "SelectionComparison",
+    "SurvivalPoint",
+    "TrendTest",
+    "aalen_johansen",
+    "chi_square_tests",
+    "clopper_pearson_intervals",
+    "cochran_armitage",
+    "compare_selection",
+    "fisher_exact_test",
+    "four_fifths_analysis",
+    "holm",
+    "kaplan_meier",
+    "kaplan_meier_by_group",
+    "katz_ratio",
+    "logrank_test",
+    "mantel_haenszel",
+    "proportion",
+    "representation_ratio_fixed",
+    "representation_ratio_sampled",
+    "wilson_intervals",
+]

@@ -1,0 +1,174 @@
+"""Cumulative incidence of competing exits (e.g. resignation, retirement, dismissal, death):
+the Aalen–Johansen estimator with left truncation and a Greenwood-type delta-method variance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ristra.core.stats.arguments import check_confidence, normal_quantile
+from ristra.core.stats.survival.follow_up import at_risk, event_times, follow_up
+from ristra.core.stats.survival.kaplan_meier import KaplanMeier, fit_kaplan_meier
+
+
+@dataclass(frozen=True)
+class IncidencePoint:
+    """The cumulative incidence of one cause at one chosen time, with its interval."""
+
+    time: float
+    incidence: float
+    lower: float
+    upper: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CumulativeIncidence:
+    """F_j(t) = P(exit by cause j by time t), one entry per distinct exit time of any cause."""
+
+    cause: int
+    times: tuple[float, ...]
+    incidence: tuple[float, ...]
+    variance: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    confidence: float
+    n_events: int
+    last_time: float
+
+    def incidence_at(self, times: Iterable[float]) -> tuple[IncidencePoint, ...]:
+        """F_j(t) and its interval at each t (0 before the first exit; NaN beyond ``last_time``)."""
+        asked = np.asarray(list(times), dtype=np.float64)
+        index = np.searchsorted(np.asarray(self.times), asked, side="right") - 1
+        points = []
+        for t, i in zip(asked, index, strict=True):
+            if math.isnan(self.last_time) or t > self.last_time:
+                points.append(IncidencePoint(float(t), math.nan, math.nan, math.nan))
+            elif i < 0:
+                points.append(IncidencePoint(float(t), 0.0, 0.0, 0.0))
+            else:
+                points.append(IncidencePoint(float(t), self.incidence[i], self.lower[i], self.upper[i]))
+        return tuple(points)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CompetingRisks:
+    """The cumulative incidence of every cause, and the all-cause Kaplan–Meier curve.
+
+    At every time, Σ_j F_j(t) + Ŝ(t) = 1.
+    """
+
+    causes: tuple[int, ...]
+    incidence: tuple[CumulativeIncidence, ...]
+    survival: KaplanMeier
+
+    def for_cause(self, cause: int) -> CumulativeIncidence:
+        for curve in self.incidence:
+            if curve.cause == cause:
+                return curve
+        raise KeyError(f"no cumulative incidence for cause {cause!r}; causes are {self.causes}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def incidence_bounds(
+    incidence: NDArray[np.float64], variance: NDArray[np.float64], z: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """log(−log F) delta-method bounds; degenerate (F, F) where F is 0 or 1 (internal arrays)."""
+    inside = (incidence > 0.0) & (incidence < 1.0)
+    safe = np.where(inside, incidence, 0.5)
+    log_f = np.log(safe)
+    se = np.sqrt(np.maximum(variance, 0.0)) / (safe * np.abs(log_f))
+    centre = np.log(-log_f)
+    lower = np.where(inside, np.exp(-np.exp(centre + z * se)), incidence)
+    upper = np.where(inside, np.exp(-np.exp(centre - z * se)), incidence)
+    return lower, upper
+
+
+def aalen_johansen(
+    exit: ArrayLike,
+    event: ArrayLike,
+    entry: ArrayLike | None = None,
+    confidence: float = 0.95,
+    causes: Sequence[int] | None = None,
+) -> CompetingRisks:
+    """Aalen–Johansen cumulative incidence of each cause of exit, with left truncation.
+
+    Method: with Ŝ the all-cause Kaplan–Meier curve (same risk sets, entry < t <= exit) and
+    d_j exits by cause j among n at risk at time t,
+    F_j(t) = Σ_{s <= t} Ŝ(s−) d_j(s)/n(s) (Aalen & Johansen 1978; for a competing-risks
+    model this is the Kalbfleisch–Prentice estimator). Variance: the Greenwood-type
+    delta-method estimator of Collett (2015, ch. 12, p. 411; Marubini & Valsecchi 1995,
+    ch. 10) — the one lifelines' AalenJohansenFitter uses:
+    Var F_j(t) = Σ (F_j(t) − F_j(t_i))² d_i/(n_i(n_i − d_i)) + Σ Ŝ(t_{i−1})² d_ji(n_i − d_ji)/n_i³
+    − 2 Σ (F_j(t) − F_j(t_i)) Ŝ(t_{i−1}) d_ji/n_i², over t_i <= t (d_i all causes); a term
+    with n_i = d_i is 0 (exact: F_j no longer changes). The interval uses the log(−log F)
+    transformation, so it lies in [0, 1]; where F_j is 0 or 1 it is (F_j, F_j).
+
+    Assumptions: censoring and truncation independent of the exit process (non-informative);
+    each person exits at most once, by one cause; the causes are exhaustive and mutually
+    exclusive. Do *not* use 1 − KM with other causes censored — that overstates the
+    incidence when causes compete; this estimator does not. Invalid with informative
+    censoring, and unreliable at early times under heavy left truncation (few at risk).
+
+    Inputs: ``event`` 0 = censored, 1..m = cause; ``causes`` defaults to every nonzero code
+    present. Ties between causes at one time are handled exactly (no jitter is needed).
+
+    References: O. O. Aalen and S. Johansen, "An empirical transition matrix for
+    non-homogeneous Markov chains based on censored observations", Scand. J. Statist. 5
+    (1978) 141–150; D. Collett, Modelling Survival Data in Medical Research, 3rd ed. (2015)
+    ch. 12; M. Marubini and M. G. Valsecchi, Analysing Survival Data from Clinical Trials and
+    Observational Studies (1995) ch. 10.
+    """
+    records = follow_up(exit, event, entry)
+    confidence = check_confidence(confidence)
+    z = normal_quantile(confidence)
+    survival_curve = fit_kaplan_meier(records, confidence, "log-log")
+    times, deaths = event_times(records)
+    population = at_risk(records, times)
+    survival = np.asarray(survival_curve.survival, dtype=np.float64)
+    before = np.concatenate(([1.0], survival[:-1])) if times.size else survival
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood = np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
+    present = sorted({int(c) for c in np.unique(records.event) if c > 0})
+    wanted = present if causes is None else [int(c) for c in causes]
+    last_time = float(records.exit.max()) if records.size else math.nan
+
+    curves = []
+    for cause in wanted:
+        d_j = np.zeros(times.size)
+        hit = records.event == cause
+        np.add.at(d_j, np.searchsorted(times, records.exit[hit]), 1.0)
+        incidence = np.cumsum(before * d_j / population) if times.size else d_j
+        a_sum = np.cumsum(greenwood)
+        a_lin = np.cumsum(greenwood * incidence)
+        a_sq = np.cumsum(greenwood * incidence * incidence)
+        b_sum = np.cumsum(before * before * d_j * (population - d_j) / population**3) if times.size else d_j
+        c_sum = np.cumsum(before * d_j / population**2) if times.size else d_j
+        c_lin = np.cumsum(before * d_j / population**2 * incidence) if times.size else d_j
+        variance = np.maximum(0.0, incidence * incidence * a_sum - 2.0 * incidence * a_lin + a_sq
+                    + b_sum - 2.0 * (incidence * c_sum - c_lin))
+        lower, upper = incidence_bounds(incidence, variance, z)
+        curves.append(CumulativeIncidence(
+            cause=cause,
+            times=tuple(times.tolist()),
+            incidence=tuple(incidence.tolist()),
+            variance=tuple(variance.tolist()),
+            lower=tuple(lower.tolist()),
+            upper=tuple(upper.tolist()),
+            confidence=confidence,
+            n_events=int(d_j.sum()),
+            last_time=last_time,
+        ))
+    return CompetingRisks(causes=tuple(wanted), incidence=tuple(curves), survival=survival_curve)

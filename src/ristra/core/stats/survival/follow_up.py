@@ -1,0 +1,88 @@
+"""Validated follow-up records (entry, exit, event code, group) and risk-set counting.
+
+Time is measured on one clock for everyone (e.g. years since hire). A person is *at risk*
+at time t when they entered observation before t and had not yet exited:
+entry < t <= exit (the counting-process convention, Andersen et al. 1993). Without entry
+times everyone is at risk from the start. Event code 0 means censored (still employed at
+the end of the data, or lost); 1..m name the causes of exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Checked, sorted-ready arrays of one population's follow-up (not a result value)."""
+
+    entry: NDArray[np.float64]
+    exit: NDArray[np.float64]
+    event: NDArray[np.int64]
+    left_truncated: bool
+
+    @property
+    def size(self) -> int:
+        return int(self.exit.size)
+
+    def subset(self, mask: NDArray[np.bool_]) -> FollowUp:
+        return FollowUp(self.entry[mask], self.exit[mask], self.event[mask], self.left_truncated)
+
+
+def follow_up(exit: ArrayLike, event: ArrayLike, entry: ArrayLike | None = None) -> FollowUp:
+    """Check and convert follow-up arrays; raise ``ValueError`` with the number of bad records.
+
+    ``exit`` and ``entry`` must be finite; ``event`` whole numbers >= 0; with ``entry``,
+    every entry must be strictly before its exit (a record with entry == exit is at risk at
+    no time and must be removed by the caller — it cannot be counted honestly).
+    """
+    exit_arr = np.asarray(exit, dtype=np.float64).ravel()
+    event_raw = np.asarray(event, dtype=np.float64).ravel()
+    if event_raw.shape != exit_arr.shape:
+        raise ValueError(f"exit and event must have the same length ({exit_arr.size} != {event_raw.size})")
+    if not np.all(np.isfinite(exit_arr)):
+        raise ValueError(f"{int(np.count_nonzero(~np.isfinite(exit_arr)))} exit times are missing or infinite")
+    bad_codes = ~np.isfinite(event_raw) | (event_raw < 0) | (event_raw != np.round(event_raw))
+    if np.any(bad_codes):
+        raise ValueError(f"{int(np.count_nonzero(bad_codes))} event codes are not whole numbers >= 0")
+    if entry is None:
+        entry_arr = np.full(exit_arr.shape, -np.inf)
+        truncated = False
+    else:
+        entry_arr = np.asarray(entry, dtype=np.float64).ravel()
+        if entry_arr.shape != exit_arr.shape:
+            raise ValueError(f"entry and exit must have the same length ({entry_arr.size} != {exit_arr.size})")
+        if not np.all(np.isfinite(entry_arr)):
+            raise ValueError(f"{int(np.count_nonzero(~np.isfinite(entry_arr)))} entry times are missing or infinite")
+        late = entry_arr >= exit_arr
+        if np.any(late):
+            raise ValueError(
+                f"{int(np.count_nonzero(late))} records have entry >= exit (no time at risk); remove them first"
+            )
+        truncated = True
+    return FollowUp(entry_arr, exit_arr, event_raw.astype(np.int64), truncated)
+
+
+def at_risk(records: FollowUp, times: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Number at risk at each of ``times``: #{entry < t} − #{exit < t} = #{entry < t <= exit}."""
+    entered = np.searchsorted(np.sort(records.entry), times, side="left")
+    exited = np.searchsorted(np.sort(records.exit), times, side="left")
+    return np.asarray(entered - exited, dtype=np.float64)
+
+
+def event_times(records: FollowUp) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Distinct times with at least one exit by any cause, and the number of such exits at each."""
+    times, counts = np.unique(records.exit[records.event > 0], return_counts=True)
+    return times.astype(np.float64), counts.astype(np.float64)
+
+
+def group_labels(groups: ArrayLike, size: int) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """Distinct group labels (as text, sorted) and each record's index into them."""
+    raw = np.asarray(groups).ravel()
+    if raw.size != size:
+        raise ValueError(f"groups must have one label per record ({raw.size} != {size})")
+    labels, codes = np.unique(raw.astype(str), return_inverse=True)
+    return tuple(str(label) for label in labels), codes.astype(np.int64)
