@@ -44,6 +44,7 @@ def recover(layout: Layout, now: Callable[[], datetime]) -> list[str]:
         if lock is None:
             continue  # an import or rollback is running: it owns the dataset's directory
         with lock:
+            locks.write_owner(lock, f"recovery, pid {os.getpid()}")
             try:
                 done.extend(_repair_dataset(layout, name, now))
             except SnapshotError as exc:
