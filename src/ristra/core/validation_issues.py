@@ -64,3 +64,48 @@ class ValidationIssue:
 
     def sort_key(self) -> tuple[int, str, str]:
         return (self.row if self.row is not None else 0, self.column or "", self.code)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one file against one dataset.
+
+    ``issues`` lists at most the configured number of issues, sorted by row; ``issue_total``
+    counts all of them. ``valid`` is true only when there are none.
+    """
+
+    dataset: str
+    source_name: str
+    source_format: str
+    encoding: str
+    delimiter: str
+    row_count: int
+    issues: tuple[ValidationIssue, ...]
+    issue_total: int
+
+    @property
+    def valid(self) -> bool:
+        return self.issue_total == 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.issue_total > len(self.issues)
+
+    def counts(self) -> dict[str, int]:
+        """Listed issues per reason code."""
+        tally: dict[str, int] = {}
+        for issue in self.issues:
+            tally[issue.code] = tally.get(issue.code, 0) + 1
+        return tally
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "source_name": self.source_name,
+            "source_format": self.source_format,
+            "encoding": self.encoding,
+            "row_count": self.row_count,
+            "valid": self.valid,
+            "issue_total": self.issue_total,
+            "issues": [i.to_dict() for i in self.issues],
+        }

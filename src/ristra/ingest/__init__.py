@@ -1,0 +1,1 @@
+"""Reading input files (CSV, XLSX, Parquet) and validating them against canonical datasets."""

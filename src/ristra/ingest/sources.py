@@ -1,0 +1,178 @@
+"""Recognise an input file and prepare it as UTF-8 delimited text for DuckDB.
+
+Supported: CSV and other delimited text (comma, semicolon, tab, pipe; UTF-8 with or without
+a byte-order mark, UTF-16 with a BOM, Windows-1252, Latin-1), XLSX (read with
+python-calamine) and Parquet. XLSX and Parquet are converted to a temporary UTF-8 CSV so
+that one validation path serves every format, with the spreadsheet's row numbers kept.
+
+Anything else — binary garbage, an image renamed ``.csv``, a truncated workbook, a workbook
+whose compressed parts expand past :data:`MAX_XLSX_EXPANDED_BYTES` — raises
+:class:`UnreadableFile` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Refuse workbooks whose parts expand past this many bytes (zip-bomb guard).
+MAX_XLSX_EXPANDED_BYTES = 2_000_000_000
+#: Refuse workbooks whose expansion ratio is beyond any real spreadsheet's.
+MAX_XLSX_RATIO = 200
+_SNIFF_BYTES = 1 << 16
+_DELIMITERS = (",", ";", "\t", "|")
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old binary Office file (.xls/.doc); save it as .xlsx or CSV"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as any supported format (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class PreparedSource:
+    """A source ready for DuckDB: a UTF-8 delimited text file and its parsed header.
+
+    ``original_format`` is ``csv``, ``xlsx`` or ``parquet``; ``encoding`` is what the
+    original text was decoded from (``utf-8`` for converted formats).
+    """
+
+    path: Path
+    delimiter: str
+    header: tuple[str, ...]
+    original_format: str
+    encoding: str
+    empty: bool = False
+
+
+def detect_format(path: Path) -> str:
+    """``csv``, ``xlsx`` or ``parquet`` from the file's first bytes (never its extension)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise UnreadableFile(f"no such file: {path.name}") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path.name} is a directory, not a file") from None
+    except OSError as error:
+        raise UnreadableFile(f"cannot open {path.name}: {error.strerror}") from None
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "xlsx"
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise UnreadableFile(f"{path.name} is {what}, not a CSV, XLSX or Parquet file")
+    return "csv"
+
+
+def prepare(path: Path, workdir: Path) -> PreparedSource:
+    """Recognise ``path`` and return it as UTF-8 delimited text (converting when needed).
+
+    Temporary files are written inside ``workdir``, which the caller owns and removes.
+    """
+    kind = detect_format(path)
+    if kind == "xlsx":
+        from ristra.ingest.workbook import workbook_to_csv
+
+        return _prepared_text(workbook_to_csv(path, workdir / "converted.csv"), "xlsx", "utf-8")
+    if kind == "parquet":
+        from ristra.ingest.parquet_source import parquet_to_csv
+
+        return _prepared_text(parquet_to_csv(path, workdir / "converted.csv"), "parquet", "utf-8")
+    return _prepare_text(path, workdir)
+
+
+def _prepare_text(path: Path, workdir: Path) -> PreparedSource:
+    if path.stat().st_size == 0:
+        return PreparedSource(path, ",", (), "csv", "utf-8", empty=True)
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    encoding = _detect_encoding(path, head)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return _prepared_text(path, "csv", encoding)
+    target = workdir / "transcoded.csv"
+    _transcode(path, target, encoding)
+    return _prepared_text(target, "csv", encoding)
+
+
+def _detect_encoding(path: Path, head: bytes) -> str:
+    """The text encoding: a BOM decides; else UTF-8 if the whole file decodes, else
+    Windows-1252 (when it decodes) or Latin-1. NUL bytes outside UTF-16 mean binary data."""
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    else:
+        encoding = "utf-8"
+    if b"\x00" in head:
+        raise UnreadableFile(f"{path.name} contains binary data (NUL bytes); it is not a text file")
+    if _decodes(path, encoding):
+        return encoding
+    if _control_heavy(head):
+        raise UnreadableFile(f"{path.name} does not look like text: it is not a CSV, XLSX or Parquet file")
+    if _decodes(path, "cp1252"):
+        return "cp1252"
+    return "latin-1"
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(1 << 22):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _control_heavy(head: bytes) -> bool:
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > max(8, len(head) // 100)
+
+
+def _transcode(source: Path, target: Path, encoding: str) -> None:
+    with source.open("r", encoding=encoding, newline="") as reader, target.open("w", encoding="utf-8", newline="") as writer:
+        while chunk := reader.read(1 << 20):
+            writer.write(chunk)
+
+
+def _prepared_text(path: Path, original_format: str, encoding: str) -> PreparedSource:
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        sample = handle.read(_SNIFF_BYTES)
+    if not sample.strip():
+        return PreparedSource(path, ",", (), original_format, encoding, empty=True)
+    first_line = sample.splitlines()[0] if sample.splitlines() else sample
+    delimiter = _sniff_delimiter(first_line)
+    try:
+        header = next(csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar='"', doublequote=True))
+    except (csv.Error, StopIteration):
+        raise UnreadableFile(f"{path.name}: the header line cannot be parsed as delimited text") from None
+    return PreparedSource(path, delimiter, tuple(header), original_format, encoding)
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The delimiter that occurs most often outside quotes in the header line (comma on a tie)."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","

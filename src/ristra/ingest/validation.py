@@ -1,0 +1,317 @@
+"""Validate an input file against a canonical dataset and normalise it to Parquet, in DuckDB.
+
+Two passes, one contract:
+
+1. **Fast pass** — one streaming ``COPY`` from the delimited text to typed, canonical
+   Parquet. Every cell's checks run inside the query; the first problem aborts it. A valid
+   file is therefore read once. Duplicate keys are then counted on the compact Parquet.
+2. **Full pass** — only for a file that failed the fast pass: the text is loaded in file
+   order into a disk-backed DuckDB table and every issue is collected with its row number,
+   column and reason code (structural problems such as ragged rows come from DuckDB's
+   rejects table).
+
+No Python loop touches rows. Messages never contain the raw value of a sensitive column;
+for other columns a short, neutralised excerpt may be shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ristra.core.columnmap import ColumnMap, normalise_header
+from ristra.core.datasets import Column, Dataset
+from ristra.core.validation_issues import ValidationIssue, ValidationReport
+from ristra.ingest.expressions import (
+    ColumnSql,
+    column_sql,
+    map_identifier,
+    missing_value_sql,
+    quote_identifier,
+)
+from ristra.ingest.messages import issue_message
+from ristra.ingest.sources import PreparedSource, prepare
+
+INVALID_ROW = "ristra: invalid row"
+DEFAULT_MAX_LISTED = 10_000
+_STRUCTURAL = {
+    "TOO MANY COLUMNS": "ragged_row",
+    "MISSING COLUMNS": "ragged_row",
+    "UNQUOTED VALUE": "malformed_row",
+    "LINE SIZE OVER MAXIMUM": "malformed_row",
+    "INVALID ENCODING": "encoding",
+    "INVALID UNICODE": "encoding",
+    "CAST": "malformed_row",
+}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Which raw text column feeds which canonical column, and the header issues."""
+
+    present: tuple[tuple[Column, str], ...]
+    header_issues: tuple[ValidationIssue, ...]
+    raw_count: int
+
+
+def validate_file(
+    dataset: Dataset,
+    path: Path,
+    *,
+    workdir: Path,
+    column_map: ColumnMap,
+    today: dt.date,
+    output: Path | None = None,
+    max_listed: int = DEFAULT_MAX_LISTED,
+    memory_limit: str = "1GB",
+) -> ValidationReport:
+    """Validate ``path`` as ``dataset``; when valid and ``output`` is given, write the
+    canonical Parquet there. Raises :class:`~ristra.ingest.sources.UnreadableFile` when the
+    file is not CSV, XLSX or Parquet. ``workdir`` (owned by the caller) holds temporary files.
+    """
+    source = prepare(path, workdir)
+    base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
+            "encoding": source.encoding, "delimiter": source.delimiter}
+    if source.empty:
+        issue = ValidationIssue(None, None, "empty_file", "the file is empty: it has no header and no rows")
+        return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
+    layout = _layout(dataset, source, column_map)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(workdir / "spill")})
+    try:
+        _register_spellings(con, [c for c, _ in layout.present], column_map)
+        target = output or workdir / "validated.parquet"
+        if not layout.header_issues:
+            rows = _fast_pass(con, dataset, source, layout, column_map, today, target)
+            if rows is not None:
+                if rows == 0:
+                    issue = ValidationIssue(None, None, "no_rows", "the file has a header but no data rows")
+                    target.unlink(missing_ok=True)
+                    return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
+                return ValidationReport(**base, row_count=rows, issues=(), issue_total=0)
+            target.unlink(missing_ok=True)
+    finally:
+        con.close()
+    full = duckdb.connect(str(workdir / "full-pass.duckdb"), config={"memory_limit": memory_limit,
+                                                                     "temp_directory": str(workdir / "spill")})
+    try:
+        _register_spellings(full, [c for c, _ in layout.present], column_map)
+        row_count, issues, total = _full_pass(full, dataset, source, layout, column_map, today, max_listed)
+    finally:
+        full.close()
+    issues = tuple(sorted(layout.header_issues + issues, key=ValidationIssue.sort_key))
+    total += len(layout.header_issues)
+    if total == 0:
+        issues = (ValidationIssue(None, None, "malformed_row",
+                                  "the file could not be read consistently; check quoting and line endings"),)
+        total = 1
+    if row_count == 0 and not any(i.code == "no_rows" for i in issues):
+        issues += (ValidationIssue(None, None, "no_rows", "the file has a header but no data rows"),)
+        total += 1
+    return ValidationReport(**base, row_count=row_count, issues=issues[:max_listed], issue_total=total)
+
+
+def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> _Layout:
+    issues: list[ValidationIssue] = []
+    seen: dict[str, int] = {}
+    present: list[tuple[Column, str]] = []
+    canonical = set(dataset.column_names)
+    for position, header in enumerate(source.header):
+        raw = quote_identifier(f"c{position}")
+        if not header.strip():
+            issues.append(ValidationIssue(None, None, "blank_column_name",
+                                          f"column {position + 1} of the header has no name"))
+            continue
+        if column_map.is_ignored(header):
+            continue
+        name = column_map.canonical_name(header)
+        if name not in canonical:
+            issues.append(ValidationIssue(None, _printable(header), "unknown_column",
+                                          issue_message("unknown_column", None, dataset=dataset.name,
+                                                        header=_printable(header))))
+            continue
+        if name in seen:
+            issues.append(ValidationIssue(None, name, "duplicate_column",
+                                          f"columns {seen[name] + 1} and {position + 1} both give {name}"))
+            continue
+        seen[name] = position
+        present.append((dataset.column(name), raw))
+    for column in dataset.columns:
+        if column.required and column.name not in seen:
+            issues.append(ValidationIssue(None, column.name, "missing_column",
+                                          f"required column {column.name} is missing ({column.description})"))
+    duplicated = {i.column for i in issues if i.code == "duplicate_column"}
+    present = [(c, raw) for c, raw in present if c.name not in duplicated]
+    return _Layout(tuple(present), tuple(issues), len(source.header))
+
+
+def _printable(header: str) -> str:
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in normalise_header(header))
+    return cleaned[:60]
+
+
+def _register_spellings(con: duckdb.DuckDBPyConnection, columns: Sequence[Column], column_map: ColumnMap) -> None:
+    """A one-row table ``__maps`` with a MAP column per coded column (values bound as parameters)."""
+    coded = [c for c in columns if c.vocabulary is not None]
+    if not coded:
+        con.execute("CREATE TEMP TABLE __maps AS SELECT 1 AS __one")
+        return
+    con.execute("CREATE TEMP TABLE __spellings (col VARCHAR, spelling VARCHAR, code VARCHAR)")
+    rows = [(c.name, spelling, code) for c in coded for spelling, code in column_map.spellings(c).items()]
+    con.executemany("INSERT INTO __spellings VALUES (?, ?, ?)", rows)
+    selects = ", ".join(
+        f"MAP(list(spelling) FILTER (WHERE col = ?), list(code) FILTER (WHERE col = ?)) AS {map_identifier(c)}"
+        for c in coded
+    )
+    params = [name for c in coded for name in (c.name, c.name)]
+    con.execute(f"CREATE TEMP TABLE __maps AS SELECT {selects} FROM __spellings", params)
+
+
+def _read_csv(source: PreparedSource, raw_count: int) -> tuple[str, list[object]]:
+    columns = {f"c{i}": "VARCHAR" for i in range(raw_count)}
+    sql = (
+        "read_csv(?, header = true, auto_detect = false, columns = ?, delim = ?, quote = '\"', "
+        "escape = '\"', strict_mode = true, store_rejects = true, null_padding = false, "
+        "max_line_size = 4000000)"
+    )
+    return sql, [str(source.path), columns, source.delimiter]
+
+
+def _column_sqls(layout: _Layout, column_map: ColumnMap, today: dt.date) -> list[ColumnSql]:
+    return [column_sql(column, raw, column_map, today) for column, raw in layout.present]
+
+
+def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
+               column_map: ColumnMap, today: dt.date, target: Path) -> int | None:
+    """Rows written when the whole file is valid; ``None`` when the full pass must explain why not."""
+    sqls = {s.column.name: s for s in _column_sqls(layout, column_map, today)}
+    values = ", ".join(
+        f"{sqls[c.name].value if c.name in sqls else missing_value_sql(c)} AS {quote_identifier(c.name)}"
+        for c in dataset.columns
+    )
+    guard = " OR ".join(f"({s.any_issue()})" for s in sqls.values()) or "false"
+    reader, params = _read_csv(source, layout.raw_count)
+    literal = str(target).replace("'", "''")
+    sql = (
+        f"COPY (SELECT {values} FROM {reader}, __maps "
+        f"WHERE CASE WHEN {guard} THEN error('{INVALID_ROW}') ELSE true END) "
+        f"TO '{literal}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    try:
+        written = con.execute(sql, params).fetchone()
+    except duckdb.Error:
+        return None
+    rejected = con.execute("SELECT count(*) FROM reject_errors").fetchone()
+    if rejected and rejected[0]:
+        return None
+    rows = int(written[0]) if written else 0
+    if rows and _has_duplicates(con, dataset, target):
+        return None
+    return rows
+
+
+def _has_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, target: Path) -> bool:
+    for key in (dataset.key, *dataset.unique_together):
+        cols = ", ".join(quote_identifier(k) for k in key)
+        found = con.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet(?) GROUP BY ALL HAVING count(*) > 1)",
+            [str(target)],
+        ).fetchone()
+        if found and found[0]:
+            return True
+    return False
+
+
+def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
+               column_map: ColumnMap, today: dt.date, max_listed: int) -> tuple[int, tuple[ValidationIssue, ...], int]:
+    reader, params = _read_csv(source, layout.raw_count)
+    try:
+        con.execute(f"CREATE TABLE raw AS SELECT * FROM {reader}", params)
+    except duckdb.Error:
+        issue = ValidationIssue(None, None, "malformed_row",
+                                "the file cannot be parsed as delimited text (check quoting, line endings and encoding)")
+        return 0, (issue,), 1
+    row_count = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
+    structural = con.execute(
+        "SELECT line, error_type, min(column_idx) FROM reject_errors GROUP BY line, error_type ORDER BY line"
+    ).fetchall()
+    rejected_lines = sorted({int(line) for line, _, _ in structural})
+    issues: list[ValidationIssue] = []
+    for line, error_type, _ in structural:
+        code = _STRUCTURAL.get(str(error_type), "malformed_row")
+        issues.append(ValidationIssue(int(line), None, code, issue_message(code, None, fields=layout.raw_count)))
+
+    sqls = _column_sqls(layout, column_map, today)
+    cell_total = 0
+    if sqls:
+        selects = ", ".join(f"{s.issue_code()} AS {quote_identifier(s.column.name)}" for s in sqls)
+        con.execute(
+            f"CREATE TABLE cell_issues AS UNPIVOT (SELECT raw.rowid AS __pos, {selects} FROM raw, __maps) "
+            f"ON COLUMNS(* EXCLUDE (__pos)) INTO NAME col VALUE code"
+        )
+        cell_total = int(con.execute("SELECT count(*) FROM cell_issues").fetchone()[0])  # type: ignore[index]
+        excerpts = _excerpt_sql(sqls)
+        listed = con.execute(
+            f"SELECT i.__pos, i.col, i.code, {excerpts} FROM cell_issues i JOIN raw r ON r.rowid = i.__pos "
+            f"ORDER BY i.__pos, i.col LIMIT ?",
+            [max_listed],
+        ).fetchall()
+        for pos, col, code, excerpt in listed:
+            column = dataset.column(col)
+            row = _row_number(int(pos), rejected_lines)
+            issues.append(ValidationIssue(row, col, code, issue_message(code, column, excerpt=excerpt,
+                                                                        column_map=column_map)))
+
+    duplicates, duplicate_total = _duplicate_issues(con, dataset, sqls, rejected_lines, max_listed)
+    issues.extend(duplicates)
+    total = len(structural) + cell_total + duplicate_total
+    return row_count, tuple(issues), total
+
+
+def _excerpt_sql(sqls: Sequence[ColumnSql]) -> str:
+    """The raw text of non-sensitive columns for messages (sensitive ones give NULL)."""
+    whens = " ".join(
+        f"WHEN '{s.column.name}' THEN r.{s.raw}" for s in sqls if not s.column.sensitive
+    )
+    return f"CASE i.col {whens} END" if whens else "NULL"
+
+
+def _duplicate_issues(con: duckdb.DuckDBPyConnection, dataset: Dataset, sqls: Sequence[ColumnSql],
+                      rejected_lines: list[int], max_listed: int) -> tuple[list[ValidationIssue], int]:
+    by_name = {s.column.name: s for s in sqls}
+    issues: list[ValidationIssue] = []
+    total = 0
+    for key in (dataset.key, *dataset.unique_together):
+        if not all(k in by_name for k in key):
+            continue
+        values = ", ".join(f"{by_name[k].value} AS {quote_identifier(k)}" for k in key)
+        keys = ", ".join(quote_identifier(k) for k in key)
+        not_null = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dup AS SELECT __pos, min(__pos) OVER (PARTITION BY {keys}) AS __first "
+            f"FROM (SELECT raw.rowid AS __pos, {values} FROM raw, __maps) WHERE {not_null}"
+        )
+        total += int(con.execute("SELECT count(*) FROM dup WHERE __pos <> __first").fetchone()[0])  # type: ignore[index]
+        rows = con.execute(
+            "SELECT __pos, __first FROM dup WHERE __pos <> __first ORDER BY __pos LIMIT ?", [max_listed]
+        ).fetchall()
+        label = " + ".join(key)
+        for pos, first in rows:
+            issues.append(ValidationIssue(_row_number(int(pos), rejected_lines), label, "duplicate_key",
+                                          f"{label} repeats the key of row {_row_number(int(first), rejected_lines)}"))
+    return issues, total
+
+
+def _row_number(position: int, rejected_lines: list[int]) -> int:
+    """Spreadsheet row of the ``position``-th (0-based) parsed row: the header is row 1 and
+    rows DuckDB rejected as malformed are skipped by the parse but still count."""
+    row = position + 2
+    index = 0
+    while index < len(rejected_lines) and rejected_lines[index] <= row:
+        row += 1
+        index += 1
+    return row
+
