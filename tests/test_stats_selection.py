@@ -1,0 +1,248 @@
+"""Selection-rate comparison, Mantel–Haenszel and Holm against SciPy and statsmodels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.multitest import multipletests
+
+from ristra.core.stats import (
+    chi_square_tests,
+    compare_selection,
+    fisher_exact_test,
+    four_fifths_analysis,
+    holm,
+    mantel_haenszel,
+)
+
+REL = 1e-9
+
+
+def close(a: float, b: float, rel: float = REL) -> bool:
+    return a == pytest.approx(b, rel=rel, abs=1e-12)
+
+
+TABLES = [[[10, 30], [30, 20]], [[3, 7], [12, 8]], [[0, 15], [6, 9]], [[45, 155], [80, 120]], [[1, 0], [0, 1]],
+          [[200, 800], [260, 740]], [[7, 7], [7, 7]]]
+
+
+# --- one 2×2 table -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table", TABLES)
+def test_fisher_matches_scipy(table: list[list[int]]) -> None:
+    reference = stats.fisher_exact(table, alternative="two-sided")
+    ours = fisher_exact_test(table)
+    assert close(ours.p_value, reference.pvalue)
+    assert ours.odds_ratio == pytest.approx(reference.statistic, rel=REL, nan_ok=True)
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if stats.contingency.expected_freq(t).min() >= 5])
+def test_chi_square_matches_scipy_with_and_without_yates(table: list[list[int]]) -> None:
+    report = chi_square_tests(table)
+    assert report.reason is None and report.pearson is not None and report.yates is not None
+    for ours, correction in ((report.pearson, False), (report.yates, True)):
+        reference = stats.chi2_contingency(table, correction=correction)
+        assert close(ours.statistic, reference.statistic) and close(ours.p_value, reference.pvalue)
+        assert ours.dof == 1 and ours.yates is correction
+    plain = stats.chi2_contingency(table, correction=False)
+    assert report.pearson.min_expected == pytest.approx(plain.expected_freq.min())
+
+
+@pytest.mark.parametrize("table", [[[2, 8], [12, 8]], [[0, 15], [6, 9]], [[0, 0], [0, 0]], [[0, 10], [0, 12]]])
+def test_chi_square_is_not_reported_when_expected_counts_are_small(table: list[list[int]]) -> None:
+    report = chi_square_tests(table)
+    assert report.pearson is None and report.yates is None
+    assert report.reason is not None and "Fisher" in report.reason
+
+
+@pytest.mark.parametrize("table", [[[1, 2], [3]], [[-1, 2], [3, 4]], [[1.5, 2], [3, 4]]])
+def test_malformed_tables_raise(table: list[list[float]]) -> None:
+    with pytest.raises(ValueError):
+        fisher_exact_test(table)
+
+
+# --- four-fifths rule --------------------------------------------------------------------------
+
+def test_compare_selection_numbers_and_flags() -> None:
+    c = compare_selection(20, 100, 60, 150)
+    assert c.group.share == 0.2 and c.reference.share == 0.4
+    assert close(c.rate_ratio.ratio, 0.5) and c.below_four_fifths is True and not c.small_number
+    reference = stats.fisher_exact([[20, 80], [60, 90]])
+    assert c.fisher is not None and close(c.fisher.p_value, reference.pvalue)
+    assert c.chi_square.pearson is not None
+    assert close(c.chi_square.pearson.statistic, stats.chi2_contingency([[20, 80], [60, 90]], False).statistic)
+    assert c.to_dict()["rate_ratio"]["method"] == "katz_log"
+
+
+@pytest.mark.parametrize(("k1", "n1", "k0", "n0", "below"), [(79, 100, 100, 100, True), (80, 100, 100, 100, False),
+                                                              (40, 50, 50, 50, False), (39, 50, 50, 50, True)])
+def test_four_fifths_threshold_is_strict(k1: int, n1: int, k0: int, n0: int, below: bool) -> None:
+    assert compare_selection(k1, n1, k0, n0).below_four_fifths is below
+
+
+def test_nobody_selected_in_the_group() -> None:
+    c = compare_selection(0, 25, 10, 30)
+    assert c.rate_ratio.ratio == 0.0 and c.below_four_fifths is True and c.small_number
+    assert c.fisher is not None and close(c.fisher.p_value, stats.fisher_exact([[0, 25], [10, 20]]).pvalue)
+    assert c.chi_square.pearson is None and any("chi-square" in n for n in c.notes)
+
+
+def test_everybody_selected() -> None:
+    c = compare_selection(30, 30, 40, 40)
+    assert c.rate_ratio.ratio == 1.0 and c.below_four_fifths is False
+    assert c.fisher is not None and c.fisher.p_value == 1.0
+
+
+def test_group_with_zero_members() -> None:
+    c = compare_selection(0, 0, 10, 30)
+    assert math.isnan(c.rate_ratio.ratio) and c.below_four_fifths is None and c.fisher is None
+    assert c.small_number and c.notes
+
+
+def test_one_person_in_each_group() -> None:
+    c = compare_selection(1, 1, 0, 1)
+    assert c.rate_ratio.ratio == math.inf and c.below_four_fifths is False and c.small_number
+    assert c.fisher is not None and c.fisher.p_value == 1.0
+
+
+def test_four_fifths_analysis_uses_the_highest_rate_and_holm() -> None:
+    groups = {"women": (40, 200), "men": (90, 250), "unknown": (3, 20), "declined": (0, 0), "other": (25, 80)}
+    analysis = four_fifths_analysis(groups)
+    assert analysis.reference_label == "men"
+    labels = [g.label for g in analysis.groups]
+    assert labels == ["women", "unknown", "declined", "other"]
+    p_values = [stats.fisher_exact([[k, n - k], [90, 160]]).pvalue for label, (k, n) in groups.items()
+                if label not in ("men", "declined")]
+    reject, adjusted, *_ = multipletests(p_values, alpha=0.05, method="holm")
+    tested = [g for g in analysis.groups if g.label != "declined"]
+    for g, adj, rej in zip(tested, adjusted, reject, strict=True):
+        assert close(g.p_value_holm, adj) and g.reject_holm == bool(rej)
+    declined = next(g for g in analysis.groups if g.label == "declined")
+    assert math.isnan(declined.p_value_holm) and not declined.reject_holm
+    assert analysis.to_dict()["groups"][0]["label"] == "women"
+
+
+def test_four_fifths_analysis_explicit_reference_and_errors() -> None:
+    analysis = four_fifths_analysis({"a": (5, 10), "b": (9, 10)}, reference="a")
+    assert analysis.reference_label == "a" and analysis.groups[0].comparison.below_four_fifths is False
+    with pytest.raises(ValueError):
+        four_fifths_analysis({"a": (5, 10)}, reference="z")
+    with pytest.raises(ValueError):
+        four_fifths_analysis({})
+    only_empty = four_fifths_analysis({"a": (0, 0), "b": (0, 0)})
+    assert only_empty.reference_label == "a" and math.isnan(only_empty.groups[0].p_value_holm)
+
+
+# --- Mantel–Haenszel ---------------------------------------------------------------------------
+
+def as_tables(selected_group: np.ndarray, total_group: np.ndarray, selected_ref: np.ndarray,
+              total_ref: np.ndarray) -> np.ndarray:
+    return np.stack([np.column_stack([selected_group, total_group - selected_group]),
+                     np.column_stack([selected_ref, total_ref - selected_ref])], axis=1)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("correction", [False, True])
+def test_mantel_haenszel_matches_statsmodels(seed: int, correction: bool) -> None:
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 12))
+    n_group, n_ref = rng.integers(3, 60, k), rng.integers(10, 300, k)
+    tables = as_tables(rng.binomial(n_group, 0.25), n_group, rng.binomial(n_ref, 0.35), n_ref)
+    reference = StratifiedTable(np.moveaxis(tables, 0, -1))
+    ours = mantel_haenszel(tables, continuity_correction=correction)
+    lower, upper = reference.oddsratio_pooled_confint(alpha=0.05)
+    assert close(ours.odds_ratio, reference.oddsratio_pooled)
+    assert close(ours.log_se, reference.logodds_pooled_se)
+    assert close(ours.lower, lower) and close(ours.upper, upper)
+    test = reference.test_null_odds(correction=correction)
+    assert close(ours.statistic, test.statistic)
+    # statsmodels computes 1 − cdf, which loses relative precision for tiny p; we use the survival function.
+    assert ours.p_value == pytest.approx(test.pvalue, rel=REL, abs=1e-14)
+    assert ours.strata_used == ours.strata_total == k and ours.note is None
+
+
+def test_mantel_haenszel_confidence_level() -> None:
+    tables = as_tables(np.array([10, 12, 4]), np.array([40, 32, 20]), np.array([30, 25, 20]), np.array([50, 50, 45]))
+    reference = StratifiedTable(np.moveaxis(tables, 0, -1))
+    ours = mantel_haenszel(tables, confidence=0.9)
+    lower, upper = reference.oddsratio_pooled_confint(alpha=0.1)
+    assert close(ours.lower, lower) and close(ours.upper, upper)
+
+
+def test_mantel_haenszel_drops_strata_without_information() -> None:
+    tables = as_tables(np.array([10, 12, 0, 1]), np.array([40, 32, 0, 1]), np.array([30, 25, 0, 0]),
+                       np.array([50, 50, 1, 0]))
+    ours = mantel_haenszel(tables)
+    reference = StratifiedTable(np.moveaxis(tables[:2], 0, -1))
+    assert ours.strata_used == 2 and ours.strata_total == 4
+    assert close(ours.odds_ratio, reference.oddsratio_pooled)
+    assert close(ours.statistic, reference.test_null_odds().statistic)
+
+
+def test_mantel_haenszel_single_stratum_is_a_2x2_table() -> None:
+    ours = mantel_haenszel([[20, 80], [60, 90]])
+    assert close(ours.odds_ratio, (20 * 90) / (80 * 60)) and ours.strata_used == 1
+
+
+def test_mantel_haenszel_continuity_correction_never_goes_negative() -> None:
+    tables = np.array([[[5, 5], [5, 5]], [[5, 5], [5, 6]]], dtype=float)  # |O − E| = 0.24 < 0.5
+    ours = mantel_haenszel(tables, continuity_correction=True)
+    assert ours.statistic == 0.0 and ours.p_value == 1.0
+
+
+@pytest.mark.parametrize("tables", [
+    [[[0, 10], [5, 5]], [[0, 8], [3, 9]]],  # nobody in the group selected in any cycle
+    [[[0, 0], [0, 0]]],  # nobody at all
+    [[[4, 0], [3, 0]]],  # everybody selected
+])
+def test_mantel_haenszel_degenerate_strata_are_values(tables: list[list[list[int]]]) -> None:
+    ours = mantel_haenszel(tables)
+    assert ours.note is not None and (ours.lower, ours.upper) == (0.0, math.inf)
+
+
+def test_mantel_haenszel_rejects_bad_shapes() -> None:
+    with pytest.raises(ValueError):
+        mantel_haenszel(np.zeros((3, 2, 3)))
+    with pytest.raises(ValueError):
+        mantel_haenszel([[[-1, 2], [3, 4]]])
+
+
+# --- Holm --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_holm_matches_statsmodels(seed: int, alpha: float) -> None:
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 0.2, int(rng.integers(1, 15)))
+    p[::3] = p[0]  # ties
+    reject, adjusted, *_ = multipletests(p, alpha=alpha, method="holm")
+    ours = holm(list(p), alpha)
+    np.testing.assert_allclose(ours.adjusted, adjusted, rtol=REL)
+    assert ours.reject == tuple(bool(r) for r in reject) and ours.family_size == p.size
+
+
+def test_holm_leaves_missing_tests_out_of_the_family() -> None:
+    ours = holm([0.01, math.nan, 0.04])
+    _, adjusted, *_ = multipletests([0.01, 0.04], method="holm")
+    assert ours.family_size == 2 and math.isnan(ours.adjusted[1]) and not ours.reject[1]
+    assert close(ours.adjusted[0], adjusted[0]) and close(ours.adjusted[2], adjusted[1])
+    assert holm([]).adjusted == () and holm([math.nan]).family_size == 0
+    with pytest.raises(ValueError):
+        holm([1.5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30))
+def test_holm_properties(p: list[float]) -> None:
+    ours = holm(p)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.asarray(ours.adjusted)
+    assert np.all(adjusted >= np.asarray(p) - 1e-15) and np.all(adjusted <= 1.0)
+    assert np.all(np.diff(adjusted[order]) >= -1e-15)
+    assert all(r == (a <= 0.05) for r, a in zip(ours.reject, ours.adjusted, strict=True))
