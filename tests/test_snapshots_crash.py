@@ -183,3 +183,24 @@ def test_kill_during_a_rollback(store: SnapshotStore, pause: str) -> None:
     else:
         assert [e.event for e in store.events(DS)] == ["publish", "publish"]
     assert store.rollback(DS, second.snapshot_id, by="test") == second
+
+
+def test_an_import_after_an_unrecovered_kill_keeps_the_killed_snapshot_in_history(store: SnapshotStore) -> None:
+    before = publish(store, [1])
+    kill_at(start_child(store.root, "import", pause="current-swapped"), "PAUSE current-swapped")
+    killed = store.current(DS)
+    assert killed is not None and killed != before
+    after = publish(store, [2])  # no recover() in between
+    assert [e.manifest for e in store.history(DS)] == [before, killed, after]
+    assert [e.previous for e in store.events(DS)] == [None, before.snapshot_id, killed.snapshot_id]
+    assert_clean_after_recovery(store, [before, killed, after])
+
+
+def test_a_rollback_after_an_unrecovered_killed_rollback_logs_both(store: SnapshotStore) -> None:
+    first, second = publish(store, [1]), publish(store, [2])
+    kill_at(start_child(store.root, "rollback", first.snapshot_id, pause="current-swapped"),
+            "PAUSE current-swapped")
+    store.rollback(DS, second.snapshot_id, by="test")
+    assert [(e.event, e.snapshot_id) for e in store.events(DS)][2:] == [
+        ("recovered", first.snapshot_id), ("rollback", second.snapshot_id)]
+    assert_clean_after_recovery(store, [first, second])

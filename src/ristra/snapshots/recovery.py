@@ -21,14 +21,13 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime
 
-from ristra.core.manifest import DATASET_NAME_RE, HistoryEvent, format_instant, is_snapshot_id
+from ristra.core.manifest import DATASET_NAME_RE, format_instant, is_snapshot_id
 
 from . import locks
 from .durable import fsync_dir
 from .errors import SnapshotError
-from .history_log import append_event, read_events, repair_tail
+from .history_log import read_events, reconcile
 from .layout import CURRENT, Layout
-from .writer import load_manifest, read_current_id
 
 
 def recover(layout: Layout, now: Callable[[], datetime]) -> list[str]:
@@ -89,25 +88,9 @@ def _repair_dataset(layout: Layout, dataset: str, now: Callable[[], datetime]) -
         if name.startswith(CURRENT + ".tmp-"):
             os.unlink(directory / name)
             done.append(f"{dataset}: removed {name} (a pointer swap that did not finish)")
-    history = layout.history_file(dataset)
-    if repair_tail(history):
-        done.append(f"{dataset}: dropped a partial last line of {history.name}")
-    events = read_events(history)
-    current = read_current_id(layout, dataset)
+    done.extend(reconcile(layout, dataset, format_instant(now())))
+    events = read_events(layout.history_file(dataset))
     published = {e.snapshot_id for e in events if e.event in ("publish", "recovered")}
-    last = events[-1].snapshot_id if events else None
-    if current is not None and current not in published:
-        manifest = load_manifest(layout, dataset, current)
-        append_event(history, HistoryEvent(
-            event="publish", snapshot_id=current, by=manifest.imported_by, at=manifest.imported_at,
-            previous=last, note="logged by recovery: the import was killed after it became current"))
-        published.add(current)
-        done.append(f"{dataset}: logged the publish event of current snapshot {current}")
-    elif current is not None and last != current:
-        append_event(history, HistoryEvent(
-            event="recovered", snapshot_id=current, by="recovery", at=format_instant(now()), previous=last,
-            note="CURRENT was moved by an operation killed before it could log itself (a rollback)"))
-        done.append(f"{dataset}: logged that CURRENT points at {current} (an unlogged rollback)")
     for name in sorted(os.listdir(directory)):
         if is_snapshot_id(name) and name not in published and (directory / name).is_dir():
             target = layout.orphaned / dataset / name

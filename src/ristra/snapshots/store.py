@@ -40,18 +40,11 @@ from ristra.core.manifest import (
 from . import locks
 from .durable import sha256_file
 from .errors import CorruptSnapshot, ImportInProgress, SnapshotNotFound
-from .history_log import append_event, read_events
+from .history_log import append_event, read_events, reconcile
 from .layout import Layout
+from .pointer import load_manifest, read_current_id, swap_current
 from .recovery import recover
-from .writer import (
-    Provenance,
-    SnapshotWriter,
-    discard,
-    load_manifest,
-    publish,
-    read_current_id,
-    swap_current,
-)
+from .writer import Provenance, SnapshotWriter, discard, publish
 
 
 def _utc_now() -> datetime:
@@ -128,6 +121,8 @@ class SnapshotStore:
         if not by or not by.strip():
             raise ValueError("rollback needs `by`: who is rolling back")
         with self._lock(dataset, wait_seconds, doing=f"rollback by {by}"):
+            at = format_instant(self._now())
+            reconcile(self.layout, dataset, at)
             manifest = self.get(dataset, snapshot_id)
             problems = self.verify(manifest)
             if problems:
@@ -138,7 +133,7 @@ class SnapshotStore:
                 return manifest
             swap_current(self.layout, dataset, snapshot_id)
             append_event(self.layout.history_file(dataset), HistoryEvent(
-                event="rollback", snapshot_id=snapshot_id, by=by, at=format_instant(self._now()),
+                event="rollback", snapshot_id=snapshot_id, by=by, at=at,
                 previous=previous))
             return manifest
 

@@ -7,7 +7,9 @@ on a clean exit, with the dataset's import lock held):
 1. hash every file of the temporary directory (sha256, streaming) and fsync it;
 2. write ``manifest.json`` (fsynced) and fsync the temporary directory;
 3. rename the temporary directory to ``<dataset>/<snapshot_id>/`` and fsync both parents;
-4. swap ``<dataset>/CURRENT`` atomically (temp file, fsync, ``os.replace``, fsync) — **the commit
+4. reconcile the history log with CURRENT (a predecessor killed after its commit point gets its
+   publish event now, so its snapshot is never lost from the history), then swap
+   ``<dataset>/CURRENT`` atomically (temp file, fsync, ``os.replace``, fsync) — **the commit
    point**: before it nothing visible has changed, after it the snapshot is current;
 5. append a ``publish`` event to ``<dataset>/history.jsonl`` (fsynced).
 
@@ -18,7 +20,6 @@ current snapshot whose publish event :meth:`recover` writes.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -31,13 +32,13 @@ from ristra.core.manifest import (
     FileEntry,
     HistoryEvent,
     SnapshotManifest,
-    is_snapshot_id,
 )
 
-from .durable import fsync_dir, hash_and_fsync, pause, replace_atomically, sha256_file, write_new_file
-from .errors import CorruptSnapshot, SnapshotError
-from .history_log import append_event
+from .durable import fsync_dir, hash_and_fsync, pause, sha256_file, write_new_file
+from .errors import SnapshotError
+from .history_log import append_event, reconcile
 from .layout import Layout
+from .pointer import manifest_bytes, read_current_id, swap_current
 
 
 @dataclass
@@ -133,44 +134,6 @@ def build_manifest(writer: SnapshotWriter, provenance: Provenance) -> SnapshotMa
     )
 
 
-def manifest_bytes(manifest: SnapshotManifest) -> bytes:
-    return (json.dumps(manifest.to_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
-def read_current_id(layout: Layout, dataset: str) -> str | None:
-    """The id CURRENT names, or ``None`` when the dataset has never been published."""
-    try:
-        text = layout.current_file(dataset).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    if not is_snapshot_id(text):
-        raise CorruptSnapshot(f"{layout.current_file(dataset)} does not hold a snapshot id")
-    return text
-
-
-def load_manifest(layout: Layout, dataset: str, snapshot_id: str) -> SnapshotManifest:
-    """Read and check ``<dataset>/<snapshot_id>/manifest.json``; :class:`CorruptSnapshot` if it is
-    missing, unreadable or describes another snapshot."""
-    path = layout.snapshot_dir(dataset, snapshot_id) / MANIFEST_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CorruptSnapshot(f"snapshot {snapshot_id} of {dataset} is published but {path} is missing") from None
-    try:
-        manifest = SnapshotManifest.from_dict(json.loads(data))
-    except ValueError as exc:
-        raise CorruptSnapshot(f"{path} is unreadable: {exc}") from None
-    if (manifest.dataset, manifest.snapshot_id) != (dataset, snapshot_id):
-        raise CorruptSnapshot(f"{path} describes {manifest.dataset}/{manifest.snapshot_id}, "
-                              f"not {dataset}/{snapshot_id}")
-    return manifest
-
-
-def swap_current(layout: Layout, dataset: str, snapshot_id: str) -> None:
-    """Point CURRENT at ``snapshot_id`` atomically (protocol step 4). Hold the import lock."""
-    replace_atomically(layout.current_file(dataset), (snapshot_id + "\n").encode("ascii"), stage="current")
-
-
 def publish(layout: Layout, writer: SnapshotWriter, provenance: Provenance) -> SnapshotManifest:
     """Run the publish protocol (module docstring) for a filled writer; the caller holds the
     dataset's import lock. On a failure before the commit point nothing visible is left behind."""
@@ -185,6 +148,7 @@ def publish(layout: Layout, writer: SnapshotWriter, provenance: Provenance) -> S
         dataset_dir.mkdir(parents=True, exist_ok=True)
         fsync_dir(layout.root)
     final = layout.snapshot_dir(writer.dataset, writer.snapshot_id)
+    reconcile(layout, writer.dataset, provenance.imported_at)  # log a predecessor killed after its commit
     previous = read_current_id(layout, writer.dataset)
     os.rename(writer.directory, final)
     try:
