@@ -185,18 +185,15 @@ def definitions_from_dict(data: Mapping[str, Any]) -> tuple[CategoryDefinition, 
     result: list[CategoryDefinition] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(data["categories"]):
+        raw_id = item.get("id") if isinstance(item, Mapping) else None
+        if isinstance(raw_id, str) and raw_id:
+            if raw_id in seen:
+                problems.append(DefinitionProblem(raw_id, "id", f"duplicate id (categories #{seen[raw_id] + 1} and #{i + 1})"))
+            seen.setdefault(raw_id, i)
         try:
-            definition = definition_from_dict(item, i)
+            result.append(definition_from_dict(item, i))
         except CategoryFileError as err:
             problems.extend(err.problems)
-            continue
-        if definition.id in seen:
-            problems.append(
-                DefinitionProblem(definition.id, "id", f"duplicate id (categories #{seen[definition.id] + 1} and #{i + 1})")
-            )
-            continue
-        seen[definition.id] = i
-        result.append(definition)
     if not data["categories"]:
         problems.append(DefinitionProblem("-", "categories", "the list of categories is empty"))
     if problems:
