@@ -93,7 +93,7 @@ def test_wilson_continuity_corrected_inverts_the_corrected_score_test(k: int, n:
 
 def test_empty_group_is_a_value_not_an_error() -> None:
     for method in ("wilson", "wilson_cc", "clopper_pearson"):
-        p = proportion(0, 0, method=method)  # type: ignore[arg-type]
+        p = proportion(0, 0, method=method)
         assert math.isnan(p.share) and (p.lower, p.upper) == (0.0, 1.0) and p.small_number
 
 
@@ -123,21 +123,21 @@ def test_small_number_threshold_is_configurable() -> None:
 @pytest.mark.parametrize(("k", "n"), [(-1, 5), (6, 5), (1.5, 5), (1, -2)])
 def test_impossible_counts_raise(k: float, n: int) -> None:
     with pytest.raises(ValueError):
-        proportion(k, n)  # type: ignore[arg-type]
+        proportion(k, n)
 
 
 def test_bad_confidence_and_method_raise() -> None:
     with pytest.raises(ValueError):
         proportion(1, 2, confidence=1.0)
     with pytest.raises(ValueError):
-        proportion(1, 2, method="wald")  # type: ignore[arg-type]
+        proportion(1, 2, method="wald")
 
 
 def test_result_is_a_frozen_value_with_to_dict() -> None:
     p = proportion(3, 10)
     assert p.to_dict()["k"] == 3 and set(p.to_dict()) >= {"share", "lower", "upper", "small_number"}
     with pytest.raises(AttributeError):
-        p.k = 4  # type: ignore[misc]
+        p.k = 4
 
 
 counts = st.integers(min_value=0, max_value=5000).flatmap(
@@ -149,7 +149,7 @@ counts = st.integers(min_value=0, max_value=5000).flatmap(
 def test_interval_contains_estimate_and_lies_in_unit_interval(kn: tuple[int, int], method: str,
                                                               confidence: float) -> None:
     k, n = kn
-    p = proportion(k, n, confidence, method)  # type: ignore[arg-type]
+    p = proportion(k, n, confidence, method)
     assert 0.0 <= p.lower <= p.upper <= 1.0
     if n:
         assert p.lower <= p.share <= p.upper

@@ -123,7 +123,7 @@ def test_malformed_follow_up_raises(exit: list[float], event: list[float], entry
     with pytest.raises(ValueError):
         kaplan_meier(exit, event, entry)
     with pytest.raises(ValueError):
-        kaplan_meier([1.0], [1], interval="linear")  # type: ignore[arg-type]
+        kaplan_meier([1.0], [1], interval="linear")
 
 
 def test_kaplan_meier_by_group() -> None:
