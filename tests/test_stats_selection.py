@@ -246,3 +246,8 @@ def test_holm_properties(p: list[float]) -> None:
     assert np.all(adjusted >= np.asarray(p) - 1e-15) and np.all(adjusted <= 1.0)
     assert np.all(np.diff(adjusted[order]) >= -1e-15)
     assert all(r == (a <= 0.05) for r, a in zip(ours.reject, ours.adjusted, strict=True))
+
+
+def test_four_fifths_analysis_rejects_impossible_counts() -> None:
+    with pytest.raises(ValueError):
+        four_fifths_analysis({"a": (12, 10)})

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ristra.core.stats.arguments import check_count_pair
 from ristra.core.stats.contingency import ChiSquareReport, FisherTest, chi_square_tests, fisher_exact_test
 from ristra.core.stats.multiplicity import holm
 from ristra.core.stats.proportions import SMALL_NUMBER_THRESHOLD, Proportion, proportion
@@ -146,7 +147,7 @@ def four_fifths_analysis(
 
     References: 29 CFR 1607.4(D); Holm, Scand. J. Statist. 6 (1979) 65–70.
     """
-    counts = {label: (int(k), int(n)) for label, (k, n) in groups.items()}
+    counts = {label: check_count_pair(k, n, f"group {label!r}") for label, (k, n) in groups.items()}
     if not counts:
         raise ValueError("four_fifths_analysis needs at least one group")
     if reference is None:

@@ -102,7 +102,7 @@ def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInt
         terms = np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
     greenwood_sum = np.cumsum(terms)
     lower, upper = greenwood_bounds(survival, greenwood_sum, z, interval)
-    reached = np.flatnonzero(survival <= 0.5)
+    reached = np.flatnonzero(survival <= 0.5 + 1e-12)  # products that are 1/2 exactly may round above it
     if records.size == 0:
         median = math.nan
     else:
@@ -176,7 +176,12 @@ def kaplan_meier_by_group(
     confidence: float = 0.95,
     interval: SurvivalInterval = "log-log",
 ) -> dict[str, KaplanMeier]:
-    """One :func:`kaplan_meier` curve per group label (labels as text, sorted)."""
+    """One :func:`kaplan_meier` curve per group label (labels as text, sorted).
+
+    Method, assumptions, validity and references: as :func:`kaplan_meier`, applied to each
+    group's records separately (each group has its own risk sets). Compare the curves with
+    :func:`~ristra.core.stats.survival.logrank.logrank_test`, not by eye from overlapping intervals.
+    """
     records = follow_up(exit, event, entry)
     labels, codes = group_labels(groups, records.size)
     confidence = check_confidence(confidence)
