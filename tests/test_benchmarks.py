@@ -233,3 +233,13 @@ def test_unreadable_and_empty_files(tmp_path: Path) -> None:
     broken.write_text("benchmarks: [\n")
     with pytest.raises(BenchmarkFileError, match="not valid YAML at line"):
         read_benchmark_file(broken)
+
+
+def test_documented_examples_are_valid(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "categories.md").read_text(encoding="utf-8")
+    for lang in ("csv", "yaml"):
+        block = doc.split(f"```{lang}\n", 1)[1].split("```", 1)[0]
+        path = tmp_path / f"example.{lang}"
+        path.write_text(block)
+        extra = read_benchmark_file(path)
+        assert extra.get("urm_nm", geography="TX").numerator == 15_099_999
