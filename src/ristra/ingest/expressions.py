@@ -24,6 +24,10 @@ from ristra.core.datasets import US_STATES, Column
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
 CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 UNKNOWN_CODES = ("unknown", "declined")
+#: Text the fast pass leaves to the full pass: a formula lead, surrounding space, control characters.
+FAST_TEXT_REFUSALS = r"^[=+\-@\t\r ]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]| $"
+#: The ENUM type of US state codes (created by the fast pass).
+STATE_ENUM = '"__us_state"'
 
 
 def quote_identifier(name: str) -> str:
@@ -152,3 +156,89 @@ def _range_checks(column: Column, value: str) -> list[tuple[str, str]]:
     if column.maximum is not None:
         checks.append((f"{value} > {column.maximum!r}", "out_of_range"))
     return checks
+
+
+@dataclass(frozen=True)
+class FastColumn:
+    """A column in the fast pass: the type the CSV reader parses it as, the canonical value
+    computed from that, and a guard that is true for anything the fast pass will not decide.
+
+    The fast pass is conservative: a guard may fire on a value the full pass accepts (say
+    ``" F "`` with spaces); the full pass then decides. It must never accept a value the
+    full pass would refuse.
+    """
+
+    column: Column
+    reader_type: str
+    value: str
+    guard: str
+
+
+def enum_identifier(column: Column) -> str:
+    return quote_identifier(f"__spell_{column.name}")
+
+
+def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], today: dt.date) -> FastColumn:
+    """The fast-pass reading of ``column`` from the reader column ``raw``.
+
+    Coded columns are read as an ENUM of their exact spellings (in lower, upper and title
+    case), so the CSV reader itself refuses anything else; ``codes_in_enum_order`` gives the
+    canonical code of each ENUM member.
+    """
+    kind = column.kind
+    guard = "false"
+    missing = f"{raw} IS NULL" if column.required else "false"
+    if kind in ("code", "flag"):
+        codes = "[" + ", ".join(f"'{c}'" for c in codes_in_enum_order) + "]"
+        default = _empty_default(column)
+        looked_up = f"{codes}[enum_code({raw}) + 1]"
+        if kind == "flag":
+            looked_up = f"CAST({looked_up} AS BOOLEAN)"
+        value = f"CASE WHEN {raw} IS NULL THEN {_literal(default)} ELSE {looked_up} END" if default else looked_up
+        if default:
+            missing = "false"
+        return FastColumn(column, enum_identifier(column), value, missing)
+    if kind == "code_set":
+        real = tuple(c for c in column.allowed_values if c not in UNKNOWN_CODES)
+        allowed = "[" + ", ".join(f"'{c}'" for c in real) + "]"
+        singles = ", ".join(f"'{c}'" for c in column.allowed_values)
+        parts = f"string_split({raw}, ';')"
+        value = (
+            f"CASE WHEN {raw} IS NULL THEN ['unknown'] WHEN NOT contains({raw}, ';') THEN [{raw}] "
+            f"ELSE list_sort(list_distinct({parts})) END"
+        )
+        guard = (
+            f"CASE WHEN {raw} IS NULL THEN false WHEN contains({raw}, ';') THEN NOT list_has_all({allowed}, {parts}) "
+            f"ELSE {raw} NOT IN ({singles}) END"
+        )
+        return FastColumn(column, "VARCHAR", value, guard)
+    if kind in ("text", "id"):
+        guard = (
+            f"({missing} OR strlen({raw}) > {int(column.max_length)} "
+            f"OR regexp_matches({raw}, '{FAST_TEXT_REFUSALS}'))"
+        )
+        return FastColumn(column, "VARCHAR", raw, guard)
+    if kind in ("integer", "number", "year"):
+        reader = {"integer": "INTEGER", "number": "DOUBLE", "year": "SMALLINT"}[kind]
+        bounds = [missing]
+        if kind == "year":
+            bounds.append(f"{raw} > {today.year + column.future_years} OR {raw} < 1000")
+        if kind == "number":
+            bounds.append(f"isnan({raw}) OR isinf({raw})")
+        bounds += [condition for condition, _ in _range_checks(column, raw)]
+        return FastColumn(column, reader, raw, "(" + " OR ".join(bounds) + ")")
+    if kind == "date":
+        limit = today + dt.timedelta(days=int(366 * column.future_years))
+        guard = f"({missing} OR {raw} > DATE '{limit.isoformat()}' OR {raw} < DATE '1900-01-01')"
+        return FastColumn(column, "DATE", raw, guard)
+    if kind == "fips":
+        return FastColumn(column, "VARCHAR", raw, f"({missing} OR NOT regexp_full_match({raw}, '[0-9]{{5}}'))")
+    if kind == "zip":
+        return FastColumn(column, "VARCHAR", raw, f"({missing} OR NOT regexp_full_match({raw}, '[0-9]{{5}}'))")
+    if kind == "state":
+        return FastColumn(column, STATE_ENUM, f"CAST({raw} AS VARCHAR)", missing)
+    raise ValueError(f"unsupported column kind {kind}")  # pragma: no cover
+
+
+def _literal(code: str | None) -> str:
+    return "NULL" if code is None else f"'{code}'"

@@ -24,11 +24,14 @@ from pathlib import Path
 import duckdb
 
 from ristra.core.columnmap import ColumnMap, normalise_header
-from ristra.core.datasets import Column, Dataset
+from ristra.core.datasets import US_STATES, Column, Dataset
 from ristra.core.validation_issues import ValidationIssue, ValidationReport
 from ristra.ingest.expressions import (
+    STATE_ENUM,
     ColumnSql,
     column_sql,
+    enum_identifier,
+    fast_column,
     map_identifier,
     missing_value_sql,
     quote_identifier,
@@ -53,7 +56,7 @@ _STRUCTURAL = {
 class _Layout:
     """Which raw text column feeds which canonical column, and the header issues."""
 
-    present: tuple[tuple[Column, str], ...]
+    present: tuple[tuple[Column, int], ...]
     header_issues: tuple[ValidationIssue, ...]
     raw_count: int
 
@@ -100,14 +103,13 @@ def validate_file(
     try:
         _register_spellings(full, [c for c, _ in layout.present], column_map)
         row_count, issues, total = _full_pass(full, dataset, source, layout, column_map, today, max_listed)
+        if total == 0 and not layout.header_issues and row_count > 0:
+            _write_from_full_pass(full, dataset, layout, column_map, today, target)
+            return ValidationReport(**base, row_count=row_count, issues=(), issue_total=0)
     finally:
         full.close()
     issues = tuple(sorted(layout.header_issues + issues, key=ValidationIssue.sort_key))
     total += len(layout.header_issues)
-    if total == 0:
-        issues = (ValidationIssue(None, None, "malformed_row",
-                                  "the file could not be read consistently; check quoting and line endings"),)
-        total = 1
     if row_count == 0 and not any(i.code == "no_rows" for i in issues):
         issues += (ValidationIssue(None, None, "no_rows", "the file has a header but no data rows"),)
         total += 1
@@ -117,10 +119,9 @@ def validate_file(
 def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> _Layout:
     issues: list[ValidationIssue] = []
     seen: dict[str, int] = {}
-    present: list[tuple[Column, str]] = []
+    present: list[tuple[Column, int]] = []
     canonical = set(dataset.column_names)
     for position, header in enumerate(source.header):
-        raw = quote_identifier(f"c{position}")
         if not header.strip():
             issues.append(ValidationIssue(None, None, "blank_column_name",
                                           f"column {position + 1} of the header has no name"))
@@ -138,13 +139,13 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
                                           f"columns {seen[name] + 1} and {position + 1} both give {name}"))
             continue
         seen[name] = position
-        present.append((dataset.column(name), raw))
+        present.append((dataset.column(name), position))
     for column in dataset.columns:
         if column.required and column.name not in seen:
             issues.append(ValidationIssue(None, column.name, "missing_column",
                                           f"required column {column.name} is missing ({column.description})"))
     duplicated = {i.column for i in issues if i.code == "duplicate_column"}
-    present = [(c, raw) for c, raw in present if c.name not in duplicated]
+    present = [(c, i) for c, i in present if c.name not in duplicated]
     return _Layout(tuple(present), tuple(issues), len(source.header))
 
 
@@ -170,35 +171,73 @@ def _register_spellings(con: duckdb.DuckDBPyConnection, columns: Sequence[Column
     con.execute(f"CREATE TEMP TABLE __maps AS SELECT {selects} FROM __spellings", params)
 
 
-def _read_csv(source: PreparedSource, raw_count: int) -> tuple[str, list[object]]:
-    columns = {f"c{i}": "VARCHAR" for i in range(raw_count)}
+def _read_csv(source: PreparedSource, types: Sequence[str], date_format: str | None = None) -> tuple[str, list[object]]:
+    columns = {f"c{i}": t for i, t in enumerate(types)}
+    extra = ", dateformat = ?" if date_format else ""
     sql = (
         "read_csv(?, header = true, auto_detect = false, columns = ?, delim = ?, quote = '\"', "
         "escape = '\"', strict_mode = true, store_rejects = true, null_padding = false, "
-        "max_line_size = 4000000)"
+        f"max_line_size = 4000000{extra})"
     )
-    return sql, [str(source.path), columns, source.delimiter]
+    params: list[object] = [str(source.path), columns, source.delimiter]
+    if date_format:
+        params.append(date_format)
+    return sql, params
 
 
 def _column_sqls(layout: _Layout, column_map: ColumnMap, today: dt.date) -> list[ColumnSql]:
-    return [column_sql(column, raw, column_map, today) for column, raw in layout.present]
+    return [column_sql(column, _raw(index), column_map, today) for column, index in layout.present]
+
+
+def _raw(index: int) -> str:
+    """The reader's name for the file's ``index``-th column (files' own headers never reach SQL)."""
+    return quote_identifier(f"c{index}")
+
+
+def _spelling_enums(con: duckdb.DuckDBPyConnection, columns: Sequence[Column]) -> dict[str, tuple[str, ...]]:
+    """For each coded column, an ENUM type of its exact spellings (lower, UPPER and Title case)
+    and the canonical code of each member, in the ENUM's order."""
+    con.execute("CREATE TEMP TABLE __exact (col VARCHAR, spelling VARCHAR, code VARCHAR)")
+    con.execute(
+        "INSERT INTO __exact SELECT DISTINCT col, v.spelling, code FROM __spellings, "
+        "unnest([spelling, upper(spelling), concat(upper(left(spelling, 1)), right(spelling, -1))]) AS v(spelling) "
+        "WHERE v.spelling <> ''"
+    )
+    codes: dict[str, tuple[str, ...]] = {}
+    states = ", ".join(f"'{s}'" for s in US_STATES)
+    con.execute(f"CREATE TYPE {STATE_ENUM} AS ENUM ({states})")
+    for column in columns:
+        if column.kind not in ("code", "flag"):
+            continue
+        con.execute(
+            f"CREATE TYPE {enum_identifier(column)} AS ENUM "
+            f"(SELECT spelling FROM __exact WHERE col = '{column.name}' ORDER BY spelling)"
+        )
+        rows = con.execute("SELECT code FROM __exact WHERE col = ? ORDER BY spelling", [column.name]).fetchall()
+        codes[column.name] = tuple(str(r[0]) for r in rows)
+    return codes
 
 
 def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
                column_map: ColumnMap, today: dt.date, target: Path) -> int | None:
-    """Rows written when the whole file is valid; ``None`` when the full pass must explain why not."""
-    sqls = {s.column.name: s for s in _column_sqls(layout, column_map, today)}
+    """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
+    enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
+    fast = {c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today) for c, i in layout.present}
+    types = ["VARCHAR"] * layout.raw_count
+    for column, index in layout.present:
+        types[index] = fast[column.name].reader_type
     values = ", ".join(
-        f"{sqls[c.name].value if c.name in sqls else missing_value_sql(c)} AS {quote_identifier(c.name)}"
+        f"{fast[c.name].value if c.name in fast else missing_value_sql(c)} AS {quote_identifier(c.name)}"
         for c in dataset.columns
     )
-    guard = " OR ".join(f"({s.any_issue()})" for s in sqls.values()) or "false"
-    reader, params = _read_csv(source, layout.raw_count)
+    guard = " OR ".join(f.guard for f in fast.values() if f.guard != "false") or "false"
+    has_dates = any(c.kind == "date" for c, _ in layout.present)
+    reader, params = _read_csv(source, types, column_map.date_format if has_dates else None)
     literal = str(target).replace("'", "''")
     sql = (
-        f"COPY (SELECT {values} FROM {reader}, __maps "
+        f"COPY (SELECT {values} FROM {reader} "
         f"WHERE CASE WHEN {guard} THEN error('{INVALID_ROW}') ELSE true END) "
-        f"TO '{literal}' (FORMAT parquet, COMPRESSION zstd)"
+        f"TO '{literal}' (FORMAT parquet)"
     )
     try:
         written = con.execute(sql, params).fetchone()
@@ -227,7 +266,7 @@ def _has_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, target: Pa
 
 def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
                column_map: ColumnMap, today: dt.date, max_listed: int) -> tuple[int, tuple[ValidationIssue, ...], int]:
-    reader, params = _read_csv(source, layout.raw_count)
+    reader, params = _read_csv(source, ["VARCHAR"] * layout.raw_count)
     try:
         con.execute(f"CREATE TABLE raw AS SELECT * FROM {reader}", params)
     except duckdb.Error:
@@ -269,6 +308,19 @@ def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     issues.extend(duplicates)
     total = len(structural) + cell_total + duplicate_total
     return row_count, tuple(issues), total
+
+
+def _write_from_full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, layout: _Layout,
+                          column_map: ColumnMap, today: dt.date, target: Path) -> None:
+    """Write the canonical Parquet from the full pass's table (a valid file the fast pass declined)."""
+    sqls = {s.column.name: s for s in _column_sqls(layout, column_map, today)}
+    values = ", ".join(
+        f"{sqls[c.name].value if c.name in sqls else missing_value_sql(c)} AS {quote_identifier(c.name)}"
+        for c in dataset.columns
+    )
+    literal = str(target).replace("'", "''")
+    con.execute(f"COPY (SELECT {values} FROM raw, __maps ORDER BY raw.rowid) TO '{literal}' "
+                "(FORMAT parquet)")
 
 
 def _excerpt_sql(sqls: Sequence[ColumnSql]) -> str:

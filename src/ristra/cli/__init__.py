@@ -1,0 +1,1 @@
+"""The ``ristra`` command line: parse arguments, call a service, render its value."""

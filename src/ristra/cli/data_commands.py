@@ -1,0 +1,154 @@
+"""Commands over the data spine: synth, validate, import, snapshots, rollback, demo."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ristra.cli import output
+from ristra.core.datasets import DATASETS
+from ristra.services import imports
+from ristra.services.workspace import Workspace
+
+#: Import order for the demo: programs before their rosters.
+IMPORT_ORDER = ("programs", "participants", "applications", "students", "trainees", "employees", "employee_events")
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("synth", help="write the synthetic New Mexico school as one CSV per dataset")
+    p.add_argument("--out", required=True, type=Path, help="directory to write <dataset>.csv files into")
+    p.add_argument("--seed", type=int, default=20250701)
+    p.add_argument("--applications-per-cycle", type=int, default=1700)
+    p.add_argument("--cycles", type=int, default=10)
+    p.set_defaults(handler=cmd_synth, needs_workspace=False)
+
+    for name, help_text, handler in (
+        ("validate", "check a file against a dataset without importing it", cmd_validate),
+        ("import", "validate a file and publish it as a new snapshot", cmd_import),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("dataset", help=f"one of: {', '.join(DATASETS)}")
+        p.add_argument("file", type=Path)
+        p.add_argument("--map", type=Path, default=None, help="column map (YAML) for another system's export")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(handler=handler, needs_workspace=True)
+
+    p = sub.add_parser("snapshots", help="list snapshots (current first) per dataset")
+    p.add_argument("dataset", nargs="?", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_snapshots, needs_workspace=True)
+
+    p = sub.add_parser("rollback", help="make an earlier snapshot of a dataset current again")
+    p.add_argument("dataset")
+    p.add_argument("snapshot_id")
+    p.set_defaults(handler=cmd_rollback, needs_workspace=True)
+
+    p = sub.add_parser("demo", help="generate the synthetic school, import it and summarise")
+    p.add_argument("--no-serve", action="store_true", help="do not start the web server afterwards")
+    p.add_argument("--applications-per-cycle", type=int, default=1700)
+    p.add_argument("--seed", type=int, default=20250701)
+    p.set_defaults(handler=cmd_demo, needs_workspace=True)
+
+
+def cmd_synth(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    from ristra.synth import generate
+
+    with _progress() as progress:
+        task = progress.add_task("generating", total=None)
+
+        def report(step: str, done: int, total: int) -> None:
+            progress.update(task, description=step, completed=done, total=total)
+
+        paths = generate(args.out, seed=args.seed, applications_per_cycle=args.applications_per_cycle,
+                         cycles=args.cycles, progress=report)
+    output.rows_table(f"synthetic school written to {args.out}", ("dataset", "file"),
+                      [(name, str(path)) for name, path in paths.items()])
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    assert workspace is not None
+    with output.console(stderr=True).status(f"validating {args.file.name} as {args.dataset}…"):
+        report = imports.validate(workspace, args.dataset, args.file, args.map)
+    if args.json:
+        output.print_json([issue.to_dict() for issue in report.issues])
+    else:
+        output.report_issues(report)
+    return 0 if report.valid else 1
+
+
+def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    assert workspace is not None
+    with output.console(stderr=True).status(f"importing {args.file.name} as {args.dataset}…"):
+        result = imports.import_file(workspace, args.dataset, args.file, args.map)
+    if args.json:
+        if result.manifest:
+            output.print_json({"snapshot_id": result.manifest.snapshot_id, "dataset": result.manifest.dataset,
+                               "row_count": result.manifest.row_count})
+        else:
+            output.print_json([issue.to_dict() for issue in result.report.issues])
+    elif result.manifest:
+        output.console(stderr=True).print(
+            f"[green]imported[/] {result.manifest.row_count:,} rows of {result.manifest.dataset}")
+        print(result.manifest.snapshot_id)
+    else:
+        output.report_issues(result.report)
+    return 0 if result.imported else 1
+
+
+def cmd_snapshots(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    assert workspace is not None
+    store = workspace.snapshots
+    names = [imports.dataset(args.dataset).name] if args.dataset else store.datasets()
+    entries = [(name, entry) for name in names for entry in reversed(store.history(name))]
+    if args.json:
+        output.print_json([{"dataset": name, **entry.to_dict()} for name, entry in entries])
+        return 0
+    output.rows_table(
+        "snapshots", ("dataset", "snapshot", "current", "rows", "source", "imported by", "imported at"),
+        [(name, e.manifest.snapshot_id, "yes" if e.is_current else "", f"{e.manifest.row_count:,}",
+          e.manifest.source_name, e.manifest.imported_by, e.manifest.imported_at) for name, e in entries],
+    )
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    assert workspace is not None
+    manifest = imports.rollback(workspace, args.dataset, args.snapshot_id)
+    output.console().print(f"{manifest.dataset} now at snapshot {manifest.snapshot_id} ({manifest.row_count:,} rows)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    assert workspace is not None
+    from ristra.synth import generate
+
+    source_dir = workspace.root / "synthetic-source"
+    with _progress() as progress:
+        task = progress.add_task("generating the synthetic school", total=None)
+
+        def report(step: str, done: int, total: int) -> None:
+            progress.update(task, description=f"generating: {step}", completed=done, total=total)
+
+        paths = generate(source_dir, seed=args.seed, applications_per_cycle=args.applications_per_cycle)
+        rows = []
+        progress.update(task, description="importing", completed=0, total=len(IMPORT_ORDER))
+        for done, name in enumerate(IMPORT_ORDER, start=1):
+            result = imports.import_file(workspace, name, paths[name], wait_seconds=30)
+            if not result.manifest:
+                output.report_issues(result.report)
+                return 1
+            rows.append((name, f"{result.manifest.row_count:,}", result.manifest.snapshot_id))
+            progress.update(task, completed=done)
+    output.rows_table(f"demo data imported into {workspace.root}", ("dataset", "rows", "snapshot"), rows)
+    if not args.no_serve:
+        output.console().print("The web application is not part of this release yet; the data is ready "
+                               "for `ristra query` and the Python API.")
+    return 0
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True, console=output.console(stderr=True))

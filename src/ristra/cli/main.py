@@ -1,0 +1,69 @@
+"""Entry point of the ``ristra`` command.
+
+Exit codes: 0 success; 1 invalid input (issues listed); 2 unusable request (unreadable file,
+unknown dataset, bad column map, an import already running, unknown snapshot); 3 an
+internal error (set ``RISTRA_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from ristra import __version__
+from ristra.cli import data_commands, output
+from ristra.core.columnmap import ColumnMapError
+from ristra.core.datasets import UnknownDataset
+from ristra.ingest.sources import UnreadableFile
+from ristra.services.workspace import Settings, Workspace, resolve_data_dir
+from ristra.snapshots import SnapshotError
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    UnknownDataset, ColumnMapError, UnreadableFile, SnapshotError, FileNotFoundError, PermissionError,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ristra", description="ristra: an honest, disclosure-safe picture "
+                                     "of whom a medical school trains and employs.")
+    parser.add_argument("--version", action="version", version=f"ristra {__version__}")
+    parser.add_argument("--data-dir", default=None,
+                        help="data directory (default: $RISTRA_DATA_DIR, else ./ristra-data)")
+    parser.add_argument("--user", default=None, help="who is acting (recorded in snapshots; default: $USER)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data_commands.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        workspace = None
+        if args.needs_workspace:
+            settings = Settings(data_dir=resolve_data_dir(args.data_dir, os.environ),
+                                user=args.user or os.environ.get("USER") or "ristra")
+            workspace = Workspace(settings)
+        return int(args.handler(args, workspace))
+    except EXPECTED_ERRORS as error:
+        message = str(error).strip("'\"") if not isinstance(error, OSError) else f"{error.strerror}: {error.filename}"
+        output.error(message)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        output.error("interrupted; nothing was published")
+        return 130
+    except Exception as error:  # the last line of defence: never a traceback for a user
+        if os.environ.get("RISTRA_DEBUG"):
+            raise
+        output.error(f"internal error ({type(error).__name__}); nothing was published. "
+                     "Set RISTRA_DEBUG=1 to see the traceback.")
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

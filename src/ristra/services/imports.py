@@ -1,0 +1,89 @@
+"""Validate and import files into immutable snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ristra.core.datasets import SCHEMA_VERSION, dataset
+from ristra.core.manifest import SnapshotManifest
+from ristra.core.validation_issues import ValidationReport
+from ristra.ingest.columnmap_file import load_column_map
+from ristra.ingest.sources import detect_format
+from ristra.ingest.validation import validate_file
+from ristra.services.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the validation report and, when it was valid, the new snapshot."""
+
+    report: ValidationReport
+    manifest: SnapshotManifest | None
+
+    @property
+    def imported(self) -> bool:
+        return self.manifest is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "snapshot_id": self.manifest.snapshot_id if self.manifest else None,
+            "report": self.report.to_dict(),
+        }
+
+
+class _Rejected(Exception):
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__("invalid input")
+        self.report = report
+
+
+def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None) -> ValidationReport:
+    """Validate ``path`` as ``dataset_name`` without changing anything.
+
+    Raises ``UnknownDataset``, ``ColumnMapError`` or ``UnreadableFile`` (all with plain messages).
+    """
+    ds = dataset(dataset_name)
+    column_map = load_column_map(map_path, ds)
+    with workspace.scratch() as work:
+        return validate_file(ds, path, workdir=work, column_map=column_map, today=workspace.settings.today,
+                             memory_limit=workspace.settings.memory_limit)
+
+
+def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
+                *, wait_seconds: float = 0.0) -> ImportResult:
+    """Validate ``path`` and, only if it is valid, publish it as a new snapshot of ``dataset_name``.
+
+    An invalid file changes nothing; a second import of the same dataset while one runs
+    raises ``ImportInProgress`` (or waits ``wait_seconds``).
+    """
+    ds = dataset(dataset_name)
+    column_map = load_column_map(map_path, ds)
+    source_format = detect_format(path)
+    settings = workspace.settings
+    try:
+        with workspace.scratch() as work, workspace.snapshots.writer(
+            ds.name,
+            imported_by=settings.user,
+            schema_version=SCHEMA_VERSION,
+            source=path,
+            source_format=source_format,
+            column_map=None if column_map.name == "identity" else column_map.name,
+            wait_seconds=wait_seconds,
+        ) as writer:
+            report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
+                                   output=writer.path("data.parquet"), memory_limit=settings.memory_limit)
+            if not report.valid:
+                raise _Rejected(report)
+            writer.row_count = report.row_count
+    except _Rejected as rejected:
+        return ImportResult(rejected.report, None)
+    return ImportResult(report, writer.manifest)
+
+
+def rollback(workspace: Workspace, dataset_name: str, snapshot_id: str) -> SnapshotManifest:
+    """Make an earlier snapshot of ``dataset_name`` current again (logged)."""
+    ds = dataset(dataset_name)
+    return workspace.snapshots.rollback(ds.name, snapshot_id, by=workspace.settings.user)
