@@ -99,5 +99,9 @@ def pick(u: FloatArray, weights: npt.ArrayLike) -> IntArray:
 def pick_rows(u: FloatArray, cum_table: FloatArray, rows: IntArray) -> IntArray:
     """Map uniforms to categories, each entity using its own row of a cumulative table
     (e.g. race/ethnicity given the county)."""
-    result: IntArray = (u[:, None] >= cum_table[rows]).sum(axis=1).astype(np.int64)
+    n_rows, width = cum_table.shape
+    # Shift row r of the table into (r, r + 1] and search all rows at once.
+    shifted = (cum_table + np.arange(n_rows)[:, None]).ravel()
+    position = np.searchsorted(shifted, u + rows, side="right") - rows * width
+    result: IntArray = np.minimum(position, width - 1).astype(np.int64)
     return result
