@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 #: Refuse workbooks whose parts expand past this many bytes (zip-bomb guard).
@@ -55,6 +55,9 @@ class PreparedSource:
     original_format: str
     encoding: str
     empty: bool = False
+    #: UTF-8 judged from the first bytes only; DuckDB checks the rest as it reads, and
+    #: :func:`confirm_encoding` decides properly if it finds a problem.
+    assumed_utf8: bool = False
 
 
 def detect_format(path: Path) -> str:
@@ -95,22 +98,32 @@ def prepare(path: Path, workdir: Path) -> PreparedSource:
     return _prepare_text(path, workdir)
 
 
-def _prepare_text(path: Path, workdir: Path) -> PreparedSource:
+def _prepare_text(path: Path, workdir: Path, *, whole_file: bool = False) -> PreparedSource:
     if path.stat().st_size == 0:
         return PreparedSource(path, ",", (), "csv", "utf-8", empty=True)
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    encoding = _detect_encoding(path, head)
+    encoding = _detect_encoding(path, head, whole_file=whole_file)
     if encoding in ("utf-8", "utf-8-sig"):
-        return _prepared_text(path, "csv", encoding)
+        prepared = _prepared_text(path, "csv", encoding)
+        return replace(prepared, assumed_utf8=not whole_file)
     target = workdir / "transcoded.csv"
     _transcode(path, target, encoding)
     return _prepared_text(target, "csv", encoding)
 
 
-def _detect_encoding(path: Path, head: bytes) -> str:
-    """The text encoding: a BOM decides; else UTF-8 if the whole file decodes, else
-    Windows-1252 (when it decodes) or Latin-1. NUL bytes outside UTF-16 mean binary data."""
+def confirm_encoding(source: PreparedSource, original: Path, workdir: Path) -> PreparedSource:
+    """After DuckDB met a problem in a file assumed to be UTF-8: decode the whole file and,
+    if it is not UTF-8 after all, transcode it (Windows-1252 or Latin-1) and return that."""
+    if not source.assumed_utf8:
+        return source
+    return _prepare_text(original, workdir, whole_file=True)
+
+
+def _detect_encoding(path: Path, head: bytes, *, whole_file: bool) -> str:
+    """The text encoding: a BOM decides; else UTF-8 if the text decodes as UTF-8 (the first
+    64 KiB, or the whole file when ``whole_file``), else Windows-1252 (when it decodes) or
+    Latin-1. NUL bytes outside UTF-16 mean binary data."""
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -119,13 +132,22 @@ def _detect_encoding(path: Path, head: bytes) -> str:
         encoding = "utf-8"
     if b"\x00" in head:
         raise UnreadableFile(f"{path.name} contains binary data (NUL bytes); it is not a text file")
-    if _decodes(path, encoding):
+    if _decodes(path, encoding) if whole_file else _head_decodes(head, encoding):
         return encoding
     if _control_heavy(head):
         raise UnreadableFile(f"{path.name} does not look like text: it is not a CSV, XLSX or Parquet file")
     if _decodes(path, "cp1252"):
         return "cp1252"
     return "latin-1"
+
+
+def _head_decodes(head: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        decoder.decode(head)  # not final: a character cut at the end of the sample is fine
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decodes(path: Path, encoding: str) -> bool:

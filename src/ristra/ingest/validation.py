@@ -37,7 +37,7 @@ from ristra.ingest.expressions import (
     quote_identifier,
 )
 from ristra.ingest.messages import issue_message
-from ristra.ingest.sources import PreparedSource, prepare
+from ristra.ingest.sources import PreparedSource, confirm_encoding, prepare
 
 INVALID_ROW = "ristra: invalid row"
 DEFAULT_MAX_LISTED = 10_000
@@ -89,6 +89,17 @@ def validate_file(
         target = output or workdir / "validated.parquet"
         if not layout.header_issues:
             rows = _fast_pass(con, dataset, source, layout, column_map, today, target)
+            if rows is None and source.assumed_utf8:
+                confirmed = confirm_encoding(source, path, workdir)
+                if confirmed.encoding != source.encoding:
+                    source = confirmed
+                    base["encoding"] = source.encoding
+                    target.unlink(missing_ok=True)
+                    con.close()
+                    con = duckdb.connect(config={"memory_limit": memory_limit,
+                                                 "temp_directory": str(workdir / "spill")})
+                    _register_spellings(con, [c for c, _ in layout.present], column_map)
+                    rows = _fast_pass(con, dataset, source, layout, column_map, today, target)
             if rows is not None:
                 if rows == 0:
                     issue = ValidationIssue(None, None, "no_rows", "the file has a header but no data rows")
@@ -98,6 +109,9 @@ def validate_file(
             target.unlink(missing_ok=True)
     finally:
         con.close()
+    if source.assumed_utf8:
+        source = confirm_encoding(source, path, workdir)
+        base["encoding"] = source.encoding
     full = duckdb.connect(str(workdir / "full-pass.duckdb"), config={"memory_limit": memory_limit,
                                                                      "temp_directory": str(workdir / "spill")})
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from ristra.ingest.columnmap_file import load_column_map
 from ristra.ingest.sources import detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
+from ristra.snapshots.durable import sha256_file
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
             column_map=None if column_map.name == "identity" else column_map.name,
             wait_seconds=wait_seconds,
         ) as writer:
-            report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
-                                   output=writer.path("data.parquet"), memory_limit=settings.memory_limit)
-            if not report.valid:
-                raise _Rejected(report)
+            with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while DuckDB reads it
+                source_hash = pool.submit(sha256_file, path)
+                report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
+                                       output=writer.path("data.parquet"), memory_limit=settings.memory_limit)
+                if not report.valid:
+                    raise _Rejected(report)
+                writer.source_sha256 = source_hash.result()[0]
             writer.row_count = report.row_count
     except _Rejected as rejected:
         return ImportResult(rejected.report, None)

@@ -58,6 +58,8 @@ class SnapshotWriter:
     row_count: int | None = None
     note: str | None = None
     file_rows: dict[str, int] = field(default_factory=dict)
+    #: The source file's sha256 when the caller already computed it (else the store hashes it).
+    source_sha256: str | None = None
     manifest: SnapshotManifest | None = None
 
     def path(self, name: str = "data.parquet") -> Path:
@@ -122,10 +124,12 @@ def build_manifest(writer: SnapshotWriter, provenance: Provenance) -> SnapshotMa
     source_name = source_sha = None
     if provenance.source is not None:
         source_name = provenance.source.name
-        try:
-            source_sha, _ = sha256_file(provenance.source)
-        except OSError as exc:
-            raise SnapshotError(f"cannot read the source file {provenance.source} to checksum it: {exc}") from None
+        source_sha = writer.source_sha256
+        if source_sha is None:
+            try:
+                source_sha, _ = sha256_file(provenance.source)
+            except OSError as exc:
+                raise SnapshotError(f"cannot read the source file {provenance.source} to checksum it: {exc}") from None
     return SnapshotManifest(
         snapshot_id=writer.snapshot_id, dataset=writer.dataset, schema_version=provenance.schema_version,
         row_count=row_count, files=files, source_name=source_name, source_sha256=source_sha,
