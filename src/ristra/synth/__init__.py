@@ -120,29 +120,29 @@ def generate(
     grad_days = np.concatenate([g.graduation_day for g in graduates]) if graduates else np.zeros(0, dtype=np.int64)
 
     # Residents and fellows
-    appointments = trainees.appointments(school, grad_refs, grad_days)
+    completed_training = []
     with DatasetCsvWriter(paths["trainees"], "trainees") as writer:
-        for start in range(0, len(appointments), CHUNK_ROWS):
-            part = appointments.slice(start, start + CHUNK_ROWS)
-            writer.write(trainees.trainee_columns(school, part, start + 1))
-            report("trainees", writer.rows, len(appointments))
+        for part in trainees.appointments(school, grad_refs, grad_days, CHUNK_ROWS):
+            writer.write(trainees.trainee_columns(school, part, writer.rows + 1))
+            completed_training.append(part.completed())
+            report("trainees", writer.rows, writer.rows)
+    appointments = trainees.Appointments.concat(completed_training)
 
     # Faculty and staff
-    hires = workforce.hires(school, appointments)
     with (
         DatasetCsvWriter(paths["employees"], "employees") as employees_writer,
         DatasetCsvWriter(paths["employee_events"], "employee_events") as events_writer,
     ):
-        for employee_columns, event_columns in workforce.workforce_chunks(school, hires, CHUNK_ROWS):
+        for employee_columns, event_columns in workforce.workforce_chunks(school, appointments, CHUNK_ROWS):
             employees_writer.write(employee_columns)
             events_writer.write(event_columns)
-            report("employees", employees_writer.rows, len(hires))
+            report("employees", employees_writer.rows, employees_writer.rows)
 
     # Pipeline programs, rosters and the truth
     with DatasetCsvWriter(paths["programs"], "programs", quoting="needed") as writer:
         writer.write(pipeline.program_columns())
     alumni_idx, alumni_first = record.pipeline_alumni()
-    rosters = pipeline.roster(school, alumni_idx, alumni_first)
+    rosters = pipeline.rosters(school, alumni_idx, alumni_first)
     with (
         DatasetCsvWriter(paths["participants"], "participants") as participants_writer,
         DatasetCsvWriter(paths["participant_links"], LINKS) as links_writer,
@@ -150,5 +150,5 @@ def generate(
         for participant_columns, link_columns in pipeline.participant_chunks(school, rosters, CHUNK_ROWS):
             participants_writer.write(participant_columns)
             links_writer.write(link_columns)
-            report("participants", participants_writer.rows, len(rosters))
+            report("participants", participants_writer.rows, participants_writer.rows)
     return paths

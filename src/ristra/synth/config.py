@@ -102,7 +102,7 @@ class SchoolConfig:
     faculty_separation_rate: float = 0.07
     staff_separation_rate: float = 0.11
     faculty_retention: Multipliers = field(default_factory=lambda: _frozen({"urm": 1.3, "female": 1.1}))
-    promotion_rate: float = 0.14
+    promotion_rate: float = 0.12
     promotion: Multipliers = field(default_factory=lambda: _frozen({"female": 0.9}))
     leadership_rate: float = 0.15
     leadership: Multipliers = field(default_factory=lambda: _frozen({"female": 0.8}))

@@ -161,8 +161,9 @@ def program_columns() -> dict[str, pa.Array]:
     }
 
 
-def roster(school: School, alumni_idx: IntArray, alumni_first_cycle: IntArray) -> Roster:
-    """Place the pipeline alumni on programs and fill every program year's roster."""
+def rosters(school: School, alumni_idx: IntArray, alumni_first_cycle: IntArray) -> Iterator[Roster]:
+    """Place the pipeline alumni on programs and fill every program year's roster; one roster per
+    program, in program order, each sorted by year then at random."""
     s = school.streams
     w = school.window
     last_year = w.last_cycle
@@ -189,44 +190,42 @@ def roster(school: School, alumni_idx: IntArray, alumni_first_cycle: IntArray) -
     a_year = year[placed, a_prog]
     alumni = PersonRefs.of(a_idx, APPLICANT, a_first - 1)
 
-    # Fill each program year with people who never apply.
-    parts_refs, parts_prog, parts_year, parts_app = [alumni], [a_prog], [a_year], [np.ones(a_idx.size, bool)]
+    # Fill each program year with people who never apply; some come back the next year.
     next_idx = INDEX_BASE[PARTICIPANT]
     for i, p in enumerate(PROGRAMS):
         years = np.arange(starts[i], ends[i] + 1)
         if years.size == 0:
             continue
         size = school.scaled_counts(np.full(years.size, p.roster_size), years * 10 + i, "pipeline.size")
-        already = np.bincount(a_year[a_prog == i] - starts[i], minlength=years.size)[: years.size]
-        fill = np.maximum(size - already, 0)
-        fill_year = np.repeat(years, fill)
+        mine = a_prog == i
+        already = np.bincount(a_year[mine] - starts[i], minlength=years.size)[: years.size]
+        fill_year = np.repeat(years, np.maximum(size - already, 0))
         idx = np.arange(next_idx, next_idx + fill_year.size, dtype=np.int64)
         next_idx += idx.size
-        parts_refs.append(PersonRefs.of(idx, PARTICIPANT, fill_year - p.age + 15))
-        parts_prog.append(np.full(idx.size, i))
-        parts_year.append(fill_year)
-        parts_app.append(np.zeros(idx.size, bool))
-    refs = PersonRefs.concat(parts_refs)
-    program = np.concatenate(parts_prog).astype(np.int64)
-    year_all = np.concatenate(parts_year).astype(np.int64)
-    applicant = np.concatenate(parts_app)
-
-    # Some come back the next year.
-    two_year = np.array([p.two_year_share for p in PROGRAMS])[program]
-    again = s.chance(refs.idx * 16 + program, "pipeline.again", two_year) & (year_all + 1 <= ends[program])
-    again &= ~applicant | (year_all + 1 < refs.reference_year + 1)
-    rows = np.concatenate([np.arange(len(refs)), np.flatnonzero(again)])
-    year_all = np.concatenate([year_all, year_all[again] + 1])
-    refs, program, applicant = refs.take(rows), program[rows], applicant[rows]
-    order = np.lexsort((s.bits(refs.idx * 4096 + year_all % 4096, "pipeline.order"), year_all, program))
-    return Roster(refs.take(order), program[order], year_all[order], applicant[order])
+        refs = PersonRefs.concat([alumni.take(mine), PersonRefs.of(idx, PARTICIPANT, fill_year - p.age + 15)])
+        year_all = np.concatenate([a_year[mine], fill_year]).astype(np.int64)
+        applicant = np.concatenate([np.ones(int(mine.sum()), bool), np.zeros(idx.size, bool)])
+        again = s.chance(refs.idx * 16 + i, "pipeline.again", p.two_year_share) & (year_all + 1 <= ends[i])
+        again &= ~applicant | (year_all + 1 < refs.reference_year + 1)
+        rows = np.concatenate([np.arange(len(refs)), np.flatnonzero(again)])
+        year_all = np.concatenate([year_all, year_all[again] + 1])
+        refs, applicant = refs.take(rows), applicant[rows]
+        order = np.lexsort((s.bits(refs.idx * 4096 + year_all % 4096, "pipeline.order"), year_all))
+        yield Roster(refs.take(order), np.full(order.size, i, dtype=np.int64), year_all[order], applicant[order])
 
 
-def participant_chunks(school: School, r: Roster, chunk_size: int) -> Iterator[tuple[dict[str, pa.Array], dict[str, pa.Array]]]:
-    """Chunks of (participants columns, participant_links columns)."""
-    for start in range(0, len(r), chunk_size):
-        part = r.slice(start, start + chunk_size)
-        yield _participant_columns(school, part, start + 1)
+def participant_chunks(
+    school: School, programs: Iterator[Roster], chunk_size: int
+) -> Iterator[tuple[dict[str, pa.Array], dict[str, pa.Array]]]:
+    """Chunks of (participants columns, participant_links columns), numbered in order. A roster
+    row carries many text columns, so a chunk holds half of ``chunk_size`` rows."""
+    number = 1
+    limit = max(1, chunk_size // 2)
+    for r in programs:
+        for start in range(0, len(r), limit):
+            part = r.slice(start, start + limit)
+            yield _participant_columns(school, part, number)
+            number += len(part)
 
 
 def _participant_columns(school: School, r: Roster, first_number: int) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:

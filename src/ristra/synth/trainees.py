@@ -13,6 +13,7 @@ last cycle are ``active`` (a few on ``leave``) with no end date.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,12 +98,20 @@ class Appointments:
     def __len__(self) -> int:
         return len(self.refs)
 
-    def slice(self, start: int, stop: int) -> Appointments:
-        """Rows ``start``..``stop`` (exclusive)."""
-        return _take(self, np.arange(start, min(stop, len(self))))
+    def completed(self) -> Appointments:
+        """The appointments completed by the end of the last cycle."""
+        return _take(self, np.flatnonzero(self.status == COMPLETED))
+
+    @staticmethod
+    def concat(parts: list[Appointments]) -> Appointments:
+        """Appointments of several parts, in order."""
+        return _concat(parts)
 
 
 def _concat(parts: list[Appointments]) -> Appointments:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Appointments(PersonRefs.concat([]), empty, empty, empty, empty, empty)
     return Appointments(
         PersonRefs.concat([p.refs for p in parts]),
         *(np.concatenate([getattr(p, f) for p in parts]) for f in ("program", "start_day", "end_day", "status", "school")),
@@ -115,8 +124,11 @@ _FEEDERS = {f: np.flatnonzero([q[1] == p[5] for q in PROGRAMS]) for f, p in enum
 INTERNAL_FELLOW_SHARE = 0.35
 
 
-def appointments(school: School, graduates_refs: PersonRefs, graduation_day: IntArray) -> Appointments:
-    """Every training appointment, ordered by start date then program."""
+def appointments(
+    school: School, graduates_refs: PersonRefs, graduation_day: IntArray, chunk_size: int
+) -> Iterator[Appointments]:
+    """Every training appointment, ordered by start date then program, in chunks of whole start
+    years (a chunk is yielded once it holds at least half of ``chunk_size`` appointments)."""
     s = school.streams
     c = school.config
     w = school.window
@@ -124,7 +136,8 @@ def appointments(school: School, graduates_refs: PersonRefs, graduation_day: Int
     residency_rows = np.flatnonzero(_RESIDENCY)
     next_outside = INDEX_BASE[PHYSICIAN]
     grad_year = tb.years_of(graduation_day)
-    parts: list[Appointments] = []
+    buffered: list[Appointments] = []
+    pending = 0
     finishing: dict[int, list[Appointments]] = {}
 
     for year in range(w.workforce_start_year - 7, w.last_cycle + 1):
@@ -165,14 +178,17 @@ def appointments(school: School, graduates_refs: PersonRefs, graduation_day: Int
             tb.day_number(year, 7, 1),
             np.concatenate([g[2] for g in groups]).astype(np.int64),
         )
-        parts.append(batch)
         ended = (batch.status == COMPLETED) & _RESIDENCY[batch.program]
         for end_year in np.unique(tb.years_of(batch.end_day[ended])):
             finishing.setdefault(int(end_year), []).append(_take(batch, ended & (tb.years_of(batch.end_day) == end_year)))
-    everything = _concat(parts)
-    keep = np.flatnonzero((everything.end_day < 0) | (everything.end_day >= w.start_day))
-    keep = keep[np.lexsort((everything.refs.idx[keep], everything.program[keep], everything.start_day[keep]))]
-    return _take(everything, keep)
+        # Appointments that ended before the window opened are not in the source system.
+        keep = np.flatnonzero((batch.end_day < 0) | (batch.end_day >= w.start_day))
+        keep = keep[np.lexsort((batch.refs.idx[keep], batch.program[keep]))]
+        buffered.append(_take(batch, keep))
+        pending += keep.size
+        if pending >= chunk_size // 2 or year == w.last_cycle:
+            yield _concat(buffered)
+            buffered, pending = [], 0
 
 
 def _take(a: Appointments, rows: np.ndarray) -> Appointments:

@@ -10,7 +10,7 @@ Each appointment leaves at an exponential time with the annual rate ``faculty_se
 (staff: ``staff_separation_rate``) times the group multipliers of ``faculty_retention`` (rescaled so
 the mean rate stays as configured), or retires at 65–72; reasons follow from age and chance.
 Faculty climb instructor → assistant → associate → professor: a minimum wait (1 year for
-instructors, 3 otherwise) then an exponential wait with the rate ``promotion_rate`` times the
+instructors, 5 otherwise) then an exponential wait with the rate ``promotion_rate`` times the
 ``promotion`` multipliers. Associate professors and professors may take a leadership role
 (``leadership_rate`` times the ``leadership`` multipliers); deans' roles make one senior
 administrative. Staff have rank ``none``; a few are senior administrative staff (directors).
@@ -120,8 +120,8 @@ class Hires:
     def __len__(self) -> int:
         return len(self.refs)
 
-    def slice(self, start: int, stop: int) -> Hires:
-        rows = np.arange(start, min(stop, len(self)))
+    def slice_rows(self, rows: IntArray) -> Hires:
+        """The hires at ``rows``."""
         return Hires(self.refs.take(rows), self.hire_day[rows], self.faculty[rows], self.own_trainee[rows])
 
 
@@ -130,26 +130,18 @@ def _annual_hires(headcount: float, rate: float) -> float:
     return float(headcount * rate / (1 - np.exp(-rate * 31)))
 
 
-def hires(school: School, trainees: Appointments) -> Hires:
-    """Every appointment ever hired that can reach into the window (separation not yet decided)."""
+def _concat_hires(parts: list[Hires]) -> Hires:
+    return Hires(
+        PersonRefs.concat([p.refs for p in parts]),
+        np.concatenate([p.hire_day for p in parts]),
+        np.concatenate([p.faculty for p in parts]),
+        np.concatenate([p.own_trainee for p in parts]),
+    )
+
+
+def _own_trainee_hires(school: School, trainees: Appointments) -> Hires:
+    """The school's own residents and fellows who join the faculty after their last appointment."""
     s = school.streams
-    c = school.config
-    w = school.window
-    first = w.workforce_start_year - HISTORY_YEARS
-    years = np.arange(first, w.last_cycle + 1)
-    parts: list[tuple[PersonRefs, IntArray, BoolArray, BoolArray]] = []
-    for population, headcount, rate, faculty in (
-        (FACULTY_MEMBER, c.faculty_headcount, c.faculty_separation_rate, True),
-        (STAFF_MEMBER, c.staff_headcount, c.staff_separation_rate, False),
-    ):
-        per_year = np.full(years.size, _annual_hires(headcount, rate))
-        counts = school.scaled_counts(per_year, years * 10 + population, "workforce.hires")
-        year_of = np.repeat(years, counts)
-        idx = INDEX_BASE[population] + np.arange(year_of.size, dtype=np.int64)
-        july = s.chance(idx, "workforce.july", 0.4)
-        day = tb.year_start_days(year_of) + np.where(july, 181, s.integers(idx, "workforce.day", 0, 365))
-        parts.append((PersonRefs.of(idx, population, year_of), day, np.full(idx.size, faculty), np.zeros(idx.size, bool)))
-    # The school's own residents and fellows who join the faculty.
     done = trainees.status == COMPLETED
     order = np.argsort(-trainees.end_day, kind="stable")
     order = order[done[order]]
@@ -157,14 +149,39 @@ def hires(school: School, trainees: Appointments) -> Hires:
     latest = order[np.sort(first_of_person)]
     stay = latest[s.chance(trainees.refs.idx[latest], "workforce.own_trainee", _OWN_TRAINEE_HIRE)]
     day = trainees.end_day[stay] + s.integers(trainees.refs.idx[stay], "workforce.own_trainee.day", 1, 90)
-    stay, day = stay[day <= w.as_of_day], day[day <= w.as_of_day]
-    parts.append((trainees.refs.take(stay), day, np.ones(stay.size, bool), np.ones(stay.size, bool)))
+    ok = day <= school.window.as_of_day
+    stay, day = stay[ok], day[ok]
+    return Hires(trainees.refs.take(stay), day, np.ones(stay.size, bool), np.ones(stay.size, bool))
 
-    refs = PersonRefs.concat([p[0] for p in parts])
-    hire_day = np.concatenate([p[1] for p in parts])
-    order = np.lexsort((refs.idx, hire_day))
-    keep = order[hire_day[order] <= w.as_of_day]
-    return Hires(refs.take(keep), hire_day[keep], np.concatenate([p[2] for p in parts])[keep], np.concatenate([p[3] for p in parts])[keep])
+
+def hires(school: School, trainees: Appointments) -> Iterator[Hires]:
+    """Every appointment ever hired that can reach into the window, one hire year at a time, in
+    (hire date, person) order; separation is not decided yet. Hires run from
+    :data:`HISTORY_YEARS` before the window to the end of the last cycle at the rate that keeps
+    the headcounts steady."""
+    s = school.streams
+    c = school.config
+    w = school.window
+    own = _own_trainee_hires(school, trainees)
+    own_year = tb.years_of(own.hire_day)
+    next_idx = {FACULTY_MEMBER: INDEX_BASE[FACULTY_MEMBER], STAFF_MEMBER: INDEX_BASE[STAFF_MEMBER]}
+    streams = (
+        (FACULTY_MEMBER, _annual_hires(c.faculty_headcount, c.faculty_separation_rate), True),
+        (STAFF_MEMBER, _annual_hires(c.staff_headcount, c.staff_separation_rate), False),
+    )
+    for year in range(w.workforce_start_year - HISTORY_YEARS, w.last_cycle + 1):
+        parts = [own.slice_rows(np.flatnonzero(own_year == year))]
+        for population, per_year, faculty in streams:
+            count = int(school.scaled_counts(np.array([per_year]), np.array([year * 10 + population]), "workforce.hires")[0])
+            idx = next_idx[population] + np.arange(count, dtype=np.int64)
+            next_idx[population] += count
+            july = s.chance(idx, "workforce.july", 0.4)
+            day = tb.year_start_days(np.full(count, year)) + np.where(july, 181, s.integers(idx, "workforce.day", 0, 365))
+            parts.append(Hires(PersonRefs.of(idx, population, year), day, np.full(count, faculty), np.zeros(count, bool)))
+        batch = _concat_hires(parts)
+        order = np.lexsort((batch.refs.idx, batch.hire_day))
+        order = order[batch.hire_day[order] <= w.as_of_day]
+        yield batch.slice_rows(order)
 
 
 @dataclass(frozen=True)
@@ -237,7 +254,7 @@ def careers(school: School, h: Hires, people_multipliers: dict[str, FloatArray])
     promotions = []
     for step in range(3):
         nxt = _NEXT_RANK[rank]
-        minimum = np.where(rank == INSTRUCTOR, 1.0, 3.0)
+        minimum = np.where(rank == INSTRUCTOR, 1.0, 5.0)
         wait = (minimum - np.log1p(-s.uniform(key, f"workforce.promotion.{step}")) / promo_rate) * YEAR
         when = day + wait
         happens = fac & (nxt >= 0) & (when < end_day)
@@ -262,16 +279,24 @@ def careers(school: School, h: Hires, people_multipliers: dict[str, FloatArray])
     return Careers(keep, start_rank, rank, track, department, role, role_day, separated, separation_day, reason, fte, promotions)
 
 
-def workforce_chunks(school: School, h: Hires, chunk_size: int) -> Iterator[tuple[dict[str, pa.Array], dict[str, pa.Array]]]:
-    """Chunks of (employee columns, employee event columns), in hire order."""
+def workforce_chunks(
+    school: School, trainees: Appointments, chunk_size: int
+) -> Iterator[tuple[dict[str, pa.Array], dict[str, pa.Array]]]:
+    """Chunks of (employee columns, employee event columns), in hire order.
+
+    Small hire years are gathered and large ones split so that each chunk considers at most half
+    of ``chunk_size`` hires (an appointment row carries its events and career arrays, so half a
+    chunk of appointments costs about what a chunk of applications does): memory is bounded by
+    the chunk size, not by the number of rows."""
     c = school.config
+    retention_mean = _mean_faculty_retention(school)
+    limit = max(1, chunk_size // 2)
     appointment_number = 1
     event_number = 1
-    for start in range(0, len(h), chunk_size):
-        part = h.slice(start, start + chunk_size)
+    for part in _chunks_of_hires(hires(school, trainees), limit):
         people = school.people(part.refs)
         m = {
-            "retention": _normalised(multiplier(people, c.faculty_retention), part.faculty),
+            "retention": multiplier(people, c.faculty_retention) / retention_mean,
             "promotion": multiplier(people, c.promotion),
             "leadership": multiplier(people, c.leadership),
             "age_at_hire": (tb.years_of(part.hire_day) - people.birth_year).astype(np.float64),
@@ -286,9 +311,42 @@ def workforce_chunks(school: School, h: Hires, chunk_size: int) -> Iterator[tupl
         event_number += _event_count(k, rows)
 
 
-def _normalised(m: FloatArray, faculty: BoolArray) -> FloatArray:
-    mean = m[faculty].mean() if faculty.any() else 1.0
-    return m / mean
+def _chunks_of_hires(years: Iterator[Hires], limit: int) -> Iterator[Hires]:
+    """Regroup yearly hires into chunks of at most ``limit`` (and, but for the last, at least
+    ``limit // 2``) hires, keeping the order."""
+    buffered: list[Hires] = []
+    pending = 0
+    for year_hires in _with_end(years):
+        if year_hires is not None:
+            buffered.append(year_hires)
+            pending += len(year_hires)
+            if pending < limit // 2:
+                continue
+        if not buffered:
+            continue
+        gathered = _concat_hires(buffered)
+        buffered, pending = [], 0
+        for start in range(0, len(gathered), limit):
+            yield gathered.slice_rows(np.arange(start, min(start + limit, len(gathered))))
+
+
+def _with_end(items: Iterator[Hires]) -> Iterator[Hires | None]:
+    """The items, then ``None`` (to flush the last chunk)."""
+    yield from items
+    yield None
+
+
+_CALIBRATION_SIZE = 20_000
+
+
+def _mean_faculty_retention(school: School) -> float:
+    """Mean faculty separation multiplier, on a fixed calibration sample of the faculty population,
+    so that the configured separation rate stays the mean rate whatever the group multipliers."""
+    if not school.config.faculty_retention:
+        return 1.0
+    idx = INDEX_BASE[FACULTY_MEMBER] - _CALIBRATION_SIZE + np.arange(_CALIBRATION_SIZE, dtype=np.int64)
+    people = school.people(PersonRefs.of(idx, FACULTY_MEMBER, 2000))
+    return float(multiplier(people, school.config.faculty_retention).mean())
 
 
 def _employee_columns(h: Hires, people: People, k: Careers, rows: IntArray, number: IntArray) -> dict[str, pa.Array]:
