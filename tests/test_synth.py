@@ -492,3 +492,19 @@ def test_typos_present_but_links_recoverable(data: dict[str, list[dict[str, str]
         for link in swapped
     )
     assert any("@example." in p["email"] for p in participants.values())
+
+
+def test_refuses_impossible_sizes(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        generate(tmp_path, applications_per_cycle=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        generate(tmp_path, cycles=0)
+    with pytest.raises(ValueError, match="too large"):
+        generate(tmp_path, applications_per_cycle=100_000_000)
+
+
+def test_tiny_school_is_still_valid(tmp_path: Path) -> None:
+    paths = generate(tmp_path, applications_per_cycle=20, cycles=1)
+    for name, path in paths.items():
+        dataset = LINKS if name == "participant_links" else DATASETS[name]
+        assert check_file(path, dataset) == []

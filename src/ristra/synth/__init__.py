@@ -28,7 +28,7 @@ import numpy as np
 from ristra.core.datasets import Column, Dataset
 from ristra.synth import applications as apps
 from ristra.synth import pipeline, students, trainees, workforce
-from ristra.synth.cohorts import APPLICANT, PersonRefs, School, Window
+from ristra.synth.cohorts import APPLICANT, INDEX_BASE, PHYSICIAN, PersonRefs, School, Window
 from ristra.synth.config import GROUPS, STAGES, SchoolConfig
 from ristra.synth.tables import DatasetCsvWriter
 
@@ -98,6 +98,8 @@ def generate(
     # Applications
     funnel = apps.ApplicationFunnel(school.streams, config, school.populations[APPLICANT])
     plan = apps.ApplicationsPlan(funnel, first_cycle=window.first_cycle, last_cycle=last_cycle, per_cycle=applications_per_cycle)
+    if plan.range_start(last_cycle + 1) >= INDEX_BASE[PHYSICIAN]:
+        raise ValueError(f"applications_per_cycle={applications_per_cycle} is too large for the person index ranges")
     id_width = max(7, len(str(int(plan.n_new * 1.5))))
     record = apps.ApplicantRecord()
     expected = plan.expected_rows()
