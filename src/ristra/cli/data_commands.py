@@ -144,8 +144,9 @@ def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
             progress.update(task, completed=done)
     output.rows_table(f"demo data imported into {workspace.root}", ("dataset", "rows", "snapshot"), rows)
     if not args.no_serve:
-        output.console().print("The web application is not part of this release yet; the data is ready "
-                               "for `ristra query` and the Python API.")
+        from ristra.cli.web_commands import serve_demo
+
+        return serve_demo(workspace.root)
     return 0
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ristra import __version__
-from ristra.cli import data_commands, output
+from ristra.cli import data_commands, output, web_commands
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import UnknownDataset
 from ristra.ingest.sources import UnreadableFile
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", default=None, help="who is acting (recorded in snapshots; default: $USER)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_commands.add_parsers(sub)
+    web_commands.add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,245 @@
+"""The JSON API (django-ninja) with its OpenAPI document at ``/api/openapi.json`` and
+``/api/docs``: the same values as the pages, the same access rules (each operation's
+:class:`~ristra.web.access.RoleGate`) and the same audit. Scripts authenticate with an API
+token (``Authorization: Bearer …``); a browser session works too, with its CSRF token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from ristra.categories_store import CategoryStore, StaleVersionError
+from ristra.core.categories import CategoryFileError, changes
+from ristra.core.datasets import UnknownDataset
+from ristra.services import imports as import_service
+from ristra.snapshots import SnapshotError
+from ristra.web import audit, category_editing, import_flow, program_rosters, report_generation
+from ristra.web.access import RoleGate, allow
+from ristra.web.in_force import overview, snapshots_in_force
+from ristra.web.models import AuditEvent, ImportJob
+from ristra.web.people import PersonError, create_person, describe, parse_role, role_of
+from ristra.web.roles import ADMINS, ANALYSTS, PROGRAM_STAFF, READERS, SIGNED_IN
+from ristra.web.runtime import workspace, workspace_for
+from ristra.web.snapshot_history import history
+from ristra.web.views import dashboard as dashboard_view
+from ristra.web.views import imports as import_views
+from ristra.web.views import programs as program_views
+from ristra.web.views import reports as report_views
+
+api = NinjaAPI(title="ristra", version="1", urls_namespace="api", docs_decorator=allow(SIGNED_IN),
+               description=__doc__ or "")
+Json = dict[str, Any]
+
+
+class CategoryEdit(Schema):
+    definitions: str
+    based_on: int
+    reason: str = ""
+
+
+class Rollback(Schema):
+    snapshot_id: str
+
+
+class ReportRequest(Schema):
+    template: str
+    audience: str = "public"
+    format: str = "html"
+
+
+class NewPerson(Schema):
+    name: str
+    role: str
+    password: str | None = None
+    programs: list[str] = []
+
+
+@api.get("/me", auth=RoleGate(SIGNED_IN), response=Json, tags=["account"])
+def me(request: HttpRequest) -> Json:
+    return describe(request.user)
+
+
+@api.get("/overview", auth=RoleGate(SIGNED_IN), response=Json, tags=["data"])
+def data_overview(request: HttpRequest) -> Json:
+    return overview(workspace()).to_dict()
+
+
+@api.get("/dashboard", auth=RoleGate(READERS), response=Json, tags=["dashboard"])
+def dashboard(request: HttpRequest, year: str = "", program: str = "", department: str = "") -> Json:
+    """The dashboard for your role (public or internal threshold); filters as on the page."""
+    return dashboard_view.dashboard_for(request).to_dict()
+
+
+@api.get("/programs", auth=RoleGate(PROGRAM_STAFF), response=list[Json], tags=["programs"])
+def programs(request: HttpRequest) -> list[Json]:
+    return [p.to_dict() for p in program_views.visible_programs(request)]
+
+
+@api.get("/programs/{program_id}", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
+def program(request: HttpRequest, program_id: str) -> Json:
+    from ristra.core.disclosure import INTERNAL
+
+    found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
+    if found is None:
+        raise HttpError(404, "no such program among yours")
+    result = program_rosters.roster(workspace(), found, INTERNAL)
+    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
+                 detail={"page": "program", "threshold": INTERNAL.threshold})
+    return result.to_dict()
+
+
+@api.get("/imports", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
+def import_jobs(request: HttpRequest) -> list[Json]:
+    return [job.to_dict() for job in ImportJob.objects.all()[:50]]
+
+
+@api.post("/imports", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 400: Json}, tags=["imports"])
+def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile]) -> tuple[int, Json]:
+    """Upload a file and validate it; returns the job with its validation report."""
+    try:
+        job = import_flow.stage(file, dataset, request.user.get_username())
+    except import_flow.UploadRefused as refused:
+        return 400, {"detail": str(refused)}
+    import_flow.run(job, import_flow.validate, on_done=import_views.audit_hook(request))
+    job.refresh_from_db()
+    return 200, job.to_dict()
+
+
+@api.get("/imports/{job_id}", auth=RoleGate(ANALYSTS), response=Json, tags=["imports"])
+def import_job(request: HttpRequest, job_id: int) -> Json:
+    return get_object_or_404(ImportJob, pk=job_id).to_dict()
+
+
+@api.post("/imports/{job_id}/confirm", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
+          tags=["imports"])
+def confirm_import(request: HttpRequest, job_id: int) -> tuple[int, Json]:
+    """Import a valid upload as a new snapshot; 409 when another import of the dataset is running."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if job.state not in (ImportJob.VALID, ImportJob.BUSY):
+        return 409, {"detail": f"this upload is {job.state}; only a valid upload can be imported", **job.to_dict()}
+    import_flow.run(job, import_flow.confirm, request.user.get_username(), on_done=import_views.audit_hook(request))
+    job.refresh_from_db()
+    return (409 if job.state == ImportJob.BUSY else 200), job.to_dict()
+
+
+@api.get("/snapshots", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
+def snapshots(request: HttpRequest) -> list[Json]:
+    return [h.to_dict() for h in history(workspace())]
+
+
+@api.post("/snapshots/{dataset}/rollback", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
+          tags=["imports"])
+def rollback(request: HttpRequest, dataset: str, body: Rollback) -> tuple[int, Json]:
+    try:
+        manifest = import_service.rollback(workspace_for(request.user.get_username()), dataset, body.snapshot_id)
+    except (SnapshotError, UnknownDataset, ValueError) as error:
+        return 409, {"detail": str(error).strip("'\"")}
+    audit.record(request, AuditEvent.ROLLBACK, dataset, snapshots={dataset: manifest.snapshot_id})
+    return 200, {"dataset": dataset, "snapshot_id": manifest.snapshot_id, "row_count": manifest.row_count}
+
+
+@api.get("/categories", auth=RoleGate(READERS), response=Json, tags=["categories"])
+def categories(request: HttpRequest) -> Json:
+    versions = CategoryStore(workspace().root).versions()
+    return {"current": versions[-1].to_dict(),
+            "versions": [{"version": v.version, "author": v.author, "created_at": v.created_at, "reason": v.reason}
+                         for v in reversed(versions)]}
+
+
+@api.get("/categories/{version}", auth=RoleGate(READERS), response=Json, tags=["categories"])
+def category_version(request: HttpRequest, version: int) -> Json:
+    try:
+        return CategoryStore(workspace().root).get(version).to_dict()
+    except KeyError:
+        raise HttpError(404, f"no category version {version}") from None
+
+
+@api.post("/categories/preview", auth=RoleGate(ANALYSTS, change=ANALYSTS), response=Json, tags=["categories"])
+def preview_categories(request: HttpRequest, body: CategoryEdit) -> Json:
+    return category_editing.preview(workspace(), body.definitions, body.based_on).to_dict()
+
+
+@api.post("/categories", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 400: Json, 409: Json},
+          tags=["categories"])
+def save_categories(request: HttpRequest, body: CategoryEdit) -> tuple[int, Json]:
+    """Save a new version; 409 when it was edited from a version that is no longer current."""
+    ws = workspace()
+    store = CategoryStore(ws.root)
+    before = store.current()
+    try:
+        saved = category_editing.save(ws, body.definitions, request.user.get_username(), body.reason, body.based_on)
+    except StaleVersionError as error:
+        return 409, {"detail": str(error)}
+    except CategoryFileError as error:
+        return 400, {"detail": "the definitions have problems", "problems": [p.to_dict() for p in error.problems]}
+    except ValueError as error:
+        return 400, {"detail": str(error)}
+    audit.record(request, AuditEvent.CATEGORY_CHANGE, f"categories version {saved.version}",
+                 snapshots=snapshots_in_force(ws), category_version=saved.version,
+                 detail={"from_version": body.based_on, "reason": saved.reason, "changes": list(changes(before, saved))})
+    return 200, saved.to_dict()
+
+
+@api.get("/reports", auth=RoleGate(READERS), response=Json, tags=["reports"])
+def reports(request: HttpRequest) -> Json:
+    role = role_of(request.user)
+    return {"choices": report_generation.choices(role).to_dict(),
+            "history": [r.to_dict() for r in report_generation.visible_reports(role)[:50]]}
+
+
+@api.post("/reports", auth=RoleGate(READERS, change=READERS), response={200: Json, 400: Json}, tags=["reports"])
+def generate_report(request: HttpRequest, body: ReportRequest) -> tuple[int, Json]:
+    try:
+        record = report_generation.generate(workspace(), role_of(request.user), request.user.get_username(),
+                                            body.template, body.audience, body.format)
+    except report_generation.ReportRefused as refused:
+        return 400, {"detail": str(refused)}
+    audit.record(request, AuditEvent.REPORT, f"report {record.pk}: {record.template}", snapshots=record.snapshots,
+                 category_version=record.category_version,
+                 detail={"audience": record.audience, "format": record.file_format, "suppression": record.suppression})
+    return 200, record.to_dict()
+
+
+@api.get("/reports/{report_id}/download", auth=RoleGate(READERS), tags=["reports"])
+def download_report(request: HttpRequest, report_id: int) -> FileResponse:
+    record = report_generation.visible_reports(role_of(request.user)).filter(pk=report_id).first()
+    if record is None or not Path(record.path).is_file():
+        raise HttpError(404, "no such report")
+    audit.record(request, AuditEvent.EXPORT, f"report {record.pk}: {record.template}", snapshots=record.snapshots,
+                 category_version=record.category_version, detail={"audience": record.audience,
+                                                                   "format": record.file_format})
+    path = Path(record.path)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
+                        content_type=report_views.CONTENT_TYPES.get(record.file_format, "application/octet-stream"))
+
+
+@api.get("/users", auth=RoleGate(ADMINS), response=list[Json], tags=["users"])
+def users(request: HttpRequest) -> list[Json]:
+    return [describe(u) for u in get_user_model().objects.select_related("ristra_profile").order_by("username")]
+
+
+@api.post("/users", auth=RoleGate(ADMINS, change=ADMINS), response={200: Json, 400: Json}, tags=["users"])
+def new_user(request: HttpRequest, body: NewPerson) -> tuple[int, Json]:
+    try:
+        role = parse_role(body.role)
+        person = create_person(body.name, role, body.password, body.programs)
+    except PersonError as error:
+        return 400, {"detail": str(error)}
+    audit.record(request, AuditEvent.USER_CHANGE, f"user {body.name}", detail={"created": True, "role": role.value})
+    return 200, describe(person)
+
+
+@api.get("/audit", auth=RoleGate(ADMINS), response=list[Json], tags=["audit"])
+def audit_log(request: HttpRequest, actor: str = "", action: str = "", target: str = "", since: str = "",
+              until: str = "") -> list[Json]:
+    where = audit.AuditFilter.from_query({"actor": actor, "action": action, "target": target, "since": since,
+                                          "until": until})
+    return [e.to_dict() for e in audit.search(where)]

@@ -1,0 +1,136 @@
+"""Editing category definitions from the web: the text to edit, a preview of what would change
+(and, where the engine can count them, how many people each category would hold), and saving
+with refusal of a stale edit.
+
+The text is the YAML layout of ``docs/categories.md`` (a list under ``categories``). A save
+names the version it was edited from; if someone saved meanwhile the category store raises
+``StaleVersionError`` and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ristra.categories_store import CategoryStore
+from ristra.core.categories import (
+    CategoryFileError,
+    CategorySet,
+    DefinitionProblem,
+    changes,
+    definitions_from_dict,
+)
+from ristra.services.workspace import Workspace
+
+MAX_TEXT = 200_000
+
+
+def editable_text(category_set: CategorySet) -> str:
+    """The definitions of a version as YAML to edit."""
+    body = {"categories": [d.to_dict() for d in category_set.definitions]}
+    return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+
+
+def parse_text(text: str) -> dict[str, Any]:
+    """The edited text as a dict; :class:`CategoryFileError` when it is not YAML or not a mapping."""
+    if len(text) > MAX_TEXT:
+        raise CategoryFileError([DefinitionProblem("-", "file", f"the text is longer than {MAX_TEXT:,} characters")])
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise CategoryFileError([DefinitionProblem("-", "file", f"not valid YAML{where}")]) from None
+    if not isinstance(data, dict):
+        raise CategoryFileError([DefinitionProblem("-", "file", "the text must hold a mapping with 'categories'")])
+    return data
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """How many rows of a dataset's current snapshot a category holds (yes / no / unknown)."""
+
+    category: str
+    dataset: str
+    yes: int
+    no: int
+    unknown: int
+    before_yes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"category": self.category, "dataset": self.dataset, "yes": self.yes, "no": self.no,
+                "unknown": self.unknown, "before_yes": self.before_yes}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What saving the edited text would do."""
+
+    based_on: int
+    problems: tuple[DefinitionProblem, ...] = ()
+    changes: tuple[str, ...] = ()
+    counts: tuple[CategoryCount, ...] = ()
+    counts_note: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"based_on": self.based_on, "valid": self.valid, "problems": [p.to_dict() for p in self.problems],
+                "changes": list(self.changes), "counts": [c.to_dict() for c in self.counts],
+                "counts_note": self.counts_note, "warnings": list(self.warnings)}
+
+
+def preview(workspace: Workspace, text: str, based_on: int) -> Preview:
+    """Check the edited text and say what would change; counts come from the metrics engine."""
+    store = CategoryStore(workspace.root)
+    current = store.current()
+    try:
+        definitions = definitions_from_dict(parse_text(text))
+    except CategoryFileError as err:
+        return Preview(based_on, problems=err.problems)
+    proposed = current.next_version(definitions, "preview", "", "preview")
+    counted = membership_counts(workspace, current, proposed)
+    warnings: tuple[str, ...] = ()
+    if based_on != current.version:
+        warnings = (f"You are editing version {based_on}, but version {current.version} is now current "
+                    f"({current.author}: {current.reason}); saving will be refused. Reload to edit the current version.",)
+    return Preview(based_on, changes=changes(current, proposed), counts=counted[0], counts_note=counted[1],
+                   warnings=warnings)
+
+
+def membership_counts(workspace: Workspace, current: CategorySet,
+                      proposed: CategorySet) -> tuple[tuple[CategoryCount, ...], str]:
+    """Counts of each proposed category over the current snapshots, beside the current
+    version's counts; with a note when the engine cannot count them."""
+    try:
+        from ristra.services import metrics
+    except ImportError:
+        return (), "Counts need the metrics engine, which is not part of this build."
+    counter = getattr(metrics, "membership_counts", None)
+    if counter is None:
+        return (), "Counts need the metrics engine's membership counts, which are not part of this build."
+    before = {(c.category, c.dataset): c.yes for c in _counts(counter(workspace, current))}
+    rows = tuple(
+        CategoryCount(c.category, c.dataset, c.yes, c.no, c.unknown, before.get((c.category, c.dataset)))
+        for c in _counts(counter(workspace, proposed)))
+    return rows, "Counts are of the current snapshot of each dataset, before disclosure control (analysts only)."
+
+
+def _counts(result: Any) -> list[CategoryCount]:
+    out = []
+    for item in result:
+        data = item.to_dict() if hasattr(item, "to_dict") else dict(item)
+        out.append(CategoryCount(str(data["category"]), str(data["dataset"]), int(data["yes"]), int(data["no"]),
+                                 int(data["unknown"])))
+    return out
+
+
+def save(workspace: Workspace, text: str, author: str, reason: str, based_on: int) -> CategorySet:
+    """Store the edited text as the next version. Raises ``CategoryFileError`` (problems),
+    ``StaleVersionError`` (edited meanwhile) or ``ValueError`` (no reason, nothing changed)."""
+    return CategoryStore(workspace.root).save(parse_text(text), author, reason, based_on)

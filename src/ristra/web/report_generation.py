@@ -1,0 +1,97 @@
+"""Generating reports from the web: the choices offered (templates, audiences allowed by role,
+formats), generation through the report service, and the history of generated reports.
+
+A generated file is kept under ``<data_dir>/web-reports/`` and recorded as a
+:class:`~ristra.web.models.ReportRecord` with its snapshots, category version and suppression
+summary. When this build has no report service, :func:`available` says so and nothing is offered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from ristra.web.models import ReportRecord
+from ristra.web.roles import Role, audiences_for
+
+FORMATS = ("docx", "xlsx", "csv", "html")
+UNAVAILABLE = "Report generation is not available in this build: the report service (ristra.services.reports) is not installed."
+
+
+class ReportRefused(ValueError):
+    """A report cannot be generated as asked; the message says why."""
+
+
+def report_service() -> Any | None:
+    if importlib.util.find_spec("ristra.web.report_binding") is None:
+        return None
+    try:
+        return importlib.import_module("ristra.services.reports")
+    except ImportError:
+        return None
+
+
+def available() -> bool:
+    return report_service() is not None
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    templates: tuple[tuple[str, str], ...]
+    audiences: tuple[str, ...]
+    formats: tuple[str, ...]
+    unavailable: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"templates": [{"id": t, "title": title} for t, title in self.templates],
+                "audiences": list(self.audiences), "formats": list(self.formats),
+                "unavailable": self.unavailable or None}
+
+
+def choices(role: Role) -> ReportChoices:
+    service = report_service()
+    if service is None:
+        return ReportChoices((), audiences_for(role), FORMATS, UNAVAILABLE)
+    from ristra.web.report_binding import templates
+
+    return ReportChoices(templates(service), audiences_for(role), FORMATS)
+
+
+def reports_root() -> Path:
+    return Path(settings.RISTRA_DATA_DIR) / "web-reports"
+
+
+def generate(workspace: Any, role: Role, user_name: str, template: str, audience: str, file_format: str) -> ReportRecord:
+    """Generate a report and record it; :class:`ReportRefused` for a choice the role may not make."""
+    service = report_service()
+    if service is None:
+        raise ReportRefused(UNAVAILABLE)
+    if audience not in audiences_for(role):
+        raise ReportRefused(f"your role may generate {' and '.join(audiences_for(role))} reports only")
+    if file_format not in FORMATS:
+        raise ReportRefused(f"choose a format: {', '.join(FORMATS)}")
+    from ristra.web.report_binding import render
+
+    directory = reports_root() / uuid.uuid4().hex
+    directory.mkdir(parents=True)
+    made = render(service, workspace, template, audience, file_format, directory)
+    digest = hashlib.sha256(made.path.read_bytes()).hexdigest()
+    return ReportRecord.objects.create(
+        template=template, template_version=made.template_version, audience=audience, file_format=file_format,
+        generated_by=user_name, snapshots=made.snapshots, category_version=made.category_version,
+        suppression=made.suppression, path=str(made.path), sha256=digest, size=made.path.stat().st_size)
+
+
+def visible_reports(role: Role) -> Any:
+    """The history a role may see: everything for analysts and administrators, public reports otherwise."""
+    records = ReportRecord.objects.all()
+    if "internal" not in audiences_for(role):
+        records = records.filter(audience="public")
+    return records

@@ -1,0 +1,15 @@
+"""Template tags: ``{% released_table_view table as view %}`` presents a released table."""
+
+from __future__ import annotations
+
+from django import template
+
+from ristra.core.disclosure import ReleasedTable
+from ristra.web.presentation import TableView, table_view
+
+register = template.Library()
+
+
+@register.simple_tag
+def released_table_view(table: ReleasedTable) -> TableView:
+    return table_view(table)

@@ -1,0 +1,40 @@
+"""Pipeline programs: the registry and each program's participation (a coordinator sees only
+the programs they run)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ristra.core.disclosure import INTERNAL
+from ristra.web import audit, charts, program_rosters
+from ristra.web.access import allow
+from ristra.web.models import AuditEvent
+from ristra.web.people import programs_of, role_of
+from ristra.web.roles import PROGRAM_STAFF, Role
+from ristra.web.runtime import workspace
+
+
+def visible_programs(request: HttpRequest) -> tuple[program_rosters.Program, ...]:
+    """All programs for analysts and administrators; a coordinator's own programs only."""
+    only = programs_of(request.user) if role_of(request.user) is Role.COORDINATOR else None
+    return program_rosters.programs(workspace(), only)
+
+
+@allow(PROGRAM_STAFF)
+def programs_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "ristra/programs.html", {"programs": visible_programs(request)})
+
+
+@allow(PROGRAM_STAFF)
+def program_detail(request: HttpRequest, program_id: str) -> HttpResponse:
+    """One program's participation, released at the internal threshold (program staff know their
+    participants); every view is written to the audit log."""
+    program = next((p for p in visible_programs(request) if p.program_id == program_id), None)
+    if program is None:
+        raise Http404("no such program among yours")
+    result = program_rosters.roster(workspace(), program, INTERNAL)
+    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
+                 detail={"page": "program", "threshold": INTERNAL.threshold})
+    chart = charts.chart(result.participation, "bar", x="row") if result.participation else None
+    return render(request, "ristra/program_detail.html", {"result": result, "chart": chart})
