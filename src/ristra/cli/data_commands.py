@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -70,8 +72,8 @@ def cmd_synth(args: argparse.Namespace, workspace: Workspace | None) -> int:
 
 def cmd_validate(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
-    with output.console(stderr=True).status(f"validating {args.file.name} as {args.dataset}…"):
-        report = imports.validate(workspace, args.dataset, args.file, args.map)
+    with _percent_progress(f"validating {args.file.name}") as report_progress:
+        report = imports.validate(workspace, args.dataset, args.file, args.map, report=report_progress)
     if args.json:
         output.print_json([issue.to_dict() for issue in report.issues])
     else:
@@ -81,8 +83,8 @@ def cmd_validate(args: argparse.Namespace, workspace: Workspace | None) -> int:
 
 def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
-    with output.console(stderr=True).status(f"importing {args.file.name} as {args.dataset}…"):
-        result = imports.import_file(workspace, args.dataset, args.file, args.map)
+    with _percent_progress(f"importing {args.file.name}") as report_progress:
+        result = imports.import_file(workspace, args.dataset, args.file, args.map, report=report_progress)
     if args.json:
         if result.manifest:
             output.print_json({"snapshot_id": result.manifest.snapshot_id, "dataset": result.manifest.dataset,
@@ -148,6 +150,18 @@ def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
 
         return serve_demo(workspace.root)
     return 0
+
+
+@contextlib.contextmanager
+def _percent_progress(title: str) -> Iterator[Callable[[str, float], None]]:
+    """A Rich progress bar in percent, fed by the import's ``report(step, percent)``."""
+    with _progress() as progress:
+        task = progress.add_task(title, total=100)
+
+        def report(step: str, percent: float) -> None:
+            progress.update(task, description=f"{title}: {step}", completed=percent)
+
+        yield report
 
 
 def _progress() -> Progress:

@@ -26,6 +26,7 @@ import duckdb
 from ristra.core.columnmap import ColumnMap, normalise_header
 from ristra.core.datasets import US_STATES, Column, Dataset
 from ristra.core.validation_issues import ValidationIssue, ValidationReport
+from ristra.ingest import progress
 from ristra.ingest.expressions import (
     STATE_ENUM,
     ColumnSql,
@@ -71,10 +72,12 @@ def validate_file(
     output: Path | None = None,
     max_listed: int = DEFAULT_MAX_LISTED,
     memory_limit: str = "1GB",
+    report: progress.Report | None = None,
 ) -> ValidationReport:
     """Validate ``path`` as ``dataset``; when valid and ``output`` is given, write the
     canonical Parquet there. Raises :class:`~ristra.ingest.sources.UnreadableFile` when the
     file is not CSV, XLSX or Parquet. ``workdir`` (owned by the caller) holds temporary files.
+    ``report(step, percent)``, if given, is called as the file is read.
     """
     source = prepare(path, workdir)
     base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
@@ -88,7 +91,7 @@ def validate_file(
         _register_spellings(con, [c for c, _ in layout.present], column_map)
         target = output or workdir / "validated.parquet"
         if not layout.header_issues:
-            rows = _fast_pass(con, dataset, source, layout, column_map, today, target)
+            rows = _fast_pass(con, dataset, source, layout, column_map, today, target, report)
             if rows is None and source.assumed_utf8:
                 confirmed = confirm_encoding(source, path, workdir)
                 if confirmed.encoding != source.encoding:
@@ -99,7 +102,7 @@ def validate_file(
                     con = duckdb.connect(config={"memory_limit": memory_limit,
                                                  "temp_directory": str(workdir / "spill")})
                     _register_spellings(con, [c for c, _ in layout.present], column_map)
-                    rows = _fast_pass(con, dataset, source, layout, column_map, today, target)
+                    rows = _fast_pass(con, dataset, source, layout, column_map, today, target, report)
             if rows is not None:
                 if rows == 0:
                     issue = ValidationIssue(None, None, "no_rows", "the file has a header but no data rows")
@@ -116,7 +119,7 @@ def validate_file(
                                                                      "temp_directory": str(workdir / "spill")})
     try:
         _register_spellings(full, [c for c, _ in layout.present], column_map)
-        row_count, issues, total = _full_pass(full, dataset, source, layout, column_map, today, max_listed)
+        row_count, issues, total = _full_pass(full, dataset, source, layout, column_map, today, max_listed, report)
         if total == 0 and not layout.header_issues and row_count > 0:
             _write_from_full_pass(full, dataset, layout, column_map, today, target)
             return ValidationReport(**base, row_count=row_count, issues=(), issue_total=0)
@@ -233,7 +236,7 @@ def _spelling_enums(con: duckdb.DuckDBPyConnection, columns: Sequence[Column]) -
 
 
 def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
-               column_map: ColumnMap, today: dt.date, target: Path) -> int | None:
+               column_map: ColumnMap, today: dt.date, target: Path, report: progress.Report | None) -> int | None:
     """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
     enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
     fast = {c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today) for c, i in layout.present}
@@ -254,7 +257,7 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
         f"TO '{literal}' (FORMAT parquet)"
     )
     try:
-        written = con.execute(sql, params).fetchone()
+        written = progress.execute(con, sql, params, step="reading and checking", report=report)[0]
     except duckdb.Error:
         return None
     rejected = con.execute("SELECT count(*) FROM reject_errors").fetchone()
@@ -279,10 +282,11 @@ def _has_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, target: Pa
 
 
 def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
-               column_map: ColumnMap, today: dt.date, max_listed: int) -> tuple[int, tuple[ValidationIssue, ...], int]:
+               column_map: ColumnMap, today: dt.date, max_listed: int, report: progress.Report | None) -> tuple[int, tuple[ValidationIssue, ...], int]:
     reader, params = _read_csv(source, ["VARCHAR"] * layout.raw_count)
     try:
-        con.execute(f"CREATE TABLE raw AS SELECT * FROM {reader}", params)
+        progress.execute(con, f"CREATE TABLE raw AS SELECT * FROM {reader}", params,
+                         step="collecting every problem", report=report)
     except duckdb.Error:
         issue = ValidationIssue(None, None, "malformed_row",
                                 "the file cannot be parsed as delimited text (check quoting, line endings and encoding)")

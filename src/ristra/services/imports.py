@@ -11,6 +11,7 @@ from ristra.core.datasets import SCHEMA_VERSION, dataset
 from ristra.core.manifest import SnapshotManifest
 from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
+from ristra.ingest.progress import Report
 from ristra.ingest.sources import detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
@@ -42,7 +43,8 @@ class _Rejected(Exception):
         self.report = report
 
 
-def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None) -> ValidationReport:
+def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
+             *, report: Report | None = None) -> ValidationReport:
     """Validate ``path`` as ``dataset_name`` without changing anything.
 
     Raises ``UnknownDataset``, ``ColumnMapError`` or ``UnreadableFile`` (all with plain messages).
@@ -51,15 +53,16 @@ def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path
     column_map = load_column_map(map_path, ds)
     with workspace.scratch() as work:
         return validate_file(ds, path, workdir=work, column_map=column_map, today=workspace.settings.today,
-                             memory_limit=workspace.settings.memory_limit)
+                             memory_limit=workspace.settings.memory_limit, report=report)
 
 
 def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
-                *, wait_seconds: float = 0.0) -> ImportResult:
+                *, wait_seconds: float = 0.0, report: Report | None = None) -> ImportResult:
     """Validate ``path`` and, only if it is valid, publish it as a new snapshot of ``dataset_name``.
 
     An invalid file changes nothing; a second import of the same dataset while one runs
-    raises ``ImportInProgress`` (or waits ``wait_seconds``).
+    raises ``ImportInProgress`` (or waits ``wait_seconds``). ``report(step, percent)`` is
+    called as the file is read.
     """
     ds = dataset(dataset_name)
     column_map = load_column_map(map_path, ds)
@@ -78,7 +81,8 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
             with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while DuckDB reads it
                 source_hash = pool.submit(sha256_file, path)
                 report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
-                                       output=writer.path("data.parquet"), memory_limit=settings.memory_limit)
+                                       output=writer.path("data.parquet"), memory_limit=settings.memory_limit,
+                                       report=report)
                 if not report.valid:
                     raise _Rejected(report)
                 writer.source_sha256 = source_hash.result()[0]
