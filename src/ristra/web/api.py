@@ -113,12 +113,12 @@ def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile]) -
     return 200, job.to_dict()
 
 
-@api.get("/imports/{job_id}", auth=RoleGate(ANALYSTS), response=Json, tags=["imports"])
+@api.get("/imports/{int:job_id}", auth=RoleGate(ANALYSTS), response=Json, tags=["imports"])
 def import_job(request: HttpRequest, job_id: int) -> Json:
     return get_object_or_404(ImportJob, pk=job_id).to_dict()
 
 
-@api.post("/imports/{job_id}/confirm", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
+@api.post("/imports/{int:job_id}/confirm", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
           tags=["imports"])
 def confirm_import(request: HttpRequest, job_id: int) -> tuple[int, Json]:
     """Import a valid upload as a new snapshot; 409 when another import of the dataset is running."""
@@ -154,7 +154,7 @@ def categories(request: HttpRequest) -> Json:
                          for v in reversed(versions)]}
 
 
-@api.get("/categories/{version}", auth=RoleGate(READERS), response=Json, tags=["categories"])
+@api.get("/categories/{int:version}", auth=RoleGate(READERS), response=Json, tags=["categories"])
 def category_version(request: HttpRequest, version: int) -> Json:
     try:
         return CategoryStore(workspace().root).get(version).to_dict()
@@ -208,7 +208,7 @@ def generate_report(request: HttpRequest, body: ReportRequest) -> tuple[int, Jso
     return 200, record.to_dict()
 
 
-@api.get("/reports/{report_id}/download", auth=RoleGate(READERS), tags=["reports"])
+@api.get("/reports/{int:report_id}/download", auth=RoleGate(READERS), tags=["reports"])
 def download_report(request: HttpRequest, report_id: int) -> FileResponse:
     record = report_generation.visible_reports(role_of(request.user)).filter(pk=report_id).first()
     if record is None or not Path(record.path).is_file():
@@ -243,3 +243,12 @@ def audit_log(request: HttpRequest, actor: str = "", action: str = "", target: s
     where = audit.AuditFilter.from_query({"actor": actor, "action": action, "target": target, "since": since,
                                           "until": until})
     return [e.to_dict() for e in audit.search(where)]
+
+
+def url_patterns() -> tuple[list[Any], str, str]:
+    """The API's URL patterns for the route table, ninja's own root page given its rule too."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if getattr(pattern, "name", "") == "api-root":
+            allow(SIGNED_IN)(pattern.callback)
+    return patterns, app_name, namespace

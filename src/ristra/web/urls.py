@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, path
 
 from ristra.web.access import NavItem, allow
-from ristra.web.api import api
+from ristra.web.api import url_patterns as api_url_patterns
 from ristra.web.roles import ADMINS, ANALYSTS, EVERYONE, PROGRAM_STAFF, READERS
 from ristra.web.views import (
     accounts,
@@ -59,7 +59,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("users/", people.users_page, name="users"),
     path("users/<str:name>/", people.user_detail, name="user_detail"),
     path("audit/", people.audit_page, name="audit"),
-    path("api/", api.urls),
+    path("api/", api_url_patterns()),
 ]
 
 if getattr(settings, "RISTRA_SSO", False):

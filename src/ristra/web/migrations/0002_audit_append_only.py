@@ -10,7 +10,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION ristra_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP;
+    RAISE EXCEPTION 'the audit log is append-only: changing or deleting an event is refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER ristra_audit_append_only

@@ -1,0 +1,147 @@
+"""Deny by default: every route declares a rule, and every route answers every role as its rule
+says (pages: anonymous → sign-in page, wrong role → 403; API: 401 / 403)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path
+from ninja.operation import PathView
+
+from ristra.web.access import Access, RoleGate, rule_of
+from ristra.web.roles import Role
+
+SAMPLES = {"program_id": "PP01", "name": "the-viewer", "dataset": "applications", "version": "1",
+           "job_id": "999", "report_id": "999"}
+UNSAFE = ("POST",)
+
+
+@dataclass(frozen=True)
+class Route:
+    url: str
+    name: str
+    api: bool
+    rules: dict[str, Access | None]  # method -> rule (None: undeclared)
+
+
+def _patterns(resolvers: list[URLPattern | URLResolver], prefix: str = "",
+              namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), ns)
+        else:
+            yield prefix + str(entry.pattern), namespace, entry
+
+
+def _url(route: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        return SAMPLES.get(match.group(2), "1")
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route).lstrip("^").rstrip("$")
+
+
+def _path_view(callback: Any) -> PathView | None:
+    for cell in getattr(callback, "__closure__", None) or ():
+        if isinstance(cell.cell_contents, PathView):
+            return cell.cell_contents
+    return None
+
+
+def routes() -> list[Route]:
+    found: dict[str, Route] = {}
+    for route, namespace, pattern in _patterns(get_resolver().url_patterns):
+        url = _url(route)
+        view = _path_view(pattern.callback) if namespace == "api" else None
+        if view is None:
+            rule = rule_of(pattern.callback)
+            found[url] = Route(url, pattern.name or url, False, {"GET": rule, "POST": rule})
+            continue
+        rules: dict[str, Access | None] = {}
+        for operation in view.operations:
+            gates = [a for a in operation.auth_callbacks if isinstance(a, RoleGate)]
+            for method in operation.methods:
+                rules[method] = gates[0].access if len(gates) == 1 else None
+        found[url] = Route(url, pattern.name or url, True, rules)
+    return list(found.values())
+
+
+def test_every_route_declares_a_rule() -> None:
+    undeclared = [f"{r.url} {m}" for r in routes() for m, rule in r.rules.items() if rule is None]
+    assert undeclared == [], f"routes without an access rule: {undeclared}"
+
+
+def test_the_walk_covers_the_whole_application() -> None:
+    names = {r.name for r in routes()}
+    for expected in ("dashboard", "imports", "categories_edit", "reports", "users", "audit", "programs",
+                     "login", "openapi-json", "dashboard", "upload"):
+        assert expected in names
+
+
+def _expect(rule: Access, role: Role, method: str, response: HttpResponse, route: Route) -> str | None:
+    allowed = rule.allows(role, method)
+    status = response.status_code
+    where = f"{method} {route.url} as {role.value}: {status}"
+    login_redirect = status == 302 and response.get("Location", "").startswith("/login/")
+    if allowed:
+        if status in (401, 403) or login_redirect:
+            return f"{where}, but the rule allows it"
+        return None
+    if route.api:
+        wanted = {401} if role is Role.ANONYMOUS else {403}
+        if method not in route.rules:
+            wanted = {405}
+    elif role is Role.ANONYMOUS:
+        wanted = {302} if method == "GET" else {401}
+    else:
+        wanted = {403}
+    if status not in wanted or (status == 302 and not login_redirect):
+        return f"{where}, expected {sorted(wanted)} (denied)"
+    return None
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_every_route_for_every_role(role: str, client_as: Any, data_dir: Path) -> None:
+    client = client_as(role)
+    problems = []
+    for route in routes():
+        for method, rule in route.rules.items():
+            assert rule is not None
+            if route.name == "logout" and method == "POST":
+                continue  # would sign the client out for the rest of the walk
+            response = client.get(route.url) if method == "GET" else client.post(route.url, {})
+            problem = _expect(rule, Role(role), method, response, route)
+            if problem:
+                problems.append(problem)
+    assert problems == []
+
+
+def test_a_route_without_a_rule_is_refused(client_as: Any) -> None:
+    def undeclared(request: Any) -> HttpResponse:
+        return HttpResponse("secret")
+
+    module = types.ModuleType("ristra_test_undeclared_urls")
+    from ristra.web.urls import urlpatterns
+
+    module.urlpatterns = [path("undeclared/", undeclared, name="undeclared"), *urlpatterns]  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    with override_settings(ROOT_URLCONF=module.__name__):
+        for role in ("admin", "anonymous"):
+            response = client_as(role).get("/undeclared/")
+            assert response.status_code == 403
+            assert b"secret" not in response.content
+
+
+def test_logout_needs_post_and_signs_out(client_as: Any) -> None:
+    client = client_as("viewer")
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302
