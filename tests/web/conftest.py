@@ -95,7 +95,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "database" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.django_db(databases=[ALIASES[d] for d in DATABASES]))
+            declared = item.get_closest_marker("transactional")
+            item.add_marker(pytest.mark.django_db(databases=[ALIASES[d] for d in DATABASES],
+                                                  transaction=declared is not None))
 
 
 @pytest.fixture
@@ -122,6 +124,12 @@ def school_data() -> Path:
     for name in IMPORT_ORDER:
         assert imports.import_file(ws, name, sources[name]).imported
     return root
+
+
+@pytest.fixture(scope="session")
+def school_sources(school_data: Path) -> Path:
+    """The CSV files the shared school was imported from."""
+    return SESSION_DATA / "school-source"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -102,15 +102,15 @@ def import_jobs(request: HttpRequest) -> list[Json]:
 
 
 @api.post("/imports", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 400: Json}, tags=["imports"])
-def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile]) -> tuple[int, Json]:
+def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile]) -> Status[Json]:
     """Upload a file and validate it; returns the job with its validation report."""
     try:
         job = import_flow.stage(file, dataset, request.user.get_username())
     except import_flow.UploadRefused as refused:
-        return 400, {"detail": str(refused)}
+        return Status(400, {"detail": str(refused)})
     import_flow.run(job, import_flow.validate, on_done=import_views.audit_hook(request))
     job.refresh_from_db()
-    return 200, job.to_dict()
+    return Status(200, job.to_dict())
 
 
 @api.get("/imports/{int:job_id}", auth=RoleGate(ANALYSTS), response=Json, tags=["imports"])
@@ -120,14 +120,14 @@ def import_job(request: HttpRequest, job_id: int) -> Json:
 
 @api.post("/imports/{int:job_id}/confirm", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
           tags=["imports"])
-def confirm_import(request: HttpRequest, job_id: int) -> tuple[int, Json]:
+def confirm_import(request: HttpRequest, job_id: int) -> Status[Json]:
     """Import a valid upload as a new snapshot; 409 when another import of the dataset is running."""
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.state not in (ImportJob.VALID, ImportJob.BUSY):
-        return 409, {"detail": f"this upload is {job.state}; only a valid upload can be imported", **job.to_dict()}
+        return Status(409, {"detail": f"this upload is {job.state}; only a valid upload can be imported", **job.to_dict()})
     import_flow.run(job, import_flow.confirm, request.user.get_username(), on_done=import_views.audit_hook(request))
     job.refresh_from_db()
-    return (409 if job.state == ImportJob.BUSY else 200), job.to_dict()
+    return Status((409 if job.state == ImportJob.BUSY else 200), job.to_dict())
 
 
 @api.get("/snapshots", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
@@ -137,13 +137,13 @@ def snapshots(request: HttpRequest) -> list[Json]:
 
 @api.post("/snapshots/{dataset}/rollback", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 409: Json},
           tags=["imports"])
-def rollback(request: HttpRequest, dataset: str, body: Rollback) -> tuple[int, Json]:
+def rollback(request: HttpRequest, dataset: str, body: Rollback) -> Status[Json]:
     try:
         manifest = import_service.rollback(workspace_for(request.user.get_username()), dataset, body.snapshot_id)
     except (SnapshotError, UnknownDataset, ValueError) as error:
-        return 409, {"detail": str(error).strip("'\"")}
+        return Status(409, {"detail": str(error).strip("'\"")})
     audit.record(request, AuditEvent.ROLLBACK, dataset, snapshots={dataset: manifest.snapshot_id})
-    return 200, {"dataset": dataset, "snapshot_id": manifest.snapshot_id, "row_count": manifest.row_count}
+    return Status(200, {"dataset": dataset, "snapshot_id": manifest.snapshot_id, "row_count": manifest.row_count})
 
 
 @api.get("/categories", auth=RoleGate(READERS), response=Json, tags=["categories"])
@@ -169,7 +169,7 @@ def preview_categories(request: HttpRequest, body: CategoryEdit) -> Json:
 
 @api.post("/categories", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 400: Json, 409: Json},
           tags=["categories"])
-def save_categories(request: HttpRequest, body: CategoryEdit) -> tuple[int, Json]:
+def save_categories(request: HttpRequest, body: CategoryEdit) -> Status[Json]:
     """Save a new version; 409 when it was edited from a version that is no longer current."""
     ws = workspace()
     store = CategoryStore(ws.root)
@@ -177,15 +177,15 @@ def save_categories(request: HttpRequest, body: CategoryEdit) -> tuple[int, Json
     try:
         saved = category_editing.save(ws, body.definitions, request.user.get_username(), body.reason, body.based_on)
     except StaleVersionError as error:
-        return 409, {"detail": str(error)}
+        return Status(409, {"detail": str(error)})
     except CategoryFileError as error:
-        return 400, {"detail": "the definitions have problems", "problems": [p.to_dict() for p in error.problems]}
+        return Status(400, {"detail": "the definitions have problems", "problems": [p.to_dict() for p in error.problems]})
     except ValueError as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     audit.record(request, AuditEvent.CATEGORY_CHANGE, f"categories version {saved.version}",
                  snapshots=snapshots_in_force(ws), category_version=saved.version,
                  detail={"from_version": body.based_on, "reason": saved.reason, "changes": list(changes(before, saved))})
-    return 200, saved.to_dict()
+    return Status(200, saved.to_dict())
 
 
 @api.get("/reports", auth=RoleGate(READERS), response=Json, tags=["reports"])
@@ -196,16 +196,16 @@ def reports(request: HttpRequest) -> Json:
 
 
 @api.post("/reports", auth=RoleGate(READERS, change=READERS), response={200: Json, 400: Json}, tags=["reports"])
-def generate_report(request: HttpRequest, body: ReportRequest) -> tuple[int, Json]:
+def generate_report(request: HttpRequest, body: ReportRequest) -> Status[Json]:
     try:
         record = report_generation.generate(workspace(), role_of(request.user), request.user.get_username(),
                                             body.template, body.audience, body.format)
     except report_generation.ReportRefused as refused:
-        return 400, {"detail": str(refused)}
+        return Status(400, {"detail": str(refused)})
     audit.record(request, AuditEvent.REPORT, f"report {record.pk}: {record.template}", snapshots=record.snapshots,
                  category_version=record.category_version,
                  detail={"audience": record.audience, "format": record.file_format, "suppression": record.suppression})
-    return 200, record.to_dict()
+    return Status(200, record.to_dict())
 
 
 @api.get("/reports/{int:report_id}/download", auth=RoleGate(READERS), tags=["reports"])
@@ -227,14 +227,14 @@ def users(request: HttpRequest) -> list[Json]:
 
 
 @api.post("/users", auth=RoleGate(ADMINS, change=ADMINS), response={200: Json, 400: Json}, tags=["users"])
-def new_user(request: HttpRequest, body: NewPerson) -> tuple[int, Json]:
+def new_user(request: HttpRequest, body: NewPerson) -> Status[Json]:
     try:
         role = parse_role(body.role)
         person = create_person(body.name, role, body.password, body.programs)
     except PersonError as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     audit.record(request, AuditEvent.USER_CHANGE, f"user {body.name}", detail={"created": True, "role": role.value})
-    return 200, describe(person)
+    return Status(200, describe(person))
 
 
 @api.get("/audit", auth=RoleGate(ADMINS), response=list[Json], tags=["audit"])

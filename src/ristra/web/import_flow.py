@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from django.db import close_old_connections
 
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import DATASETS, UnknownDataset
+from ristra.ingest.progress import Report
 from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
 from ristra.snapshots import ImportInProgress, SnapshotError
@@ -81,29 +83,42 @@ def _refusal(job: ImportJob, error: Exception) -> None:
     job.report = {"valid": False, "issue_total": 1, "issues": [], "row_count": 0}
 
 
-def validate(job: ImportJob) -> ImportJob:
+def progress_recorder(job: ImportJob) -> Report:
+    """Records a background job's progress (at most twice a second) for the polling page."""
+    last = [0.0]
+
+    def record(step: str, percent: float) -> None:
+        now = time.monotonic()
+        if percent >= 100 or now - last[0] >= 0.5:
+            last[0] = now
+            ImportJob.objects.filter(pk=job.pk).update(step=step[:100], progress=round(percent, 1))
+
+    return record
+
+
+def validate(job: ImportJob, *, report: Report | None = None) -> ImportJob:
     """Validate the staged file; the job ends ``valid`` or ``invalid`` with its report."""
     job.state = ImportJob.VALIDATING
     job.save(update_fields=["state", "updated_at"])
     try:
-        report = imports.validate(workspace(), job.dataset, Path(job.staged_path))
+        outcome = imports.validate(workspace(), job.dataset, Path(job.staged_path), report=report)
     except (UnreadableFile, UnknownDataset, ColumnMapError) as error:
         _refusal(job, error)
     else:
-        job.report = report.to_dict()
-        job.state = ImportJob.VALID if report.valid else ImportJob.INVALID
-        job.message = (f"{report.row_count:,} rows, no problems: ready to import" if report.valid else
-                       f"{report.issue_total:,} problem(s) found; nothing was imported")
+        job.report = outcome.to_dict()
+        job.state = ImportJob.VALID if outcome.valid else ImportJob.INVALID
+        job.message = (f"{outcome.row_count:,} rows, no problems: ready to import" if outcome.valid else
+                       f"{outcome.issue_total:,} problem(s) found; nothing was imported")
     job.save()
     return job
 
 
-def confirm(job: ImportJob, acting_user: str) -> ImportJob:
+def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None) -> ImportJob:
     """Import a validated job as a new snapshot (validating again: the file is the evidence)."""
     job.state = ImportJob.IMPORTING
     job.save(update_fields=["state", "updated_at"])
     try:
-        result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path))
+        result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path), report=report)
     except ImportInProgress as error:
         job.state = ImportJob.BUSY
         job.message = f"{error} Your file is kept: confirm again to import it."
@@ -133,7 +148,7 @@ def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,
 
     def work() -> None:
         try:
-            finished = step(job, *args)
+            finished = step(job, *args, report=progress_recorder(job))
             if on_done is not None:
                 on_done(finished)
         except Exception as error:  # a worker must record its failure, not vanish

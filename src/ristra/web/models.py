@@ -142,6 +142,8 @@ class ImportJob(models.Model):
     message = models.TextField(blank=True)
     report = models.JSONField(default=dict, blank=True)
     snapshot_id = models.CharField(max_length=80, blank=True)
+    step = models.CharField(max_length=100, blank=True, help_text="what a background job is doing")
+    progress = models.FloatField(null=True, blank=True, help_text="percent done, as DuckDB estimates it")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -155,6 +157,7 @@ class ImportJob(models.Model):
             "id": self.pk, "dataset": self.dataset, "file_name": self.file_name, "size": self.size,
             "uploaded_by": self.uploaded_by, "created_at": self.created_at.isoformat(), "state": self.state,
             "message": self.message, "report": self.report, "snapshot_id": self.snapshot_id or None,
+            "step": self.step or None, "progress": self.progress,
         }
 
 
