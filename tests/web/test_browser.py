@@ -1,0 +1,246 @@
+"""Browser scenarios in real headless Chromium (Debian's ``chromium``, driven by Playwright)
+against the production server (``ristra serve``) over a small synthetic school.
+
+Sign in; import a file with errors and see them; fix it and import; see the dashboard change;
+generate and download a report; a viewer cannot reach internal data; a coordinator sees only
+their program. Screenshots of the main pages are written to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+ADMIN_PASSWORD = "browser-admin-password-42"
+OTHER_PASSWORD = "browser-person-password-42"
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ristra(env: dict[str, str], *args: str, stdin: str = "") -> None:
+    subprocess.run([sys.executable, "-m", "ristra.cli.main", *args], env=env, input=stdin, text=True,
+                   check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The server's address and the source files of its school."""
+    from ristra.cli.data_commands import IMPORT_ORDER
+    from ristra.services import imports
+    from ristra.services.workspace import Settings, Workspace
+    from ristra.synth import generate
+
+    base = tmp_path_factory.mktemp("browser")
+    sources = generate(base / "source", applications_per_cycle=120, cycles=3)
+    ws = Workspace(Settings(data_dir=base / "data", user="setup"))
+    for name in IMPORT_ORDER:
+        assert imports.import_file(ws, name, sources[name]).imported
+    env = {**os.environ, "RISTRA_DATA_DIR": str(base / "data"), "RISTRA_SECRET_KEY": secrets.token_urlsafe(60),
+           "RISTRA_HTTPS": "false", "RISTRA_ALLOWED_HOSTS": "127.0.0.1"}
+    env.pop("RISTRA_DATABASE_URL", None)
+    _ristra(env, "createuser", "ada", "--role", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ristra.cli.main", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start: {server.stderr.read() if server.stderr else ''}") from None
+                time.sleep(0.2)
+        yield url, base / "source"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _page(browser: object, url: str, name: str, password: str) -> object:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()  # type: ignore[attr-defined]
+    page.goto(f"{url}/login/")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+def _shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _make_person(admin: object, url: str, name: str, role: str, programs: str = "") -> None:
+    admin.goto(f"{url}/users/")  # type: ignore[attr-defined]
+    admin.get_by_label("User name").fill(name)  # type: ignore[attr-defined]
+    admin.get_by_label("Role").select_option(role)  # type: ignore[attr-defined]
+    admin.get_by_label("Programs (program coordinators only; ids separated by commas)").fill(programs)  # type: ignore[attr-defined]
+    admin.get_by_label("Password (at least 12 characters; leave empty for single sign-on only)").fill(OTHER_PASSWORD)  # type: ignore[attr-defined]
+    admin.get_by_role("button", name="Make account").click()  # type: ignore[attr-defined]
+    admin.get_by_text(f"User {name} created").wait_for()  # type: ignore[attr-defined]
+
+
+def test_sign_in_refuses_a_wrong_password(site: tuple[str, Path], browser: object) -> None:
+    url, _ = site
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{url}/dashboard/")
+    assert "/login/" in page.url
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().startswith("Your user name and password did not match")
+    _shot(page, "login")
+    page.close()
+
+
+def test_import_with_errors_then_fixed_and_the_dashboard_changes(site: tuple[str, Path], browser: object,
+                                                                tmp_path: Path) -> None:
+    url, sources = site
+    page = _page(browser, url, "ada", ADMIN_PASSWORD)
+    page.goto(f"{url}/dashboard/")
+    before = page.locator("#panels").inner_text()
+    _shot(page, "dashboard")
+
+    broken = tmp_path / "programs.csv"
+    broken.write_text((sources / "programs.csv").read_text().replace('"pipeline_program"', '"summer_camp"', 1))
+    page.goto(f"{url}/imports/")
+    page.get_by_label("Dataset").select_option("programs")
+    page.get_by_label("File").set_input_files(str(broken))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_text("problem(s) found").wait_for()
+    report = page.get_by_role("table").inner_text()
+    assert "kind" in report and "unknown_code" in report
+    assert page.get_by_role("button", name="Import").count() == 0
+    _shot(page, "import-errors")
+
+    page.goto(f"{url}/imports/")
+    page.get_by_label("Dataset").select_option("programs")
+    page.get_by_label("File").set_input_files(str(sources / "programs.csv"))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Import 8 rows as a new programs snapshot").click()
+    page.get_by_text("New snapshot:").wait_for()
+    snapshot = page.locator("#job-state code").inner_text()
+    _shot(page, "import-done")
+
+    page.goto(f"{url}/dashboard/")
+    after = page.locator("#panels").inner_text()
+    assert snapshot in after and snapshot not in before
+
+    page.goto(f"{url}/snapshots/")
+    assert page.get_by_role("button", name="Roll back to").count() >= 1
+    _shot(page, "snapshots")
+    page.goto(f"{url}/audit/")
+    page.get_by_label("What").select_option("import")
+    page.locator("#audit-rows").get_by_text(snapshot).wait_for()
+    _shot(page, "audit-log")
+    page.close()
+
+
+def test_categories_preview(site: tuple[str, Path], browser: object) -> None:
+    url, _ = site
+    page = _page(browser, url, "ada", ADMIN_PASSWORD)
+    page.goto(f"{url}/categories/")
+    _shot(page, "categories")
+    page.goto(f"{url}/categories/edit/")
+    text = page.get_by_label("Definitions").input_value()
+    page.get_by_label("Definitions").fill(text.replace("label: Women", "label: Women and girls", 1))
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_text("changed women: label").wait_for()
+    _shot(page, "categories-preview")
+    page.close()
+
+
+def test_generate_and_download_a_report(site: tuple[str, Path], browser: object) -> None:
+    from ristra.web import report_generation
+
+    url, _ = site
+    page = _page(browser, url, "ada", ADMIN_PASSWORD)
+    page.goto(f"{url}/reports/")
+    _shot(page, "reports")
+    if not report_generation.available():
+        assert page.get_by_text("Report generation is not available in this build").count() == 1
+        pytest.skip("this build has no report service")
+    page.get_by_label("Format").select_option("html")
+    page.get_by_role("button", name="Generate report").click()
+    page.get_by_text("is ready").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").first.click()
+    assert download.value.path().stat().st_size > 0
+    page.close()
+
+
+def test_a_viewer_cannot_reach_internal_data(site: tuple[str, Path], browser: object) -> None:
+    url, _ = site
+    admin = _page(browser, url, "ada", ADMIN_PASSWORD)
+    _make_person(admin, url, "vera", "viewer")
+    _shot(admin, "users")
+    admin.close()
+    page = _page(browser, url, "vera", OTHER_PASSWORD)
+    nav = page.get_by_role("navigation", name="Main").inner_text()
+    assert "Dashboard" in nav and "Import" not in nav and "Audit log" not in nav
+    page.goto(f"{url}/dashboard/")
+    assert "Public figures (threshold 11)" in page.locator("#panels").inner_text()
+    for internal in ("/imports/", "/snapshots/", "/programs/PP01/", "/audit/", "/categories/edit/"):
+        response = page.goto(f"{url}{internal}")
+        assert response is not None and response.status == 403, internal
+        assert page.get_by_role("heading", name="Not allowed").count() == 1
+    response = page.goto(f"{url}/api/programs")
+    assert response is not None and response.status == 403
+    page.close()
+
+
+def test_a_coordinator_sees_only_their_program(site: tuple[str, Path], browser: object) -> None:
+    url, _ = site
+    admin = _page(browser, url, "ada", ADMIN_PASSWORD)
+    _make_person(admin, url, "cora", "coordinator", "PP01")
+    admin.close()
+    page = _page(browser, url, "cora", OTHER_PASSWORD)
+    page.goto(f"{url}/programs/")
+    table = page.get_by_role("table").inner_text()
+    assert "PP01" in table and "PP02" not in table
+    page.get_by_role("link", name="Health Careers Academy").click()
+    page.get_by_role("heading", name="Participants", exact=True).wait_for()
+    assert page.get_by_role("img").first.get_attribute("alt", timeout=5000).startswith("Chart:")  # type: ignore[union-attr]
+    _shot(page, "program")
+    response = page.goto(f"{url}/programs/PP02/")
+    assert response is not None and response.status == 404
+    response = page.goto(f"{url}/dashboard/")
+    assert response is not None and response.status == 403
+    page.close()
