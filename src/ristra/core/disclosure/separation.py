@@ -1,0 +1,207 @@
+"""Separation for complementary suppression: find the capacity cuts a pattern violates.
+
+For each sensitive cell *s* and direction the attacker LP (in deviations ``d = x - a``)
+
+    max +-d[s]  s.t.  A d = 0 over the suppressed component of s,  d[i] >= -a[i],
+                      d[i] = 0 for published cells,  +-d[s] <= need
+
+is solved with ``scipy.optimize.linprog`` (HiGHS). The cap on ``d[s]`` keeps it bounded, so
+every solution is a concrete **attack**: a feasible deviation of the suppressed cells. An
+attack stays feasible for any later pattern that still suppresses all of its cells, and it
+protects every sensitive cell it moves far enough; attacks are therefore cached and reused,
+so each round solves LPs only for cells whose certificate the new pattern broke. When the LP
+falls short, its optimal duals give the capacity cut of Fischetti & Salazar-González (2001)
+(see :mod:`.complementary`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import linprog
+
+from ristra.core.disclosure.errors import DisclosureError
+from ristra.core.disclosure.system import BoolArray, IntArray, LinearSystem
+
+FloatArray = npt.NDArray[np.float64]
+_TOL = 1e-7
+_CLOSURES = 2  # neighbourhood closures tried before the whole component
+_PENALTY = 1e-3  # total weight of the movement penalty, shared by all cells
+
+
+@dataclass(frozen=True)
+class Cut:
+    """``sum(coefs[k] * y[cells[k]]) >= rhs`` over the suppression variables."""
+
+    cells: tuple[int, ...]
+    coefs: tuple[float, ...]
+    rhs: float
+
+
+@dataclass(frozen=True)
+class _Attack:
+    cells: IntArray
+    moves: FloatArray
+
+
+class Separator:
+    """Checks patterns against the protection levels, remembering attacks between rounds."""
+
+    def __init__(self, system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray) -> None:
+        self.system = system
+        self.primary = primary
+        self.need = {1.0: upl, -1.0: lpl}
+        self.values = system.values.astype(np.float64)
+        self.proof: dict[tuple[int, float], _Attack] = {}
+
+    def cuts(self, y: BoolArray) -> list[Cut]:
+        """Capacity cuts violated by pattern ``y`` (empty when every sensitive cell is protected).
+
+        Each cell is first attacked within a small neighbourhood (see :meth:`_local_attack`;
+        the other suppressed cells held at their values, a restriction of the attacker, so a
+        successful local attack is a real one); only when that falls short is the whole
+        component used, which decides and yields the cut."""
+        found: list[Cut] = []
+        for component in self.system.components(y):
+            cells = component.cells
+            todo = [
+                (int(s), direction)
+                for s in cells if self.primary[s]
+                for direction in (1.0, -1.0)
+                if self.need[direction][s] > 0 and not self._still_proved(int(s), direction, y)
+            ]
+            if not todo:
+                continue
+            block = self.system.matrix[component.rows, :]
+            local = sparse.csc_array(block[:, cells])
+            incidence = sparse.csc_array(abs(local))
+            where = {int(cell): k for k, cell in enumerate(cells)}
+            for s, direction in todo:
+                if self._still_proved(s, direction, y):
+                    continue  # proved by an attack found earlier in this round
+                if self._local_attack(local, incidence, cells, where[s], direction):
+                    continue
+                cut = self._attack(block, local, cells, where[s], direction)
+                if cut is not None:
+                    found.append(cut)
+        return found
+
+    def _still_proved(self, s: int, direction: float, y: BoolArray) -> bool:
+        attack = self.proof.get((s, direction))
+        return attack is not None and bool(y[attack.cells].all())
+
+    def _remember(self, cells: IntArray, moves: FloatArray) -> None:
+        """Keep an attack as the proof for every sensitive cell it moves far enough."""
+        moving = np.abs(moves) > _TOL
+        attack = _Attack(cells[moving], moves[moving])
+        for cell, move in zip(attack.cells, attack.moves, strict=True):
+            if not self.primary[cell]:
+                continue
+            for direction in (1.0, -1.0):
+                need = self.need[direction][cell]
+                if need > 0 and direction * move >= need - _TOL:
+                    self.proof[(int(cell), direction)] = attack
+
+    def _local_attack(
+        self, local: sparse.csc_array, incidence: sparse.csc_array, cells: IntArray, position: int, direction: float
+    ) -> bool:
+        """Attack within growing neighbourhoods: the cell with every cell sharing an equation
+        with it, closed once, then again (up to :data:`_CLOSURES` times), under "shares two or
+        more equations with the neighbourhood" (the corners that close 2-D rectangles, then
+        3-D boxes)."""
+        by_row = incidence.tocsr()
+        member = np.zeros(cells.size, dtype=bool)
+        member[position] = True
+        member |= (incidence.T @ (incidence[:, [position]].toarray().ravel() > 0).astype(np.float64)) > 0
+        for _ in range(_CLOSURES):
+            rows = (by_row @ member.astype(np.float64)) > 0
+            grown = member | ((incidence.T @ rows.astype(np.float64)) >= 2)
+            if np.array_equal(grown, member) or grown.all():
+                return False
+            member = grown
+            members = np.flatnonzero(member)
+            rows = (by_row @ member.astype(np.float64)) > 0
+            sub = sparse.csc_array(local[np.flatnonzero(rows), :][:, members])
+            at = int(np.flatnonzero(members == position)[0])
+            if self._push(sub, cells[members], at, direction)[0]:
+                return True
+        return False
+
+    def _attack(self, block: sparse.csr_array, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> Cut | None:
+        """Push a cell over its whole component; a capacity cut if even that falls short."""
+        s = int(cells[position])
+        need = float(self.need[direction][s])
+        if local.shape[0] == 0:
+            self.proof[(s, direction)] = _Attack(cells[:0], np.zeros(0))
+            return None  # no equation holds the cell: the attacker learns nothing
+        if self._push(local, cells, position, direction)[0]:
+            return None
+        return self._shortfall_cut(block, local, cells, position, s, direction, need)
+
+    def _push(self, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> tuple[bool, FloatArray]:
+        """Find a sparse attack moving ``cells[position]`` by its protection level.
+
+        A tiny penalty on total movement (``d = up - down``) makes the attack a sparse,
+        cycle-like move that later patterns are likely to keep feasible; it is remembered."""
+        s = int(cells[position])
+        need = float(self.need[direction][s])
+        n = cells.size
+        room_down = self.values[cells].copy()
+        room_up: list[float | None] = [None] * n
+        if direction > 0:
+            room_up[position] = need
+        else:
+            room_down[position] = min(room_down[position], need)
+        # moving a primary cell is penalised less: attacks through cells that are always
+        # suppressed stay valid whatever the later patterns do
+        penalty = np.where(self.primary[cells], 0.1, 1.0) * (_PENALTY / n)
+        c = np.concatenate([penalty, penalty])
+        c[position] -= direction
+        c[n + position] += direction
+        bounds = [(0.0, hi) for hi in room_up] + [(0.0, float(lo)) for lo in room_down]
+        result = linprog(c, A_eq=sparse.hstack([local, -local], format="csc"), b_eq=np.zeros(local.shape[0]),
+                         bounds=bounds, method="highs")
+        if result.status != 0:
+            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
+        moves = np.asarray(result.x[:n] - result.x[n:], dtype=np.float64)
+        self._remember(cells, moves)
+        return bool(direction * moves[position] >= need - _TOL), moves
+
+    def _shortfall_cut(
+        self, block: sparse.csr_array, local: sparse.csc_array, cells: IntArray, position: int, s: int,
+        direction: float, need: float,
+    ) -> Cut:
+        """The plain attacker LP (``max direction * d[s]``, capped at ``need``) and its cut."""
+        c = np.zeros(cells.size)
+        c[position] = -direction
+        bounds: list[tuple[float, float | None]] = [(float(-v), None) for v in self.values[cells]]
+        lower = bounds[position][0]
+        bounds[position] = (lower, need) if direction > 0 else (max(lower, -need), None)
+        result = linprog(c, A_eq=local, b_eq=np.zeros(local.shape[0]), bounds=bounds, method="highs")
+        if result.status != 0:
+            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
+        return self._capacity_cut(block, s, direction, need, np.asarray(result.eqlin.marginals, dtype=np.float64))
+
+    def _capacity_cut(self, block: sparse.csr_array, s: int, direction: float, need: float, duals: FloatArray) -> Cut:
+        """The Fischetti-Salazar cut from the attacker LP's optimal duals (reduced costs ``r``):
+        a published cell *i* would add ``a[i] * r[i]`` of downward room if ``r[i] > 0`` and
+        unlimited upward room if ``r[i] < 0``; each coefficient is capped at ``need``."""
+        objective = np.zeros(self.system.size)
+        objective[s] = -direction
+        reduced = objective - block.T @ duals
+        coefs: list[tuple[int, float]] = []
+        for i in np.union1d(block.indices, [s]):
+            r = float(reduced[i])
+            if r < -_TOL:
+                coef = need
+            elif r > _TOL:
+                coef = min(need, float(self.values[i]) * r)
+            else:
+                continue
+            coef = round(coef, 9)
+            if coef > 0:
+                coefs.append((int(i), coef))
+        return Cut(tuple(i for i, _ in coefs), tuple(c for _, c in coefs), need)

@@ -1,0 +1,121 @@
+"""The attacker's linear system: every count cell of a release and every additive equation.
+
+Cells of all tables are numbered in a **canonical order** — tables sorted by key, then row
+by row — so the same data gives the same system (and the same suppression pattern) whatever
+order the tables were passed in. Equations ``x[total] - sum(x[parts]) == 0`` come from each
+table's margins and from the release's links; they are de-duplicated and sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ristra.core.disclosure.links import CellRef, Link
+from ristra.core.tables import Table, TableError
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Component:
+    """Suppressed cells that equations tie together, and the equations (rows) touching them."""
+
+    cells: IntArray
+    rows: IntArray
+
+
+class LinearSystem:
+    """Cells and additive equations of a release (see the module docstring)."""
+
+    def __init__(self, tables: Sequence[Table], links: Sequence[Link] = ()) -> None:
+        keys = [t.key for t in tables]
+        if len(set(keys)) != len(keys):
+            raise TableError("tables of one release need distinct keys (set Table.key)")
+        self.tables: tuple[Table, ...] = tuple(sorted(tables, key=lambda t: t.key))
+        self._by_key: dict[str, Table] = {t.key: t for t in self.tables}
+        self.offsets: dict[str, int] = {}
+        start = 0
+        for table in self.tables:
+            self.offsets[table.key] = start
+            start += table.shape[0] * table.shape[1]
+        self.size = start
+        self.values: IntArray = np.concatenate([t.array.ravel() for t in self.tables]).astype(np.int64)
+        equations: set[tuple[int, tuple[int, ...]]] = set()
+        for table in self.tables:
+            for total_cell, part_cells in table.equations():
+                flat_parts = tuple(sorted(self._flat(table.key, p) for p in part_cells))
+                equations.add((self._flat(table.key, total_cell), flat_parts))
+        identities: set[tuple[int, int]] = set()
+        for link in links:
+            total = self.index(link.total)
+            parts = tuple(sorted(self.index(p) for p in link.parts))
+            if self.values[total] != self.values[list(parts)].sum():
+                raise TableError(f"link into {link.total} does not hold on the counts")
+            equations.add((total, parts))
+            if len(parts) == 1:
+                identities.add((min(total, parts[0]), max(total, parts[0])))
+        self.equations: tuple[tuple[int, tuple[int, ...]], ...] = tuple(sorted(equations))
+        self.identities: tuple[tuple[int, int], ...] = tuple(sorted(identities))
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for e, (total, parts) in enumerate(self.equations):
+            rows.append(e)
+            cols.append(total)
+            data.append(1.0)
+            rows.extend([e] * len(parts))
+            cols.extend(parts)
+            data.extend([-1.0] * len(parts))
+        self.matrix = sparse.csr_array(
+            (np.array(data), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+            shape=(len(self.equations), self.size),
+        )
+
+    def _flat(self, key: str, cell: tuple[int, int]) -> int:
+        return self.offsets[key] + cell[0] * self._by_key[key].shape[1] + cell[1]
+
+    def index(self, ref: CellRef) -> int:
+        """The global index of a cell named by a link."""
+        if ref.table not in self.offsets:
+            raise TableError(f"a link names an unknown table {ref.table!r}")
+        n_rows, n_cols = self.table(ref.table).shape
+        if not (0 <= ref.row < n_rows and 0 <= ref.col < n_cols):
+            raise TableError(f"a link names a cell outside table {ref.table!r}: {(ref.row, ref.col)}")
+        return self._flat(ref.table, (ref.row, ref.col))
+
+    def table(self, key: str) -> Table:
+        return self._by_key[key]
+
+    def locate(self, index: int) -> CellRef:
+        """The table key, row and column of a global index."""
+        for table in reversed(self.tables):
+            start = self.offsets[table.key]
+            if index >= start:
+                row, col = divmod(index - start, table.shape[1])
+                return CellRef(table.key, row, col)
+        raise IndexError(index)
+
+    def components(self, suppressed: BoolArray) -> list[Component]:
+        """Connected groups of suppressed cells (two cells are tied when one equation holds both)."""
+        cells = np.flatnonzero(suppressed).astype(np.int64)
+        if cells.size == 0:
+            return []
+        sub = self.matrix[:, cells]
+        touching = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0) if sub.shape[0] else np.zeros(0, np.int64)
+        block = sparse.csr_array(abs(sub[touching, :]))
+        graph = (block.T @ block) if block.shape[0] else sparse.csr_array((cells.size, cells.size))
+        count, labels = connected_components(graph, directed=False)
+        block_csc = block.tocsc()
+        out: list[Component] = []
+        for label in range(count):
+            members = np.flatnonzero(labels == label)
+            rows = np.unique(block_csc[:, members].tocoo().row) if block.shape[0] else np.zeros(0, np.int64)
+            out.append(Component(cells=cells[members], rows=touching[rows].astype(np.int64)))
+        return out
