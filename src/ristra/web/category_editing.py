@@ -22,6 +22,8 @@ from ristra.core.categories import (
     changes,
     definitions_from_dict,
 )
+from ristra.core.disclosure import INTERNAL, ReleasedTable, release
+from ristra.core.tables import nested_crosstab
 from ristra.services.workspace import Workspace
 
 MAX_TEXT = 200_000
@@ -76,6 +78,16 @@ class Preview:
     warnings: tuple[str, ...] = field(default=())
 
     @property
+    def counts_table(self) -> ReleasedTable | None:
+        """The counts as a table released at the internal threshold (analysts edit categories)."""
+        if not self.counts:
+            return None
+        table = nested_crosstab("Members of each category under the proposed definitions", _grouped(self.counts),
+                                ["yes", "no", "unknown"], group_dim="category", row_dim="dataset",
+                                col_dim="membership", key="category-preview")
+        return release(table, INTERNAL)
+
+    @property
     def valid(self) -> bool:
         return not self.problems
 
@@ -83,6 +95,13 @@ class Preview:
         return {"based_on": self.based_on, "valid": self.valid, "problems": [p.to_dict() for p in self.problems],
                 "changes": list(self.changes), "counts": [c.to_dict() for c in self.counts],
                 "counts_note": self.counts_note, "warnings": list(self.warnings)}
+
+
+def _grouped(counts: tuple[CategoryCount, ...]) -> dict[str, dict[str, list[int]]]:
+    groups: dict[str, dict[str, list[int]]] = {}
+    for c in counts:
+        groups.setdefault(c.category, {})[c.dataset] = [c.yes, c.no, c.unknown]
+    return groups
 
 
 def preview(workspace: Workspace, text: str, based_on: int) -> Preview:
