@@ -156,7 +156,7 @@ class WebConfig:
         """Read and check the ``RISTRA_*`` variables (see the module docstring). ``demo`` (or
         ``RISTRA_DEMO=true``) allows a generated secret key and plain HTTP on loopback."""
         demo = demo or _flag(environ, "RISTRA_DEMO", False)
-        root = Path(data_dir) if data_dir is not None else resolve_data_dir(None, environ)
+        root = Path(data_dir) if data_dir is not None else resolve_data_dir(None, dict(environ))
         database_url = environ.get(DATABASE_URL_ENV, "").strip() or f"sqlite:///{(root / 'web.sqlite3').resolve()}"
         check_database_url(database_url)
         secret_key = environ.get(SECRET_KEY_ENV, "").strip()

@@ -36,7 +36,7 @@ class DatasetHistory:
 
 def dataset_history(workspace: Workspace, dataset: str) -> DatasetHistory:
     lines = tuple(
-        SnapshotLine(e.manifest.snapshot_id, e.is_current, e.manifest.row_count, e.manifest.source_name,
+        SnapshotLine(e.manifest.snapshot_id, e.is_current, e.manifest.row_count, e.manifest.source_name or "",
                      e.manifest.imported_by, e.manifest.imported_at,
                      tuple(f"{ev.event} by {ev.by} at {ev.at}" for ev in e.events))
         for e in reversed(workspace.snapshots.history(dataset)))
