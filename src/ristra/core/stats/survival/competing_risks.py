@@ -102,6 +102,7 @@ def aalen_johansen(
     entry: ArrayLike | None = None,
     confidence: float = 0.95,
     causes: Sequence[int] | None = None,
+    weights: ArrayLike | None = None,
 ) -> CompetingRisks:
     """Aalen–Johansen cumulative incidence of each cause of exit, with left truncation.
 
@@ -123,7 +124,7 @@ def aalen_johansen(
     censoring, and unreliable at early times under heavy left truncation (few at risk).
 
     Inputs: ``event`` 0 = censored, 1..m = cause; ``causes`` defaults to every nonzero code
-    present. Ties between causes at one time are handled exactly (no jitter is needed).
+    present; ``weights`` are optional frequency weights (a record counts as that many people). Ties between causes at one time are handled exactly (no jitter is needed).
 
     References: O. O. Aalen and S. Johansen, "An empirical transition matrix for
     non-homogeneous Markov chains based on censored observations", Scand. J. Statist. 5
@@ -131,7 +132,7 @@ def aalen_johansen(
     ch. 12; M. Marubini and M. G. Valsecchi, Analysing Survival Data from Clinical Trials and
     Observational Studies (1995) ch. 10.
     """
-    records = follow_up(exit, event, entry)
+    records = follow_up(exit, event, entry, weights)
     confidence = check_confidence(confidence)
     z = normal_quantile(confidence)
     survival_curve = fit_kaplan_meier(records, confidence, "log-log")
@@ -149,7 +150,7 @@ def aalen_johansen(
     for cause in wanted:
         d_j = np.zeros(times.size)
         hit = records.event == cause
-        np.add.at(d_j, np.searchsorted(times, records.exit[hit]), 1.0)
+        np.add.at(d_j, np.searchsorted(times, records.exit[hit]), records.weights()[hit])
         incidence = np.cumsum(before * d_j / population) if times.size else d_j
         a_sum = np.cumsum(greenwood)
         a_lin = np.cumsum(greenwood * incidence)

@@ -5,6 +5,9 @@ at time t when they entered observation before t and had not yet exited:
 entry < t <= exit (the counting-process convention, Andersen et al. 1993). Without entry
 times everyone is at risk from the start. Event code 0 means censored (still employed at
 the end of the data, or lost); 1..m name the causes of exit.
+
+Optional frequency ``weights`` (whole numbers >= 1) say how many identical people a record
+stands for; every estimate is then exactly the one of the expanded records.
 """
 
 from __future__ import annotations
@@ -23,16 +26,24 @@ class FollowUp:
     exit: NDArray[np.float64]
     event: NDArray[np.int64]
     left_truncated: bool
+    weight: NDArray[np.float64] | None = None
 
     @property
     def size(self) -> int:
-        return int(self.exit.size)
+        """Number of people (the sum of the weights)."""
+        return int(self.exit.size) if self.weight is None else int(round(float(self.weight.sum())))
+
+    def weights(self) -> NDArray[np.float64]:
+        return np.ones(self.exit.size) if self.weight is None else self.weight
 
     def subset(self, mask: NDArray[np.bool_]) -> FollowUp:
-        return FollowUp(self.entry[mask], self.exit[mask], self.event[mask], self.left_truncated)
+        return FollowUp(self.entry[mask], self.exit[mask], self.event[mask], self.left_truncated,
+                        None if self.weight is None else self.weight[mask])
 
 
-def follow_up(exit: ArrayLike, event: ArrayLike, entry: ArrayLike | None = None) -> FollowUp:
+def follow_up(
+    exit: ArrayLike, event: ArrayLike, entry: ArrayLike | None = None, weights: ArrayLike | None = None
+) -> FollowUp:
     """Check and convert follow-up arrays; raise ``ValueError`` with the number of bad records.
 
     ``exit`` and ``entry`` must be finite; ``event`` whole numbers >= 0; with ``entry``,
@@ -63,19 +74,40 @@ def follow_up(exit: ArrayLike, event: ArrayLike, entry: ArrayLike | None = None)
                 f"{int(np.count_nonzero(late))} records have entry >= exit (no time at risk); remove them first"
             )
         truncated = True
-    return FollowUp(entry_arr, exit_arr, event_raw.astype(np.int64), truncated)
+    weight_arr = None
+    if weights is not None:
+        weight_arr = np.asarray(weights, dtype=np.float64).ravel()
+        if weight_arr.shape != exit_arr.shape:
+            raise ValueError(f"weights and exit must have the same length ({weight_arr.size} != {exit_arr.size})")
+        bad = ~np.isfinite(weight_arr) | (weight_arr < 1) | (weight_arr != np.round(weight_arr))
+        if np.any(bad):
+            raise ValueError(f"{int(np.count_nonzero(bad))} weights are not whole numbers >= 1")
+    return FollowUp(entry_arr, exit_arr, event_raw.astype(np.int64), truncated, weight_arr)
 
 
 def at_risk(records: FollowUp, times: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Number at risk at each of ``times``: #{entry < t} − #{exit < t} = #{entry < t <= exit}."""
-    entered = np.searchsorted(np.sort(records.entry), times, side="left")
-    exited = np.searchsorted(np.sort(records.exit), times, side="left")
-    return np.asarray(entered - exited, dtype=np.float64)
+    """Number at risk at each of ``times``: #{entry < t} − #{exit < t} = #{entry < t <= exit}
+    (people, i.e. weighted, when the records carry weights)."""
+    if records.weight is None:
+        entered = np.searchsorted(np.sort(records.entry), times, side="left")
+        exited = np.searchsorted(np.sort(records.exit), times, side="left")
+        return np.asarray(entered - exited, dtype=np.float64)
+    totals = []
+    for values in (records.entry, records.exit):
+        order = np.argsort(values, kind="stable")
+        cumulative = np.concatenate(([0.0], np.cumsum(records.weight[order])))
+        totals.append(cumulative[np.searchsorted(values[order], times, side="left")])
+    return np.asarray(totals[0] - totals[1], dtype=np.float64)
 
 
 def event_times(records: FollowUp) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distinct times with at least one exit by any cause, and the number of such exits at each."""
-    times, counts = np.unique(records.exit[records.event > 0], return_counts=True)
+    exited = records.event > 0
+    if records.weight is None:
+        times, counts = np.unique(records.exit[exited], return_counts=True)
+        return times.astype(np.float64), counts.astype(np.float64)
+    times, inverse = np.unique(records.exit[exited], return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=records.weight[exited], minlength=times.size)
     return times.astype(np.float64), counts.astype(np.float64)
 
 

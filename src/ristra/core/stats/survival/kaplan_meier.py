@@ -131,6 +131,7 @@ def kaplan_meier(
     entry: ArrayLike | None = None,
     confidence: float = 0.95,
     interval: SurvivalInterval = "log-log",
+    weights: ArrayLike | None = None,
 ) -> KaplanMeier:
     """Kaplan–Meier estimate of the probability of not yet having exited (any cause), with
     left truncation, Greenwood variance and pointwise confidence intervals.
@@ -156,7 +157,8 @@ def kaplan_meier(
     empty early on under heavy truncation (then the product may reach 0 spuriously).
 
     Inputs: ``exit`` (time of exit or censoring), ``event`` (0 censored, >0 exit of any
-    cause), ``entry`` (optional, strictly before exit). Raises ``ValueError`` for malformed
+    cause), ``entry`` (optional, strictly before exit), ``weights`` (optional frequency weights:
+    each record counts as that many identical people). Raises ``ValueError`` for malformed
     records; returns an empty curve (median NaN) for no records.
 
     References: E. L. Kaplan and P. Meier, "Nonparametric estimation from incomplete
@@ -165,7 +167,7 @@ def kaplan_meier(
     R. L. Prentice, The Statistical Analysis of Failure Time Data, 2nd ed. (2002) §1.3, §4.2;
     J. P. Klein and M. L. Moeschberger, Survival Analysis, 2nd ed. (2003) §4.6 (left truncation).
     """
-    return fit_kaplan_meier(follow_up(exit, event, entry), check_confidence(confidence), interval)
+    return fit_kaplan_meier(follow_up(exit, event, entry, weights), check_confidence(confidence), interval)
 
 
 def kaplan_meier_by_group(
@@ -175,6 +177,7 @@ def kaplan_meier_by_group(
     entry: ArrayLike | None = None,
     confidence: float = 0.95,
     interval: SurvivalInterval = "log-log",
+    weights: ArrayLike | None = None,
 ) -> dict[str, KaplanMeier]:
     """One :func:`kaplan_meier` curve per group label (labels as text, sorted).
 
@@ -182,8 +185,8 @@ def kaplan_meier_by_group(
     group's records separately (each group has its own risk sets). Compare the curves with
     :func:`~ristra.core.stats.survival.logrank.logrank_test`, not by eye from overlapping intervals.
     """
-    records = follow_up(exit, event, entry)
-    labels, codes = group_labels(groups, records.size)
+    records = follow_up(exit, event, entry, weights)
+    labels, codes = group_labels(groups, records.exit.size)
     confidence = check_confidence(confidence)
     return {label: fit_kaplan_meier(records.subset(codes == i), confidence, interval)
             for i, label in enumerate(labels)}

@@ -34,7 +34,8 @@ class LogRankTest:
 
 
 def logrank_test(
-    exit: ArrayLike, event: ArrayLike, groups: ArrayLike, entry: ArrayLike | None = None
+    exit: ArrayLike, event: ArrayLike, groups: ArrayLike, entry: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> LogRankTest:
     """Log-rank test of equal exit hazards (any cause) across the k groups present.
 
@@ -57,15 +58,15 @@ def logrank_test(
     J. Peto, "Asymptotically efficient rank invariant test procedures", JRSS A 135 (1972)
     185–207; Klein & Moeschberger, Survival Analysis, 2nd ed. (2003) §7.3.
     """
-    records = follow_up(exit, event, entry)
-    labels, codes = group_labels(groups, records.size)
+    records = follow_up(exit, event, entry, weights)
+    labels, codes = group_labels(groups, records.exit.size)
     k = len(labels)
     times, deaths = event_times(records)
     m = times.size
 
     observed = np.zeros((m, k))
     exited = records.event > 0
-    np.add.at(observed, (np.searchsorted(times, records.exit[exited]), codes[exited]), 1.0)
+    np.add.at(observed, (np.searchsorted(times, records.exit[exited]), codes[exited]), records.weights()[exited])
     risk = np.column_stack([at_risk(records.subset(codes == g), times) for g in range(k)]) if k else \
         np.zeros((m, 0))
     total = risk.sum(axis=1)

@@ -1,0 +1,177 @@
+"""What a metric splits people by: a category (yes / no / unknown), two categories crossed (nine
+levels), or a race reporting scheme (IPEDS-style, or the school's roll-up).
+
+Contract
+--------
+* :func:`resolve_grouping` turns the name in a specification into a :class:`Grouping` using the
+  category version in use: a category id (``urm_nm``), two ids crossed with ``*``
+  (``women*urm_nm``), or a race scheme (``race:ipeds``, ``race:nm_school``). Unknown names raise
+  :class:`UnknownCategory` naming the nearest ones.
+* A grouping is computed from one or two *dimensions* per row (:class:`RuleDimension`: the rule's
+  TRUE / FALSE / NULL; :class:`SchemeDimension`: the scheme's group) and :meth:`Grouping.level`
+  maps their values to a level label. Every level is always reported, with zero counts where
+  nobody is in it; *unknown* (and, in race schemes, *declined*) are levels of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ristra.core.categories import (
+    IPEDS_LEVELS,
+    MEMBERSHIP_LEVELS,
+    NM_SCHOOL_ROLLUP,
+    CategoryDefinition,
+    CategorySet,
+    Rule,
+    SqlFragment,
+    evaluate,
+    ipeds_level,
+    ipeds_sql,
+)
+from ristra.core.categories.crossing import SEPARATOR
+from ristra.core.datasets import dataset
+from ristra.core.metrics.errors import CategoryNotApplicable, UnknownCategory
+
+YES, NO, UNKNOWN = MEMBERSHIP_LEVELS
+RACE_SCHEMES = ("race:ipeds", "race:nm_school")
+_RACE_DATASETS = ("applications", "students", "trainees", "employees", "participants")
+
+
+@dataclass(frozen=True, eq=False)
+class RuleDimension:
+    """A category rule over one dataset: TRUE, FALSE or NULL (unknown) per row."""
+
+    key: str
+    rule: Rule
+
+    def value(self, row: Mapping[str, object]) -> object:
+        return evaluate(self.rule, row)
+
+
+@dataclass(frozen=True, eq=False)
+class SchemeDimension:
+    """A race scheme's group per row: ``fragment`` (SQL over ``hispanic`` and ``race``) and
+    ``python`` (the same in Python)."""
+
+    key: str
+    fragment: SqlFragment
+    python: Callable[[Mapping[str, object]], str]
+    columns: tuple[str, ...] = ("hispanic", "race")
+
+    def value(self, row: Mapping[str, object]) -> object:
+        return self.python(row)
+
+
+Dimension = RuleDimension | SchemeDimension
+
+
+def truth_level(value: object) -> str:
+    """The level of a rule value: TRUE → yes, FALSE → no, NULL → unknown."""
+    if value is None:
+        return UNKNOWN
+    return YES if value else NO
+
+
+@dataclass(frozen=True, eq=False)
+class Grouping:
+    """A way of splitting people into levels; see the module docstring.
+
+    ``benchmark_key`` names the state benchmark of the ``yes`` level (categories only).
+    ``positive`` is the level whose share is the headline (``yes`` for categories).
+    """
+
+    id: str
+    label: str
+    kind: str
+    levels: tuple[str, ...]
+    datasets: tuple[str, ...]
+    benchmark_key: str | None = None
+    positive: str | None = YES
+    definitions: tuple[CategoryDefinition, ...] = field(default=())
+
+    def is_unknown(self, level: str) -> bool:
+        """Whether ``level`` says membership is not known (unknown, or declined in race schemes)."""
+        if self.kind == "race_scheme":
+            return level in ("unknown", "declined")
+        return UNKNOWN in level.split(SEPARATOR)
+
+    def applies_to(self, dataset_name: str) -> bool:
+        return dataset_name in self.datasets
+
+    def require(self, dataset_name: str) -> None:
+        """Raise :class:`CategoryNotApplicable` unless the grouping applies to ``dataset_name``."""
+        dataset(dataset_name)
+        if not self.applies_to(dataset_name):
+            raise CategoryNotApplicable(self.id, dataset_name, self.datasets)
+
+    def dimensions(self, dataset_name: str) -> tuple[Dimension, ...]:
+        """The per-row dimensions the level is computed from."""
+        self.require(dataset_name)
+        if self.kind == "race_scheme":
+            fragment, python = _scheme(self.id)
+            return (SchemeDimension(f"scheme:{self.id}", fragment, python),)
+        return tuple(
+            RuleDimension(f"rule:{dataset_name}:{d.id}:{d.rule}", d.checked(dataset_name)) for d in self.definitions
+        )
+
+    def level(self, values: Sequence[object]) -> str:
+        """The level label of one row (or group) from its dimension values."""
+        if self.kind == "race_scheme":
+            return str(values[0])
+        if self.kind == "crossed":
+            return f"{truth_level(values[0])}{SEPARATOR}{truth_level(values[1])}"
+        return truth_level(values[0])
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "kind": self.kind,
+            "levels": list(self.levels),
+            "datasets": list(self.datasets),
+            "benchmark_key": self.benchmark_key,
+        }
+
+
+def _scheme(name: str) -> tuple[SqlFragment, Callable[[Mapping[str, object]], str]]:
+    if name == "race:ipeds":
+        return ipeds_sql(), ipeds_level
+    return NM_SCHOOL_ROLLUP.sql(), NM_SCHOOL_ROLLUP.level
+
+
+def _category(d: CategoryDefinition) -> Grouping:
+    return Grouping(d.id, d.label, "category", MEMBERSHIP_LEVELS, d.datasets, d.benchmark_key, YES, (d,))
+
+
+def resolve_grouping(categories: CategorySet, name: str) -> Grouping:
+    """The grouping called ``name`` in ``categories`` (see the module docstring)."""
+    name = name.strip()
+    if name == "race:ipeds":
+        return Grouping(name, "Race and ethnicity (IPEDS-style)", "race_scheme", IPEDS_LEVELS, _RACE_DATASETS,
+                        None, None)
+    if name == "race:nm_school":
+        return Grouping(name, "Race and ethnicity (school roll-up)", "race_scheme", NM_SCHOOL_ROLLUP.levels,
+                        _RACE_DATASETS, None, None)
+    choices = (*categories.ids, *RACE_SCHEMES)
+    parts = [p.strip() for p in name.split("*")]
+    if len(parts) > 2 or not all(parts):
+        raise UnknownCategory(name, categories.version, choices)
+    found = []
+    for part in parts:
+        try:
+            found.append(categories.get(part))
+        except KeyError:
+            raise UnknownCategory(part, categories.version, choices) from None
+    if len(found) == 1:
+        return _category(found[0])
+    a, b = found
+    if a.id == b.id:
+        raise UnknownCategory(name, categories.version, choices)
+    datasets = tuple(d for d in a.datasets if d in b.datasets)
+    if not datasets:
+        raise CategoryNotApplicable(name, "any dataset", ("none: the two categories share no dataset",))
+    levels = tuple(f"{x}{SEPARATOR}{y}" for x in MEMBERSHIP_LEVELS for y in MEMBERSHIP_LEVELS)
+    return Grouping(f"{a.id}*{b.id}", f"{a.label} × {b.label}", "crossed", levels, datasets, None,
+                    f"{YES}{SEPARATOR}{YES}", (a, b))

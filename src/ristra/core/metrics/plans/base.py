@@ -1,0 +1,161 @@
+"""What every metric plan shares: the questions it asks of the data (:class:`Ask`), the context it
+is planned in, and small helpers that turn counts into rows with intervals.
+
+A plan runs in up to two phases: :meth:`Plan.asks` (counts that need nothing but the
+specification), then :meth:`Plan.followups` (counts whose definition depends on phase-one
+answers, e.g. survival times that need the data window), then :meth:`Plan.finish` builds the
+:class:`~ristra.core.metrics.results.MetricResult`. Every :class:`Ask` over the same source is
+answered by one merged query (:mod:`ristra.core.metrics.sql.cube`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ristra.core.benchmarks import Benchmark, BenchmarkSet
+from ristra.core.categories import CategorySet, MembershipCounts, membership_warnings
+from ristra.core.metrics.conditions import Condition
+from ristra.core.metrics.errors import NoData
+from ristra.core.metrics.groupings import Grouping, resolve_grouping
+from ristra.core.metrics.results import MetricResult, SnapshotRef
+from ristra.core.metrics.sql.cube import CubeDimension, dimension_key
+from ristra.core.metrics.sql.source import Source
+from ristra.core.stats import wilson_intervals
+from ristra.core.stats.proportions import is_small_number
+
+Counts = tuple[int, ...]
+Table = dict[tuple[object, ...], Counts]
+
+
+@dataclass(frozen=True, eq=False)
+class Ask:
+    """One table wanted from ``source``: counts (``n`` and each of ``measures``) by the values of
+    ``dims``; ``extents`` asks for the min and max of date columns."""
+
+    source: Source
+    dims: tuple[CubeDimension, ...]
+    measures: tuple[Condition, ...] = ()
+    extents: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dimension_key(d) for d in self.dims)
+
+
+class Answers(Protocol):
+    """The engine's (or the reference evaluator's) answers to asks."""
+
+    def table(self, ask: Ask) -> Table: ...
+
+    def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a plan may know besides its specification: the category version, the benchmarks and
+    the current snapshot of each dataset that has data."""
+
+    categories: CategorySet
+    benchmarks: BenchmarkSet
+    snapshots: Mapping[str, SnapshotRef] = field(default_factory=dict)
+
+    def grouping(self, name: str) -> Grouping:
+        return resolve_grouping(self.categories, name)
+
+    def require(self, dataset: str, metric: str) -> SnapshotRef:
+        if dataset not in self.snapshots:
+            raise NoData(dataset, metric)
+        return self.snapshots[dataset]
+
+    def benchmark(self, key: str | None, population: str, geography: str) -> Benchmark | None:
+        if key is None:
+            return None
+        try:
+            return self.benchmarks.get(key, population, geography)  # type: ignore[arg-type]
+        except KeyError:
+            found = [b for b in self.benchmarks.find(key) if b.geography == geography]
+            return found[0] if found else None
+
+
+class Plan(Protocol):
+    """A metric specification planned against a context."""
+
+    def asks(self) -> Sequence[Ask]: ...
+
+    def followups(self, answers: Answers) -> Sequence[Ask]: ...
+
+    def finish(self, answers: Answers) -> MetricResult: ...
+
+
+def level_totals(table: Table, grouping: Grouping, level_index: Sequence[int]) -> dict[str, int]:
+    """Rows per level, summed over every other dimension of ``table`` (``level_index`` gives the
+    positions of the grouping's dimensions in the keys)."""
+    totals = dict.fromkeys(grouping.levels, 0)
+    for key, counts in table.items():
+        level = grouping.level([key[i] for i in level_index])
+        totals[level] = totals.get(level, 0) + counts[0]
+    return totals
+
+
+def warnings_for(grouping: Grouping, dataset: str, totals: Mapping[str, int]) -> list[str]:
+    """Category warnings (matches nobody, always true, all unknown, …) from level totals."""
+    if grouping.kind != "category":
+        return [] if sum(totals.values()) else [f"{grouping.id} on {dataset}: the dataset has no rows"]
+    counts = MembershipCounts(totals.get("yes", 0), totals.get("no", 0), totals.get("unknown", 0))
+    return [w.message for w in membership_warnings(grouping.id, dataset, counts)]
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Vectorised Wilson intervals and small-number flags for many (k, n) pairs at once."""
+
+    share: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    small: tuple[bool, ...]
+
+
+def shares(pairs: Sequence[tuple[int, int]], confidence: float) -> Shares:
+    """Share k/n (NaN when n = 0) with its Wilson interval (docs/methods.md, "Proportions") and
+    the small-number flag, for every pair."""
+    if not pairs:
+        return Shares((), (), (), ())
+    k = np.array([p[0] for p in pairs], dtype=np.float64)
+    n = np.array([p[1] for p in pairs], dtype=np.float64)
+    bounds = wilson_intervals(k, n, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, k / np.where(n > 0, n, 1.0), np.nan)
+    return Shares(
+        tuple(float(v) for v in share),
+        tuple(float(v) for v in bounds.lower),
+        tuple(float(v) for v in bounds.upper),
+        tuple(is_small_number(int(a), int(b)) for a, b in pairs),
+    )
+
+
+def by_values(names: Sequence[str], values: Sequence[object]) -> tuple[tuple[str, object], ...]:
+    return tuple(zip(names, values, strict=True))
+
+
+def sort_key(value: object) -> tuple[int, str]:
+    """Sort key putting None (missing) last and comparing numbers as numbers."""
+    if value is None:
+        return (2, "")
+    if isinstance(value, bool):
+        return (0, f"{int(value):020d}")
+    if isinstance(value, int | float):
+        return (0, f"{value:020.6f}" if value >= 0 else f"-{-value:020.6f}")
+    return (1, str(value))
+
+
+def snapshot_refs(context: Context, datasets: Sequence[str]) -> tuple[SnapshotRef, ...]:
+    return tuple(context.snapshots[d] for d in dict.fromkeys(datasets) if d in context.snapshots)
+
+
+def dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

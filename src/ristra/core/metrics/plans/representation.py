@@ -1,0 +1,203 @@
+"""Representation (counts and shares of each level), representation ratios (against the state
+benchmark and the previous application stage) and trends by year.
+
+Methods (docs/methods.md): shares with Wilson score intervals ("Proportions"); the ratio to a
+census benchmark divides the share's interval by the fixed benchmark share, the ratio to the
+previous stage is the Katz log interval ("Representation ratio"); trends use the
+Cochran–Armitage test ("Trends over years").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ristra.core.metrics.columns import grouping_column
+from ristra.core.metrics.conditions import Always, Condition, FlagsTrue
+from ristra.core.metrics.errors import InvalidSpecification
+from ristra.core.metrics.groupings import Grouping
+from ristra.core.metrics.plans.base import (
+    Answers,
+    Ask,
+    Context,
+    Table,
+    by_values,
+    level_totals,
+    shares,
+    sort_key,
+    warnings_for,
+)
+from ristra.core.metrics.results import MetricResult, RatioRow, RepresentationRow, Row, TrendRow
+from ristra.core.metrics.specs import (
+    APPLICATION_STAGES,
+    RepresentationRatioSpec,
+    RepresentationSpec,
+    TrendSpec,
+)
+from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.stats import cochran_armitage, representation_ratio_fixed, representation_ratio_sampled
+
+PROPORTION_METHOD = "share with Wilson score interval (docs/methods.md: Proportions)"
+
+
+def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], dict[str, tuple[int, ...]]]:
+    """``{by values: {level: counts}}`` with every level present (zero counts where empty)."""
+    width = len(next(iter(table.values()))) if table else 1
+    out: dict[tuple[object, ...], dict[str, tuple[int, ...]]] = {}
+    for key, counts in table.items():
+        by, level = key[:n_by], grouping.level(key[n_by:])
+        levels = out.setdefault(by, {lv: (0,) * width for lv in grouping.levels})
+        levels[level] = tuple(a + b for a, b in zip(levels[level], counts, strict=True))
+    return dict(sorted(out.items(), key=lambda item: tuple(sort_key(v) for v in item[0])))
+
+
+@dataclass
+class RepresentationPlan:
+    spec: RepresentationSpec
+    context: Context
+
+    def __post_init__(self) -> None:
+        self.grouping = self.context.grouping(self.spec.category)
+        self.grouping.require(self.spec.dataset)
+        self.ref = self.context.require(self.spec.dataset, self.spec.metric)
+        by = [grouping_column(self.spec.dataset, b) for b in self.spec.by]
+        self.ask = Ask(dataset_source(self.spec.dataset), (*by, *self.grouping.dimensions(self.spec.dataset)))
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        return []
+
+    def finish(self, answers: Answers) -> MetricResult:
+        g, spec = self.grouping, self.spec
+        groups = split_by(answers.table(self.ask), len(spec.by), g)
+        cells = [(by, level, counts[0], sum(c[0] for c in levels.values()),
+                  sum(c[0] for lv, c in levels.items() if not g.is_unknown(lv)))
+                 for by, levels in groups.items() for level, counts in levels.items()]
+        s = shares([(c[2], c[3]) for c in cells], spec.confidence)
+        rows: list[Row] = []
+        for i, (by, level, count, total, known) in enumerate(cells):
+            of_known = None if g.is_unknown(level) else (count / known if known else float("nan"))
+            rows.append(RepresentationRow(spec.dataset, g.id, by_values(spec.by, by), level, count, total,
+                                          s.share[i], s.lower[i], s.upper[i], known, of_known, s.small[i]))
+        totals = level_totals(answers.table(self.ask), g, range(len(spec.by), len(self.ask.dims)))
+        return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
+                            PROPORTION_METHOD, tuple(warnings_for(g, spec.dataset, totals)))
+
+
+@dataclass
+class TrendPlan:
+    spec: TrendSpec
+    context: Context
+
+    def __post_init__(self) -> None:
+        self.grouping = self.context.grouping(self.spec.category)
+        self.grouping.require(self.spec.dataset)
+        self.ref = self.context.require(self.spec.dataset, self.spec.metric)
+        year = grouping_column(self.spec.dataset, self.spec.year_column)
+        self.ask = Ask(dataset_source(self.spec.dataset), (year, *self.grouping.dimensions(self.spec.dataset)))
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        return []
+
+    def finish(self, answers: Answers) -> MetricResult:
+        g, spec = self.grouping, self.spec
+        groups = split_by(answers.table(self.ask), 1, g)
+        cells = [(by[0], level, counts[0], sum(c[0] for c in levels.values()))
+                 for by, levels in groups.items() for level, counts in levels.items()]
+        s = shares([(c[2], c[3]) for c in cells], spec.confidence)
+        tests = {}
+        for level in g.levels:
+            series = [(c[0], c[2], c[3]) for c in cells if c[1] == level and c[0] is not None]
+            if len(series) >= 2:
+                years = [float(y) for y, _, _ in series]  # type: ignore[arg-type]
+                tests[level] = cochran_armitage([k for _, k, _ in series], [n for _, _, n in series], years)
+        rows: list[Row] = []
+        for i, (year, level, count, total) in enumerate(cells):
+            t = tests.get(level)
+            rows.append(TrendRow(spec.dataset, g.id, spec.year_column, year, level, count, total, s.share[i],
+                                 s.lower[i], s.upper[i], s.small[i], t.z if t else None, t.p_value if t else None,
+                                 t.slope if t else None))
+        totals = level_totals(answers.table(self.ask), g, range(1, len(self.ask.dims)))
+        method = f"{PROPORTION_METHOD}; Cochran–Armitage test for a linear trend (docs/methods.md: Trends over years)"
+        return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
+                            method, tuple(warnings_for(g, spec.dataset, totals)))
+
+
+def previous_stage(stage: str) -> str:
+    return APPLICATION_STAGES[APPLICATION_STAGES.index(stage) - 1]
+
+
+def stage_condition(stage: str) -> Condition:
+    return Always() if stage == "applied" else FlagsTrue((stage,))
+
+
+@dataclass
+class RepresentationRatioPlan:
+    spec: RepresentationRatioSpec
+    context: Context
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.grouping = self.context.grouping(spec.category)
+        if self.grouping.positive is None:
+            raise InvalidSpecification(
+                f"{spec.category} has no single level to compare; use a category or a crossing of two")
+        self.grouping.require(spec.dataset)
+        self.ref = self.context.require(spec.dataset, spec.metric)
+        by = [grouping_column(spec.dataset, b) for b in spec.by]
+        self.stage = spec.stage or "all"
+        self.measures: tuple[Condition, ...] = ()
+        if spec.stage is not None:
+            self.measures = (stage_condition(spec.stage), stage_condition(previous_stage(spec.stage)))
+        self.ask = Ask(dataset_source(spec.dataset), (*by, *self.grouping.dimensions(spec.dataset)), self.measures)
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        return []
+
+    def finish(self, answers: Answers) -> MetricResult:
+        g, spec = self.grouping, self.spec
+        table = answers.table(self.ask)
+        groups = split_by(table, len(spec.by), g)
+        benchmark = self.context.benchmark(g.benchmark_key, spec.population, spec.geography)
+        notes: list[str] = []
+        if benchmark is None:
+            notes.append(f"no state benchmark for {g.id} ({spec.population}, {spec.geography}); no ratio to the state")
+        rows: list[Row] = []
+        at, before = (1, 2) if spec.stage is not None else (0, 0)
+        for by, levels in groups.items():
+            yes = levels[g.positive or ""][at]
+            known = sum(c[at] for lv, c in levels.items() if not g.is_unknown(lv))
+            unknown = sum(c[at] for lv, c in levels.items() if g.is_unknown(lv))
+            by_pairs = by_values(spec.by, by)
+            if benchmark is not None:
+                rr = representation_ratio_fixed(yes, known, benchmark.share, spec.confidence)
+                label = f"{benchmark.label} ({benchmark.population}, {benchmark.geography})"
+                rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "state", label, yes, known, unknown,
+                                     rr.group.share, rr.group.lower, rr.group.upper, benchmark.numerator,
+                                     float(benchmark.denominator), benchmark.share, rr.ratio, rr.estimate.lower,
+                                     rr.estimate.upper, rr.estimate.method, rr.group.small_number, rr.estimate.note))
+            if spec.stage is not None:
+                prev_yes = levels[g.positive or ""][before]
+                prev_known = sum(c[before] for lv, c in levels.items() if not g.is_unknown(lv))
+                rs = representation_ratio_sampled(yes, known, prev_yes, prev_known, spec.confidence)
+                assert rs.reference is not None
+                rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "previous_stage",
+                                     previous_stage(spec.stage), yes, known, unknown, rs.group.share, rs.group.lower,
+                                     rs.group.upper, float(prev_yes), float(prev_known), rs.reference.share, rs.ratio,
+                                     rs.estimate.lower, rs.estimate.upper, rs.estimate.method,
+                                     rs.group.small_number or rs.reference.small_number, rs.estimate.note))
+        totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
+        method = ("share of the known with Wilson interval; ratio to a fixed census share, or Katz log interval "
+                  "against the previous stage (docs/methods.md: Representation ratio)")
+        if spec.stage is not None:
+            notes.append("successive stages are nested, so the Katz interval against the previous stage is conservative")
+        return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
+                            tuple(warnings_for(g, spec.dataset, totals)), tuple(notes))

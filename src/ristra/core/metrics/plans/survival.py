@@ -1,0 +1,245 @@
+"""Retention of faculty and staff, and faculty promotion, as time-to-event analyses.
+
+Methods (docs/methods.md, "Survival"): Kaplan–Meier with left truncation (people hired before
+the data window enter observation when it opens) and log(−log) Greenwood intervals; the
+log-rank test across the levels of known membership; Aalen–Johansen cumulative incidence of each
+separation reason (competing exits). Promotion: the share promoted while observed (Wilson
+interval), the cumulative probability of promotion by each horizon (1 − Kaplan–Meier of time in
+rank, censored at separation and at the end of the data) and the median time in rank.
+
+The data window opens on 1 January of the year of the earliest separation in the data (people
+who left before the window are not in the data — the reason for left truncation) unless
+``window_start`` is given; the data end (``as_of``) at the latest hire or separation date unless
+given. See :mod:`.follow_up` for how times are computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ristra.core.metrics.conditions import Always, CodeIn, Condition
+from ristra.core.metrics.groupings import Grouping
+from ristra.core.metrics.plans.base import Answers, Ask, Context, shares, snapshot_refs
+from ristra.core.metrics.plans.follow_up import (
+    SpellDefinition,
+    WeightedRecords,
+    compact_records,
+    level_tables,
+)
+from ristra.core.metrics.results import MetricResult, Row, SurvivalRow
+from ristra.core.metrics.specs import PromotionSpec, RetentionSpec
+from ristra.core.metrics.sql.source import Source, dataset_source, promotion_source, spell_columns
+from ristra.core.stats import aalen_johansen, kaplan_meier, logrank_test
+from ristra.core.vocabularies import SEPARATION_REASON
+
+SURVIVAL_METHOD = ("Kaplan–Meier with left truncation and log(−log) Greenwood intervals, log-rank test across "
+                   "levels of known membership, Aalen–Johansen cumulative incidence (docs/methods.md: Survival)")
+SMALL_PEOPLE, SMALL_EVENTS = 30, 5
+
+
+def population_condition(population: str) -> Condition:
+    if population == "faculty":
+        return CodeIn("employee_class", ("faculty",))
+    if population == "staff":
+        return CodeIn("employee_class", ("staff",))
+    if population == "senior_administrative":
+        return CodeIn("senior_administrative", ("yes",))
+    return Always()
+
+
+def data_window(answers: Answers, ask: Ask, window_start: str | None, as_of: str | None) -> tuple[dt.date, dt.date]:
+    """The window start and end of the data (see the module docstring)."""
+    first_hire, last_hire = answers.extent(ask, "hire_date")
+    first_sep, last_sep = answers.extent(ask, "separation_date")
+    if window_start:
+        start = dt.date.fromisoformat(window_start)
+    elif first_sep is not None:
+        start = dt.date(first_sep.year, 1, 1)
+    else:
+        start = first_hire or dt.date(1900, 1, 1)
+    if as_of:
+        end = dt.date.fromisoformat(as_of)
+    else:
+        end = max([d for d in (last_hire, last_sep) if d is not None], default=start)
+    return start, end
+
+
+def _at_risk(records: WeightedRecords, t: float) -> int:
+    return int(records.weight[(records.entry < t) & (t <= records.exit)].sum())
+
+
+@dataclass
+class _Analysis:
+    """Per-level records of one spell and the log-rank test across known levels."""
+
+    grouping: Grouping
+    records: dict[str, WeightedRecords] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    logrank: tuple[float, int, float] | None = None
+    logrank_note: str | None = None
+
+
+def _analyse(grouping: Grouping, answers: Answers, entry_ask: Ask, exit_ask: Ask) -> _Analysis:
+    n_dims = len(entry_ask.dims) - 1
+    entries, exits, dropped = level_tables(answers.table(entry_ask), answers.table(exit_ask), grouping.level, n_dims)
+    analysis = _Analysis(grouping, dropped=dropped)
+    for level in grouping.levels:
+        analysis.records[level] = compact_records(entries.get(level, {}), exits.get(level, {}))
+    known = [lv for lv in grouping.levels if not grouping.is_unknown(lv) and analysis.records[lv].people > 0]
+    if len(known) >= 2:
+        parts = [analysis.records[lv] for lv in known]
+        test = logrank_test(np.concatenate([p.exit for p in parts]), np.concatenate([p.event for p in parts]) > 0,
+                            np.concatenate([np.full(p.exit.size, lv) for lv, p in zip(known, parts, strict=True)]),
+                            np.concatenate([p.entry for p in parts]), np.concatenate([p.weight for p in parts]))
+        analysis.logrank = (test.statistic, test.dof, test.p_value)
+        analysis.logrank_note = test.note
+    else:
+        analysis.logrank_note = "fewer than two levels of known membership have people; no log-rank test"
+    return analysis
+
+
+def _row(category: str, population: str, level: str, measure: str, horizon: float | None, estimate: float,
+         lower: float | None, upper: float | None, records: WeightedRecords, events: int, at_risk: int | None,
+         analysis: _Analysis, note: str | None = None) -> SurvivalRow:
+    lr = analysis.logrank
+    small = records.people < SMALL_PEOPLE or events < SMALL_EVENTS
+    return SurvivalRow(category, population, level, measure, horizon, estimate, lower, upper, records.people, events,
+                       at_risk, lr[0] if lr else None, lr[1] if lr else None, lr[2] if lr else None, small,
+                       note or (analysis.logrank_note if lr is None else None))
+
+
+def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
+    dims = grouping.dimensions("employees")
+    return (Ask(source, (*dims, spell.entry_dimension())),
+            Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension())))
+
+
+@dataclass
+class RetentionPlan:
+    spec: RetentionSpec
+    context: Context
+
+    def __post_init__(self) -> None:
+        self.grouping = self.context.grouping(self.spec.category)
+        self.grouping.require("employees")
+        self.ref = self.context.require("employees", self.spec.metric)
+        self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
+        self.window: tuple[dt.date, dt.date] | None = None
+        self.spell_asks: tuple[Ask, Ask] | None = None
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.extent_ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        spec = self.spec
+        self.window = data_window(answers, self.extent_ask, spec.window_start, spec.as_of)
+        condition = population_condition(spec.population)
+        spell = SpellDefinition(f"retention:{spec.population}:{self.window[0]}:{self.window[1]}", "hire_date",
+                                "separation_date", None, ("separation_reason", SEPARATION_REASON.codes),
+                                condition.sql(), condition.test, *self.window)
+        self.spell_asks = _spell_asks(dataset_source("employees"), self.grouping, spell)
+        return list(self.spell_asks)
+
+    def finish(self, answers: Answers) -> MetricResult:
+        assert self.spell_asks is not None and self.window is not None
+        spec, g = self.spec, self.grouping
+        analysis = _analyse(g, answers, *self.spell_asks)
+        causes = sorted({int(c) for r in analysis.records.values() for c in np.unique(r.event) if c > 0})
+        rows: list[Row] = []
+        for level in g.levels:
+            rec = analysis.records[level]
+            if rec.people == 0:
+                rows.append(_row(g.id, spec.population, level, "retention", None, math.nan, None, None, rec, 0, 0,
+                                 analysis, "nobody in this group"))
+                continue
+            km = kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
+            for point in km.survival_at(spec.horizons):
+                rows.append(_row(g.id, spec.population, level, "retention", point.time, point.survival, point.lower,
+                                 point.upper, rec, km.n_events, _at_risk(rec, point.time), analysis))
+            if causes:
+                cr = aalen_johansen(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight)
+                for curve in cr.incidence:
+                    reason = SEPARATION_REASON.codes[curve.cause - 1]
+                    for ip in curve.incidence_at(spec.horizons):
+                        rows.append(_row(g.id, spec.population, level, f"exit:{reason}", ip.time, ip.incidence,
+                                         ip.lower, ip.upper, rec, curve.n_events, _at_risk(rec, ip.time), analysis))
+            rows.append(_row(g.id, spec.population, level, "median_years", None, km.median, None, None, rec,
+                             km.n_events, None, analysis))
+        return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
+                            SURVIVAL_METHOD, (), _notes(analysis, self.window),
+                            (("window_start", self.window[0].isoformat()), ("as_of", self.window[1].isoformat())))
+
+
+def _notes(analysis: _Analysis, window: tuple[dt.date, dt.date]) -> tuple[str, ...]:
+    notes = [f"data window {window[0].isoformat()} to {window[1].isoformat()}; people hired before it enter "
+             "observation when it opens (left truncation)"]
+    dropped = sum(analysis.dropped.values())
+    if dropped:
+        notes.append(f"{dropped} record(s) with no time at risk in the window were left out")
+    return tuple(notes)
+
+
+@dataclass
+class PromotionPlan:
+    spec: PromotionSpec
+    context: Context
+
+    def __post_init__(self) -> None:
+        self.grouping = self.context.grouping(self.spec.category)
+        self.grouping.require("employees")
+        self.refs = (self.context.require("employees", self.spec.metric),
+                     self.context.require("employee_events", self.spec.metric))
+        self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
+        self.window: tuple[dt.date, dt.date] | None = None
+        self.spell_asks: list[tuple[Ask, Ask]] = []
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.extent_ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        spec = self.spec
+        self.window = data_window(answers, self.extent_ask, spec.window_start, spec.as_of)
+        source = promotion_source(spec.transitions)
+        self.spell_asks = []
+        for i, (a, b) in enumerate(spec.transitions):
+            start, promoted = spell_columns(i)
+            spell = SpellDefinition(f"promotion:{a}:{b}:{self.window[0]}:{self.window[1]}", start, promoted,
+                                    "separation_date", None, Always().sql(), Always().test, *self.window)
+            self.spell_asks.append(_spell_asks(source, self.grouping, spell))
+        return [ask for pair in self.spell_asks for ask in pair]
+
+    def finish(self, answers: Answers) -> MetricResult:
+        assert self.window is not None
+        spec, g = self.spec, self.grouping
+        rows: list[Row] = []
+        notes: list[str] = []
+        for (a, b), asks in zip(spec.transitions, self.spell_asks, strict=True):
+            analysis = _analyse(g, answers, *asks)
+            label = f"{a}->{b}"
+            for level in g.levels:
+                rec = analysis.records[level]
+                promoted = int(rec.weight[rec.event > 0].sum())
+                s = shares([(promoted, rec.people)], spec.confidence)
+                rows.append(_row(g.id, label, level, "promoted_share", None, s.share[0], s.lower[0], s.upper[0],
+                                 rec, promoted, rec.people, analysis))
+                if rec.people == 0:
+                    continue
+                km = kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
+                for point in km.survival_at(spec.horizons):
+                    rows.append(_row(g.id, label, level, "promoted_within", point.time, 1.0 - point.survival,
+                                     1.0 - point.upper, 1.0 - point.lower, rec, promoted, _at_risk(rec, point.time),
+                                     analysis))
+                rows.append(_row(g.id, label, level, "median_years", None, km.median, None, None, rec, promoted, None,
+                                 analysis))
+            notes += [f"{label}: {n}" for n in _notes(analysis, self.window)[1:]]
+        method = (f"{SURVIVAL_METHOD}; promotion share with Wilson interval; time in rank censored at separation "
+                  "and at the end of the data")
+        notes.insert(0, _notes(_Analysis(g), self.window)[0])
+        return MetricResult(spec.metric, spec, tuple(rows), snapshot_refs(self.context, ["employees", "employee_events"]),
+                            self.context.categories.version, method, (), tuple(notes),
+                            (("window_start", self.window[0].isoformat()), ("as_of", self.window[1].isoformat())))

@@ -1,0 +1,264 @@
+"""Result values: frozen rows of each metric and the :class:`MetricResult` that carries them with
+their provenance (snapshots, category version, method, warnings and notes).
+
+``to_dict()`` is JSON-ready: a number that is undefined (NaN, e.g. a share of nobody) or
+unbounded (an infinite upper bound) becomes ``None``, and the row's ``note`` says why; the row
+attributes keep the raw floats. ``records()`` is the list of row dicts the CLI prints with
+``--json``; their keys are documented in ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ristra.core.metrics.specs import MetricSpec
+
+ByValues = tuple[tuple[str, object], ...]
+
+
+def json_value(value: object) -> object:
+    """``value`` made JSON-safe: non-finite floats become None, tuples lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Row:
+    """Base of every metric row: ``to_dict`` flattens the ``by`` values into the row's keys."""
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        names = {f.name for f in fields(self)}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "by":
+                for column, v in value:
+                    out[f"by_{column}" if column in names else column] = json_value(v)
+            else:
+                out[f.name] = json_value(value)
+        return out
+
+
+@dataclass(frozen=True)
+class RepresentationRow(Row):
+    dataset: str
+    category: str
+    by: ByValues
+    level: str
+    count: int
+    total: int
+    share: float
+    lower: float
+    upper: float
+    known: int
+    share_of_known: float | None
+    small_number: bool
+
+
+@dataclass(frozen=True)
+class RatioRow(Row):
+    dataset: str
+    category: str
+    by: ByValues
+    stage: str
+    reference: str
+    reference_label: str
+    count: int
+    known: int
+    unknown: int
+    share: float
+    lower: float
+    upper: float
+    reference_count: float | None
+    reference_known: float | None
+    reference_share: float | None
+    ratio: float
+    ratio_lower: float
+    ratio_upper: float
+    method: str
+    small_number: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class PathRow(Row):
+    order: int
+    stage: str
+    stage_label: str
+    dataset: str | None
+    category: str
+    count: float | None
+    known: float | None
+    unknown: int | None
+    share: float | None
+    lower: float | None
+    upper: float | None
+    ratio_to_state: float | None
+    ratio_to_state_lower: float | None
+    ratio_to_state_upper: float | None
+    previous_stage: str | None
+    ratio_to_previous: float | None
+    ratio_to_previous_lower: float | None
+    ratio_to_previous_upper: float | None
+    small_number: bool | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FunnelRow(Row):
+    category: str
+    by: ByValues
+    level: str
+    stage: str
+    count: int
+    previous_stage: str | None
+    previous_count: int | None
+    conversion: float | None
+    lower: float | None
+    upper: float | None
+    small_number: bool
+
+
+@dataclass(frozen=True)
+class SelectionRow(Row):
+    category: str
+    stage: str
+    scope: str
+    by: ByValues
+    group: str
+    reference_group: str
+    selected: int
+    total: int
+    rate: float
+    lower: float
+    upper: float
+    reference_selected: int
+    reference_total: int
+    reference_rate: float
+    impact_ratio: float
+    impact_lower: float
+    impact_upper: float
+    below_four_fifths: bool | None
+    fisher_p: float | None
+    holm_p: float | None
+    holm_reject: bool | None
+    chi_square_p: float | None
+    mh_odds_ratio: float | None
+    mh_lower: float | None
+    mh_upper: float | None
+    mh_p: float | None
+    strata: int | None
+    small_number: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class GraduationRow(Row):
+    dataset: str
+    category: str
+    by: ByValues
+    level: str
+    outcome: str
+    count: int
+    total: int
+    rate: float
+    lower: float
+    upper: float
+    complete: bool
+    small_number: bool
+
+
+@dataclass(frozen=True)
+class SurvivalRow(Row):
+    """A row of ``retention`` (measures ``retention`` and ``exit:<reason>``) or ``promotion``
+    (measures ``promoted_share``, ``promoted_within`` and ``median_years``)."""
+
+    category: str
+    population: str
+    level: str
+    measure: str
+    horizon: float | None
+    estimate: float
+    lower: float | None
+    upper: float | None
+    n: int
+    events: int
+    at_risk: int | None
+    logrank_statistic: float | None
+    logrank_df: int | None
+    logrank_p: float | None
+    small_number: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TrendRow(Row):
+    dataset: str
+    category: str
+    year_column: str
+    year: object
+    level: str
+    count: int
+    total: int
+    share: float
+    lower: float
+    upper: float
+    small_number: bool
+    trend_z: float | None
+    trend_p: float | None
+    slope: float | None
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    """Which snapshot of which dataset a result was computed from."""
+
+    dataset: str
+    snapshot_id: str
+    row_count: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"dataset": self.dataset, "snapshot_id": self.snapshot_id, "row_count": self.row_count}
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric computed: its rows and everything needed to reproduce and read them.
+
+    ``snapshots`` and ``category_version`` pin the inputs; ``method`` names the statistical
+    methods (pointing at ``docs/methods.md``); ``warnings`` are about the data (a category that
+    matches nobody, a dataset that is empty); ``notes`` about the method (dropped records,
+    incomplete follow-up). Small-number flags are on the rows.
+    """
+
+    metric: str
+    spec: MetricSpec
+    rows: tuple[Row, ...]
+    snapshots: tuple[SnapshotRef, ...]
+    category_version: int
+    method: str
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, object], ...] = field(default=())
+
+    def records(self) -> list[dict[str, object]]:
+        """The rows as JSON-ready dicts (the CLI's ``--json`` output)."""
+        return [row.to_dict() for row in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "spec": self.spec.to_dict(),
+            "snapshots": [s.to_dict() for s in self.snapshots],
+            "category_version": self.category_version,
+            "method": self.method,
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "parameters": {k: json_value(v) for k, v in self.parameters},
+            "rows": self.records(),
+        }

@@ -1,0 +1,8 @@
+"""Compilation of metric requests to parameterised DuckDB SQL (pure: text and parameters out).
+
+* :mod:`.lookups` — category rules evaluated once per distinct value of the columns they read
+  (a *family lookup*), derived columns computed there from the reference tables, and the
+  per-row boolean formula that combines the lookups.
+* :mod:`.cube` — many count requests over one dataset merged into one query: one scan, one
+  aggregation over every dimension, then ``GROUPING SETS`` for each request's marginal table.
+"""

@@ -1,0 +1,248 @@
+"""Category rules compiled for speed without changing their meaning.
+
+A rule is a Kleene formula over comparisons, and every comparison reads one column. Columns fall
+into *families* read together: ``ethnicity`` (``hispanic``, ``race``), one family per place
+(``residence_*`` and ``high_school_*``, with their derived columns; a participant's ``zip``
+belongs to ``residence``), and every other column on its own.
+
+:class:`RowCompiler` splits each rule into maximal sub-formulas that read a single *lookup
+family* (one holding a list, text, ZIP, FIPS, state or derived column, where per-row evaluation
+is expensive). Each such sub-formula is compiled with :func:`~ristra.core.categories.compile_rule`
+— the very SQL the category module produces — and evaluated once per **distinct** combination of
+the family's columns in a lookup table; derived columns are computed there too, from the
+reference tables :data:`REF_ZIP` and :data:`REF_COUNTY` (see ``derived.py`` for the method). Each
+row then joins its family's lookup row (``IS NOT DISTINCT FROM`` on every key column, so every
+row finds exactly one) and combines the looked-up truth values with SQL ``AND``/``OR``/``NOT``,
+which is Kleene's logic. Cheap comparisons (codes, flags, numbers, dates) are compiled inline.
+The result is, row for row, the value of ``compile_rule(rule)`` — the property tests check it.
+
+Identifiers are generated (``l0``, ``l0_k1``, ``l0_x2``) or come from the dataset's allow-list
+and are double-quoted; values are ``?`` parameters, in textual order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ristra.core.categories import DERIVED, Rule, SqlFragment, compile_rule
+from ristra.core.categories.sql import quote_identifier
+from ristra.core.categories.syntax import And, Expr, Not, Or
+from ristra.core.datasets import dataset
+
+#: Reference table of ZIP codes: ``zip`` VARCHAR, ``county`` VARCHAR (the county holding most of
+#: the ZIP's residential addresses), ``ruca`` INTEGER (primary RUCA 2010 code 1–10, else NULL).
+REF_ZIP = "ristra_ref_zip"
+#: Reference table of counties: ``fips`` VARCHAR, ``rucc`` INTEGER, ``frontier`` BOOLEAN.
+REF_COUNTY = "ristra_ref_county"
+
+PLACES = ("residence", "high_school")
+ETHNICITY = ("hispanic", "race", "race_detail")
+LOOKUP_KINDS = frozenset({"code_set", "text", "zip", "fips", "state"})
+
+
+def family_of(dataset_name: str, column: str) -> str:
+    """The family of ``column`` in ``dataset_name`` (see the module docstring)."""
+    if column in ETHNICITY:
+        return "ethnicity"
+    for place in PLACES:
+        if column.startswith(place + "_"):
+            return place
+    if dataset_name == "participants" and column == "zip":
+        return "residence"
+    return column
+
+
+def _kind(dataset_name: str, column: str) -> str:
+    if column in DERIVED:
+        return "derived"
+    return dataset(dataset_name).column(column).kind
+
+
+def is_lookup_family(dataset_name: str, family: str, columns: set[str]) -> bool:
+    """Whether expressions over ``columns`` of ``family`` are evaluated through a lookup."""
+    if family in ("ethnicity", *PLACES):
+        return True
+    return any(_kind(dataset_name, c) in LOOKUP_KINDS or c in DERIVED for c in columns)
+
+
+def expr_columns(expr: Expr) -> set[str]:
+    """Every column an expression reads."""
+    if isinstance(expr, Not):
+        return expr_columns(expr.operand)
+    if isinstance(expr, And | Or):
+        return set().union(*(expr_columns(e) for e in expr.operands))
+    return {expr.column}
+
+
+def raw_inputs(dataset_name: str, column: str) -> tuple[str, ...]:
+    """The canonical columns a (possibly derived) column is computed from."""
+    if column in DERIVED:
+        return DERIVED[column].inputs[dataset_name]
+    return (column,)
+
+
+@dataclass
+class FamilyLookup:
+    """One lookup table under construction: its key columns, derived columns, and the
+    expressions and derived values it provides."""
+
+    index: int
+    family: str
+    keys: list[str] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)
+    expressions: list[SqlFragment] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def alias(self) -> str:
+        return f"l{self.index}"
+
+    def need(self, dataset_name: str, columns: set[str]) -> None:
+        for column in sorted(columns):
+            if column in DERIVED and column not in self.derived:
+                self.derived.append(column)
+            for raw in raw_inputs(dataset_name, column):
+                if raw not in self.keys:
+                    self.keys.append(raw)
+
+    def expression(self, fragment: SqlFragment) -> str:
+        """The per-row SQL reading the looked-up value of ``fragment``."""
+        for i, existing in enumerate(self.expressions):
+            if existing == fragment:
+                return f'"{self.alias}"."{self.alias}_x{i}"'
+        self.expressions.append(fragment)
+        return f'"{self.alias}"."{self.alias}_x{len(self.expressions) - 1}"'
+
+    def output(self, column: str) -> str:
+        if column not in self.outputs:
+            self.outputs.append(column)
+        return f'"{self.alias}"."{self.alias}_v{self.outputs.index(column)}"'
+
+
+class RowCompiler:
+    """Per-row SQL for rules, race schemes and derived columns of one dataset, with the lookup
+    CTEs they need. Use the expression methods first, then :meth:`ctes` and :meth:`joins`."""
+
+    def __init__(self, dataset_name: str, source: str) -> None:
+        self.dataset = dataset_name
+        self.source = quote_identifier(source)
+        self.lookups: dict[str, FamilyLookup] = {}
+
+    def _lookup(self, family: str) -> FamilyLookup:
+        if family not in self.lookups:
+            self.lookups[family] = FamilyLookup(len(self.lookups), family)
+        return self.lookups[family]
+
+    # ------------------------------------------------------------------ expressions
+
+    def boolean(self, rule: Rule) -> SqlFragment:
+        """TRUE / FALSE / NULL per row: the value of ``compile_rule(rule)``."""
+        return self._split(rule.expr, rule)
+
+    def in_family(self, family: str, fragment: SqlFragment, columns: set[str]) -> SqlFragment:
+        """``fragment`` (over ``columns`` of ``family``) evaluated through the family's lookup."""
+        lookup = self._lookup(family)
+        lookup.need(self.dataset, columns)
+        return SqlFragment(lookup.expression(fragment))
+
+    def derived(self, column: str) -> SqlFragment:
+        """A derived column's value per row (computed in its family's lookup)."""
+        lookup = self._lookup(family_of(self.dataset, column))
+        lookup.need(self.dataset, {column})
+        return SqlFragment(lookup.output(column))
+
+    def _split(self, expr: Expr, rule: Rule) -> SqlFragment:
+        columns = expr_columns(expr)
+        families = {family_of(self.dataset, c) for c in columns}
+        if len(families) == 1:
+            only = next(iter(families))
+            fragment = compile_rule(Rule(rule.text, rule.dataset, expr, rule.columns))
+            if is_lookup_family(self.dataset, only, columns):
+                return self.in_family(only, fragment, columns)
+            return fragment
+        if isinstance(expr, Not):
+            inner = self._split(expr.operand, rule)
+            return SqlFragment(f"(NOT {inner.sql})", inner.params)
+        assert isinstance(expr, And | Or)
+        # Operands reading one lookup family are merged into one sub-formula of that family.
+        grouped: dict[str, list[Expr]] = {}
+        order: list[str | Expr] = []
+        for operand in expr.operands:
+            cols = expr_columns(operand)
+            fams = {family_of(self.dataset, c) for c in cols}
+            family = next(iter(fams)) if len(fams) == 1 else None
+            if family is not None and is_lookup_family(self.dataset, family, cols):
+                if family not in grouped:
+                    grouped[family] = []
+                    order.append(family)
+                grouped[family].append(operand)
+            else:
+                order.append(operand)
+        parts: list[SqlFragment] = []
+        for item in order:
+            if isinstance(item, str):
+                members = grouped[item]
+                sub = members[0] if len(members) == 1 else type(expr)(tuple(members), expr.position)
+                parts.append(self._split(sub, rule))
+            else:
+                parts.append(self._split(item, rule))
+        joiner = " AND " if isinstance(expr, And) else " OR "
+        return SqlFragment("(" + joiner.join(p.sql for p in parts) + ")", tuple(v for p in parts for v in p.params))
+
+    # ------------------------------------------------------------------ lookup tables and joins
+
+    def _key_sql(self, column: str, qualifier: str) -> str:
+        col = f"{qualifier}.{quote_identifier(column)}" if qualifier else quote_identifier(column)
+        kind = dataset(self.dataset).column(column).kind
+        return f"CAST({col} AS VARCHAR)" if kind == "code_set" else col
+
+    def _derived_sql(self, lookup: FamilyLookup) -> str:
+        """A SELECT over the family's distinct values adding its derived columns."""
+        distinct = f'"f{lookup.index}"'
+        if not lookup.derived:
+            return f"SELECT * FROM {distinct}"
+        place = lookup.family
+        zip_col = "zip" if self.dataset == "participants" else f"{place}_zip"
+        county_col = None if self.dataset == "participants" else f"{place}_county_fips"
+        zip_ref = f'f.{quote_identifier(zip_col)}' if zip_col in lookup.keys else "NULL"
+        if county_col is not None and county_col in lookup.keys:
+            resolved = f"coalesce(NULLIF(trim(f.{quote_identifier(county_col)}), ''), z.\"county\")"
+        else:
+            resolved = 'z."county"'
+        values = {
+            f"{place}_county_resolved": resolved,
+            f"{place}_ruca": 'z."ruca"',
+            f"{place}_rucc": 'c."rucc"',
+            f"{place}_frontier": 'c."frontier"',
+        }
+        select = ", ".join(f"{values[d]} AS {quote_identifier(d)}" for d in lookup.derived)
+        return (f"SELECT f.*, {select} FROM {distinct} AS f "
+                f'LEFT JOIN "{REF_ZIP}" AS z ON z."zip" = {zip_ref} '
+                f'LEFT JOIN "{REF_COUNTY}" AS c ON c."fips" = {resolved}')
+
+    def ctes(self) -> list[SqlFragment]:
+        """``"f<i>" AS (SELECT DISTINCT ...)`` and ``"l<i>" AS (...)`` for every lookup, in order."""
+        out: list[SqlFragment] = []
+        for lookup in self.lookups.values():
+            keys = ", ".join(quote_identifier(k) for k in lookup.keys)
+            out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT DISTINCT {keys} FROM {self.source})'))
+            alias = lookup.alias
+            columns = [f'{self._key_sql(k, "")} AS "{alias}_k{i}"' for i, k in enumerate(lookup.keys)]
+            columns += [f'({e.sql}) AS "{alias}_x{i}"' for i, e in enumerate(lookup.expressions)]
+            columns += [f'{quote_identifier(v)} AS "{alias}_v{i}"' for i, v in enumerate(lookup.outputs)]
+            params = tuple(v for e in lookup.expressions for v in e.params)
+            out.append(SqlFragment(f'"{alias}" AS (SELECT {", ".join(columns)} FROM ({self._derived_sql(lookup)}) AS d)',
+                                   params))
+        return out
+
+    def joins(self) -> str:
+        """The ``LEFT JOIN`` clauses attaching every lookup to the source rows (alias ``src``)."""
+        clauses = []
+        for lookup in self.lookups.values():
+            alias = lookup.alias
+            on = " AND ".join(
+                f'"{alias}"."{alias}_k{i}" IS NOT DISTINCT FROM {self._key_sql(k, chr(34) + "src" + chr(34))}'
+                for i, k in enumerate(lookup.keys)
+            )
+            clauses.append(f'LEFT JOIN "{alias}" ON {on}')
+        return " ".join(clauses)

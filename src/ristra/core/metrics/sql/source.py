@@ -1,0 +1,67 @@
+"""Where a cube query reads its rows: a dataset's view (named after the dataset), or a relation
+built from views in a ``prelude`` CTE — the promotion spells, which join each faculty
+appointment to the dates of its rank changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ristra.core.categories import SqlFragment
+from ristra.core.categories.sql import quote_identifier
+from ristra.core.categories.syntax import Value
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows of ``dataset`` read from the relation ``name`` (defined by ``prelude`` if given).
+    ``datasets`` lists every dataset the relation reads."""
+
+    dataset: str
+    name: str
+    prelude: SqlFragment | None = None
+    datasets: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.datasets or (self.dataset,)
+
+
+def dataset_source(dataset: str) -> Source:
+    """A dataset's own view (the engine names each view after its dataset)."""
+    quote_identifier(dataset)
+    return Source(dataset, dataset)
+
+
+PROMOTION_SOURCE = "promotion_spells"
+
+
+def spell_columns(index: int) -> tuple[str, str]:
+    """The columns of transition ``index``: the date the rank was reached, the date it was left
+    by the promotion asked about."""
+    return f"rank_start_{index}", f"promoted_{index}"
+
+
+def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
+    """Faculty appointments with, for each transition (from_rank, to_rank), the first date the
+    appointment held ``from_rank`` (a ``hire`` or ``promotion`` event with ``to_rank`` =
+    from_rank) and the first ``promotion`` event from ``from_rank`` to ``to_rank``. Events are
+    linked by ``appointment_id``."""
+    columns: list[str] = []
+    params: list[Value] = []
+    for i, (from_rank, to_rank) in enumerate(transitions):
+        start, done = spell_columns(i)
+        columns.append(f'min("date") FILTER (WHERE "event" IN (?, ?) AND "to_rank" = ?) AS "{start}"')
+        params += ["hire", "promotion", from_rank]
+        columns.append(f'min("date") FILTER (WHERE "event" = ? AND "from_rank" = ? AND "to_rank" = ?) AS "{done}"')
+        params += ["promotion", from_rank, to_rank]
+    chosen = ", ".join(f's."{c}"' for i in range(len(transitions)) for c in spell_columns(i))
+    sql = (
+        f'"{PROMOTION_SOURCE}" AS (SELECT e.*, {chosen} FROM "employees" AS e '
+        f'LEFT JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
+        f'WHERE "appointment_id" IS NOT NULL GROUP BY "appointment_id") AS s '
+        f'ON s."appointment_id" = e."appointment_id" WHERE e."employee_class" = ?)'
+    )
+    params.append("faculty")
+    return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"))

@@ -1,0 +1,127 @@
+"""An in-memory DuckDB over snapshot Parquet files, answering metric plans.
+
+Contract
+--------
+* ``MetricsEngine(files)`` takes, per dataset, the snapshot it reads (:class:`SnapshotFile`:
+  the :class:`~ristra.core.metrics.results.SnapshotRef` and the Parquet path). Each dataset becomes
+  a view named after it with the canonical columns (a column missing from an older file reads as
+  NULL of its declared type); nothing is written anywhere.
+* :meth:`MetricsEngine.run` takes plans, answers every plan's first-phase asks with one query
+  per source, then the follow-up asks likewise, and returns each plan's result, in order.
+  Many metrics over one snapshot therefore share one scan.
+* The connection is not shared between threads; a caller that needs concurrency holds a lock
+  (the metrics service does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ristra.core.categories.sql import quote_identifier
+from ristra.core.datasets import dataset
+from ristra.core.metrics.plans import Ask, Plan, Table
+from ristra.core.metrics.results import MetricResult, SnapshotRef
+from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult
+from ristra.core.metrics.sql.source import Source
+from ristra.engine import reference_tables
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """The snapshot a dataset is read from."""
+
+    ref: SnapshotRef
+    path: Path
+
+
+class _Answers:
+    """Answers to asks: each ask's source's decoded cube."""
+
+    def __init__(self) -> None:
+        self.results: dict[int, CubeResult] = {}
+
+    def table(self, ask: Ask) -> Table:
+        return self.results[id(ask)].table(ask.keys, ask.measures)
+
+    def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]:
+        return self.results[id(ask)].extent(column)
+
+
+class MetricsEngine:
+    """See the module docstring."""
+
+    def __init__(self, files: dict[str, SnapshotFile], *, memory_limit: str | None = None,
+                 threads: int | None = None) -> None:
+        self.files = dict(files)
+        self.con = duckdb.connect(":memory:")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        reference_tables.load(self.con)
+        for name, file in self.files.items():
+            self._view(name, file.path)
+        self.queries_run = 0
+
+    def _view(self, name: str, path: Path) -> None:
+        ds = dataset(name)
+        raw = f"{name}__file"
+        self.con.read_parquet(str(path)).create_view(raw)
+        present = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(raw)}").fetchall()}
+        columns = [quote_identifier(c.name) if c.name in present
+                   else f"CAST(NULL AS {c.storage_type}) AS {quote_identifier(c.name)}" for c in ds.columns]
+        self.con.execute(f"CREATE VIEW {quote_identifier(name)} AS SELECT {', '.join(columns)} "
+                         f"FROM {quote_identifier(raw)}")
+
+    @property
+    def snapshots(self) -> dict[str, SnapshotRef]:
+        return {name: f.ref for name, f in self.files.items()}
+
+    def close(self) -> None:
+        self.con.close()
+
+    def answer(self, asks: Sequence[Ask], answers: _Answers | None = None) -> _Answers:
+        """Answer ``asks`` with one query per source."""
+        answers = answers or _Answers()
+        by_source: dict[Source, list[Ask]] = {}
+        for ask in asks:
+            by_source.setdefault(ask.source, []).append(ask)
+        for source, group in by_source.items():
+            query = CubeQuery(source)
+            for ask in group:
+                query.add(ask.dims, ask.measures)
+                for column in ask.extents:
+                    query.extent(column)
+            compiled = query.compile()
+            result = self._execute(compiled)
+            for ask in group:
+                answers.results[id(ask)] = result
+        return answers
+
+    def _execute(self, compiled: CompiledCube) -> CubeResult:
+        rows = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchall()
+        self.queries_run += 1
+        return compiled.decode(rows)
+
+    def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
+        """Every plan's result (see the module docstring)."""
+        answers = self.answer([a for p in plans for a in p.asks()])
+        followups = [a for p in plans for a in p.followups(answers)]
+        if followups:
+            self.answer(followups, answers)
+        return [p.finish(answers) for p in plans]
+
+
+def _size(text: str) -> str:
+    """A memory size such as ``2GB`` (refusing anything else, since it is written into SQL)."""
+    cleaned = text.strip().upper().replace(" ", "")
+    digits = cleaned.rstrip("KMGTIB")
+    unit = cleaned[len(digits):]
+    if not digits.replace(".", "", 1).isdigit() or unit not in ("KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"):
+        raise ValueError(f"not a memory size: {text!r}")
+    return f"{digits}{unit}"
