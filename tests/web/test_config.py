@@ -101,3 +101,15 @@ def test_single_sign_on_makes_people_with_the_claimed_role(database: str) -> Non
         person.refresh_from_db()
         assert role_of(person).value == "analyst"
         assert list(backend.filter_users_by_claims({"preferred_username": "DANA"})) == [person]
+
+
+def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RISTRA_")}
+    env["RISTRA_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "ristra.cli.main", "serve"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "RISTRA_SECRET_KEY is required" in done.stderr
