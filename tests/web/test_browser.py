@@ -250,3 +250,18 @@ def test_a_coordinator_sees_only_their_program(site: tuple[str, Path], browser: 
     response = page.goto(f"{url}/dashboard/")
     assert response is not None and response.status == 403
     page.close()
+
+
+def test_keyboard_reaches_the_content_and_every_control_is_labelled(site: tuple[str, Path], browser: object) -> None:
+    url, _ = site
+    page = _page(browser, url, "ada", ADMIN_PASSWORD)
+    for address in ("/imports/", "/categories/edit/", "/audit/", "/users/", "/dashboard/"):
+        page.goto(f"{url}{address}")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)""")
+        assert unlabelled == [], f"{address}: controls without a label: {unlabelled}"
+    page.close()
