@@ -13,15 +13,18 @@ import sys
 from collections.abc import Sequence
 
 from ristra import __version__
-from ristra.cli import data_commands, output, web_commands
+from ristra.cli import data_commands, metric_commands, output, web_commands
+from ristra.core.categories import CategoryFileError
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import UnknownDataset
+from ristra.core.metrics.errors import MetricError
 from ristra.ingest.sources import UnreadableFile
 from ristra.services.workspace import Settings, Workspace, resolve_data_dir
 from ristra.snapshots import SnapshotError
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     UnknownDataset, ColumnMapError, UnreadableFile, SnapshotError, FileNotFoundError, PermissionError,
+    MetricError, CategoryFileError,
 )
 
 
@@ -34,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", default=None, help="who is acting (recorded in snapshots; default: $USER)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_commands.add_parsers(sub)
+    metric_commands.add_parsers(sub)
     web_commands.add_parsers(sub)
     return parser
 

@@ -31,17 +31,22 @@ def json_value(value: object) -> object:
 class Row:
     """Base of every metric row: ``to_dict`` flattens the ``by`` values into the row's keys."""
 
-    def to_dict(self) -> dict[str, object]:
+    def values(self) -> dict[str, object]:
+        """The row as a flat dict of raw values (floats may be NaN or infinite)."""
         out: dict[str, object] = {}
         names = {f.name for f in fields(self)}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "by":
                 for column, v in value:
-                    out[f"by_{column}" if column in names else column] = json_value(v)
+                    out[f"by_{column}" if column in names else column] = v
             else:
-                out[f.name] = json_value(value)
+                out[f.name] = value
         return out
+
+    def to_dict(self) -> dict[str, object]:
+        """The row as a flat, JSON-ready dict (see the module docstring)."""
+        return {k: json_value(v) for k, v in self.values().items()}
 
 
 @dataclass(frozen=True)
