@@ -243,10 +243,7 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     types = ["VARCHAR"] * layout.raw_count
     for column, index in layout.present:
         types[index] = fast[column.name].reader_type
-    values = ", ".join(
-        f"{fast[c.name].value if c.name in fast else missing_value_sql(c)} AS {quote_identifier(c.name)}"
-        for c in dataset.columns
-    )
+    values = _canonical_select(dataset, {name: f.value for name, f in fast.items()})
     guard = " OR ".join(f.guard for f in fast.values() if f.guard != "false") or "false"
     has_dates = any(c.kind == "date" for c, _ in layout.present)
     reader, params = _read_csv(source, types, column_map.date_format if has_dates else None)
@@ -267,6 +264,14 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     if rows and _has_duplicates(con, dataset, target):
         return None
     return rows
+
+
+def _canonical_select(dataset: Dataset, values: dict[str, str]) -> str:
+    """The select list of a snapshot: every canonical column in declared order, absent ones typed NULL."""
+    return ", ".join(
+        f"{values[c.name] if c.name in values else missing_value_sql(c)} AS {quote_identifier(c.name)}"
+        for c in dataset.columns
+    )
 
 
 def _has_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, target: Path) -> bool:
@@ -331,11 +336,7 @@ def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
 def _write_from_full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, layout: _Layout,
                           column_map: ColumnMap, today: dt.date, target: Path) -> None:
     """Write the canonical Parquet from the full pass's table (a valid file the fast pass declined)."""
-    sqls = {s.column.name: s for s in _column_sqls(layout, column_map, today)}
-    values = ", ".join(
-        f"{sqls[c.name].value if c.name in sqls else missing_value_sql(c)} AS {quote_identifier(c.name)}"
-        for c in dataset.columns
-    )
+    values = _canonical_select(dataset, {s.column.name: s.value for s in _column_sqls(layout, column_map, today)})
     literal = str(target).replace("'", "''")
     con.execute(f"COPY (SELECT {values} FROM raw, __maps ORDER BY raw.rowid) TO '{literal}' "
                 "(FORMAT parquet)")
