@@ -72,9 +72,9 @@ def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, time_li
     if not primary.any():
         return Pattern(primary.copy(), primary.copy(), rounds=0, cuts=0, loss=0)
     upl, lpl = protection_levels(system, primary, policy)
-    separator = Separator(system, primary, upl, lpl)
     base = np.maximum(system.values, 1) if policy.cost == "value" else np.ones(system.size, np.int64)
     weight: FloatArray = np.where(primary, 0, base).astype(np.float64)
+    separator = Separator(system, primary, upl, lpl, weight)
     cuts = _seed_cuts(system, primary, upl, lpl)
     seen = {(c.cells, c.coefs, c.rhs) for c in cuts}
     solver = _Master(system, primary, weight, time_limit)

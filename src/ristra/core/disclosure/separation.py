@@ -29,6 +29,7 @@ from ristra.core.disclosure.system import BoolArray, IntArray, LinearSystem
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-7
 _CLOSURES = 2  # neighbourhood closures tried before the whole component
+_DEPTH = 3  # extra cuts sought for each violated protection level in one round
 _PENALTY = 1e-3  # total weight of the movement penalty, shared by all cells
 
 
@@ -50,12 +51,16 @@ class _Attack:
 class Separator:
     """Checks patterns against the protection levels, remembering attacks between rounds."""
 
-    def __init__(self, system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray) -> None:
+    def __init__(
+        self, system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray, weight: FloatArray
+    ) -> None:
         self.system = system
+        self.weight = weight
         self.primary = primary
         self.need = {1.0: upl, -1.0: lpl}
         self.values = system.values.astype(np.float64)
         self.proof: dict[tuple[int, float], _Attack] = {}
+        self.pattern: BoolArray = np.zeros(system.size, dtype=bool)
 
     def cuts(self, y: BoolArray) -> list[Cut]:
         """Capacity cuts violated by pattern ``y`` (empty when every sensitive cell is protected).
@@ -65,6 +70,7 @@ class Separator:
         successful local attack is a real one); only when that falls short is the whole
         component used, which decides and yields the cut."""
         found: list[Cut] = []
+        self.pattern = y
         for component in self.system.components(y):
             cells = component.cells
             todo = [
@@ -84,17 +90,44 @@ class Separator:
                     continue  # proved by an attack found earlier in this round
                 if self._local_attack(local, incidence, cells, where[s], direction):
                     continue
+                if local.shape[0] and self._push(local, cells, where[s], direction)[0]:
+                    continue  # a sparse attack over the whole component
                 cut = self._attack(block, local, cells, where[s], direction)
                 if cut is not None:
                     found.append(cut)
+                    found.extend(self._deepen(y, s, direction, cut))
         return found
+
+    def _deepen(self, y: BoolArray, s: int, direction: float, cut: Cut) -> list[Cut]:
+        """Cuts the next rounds would find: add the cheapest cell the cut offers to the
+        pattern and attack again, up to :data:`_DEPTH` times (each cut is valid on its own;
+        this only saves master solves on tables whose protection needs several steps, such
+        as linked years)."""
+        extra: list[Cut] = []
+        pattern = y.copy()
+        for _ in range(_DEPTH):
+            offers = [(self.weight[i] / coef, i) for i, coef in zip(cut.cells, cut.coefs, strict=True) if not pattern[i]]
+            if not offers:
+                break
+            pattern[min(offers)[1]] = True
+            component = next(c for c in self.system.components(pattern) if s in c.cells)
+            block = self.system.matrix[component.rows, :]
+            local = sparse.csc_array(block[:, component.cells])
+            position = int(np.flatnonzero(component.cells == s)[0])
+            deeper = self._attack(block, local, component.cells, position, direction)
+            if deeper is None:
+                break
+            extra.append(deeper)
+            cut = deeper
+        return extra
 
     def _still_proved(self, s: int, direction: float, y: BoolArray) -> bool:
         attack = self.proof.get((s, direction))
         return attack is not None and bool(y[attack.cells].all())
 
     def _remember(self, cells: IntArray, moves: FloatArray) -> None:
-        """Keep an attack as the proof for every sensitive cell it moves far enough."""
+        """Keep an attack as the proof for every sensitive cell it moves far enough (unless a
+        sparser proof that is still valid for the current pattern is already known)."""
         moving = np.abs(moves) > _TOL
         attack = _Attack(cells[moving], moves[moving])
         for cell, move in zip(attack.cells, attack.moves, strict=True):
@@ -103,7 +136,9 @@ class Separator:
             for direction in (1.0, -1.0):
                 need = self.need[direction][cell]
                 if need > 0 and direction * move >= need - _TOL:
-                    self.proof[(int(cell), direction)] = attack
+                    known = self.proof.get((int(cell), direction))
+                    if known is None or known.cells.size > attack.cells.size or not self.pattern[known.cells].all():
+                        self.proof[(int(cell), direction)] = attack
 
     def _local_attack(
         self, local: sparse.csc_array, incidence: sparse.csc_array, cells: IntArray, position: int, direction: float
@@ -131,15 +166,26 @@ class Separator:
         return False
 
     def _attack(self, block: sparse.csr_array, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> Cut | None:
-        """Push a cell over its whole component; a capacity cut if even that falls short."""
+        """The plain attacker LP over the whole component (``max direction * d[s]``, capped at
+        the protection level): None if it reaches the level, else the capacity cut."""
         s = int(cells[position])
         need = float(self.need[direction][s])
         if local.shape[0] == 0:
             self.proof[(s, direction)] = _Attack(cells[:0], np.zeros(0))
             return None  # no equation holds the cell: the attacker learns nothing
-        if self._push(local, cells, position, direction)[0]:
+        c = np.zeros(cells.size)
+        c[position] = -direction
+        bounds: list[tuple[float, float | None]] = [(float(-v), None) for v in self.values[cells]]
+        lower = bounds[position][0]
+        bounds[position] = (lower, need) if direction > 0 else (max(lower, -need), None)
+        result = linprog(c, A_eq=local, b_eq=np.zeros(local.shape[0]), bounds=bounds, method="highs")
+        if result.status != 0:
+            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
+        moves = np.asarray(result.x, dtype=np.float64)
+        self._remember(cells, moves)
+        if direction * moves[position] >= need - _TOL:
             return None
-        return self._shortfall_cut(block, local, cells, position, s, direction, need)
+        return self._capacity_cut(block, s, direction, need, np.asarray(result.eqlin.marginals, dtype=np.float64))
 
     def _push(self, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> tuple[bool, FloatArray]:
         """Find a sparse attack moving ``cells[position]`` by its protection level.
@@ -169,21 +215,6 @@ class Separator:
         moves = np.asarray(result.x[:n] - result.x[n:], dtype=np.float64)
         self._remember(cells, moves)
         return bool(direction * moves[position] >= need - _TOL), moves
-
-    def _shortfall_cut(
-        self, block: sparse.csr_array, local: sparse.csc_array, cells: IntArray, position: int, s: int,
-        direction: float, need: float,
-    ) -> Cut:
-        """The plain attacker LP (``max direction * d[s]``, capped at ``need``) and its cut."""
-        c = np.zeros(cells.size)
-        c[position] = -direction
-        bounds: list[tuple[float, float | None]] = [(float(-v), None) for v in self.values[cells]]
-        lower = bounds[position][0]
-        bounds[position] = (lower, need) if direction > 0 else (max(lower, -need), None)
-        result = linprog(c, A_eq=local, b_eq=np.zeros(local.shape[0]), bounds=bounds, method="highs")
-        if result.status != 0:
-            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
-        return self._capacity_cut(block, s, direction, need, np.asarray(result.eqlin.marginals, dtype=np.float64))
 
     def _capacity_cut(self, block: sparse.csr_array, s: int, direction: float, need: float, duals: FloatArray) -> Cut:
         """The Fischetti-Salazar cut from the attacker LP's optimal duals (reduced costs ``r``):
