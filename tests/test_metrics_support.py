@@ -235,3 +235,32 @@ def test_derived_values_follow_the_declarations() -> None:
 def test_close_compares_nested_values() -> None:
     assert close({"a": [1.0, float("nan")]}, {"a": [1.0 + 1e-12, float("nan")]})
     assert not close({"a": 1.0}, {"a": 1.1})
+
+
+def csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ";".join(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def import_rows(workspace: Any, dataset_name: str, rows: Sequence[Mapping[str, Any]], tmp: Path) -> None:
+    """Write ``rows`` as a CSV with every canonical column and import it (must be valid)."""
+    import csv
+
+    from ristra.services.imports import import_file
+
+    ds = dataset(dataset_name)
+    path = tmp / f"{dataset_name}.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ds.column_names)
+        for r in rows:
+            writer.writerow([csv_value(r.get(c)) for c in ds.column_names])
+    result = import_file(workspace, dataset_name, path)
+    assert result.imported, result.report.issues[:5]

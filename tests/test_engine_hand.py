@@ -1,0 +1,252 @@
+"""Hand-computed expectations on tiny schools imported through the real import path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_metrics_support import engine_results, import_rows
+
+from ristra.core.metrics.errors import CategoryNotApplicable, NoData, UnknownCategory, UnknownColumn
+from ristra.core.metrics.specs import PathSpec, RepresentationSpec, RetentionSpec
+from ristra.services.metrics import MetricsService
+from ristra.services.workspace import Workspace
+
+
+def app(i: int, cycle: int, sex: str, hispanic: str, race: list[str], stages: str, **extra: Any) -> dict[str, Any]:
+    """``stages`` lists the flags reached: c(ompleted) i(nterviewed) o(ffered) m(atriculated)."""
+    return {"application_id": f"A{i}", "person_id": f"P{i}", "sex": sex, "hispanic": hispanic, "race": race,
+            "cycle": cycle, "program": "MD", "in_state": "yes", "completed": "c" in stages,
+            "interviewed": "i" in stages, "offered": "o" in stages, "declined": False, "waitlisted": False,
+            "matriculated": "m" in stages, **extra}
+
+
+APPLICATIONS = [
+    app(1, 2024, "female", "yes", ["white"], "ciom"),
+    app(2, 2024, "female", "no", ["black"], "ci"),
+    app(3, 2024, "male", "no", ["white"], "c"),
+    app(4, 2024, "male", "unknown", ["unknown"], ""),
+    app(5, 2024, "declined", "declined", ["declined"], "cio"),
+    app(6, 2025, "female", "yes", ["white"], "c"),
+    app(7, 2025, "male", "no", ["asian"], "ciom"),
+]
+
+
+def person(i: int, sex: str, hispanic: str, race: list[str]) -> dict[str, Any]:
+    return {"person_id": f"P{i}", "sex": sex, "hispanic": hispanic, "race": race}
+
+
+STUDENTS = [
+    {**person(11, "female", "yes", ["white"]), "program": "MD", "matriculation_year": 2018, "status": "graduated",
+     "graduation_date": "2022-05-15", "status_date": "2022-05-15"},
+    {**person(12, "female", "no", ["white"]), "program": "MD", "matriculation_year": 2018, "status": "graduated",
+     "graduation_date": "2023-05-15", "status_date": "2023-05-15"},
+    {**person(13, "male", "no", ["black"]), "program": "MD", "matriculation_year": 2018, "status": "withdrawn",
+     "status_date": "2019-03-01"},
+    {**person(14, "male", "no", ["white"]), "program": "MD", "matriculation_year": 2018, "status": "enrolled",
+     "status_date": "2025-06-01"},
+]
+
+
+def employee(i: int, sex: str, hire: str, separation: str | None = None, reason: str | None = None,
+             rank: str = "assistant_professor", cls: str = "faculty") -> dict[str, Any]:
+    return {**person(100 + i, sex, "no", ["white"]), "appointment_id": f"H{i}", "employee_class": cls,
+            "rank": rank, "department": "Medicine", "senior_administrative": "no", "hire_date": hire,
+            "separation_date": separation, "separation_reason": reason}
+
+
+EMPLOYEES = [
+    employee(1, "female", "2010-01-01", "2016-01-01", "retirement"),  # hired before the window
+    employee(2, "female", "2015-01-01", "2018-01-01", "resignation_personal"),
+    employee(3, "female", "2016-01-01"),
+    employee(4, "female", "2005-01-01"),
+    employee(5, "male", "2015-06-01"),
+    employee(6, "male", "2015-06-01", cls="staff"),
+]
+
+
+@pytest.fixture
+def service(workspace: Workspace, tmp_path: Path) -> MetricsService:
+    import_rows(workspace, "applications", APPLICATIONS, tmp_path)
+    import_rows(workspace, "students", STUDENTS, tmp_path)
+    import_rows(workspace, "employees", EMPLOYEES, tmp_path)
+    svc = MetricsService(workspace)
+    yield svc  # type: ignore[misc]
+    svc.close()
+
+
+def rows(result: Any, **match: object) -> list[dict[str, object]]:
+    return [r for r in result.records() if all(r.get(k) == v for k, v in match.items())]
+
+
+def one(result: Any, **match: object) -> dict[str, object]:
+    found = rows(result, **match)
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_representation_counts_every_level_including_empty_ones(service: MetricsService) -> None:
+    result = service.query("representation", category="urm_nm", dataset="applications", by=["cycle"])
+    # 2024: yes = Hispanic (1) + Black (2); no = 3; unknown = 4 (unknown) and 5 (declined).
+    assert [(r["cycle"], r["level"], r["count"], r["total"]) for r in result.records()] == [
+        (2024, "yes", 2, 5), (2024, "no", 1, 5), (2024, "unknown", 2, 5),
+        (2025, "yes", 1, 2), (2025, "no", 1, 2), (2025, "unknown", 0, 2),
+    ]
+    row = one(result, cycle=2024, level="yes")
+    assert row["share"] == pytest.approx(0.4) and row["known"] == 3 and row["share_of_known"] == pytest.approx(2 / 3)
+    assert row["small_number"] is True
+    assert one(result, cycle=2025, level="unknown")["share"] == 0.0
+    assert result.snapshots[0].dataset == "applications" and result.category_version == 1
+
+
+def test_funnel_conversions(service: MetricsService) -> None:
+    result = service.query("funnel", category="women", by=["cycle"])
+    women_2024 = {r["stage"]: (r["count"], r["previous_count"], r["conversion"])
+                  for r in rows(result, cycle=2024, level="yes")}
+    assert women_2024 == {"applied": (2, None, None), "completed": (2, 2, 1.0), "interviewed": (2, 2, 1.0),
+                          "offered": (1, 2, 0.5), "matriculated": (1, 1, 1.0)}
+    # A stage nobody of a group passed: no woman was offered in 2025.
+    assert one(result, cycle=2025, level="yes", stage="offered")["count"] == 0
+    nobody = one(result, cycle=2025, level="yes", stage="matriculated")
+    assert nobody["count"] == 0 and nobody["previous_count"] == 0 and nobody["conversion"] is None
+    assert (nobody["lower"], nobody["upper"]) == (0.0, 1.0)
+
+
+def test_selection_ratio_pooled_and_by_cycle(service: MetricsService) -> None:
+    result = service.query("selection-ratio", category="women", stages=["offered"])
+    pooled = rows(result, scope="pooled", stage="offered")
+    # Interviewed → offered, pooled: women 1 of 2 (app 1, 2), men 1 of 1 (app 7), unknown 1 of 1 (app 5).
+    assert {r["group"]: (r["selected"], r["total"]) for r in pooled} | {
+        pooled[0]["reference_group"]: (pooled[0]["reference_selected"], pooled[0]["reference_total"])} == {
+        "yes": (1, 2), "no": (1, 1), "unknown": (1, 1)}
+    women = one(result, scope="pooled", group="yes")
+    assert women["impact_ratio"] == pytest.approx(0.5) and women["below_four_fifths"] is True
+    assert women["fisher_p"] == pytest.approx(1.0) and women["small_number"] is True
+    assert women["strata"] == 1  # 2025 has no interviewed woman: that stratum carries no information
+
+
+def test_representation_ratio_against_the_state_and_the_previous_stage(service: MetricsService) -> None:
+    result = service.query("representation-ratio", category="urm_nm", dataset="applications", stage="interviewed")
+    state = one(result, reference="state")
+    # Interviewed: 1 (Hispanic), 2 (Black), 5 (declined → unknown), 7 (no): 2 of 3 known.
+    assert (state["count"], state["known"], state["unknown"]) == (2, 3, 1)
+    assert state["ratio"] == pytest.approx((2 / 3) / state["reference_share"])
+    previous = one(result, reference="previous_stage")
+    # Completed: 1, 2, 3, 5, 6, 7 → urm 1, 2, 6 of 5 known.
+    assert (previous["reference_count"], previous["reference_known"]) == (3.0, 5.0)
+    assert previous["ratio"] == pytest.approx((2 / 3) / (3 / 5))
+
+
+def test_graduation_within_years(service: MetricsService) -> None:
+    result = service.query("graduation", category="women", dataset="students")
+    women = {r["outcome"]: (r["count"], r["total"], r["complete"]) for r in rows(result, level="yes")}
+    assert women["graduated_within_4"] == (1, 2, True)
+    assert women["graduated_within_5"] == (2, 2, True)
+    men = {r["outcome"]: r["count"] for r in rows(result, level="no")}
+    assert men == {"graduated_within_4": 0, "graduated_within_5": 0, "graduated_within_6": 0, "graduated": 0,
+                   "attrition": 1, "enrolled": 1}
+    assert result.parameters == (("as_of", "2025-06-01"),)
+
+
+def test_retention_with_left_truncation_by_hand(service: MetricsService) -> None:
+    result = service.query("retention", category="women", window_start="2015-01-01", as_of="2021-01-01",
+                           horizons=[3, 5, 5.9])
+    women = {(r["measure"], r["horizon"]): r for r in rows(result, level="yes")}
+    # Women: H1 enters at 5.0 y (hired 2010, window 2015) and leaves at 6.0 y; H2 enters at 0 and leaves at
+    # 3.0 y; H3 enters at 0, censored at 5.0 y; H4 enters at 10 y, censored at 16 y.
+    # At 3.0007 y: at risk {H2, H3} → S = 1/2. At 6.0 y: at risk {H1} → S = 0.
+    assert women[("retention", 3.0)]["estimate"] == 1.0
+    assert women[("retention", 5.0)]["estimate"] == pytest.approx(0.5)
+    assert women[("retention", 5.9)]["estimate"] == pytest.approx(0.5)
+    assert women[("retention", 5.0)]["n"] == 4 and women[("retention", 5.0)]["events"] == 2
+    assert women[("exit:resignation_personal", 5.0)]["estimate"] == pytest.approx(0.5)
+    assert women[("exit:retirement", 5.0)]["estimate"] == 0.0
+    men = one(result, level="no", measure="retention", horizon=3.0)
+    assert men["n"] == 1 and men["events"] == 0 and men["estimate"] == 1.0
+    assert ("window_start", "2015-01-01") in result.parameters
+    assert women[("retention", 5.0)]["logrank_p"] is not None
+
+
+def test_retention_infers_the_window_from_the_earliest_separation(service: MetricsService) -> None:
+    result = service.query("retention", category="women")
+    assert dict(result.parameters) == {"window_start": "2016-01-01", "as_of": "2018-01-01"}
+
+
+def test_path_counts_each_stage(service: MetricsService) -> None:
+    result = service.query("path", category="women")
+    by_stage = {r["stage"]: r for r in result.records()}
+    assert by_stage["applicants"]["count"] == 3 and by_stage["applicants"]["known"] == 6
+    assert by_stage["matriculated"]["count"] == 1 and by_stage["matriculated"]["known"] == 2
+    assert by_stage["graduates"]["count"] == 2 and by_stage["graduates"]["known"] == 2
+    assert by_stage["faculty_assistant_professor"]["count"] == 2  # H3, H4 still employed; H5 a man
+    assert "no trainees data" in str(by_stage["residents_fellows"]["note"])
+    assert by_stage["state_population"]["share"] == pytest.approx(0.5052, abs=1e-4)
+
+
+def test_unknown_names_are_refused_with_suggestions(service: MetricsService) -> None:
+    with pytest.raises(UnknownCategory, match="did you mean urm_nm"):
+        service.query("representation", category="urm")
+    with pytest.raises(UnknownColumn, match="did you mean cycle"):
+        service.query("representation", category="women", by=["cycel"])
+    with pytest.raises(CategoryNotApplicable):
+        service.query("representation", category="in_state", dataset="students")
+    with pytest.raises(NoData, match="no trainees data"):
+        service.query("graduation", category="women", dataset="trainees")
+
+
+def test_all_unknown_and_one_person(workspace: Workspace, tmp_path: Path) -> None:
+    import_rows(workspace, "applications", [app(1, 2025, "unknown", "unknown", ["unknown"], "ci")], tmp_path)
+    svc = MetricsService(workspace)
+    result = svc.query("representation", category="women", dataset="applications")
+    assert [(r["level"], r["count"]) for r in result.records()] == [("yes", 0), ("no", 0), ("unknown", 1)]
+    assert any("all 1 rows are unknown" in w for w in result.warnings)
+    selection = svc.query("selection-ratio", category="women", stages=["offered"], by=[])
+    assert [(r["group"], r["reference_group"]) for r in selection.records()] == [("yes", "unknown"), ("no", "unknown")]
+    assert all(math.isnan(r.rate) for r in selection.rows)  # type: ignore[attr-defined]
+    ratio = svc.query("representation-ratio", category="women", dataset="applications")
+    assert ratio.records()[0]["known"] == 0 and ratio.records()[0]["ratio"] is None
+    svc.close()
+
+
+def test_a_category_matching_nobody_is_warned(workspace: Workspace, tmp_path: Path) -> None:
+    import_rows(workspace, "applications", [app(i, 2025, "male", "no", ["white"], "c") for i in range(3)], tmp_path)
+    svc = MetricsService(workspace)
+    result = svc.query("representation", category="women", dataset="applications")
+    assert any("matches nobody" in w for w in result.warnings)
+    svc.close()
+
+
+def test_an_empty_snapshot_gives_no_rows_and_a_warning(tmp_path: Path) -> None:
+    # Imports refuse empty files, but a snapshot written another way may hold no rows.
+    specs = [RepresentationSpec("women", "applications"), PathSpec("women"), RetentionSpec("women")]
+    results = engine_results(tmp_path, specs, {"applications": [], "employees": []})
+    assert results[0].records() == [] and any("no rows" in w for w in results[0].warnings)
+    assert [r["count"] for r in results[1].records()][1:3] == [0.0, 0.0]
+    assert all(r["n"] == 0 for r in results[2].records())
+
+
+def test_no_data_at_all(workspace: Workspace) -> None:
+    svc = MetricsService(workspace)
+    with pytest.raises(NoData, match="import a file"):
+        svc.query("path", category="women")
+    svc.close()
+
+
+def test_cache_and_new_snapshots(workspace: Workspace, tmp_path: Path) -> None:
+    import_rows(workspace, "applications", APPLICATIONS, tmp_path)
+    svc = MetricsService(workspace)
+    first = svc.query("representation", category="women", dataset="applications")
+    again = svc.query("representation", category="women", dataset="applications")
+    assert again is first and svc.queries_run == 1
+    import_rows(workspace, "applications", APPLICATIONS[:2], tmp_path)
+    fresh = svc.query("representation", category="women", dataset="applications")
+    assert fresh is not first and sum(r["count"] for r in fresh.records()) == 2  # type: ignore[misc]
+    assert fresh.snapshots[0].snapshot_id != first.snapshots[0].snapshot_id
+    svc.close()
+
+
+def test_dates_are_days(workspace: Workspace) -> None:
+    assert dt.date(2016, 1, 1) - dt.date(2010, 1, 1) == dt.timedelta(days=2191)
