@@ -196,7 +196,7 @@ def bodies(draw: st.DrawFn) -> np.ndarray:
     return np.array([[draw(small_counts) for _ in range(n_cols)] for _ in range(n_rows)])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies(), k=st.sampled_from([3, 5, 11]), insider=st.booleans(), show_zeros=st.booleans(),
        cost=st.sampled_from(["value", "cells"]))
 def test_property_no_small_cell_is_pinned(body: np.ndarray, k: int, insider: bool, show_zeros: bool, cost: str) -> None:
@@ -207,6 +207,7 @@ def test_property_no_small_cell_is_pinned(body: np.ndarray, k: int, insider: boo
     policy = Policy("test", k, show_zeros=show_zeros, protection=Protection(insider=insider), cost=cost)  # type: ignore[arg-type]
     released = release(table, policy)
     assert_protected([table.array], [cells_of(released)], margin_equations(0, n_rows + 1, n_cols + 1), k, insider)
+    assert release(table, policy).to_dict() == released.to_dict()  # deterministic
     if not show_zeros:
         intervals = attack([cells_of(released)], margin_equations(0, n_rows + 1, n_cols + 1))
         for (r, c), value in np.ndenumerate(table.array):
@@ -214,7 +215,7 @@ def test_property_no_small_cell_is_pinned(body: np.ndarray, k: int, insider: boo
                 assert intervals[(0, r, c)][1] >= k + insider - 1e-6
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=bodies(), seed=st.integers(0, 10_000))
 def test_property_linked_years_no_small_cell_is_pinned(first: np.ndarray, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -228,3 +229,23 @@ def test_property_linked_years_no_small_cell_is_pinned(first: np.ndarray, seed: 
     eqs = [eq for t in range(3) for eq in margin_equations(t, n_rows, n_cols)]
     eqs += [((2, r, c), [(0, r, c), (1, r, c)]) for r in range(n_rows) for c in range(n_cols)]
     assert_protected([t.array for t in (*years, total)], [cells_of(r) for r in released], eqs, 11)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=bodies(), second=bodies())
+def test_property_hierarchy_no_small_cell_is_pinned(first: np.ndarray, second: np.ndarray) -> None:
+    cols = min(first.shape[1], second.shape[1])
+    groups = {
+        "g1": {f"a{i}": list(map(int, row[:cols])) for i, row in enumerate(first)},
+        "g2": {f"b{i}": list(map(int, row[:cols])) for i, row in enumerate(second)},
+    }
+    table = nested_crosstab("h", groups, [f"c{j}" for j in range(cols)])
+    released = release(table, Policy("public", 11))
+    n1, n2 = first.shape[0], second.shape[0]
+    sub1, sub2, grand = n1, n1 + 1 + n2, n1 + n2 + 2
+    eqs: list[Equation] = [((0, r, cols), [(0, r, c) for c in range(cols)]) for r in range(grand + 1)]
+    for c in range(cols + 1):
+        eqs.append(((0, sub1, c), [(0, r, c) for r in range(n1)]))
+        eqs.append(((0, sub2, c), [(0, r, c) for r in range(sub1 + 1, sub2)]))
+        eqs.append(((0, grand, c), [(0, sub1, c), (0, sub2, c)]))
+    assert_protected([table.array], [cells_of(released)], eqs, 11)
