@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_metrics_support import engine_results, import_rows
 
 from ristra.core.metrics.errors import CategoryNotApplicable, NoData, UnknownCategory, UnknownColumn
 from ristra.core.metrics.specs import PathSpec, RepresentationSpec, RetentionSpec
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
+from test_metrics_support import engine_results, import_rows
 
 
 def app(i: int, cycle: int, sex: str, hispanic: str, race: list[str], stages: str, **extra: Any) -> dict[str, Any]:

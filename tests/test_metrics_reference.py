@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from test_metrics_support import close, default_categories, engine_results, reference_results, school
 
 from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.specs import (
@@ -24,6 +23,7 @@ from ristra.core.metrics.specs import (
     SelectionRatioSpec,
     TrendSpec,
 )
+from test_metrics_support import close, default_categories, engine_results, reference_results, school
 
 EXTRA: list[MetricSpec] = [
     RepresentationSpec("women*rural_school", "applications", ("cycle", "program")),

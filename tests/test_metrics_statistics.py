@@ -16,9 +16,9 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
-from test_metrics_support import engine_results
 
 from ristra.core.metrics.specs import RepresentationSpec, RetentionSpec, SelectionRatioSpec, TrendSpec
+from test_metrics_support import engine_results
 
 REL = 1e-9
 RNG = np.random.default_rng(20250701)
