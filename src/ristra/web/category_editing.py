@@ -9,6 +9,7 @@ names the version it was edited from; if someone saved meanwhile the category st
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,29 +125,37 @@ def preview(workspace: Workspace, text: str, based_on: int) -> Preview:
 
 def membership_counts(workspace: Workspace, current: CategorySet,
                       proposed: CategorySet) -> tuple[tuple[CategoryCount, ...], str]:
-    """Counts of each proposed category over the current snapshots, beside the current
-    version's counts; with a note when the engine cannot count them."""
-    try:
-        from ristra.services import metrics
-    except ImportError:
+    """Counts of each proposed category over the current snapshots (with the current version's
+    count beside it), from the metrics service; with a note when this build has none."""
+    from ristra.web.dashboard import metrics_service
+
+    module = metrics_service()
+    if module is None:
         return (), "Counts need the metrics engine, which is not part of this build."
-    counter = getattr(metrics, "membership_counts", None)
-    if counter is None:
-        return (), "Counts need the metrics engine's membership counts, which are not part of this build."
-    before = {(c.category, c.dataset): c.yes for c in _counts(counter(workspace, current))}
-    rows = tuple(
-        CategoryCount(c.category, c.dataset, c.yes, c.no, c.unknown, before.get((c.category, c.dataset)))
-        for c in _counts(counter(workspace, proposed)))
-    return rows, "Counts are of the current snapshot of each dataset, before disclosure control (analysts only)."
+    from ristra.web.dashboard_panels import service_for
 
+    service = service_for(module, workspace)
+    present = set(service.current_files())
+    person = ("applications", "students", "trainees", "employees", "participants")
 
-def _counts(result: Any) -> list[CategoryCount]:
-    out = []
-    for item in result:
-        data = item.to_dict() if hasattr(item, "to_dict") else dict(item)
-        out.append(CategoryCount(str(data["category"]), str(data["dataset"]), int(data["yes"]), int(data["no"]),
-                                 int(data["unknown"])))
-    return out
+    def counted(category_set: CategorySet) -> dict[tuple[str, str], CategoryCount]:
+        specs = [module.make_spec("representation", category=d.id, dataset=ds)
+                 for d in category_set.definitions for ds in d.datasets if ds in present and ds in person]
+        # the service caches by version number: a candidate gets a number of its own, from its content
+        digest = hashlib.sha256(repr([d.to_dict() for d in category_set.definitions]).encode()).hexdigest()
+        candidate = CategorySet(1_000_000 + int(digest[:7], 16), category_set.definitions, "preview", "", "preview")
+        out = {}
+        for spec, result in zip(specs, service.compute_many(specs, categories=candidate), strict=True):
+            tally = {row.level: int(row.count) for row in result.rows}
+            out[(spec.category, spec.dataset)] = CategoryCount(spec.category, spec.dataset, tally.get("yes", 0),
+                                                              tally.get("no", 0), tally.get("unknown", 0))
+        return out
+
+    before = counted(current)
+    rows = tuple(CategoryCount(c.category, c.dataset, c.yes, c.no, c.unknown,
+                               before[(c.category, c.dataset)].yes if (c.category, c.dataset) in before else None)
+                 for c in counted(proposed).values())
+    return rows, "Counts are of the current snapshot of each dataset, released at the internal threshold."
 
 
 def save(workspace: Workspace, text: str, author: str, reason: str, based_on: int) -> CategorySet:

@@ -19,7 +19,7 @@ import vl_convert
 
 from ristra.core.disclosure import ReleasedTable
 
-Kind = Literal["bar", "line"]
+Kind = Literal["bar", "line", "curve"]
 _CACHE: OrderedDict[tuple[str, str, str, str], Chart] = OrderedDict()
 _CACHE_SIZE = 512
 _LOCK = threading.Lock()
@@ -44,6 +44,11 @@ def _points(table: ReleasedTable, measure: str) -> list[dict[str, Any]]:
     row_totals = {s.total for s in table.row_sums}
     col_totals = {s.total for s in table.col_sums}
     points: list[dict[str, Any]] = []
+    if measure == "curve":  # every share column, in order, as one curve per row
+        for d in table.derived:
+            if d.kind == "share" and not d.suppressed and d.row not in row_totals and isinstance(d.value, int | float):
+                points.append({"row": " / ".join(table.row_labels[d.row]), "column": d.column, "value": float(d.value)})
+        return points
     if measure == "count":
         for r, label in enumerate(table.row_labels):
             if r in row_totals:
@@ -60,15 +65,17 @@ def _points(table: ReleasedTable, measure: str) -> list[dict[str, Any]]:
 
 
 def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, Any]:
+    if kind == "curve":
+        measure, x = "curve", "column"
     data = alt.Data(values=_points(table, measure))
     x_field, series = ("column", "row") if x == "column" else ("row", "column")
-    y_title = "people" if measure == "count" else measure
-    x_axis = alt.X(f"{x_field}:O", title=table.col_dim if x == "column" else " / ".join(table.row_dims),
-                   sort=None)
+    y_title = "people" if measure == "count" else ("estimate" if measure == "curve" else measure)
+    x_title = ("years" if kind == "curve" else table.col_dim) if x == "column" else " / ".join(table.row_dims)
+    x_axis = alt.X(f"{x_field}:O", title=x_title, sort=None)
     y_axis = alt.Y("value:Q", title=y_title, axis=alt.Axis(format="%" if measure != "count" else ",d"))
     colour = alt.Color(f"{series}:N", title=None, scale=alt.Scale(range=PALETTE), sort=None)
     base = alt.Chart(data).properties(width=420, height=240, title=table.title)
-    if kind == "line":
+    if kind in ("line", "curve"):
         chart = base.mark_line(point=True).encode(x=x_axis, y=y_axis, color=colour)
     else:
         chart = base.mark_bar().encode(x=x_axis, y=y_axis, color=colour,
@@ -76,10 +83,13 @@ def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, A
     return chart.configure_view(stroke=None).configure(font="sans-serif").to_dict()
 
 
-def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x: str = "column") -> Chart:
-    """Render ``table`` as a chart (``x`` is ``column`` or ``row``: what runs along the axis)."""
+def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x: str = "column") -> Chart | None:
+    """Render ``table`` as a chart (``x`` is ``column`` or ``row``: what runs along the axis);
+    ``None`` when nothing can be drawn because every value is suppressed."""
     if not isinstance(table, ReleasedTable):
         raise TypeError("charts are drawn from released tables only")
+    if not _points(table, "curve" if kind == "curve" else measure):
+        return None
     key = (table.fingerprint, kind, measure, x)
     with _LOCK:
         cached = _CACHE.get(key)
@@ -100,3 +110,8 @@ def _slug(text: str) -> str:
     from django.utils.text import slugify
 
     return slugify(text)
+
+
+def warm_up() -> None:
+    """Start the chart renderer (its first drawing takes about a second) before anyone waits."""
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}})

@@ -33,6 +33,7 @@ class Filters:
     year: int | None = None
     program: str | None = None
     department: str | None = None
+    category: str | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Filters:
@@ -40,10 +41,11 @@ class Filters:
         year = int(raw_year) if raw_year.isdigit() and len(raw_year) == 4 else None
         program = (query.get("program") or "").strip()[:100] or None
         department = (query.get("department") or "").strip()[:100] or None
-        return cls(year, program, department)
+        category = (query.get("category") or "").strip()[:63] or None
+        return cls(year, program, department, category)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "program": self.program, "department": self.department}
+        return {"year": self.year, "program": self.program, "department": self.department, "category": self.category}
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,11 @@ class Dashboard:
     panels: tuple[Panel, ...] = ()
     choices: dict[str, list[str]] = field(default_factory=dict)
     unavailable: str = ""
+    category: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"filters": self.filters.to_dict(), "audience": self.audience, "threshold": self.threshold,
+        return {"filters": self.filters.to_dict(), "category": self.category, "audience": self.audience,
+                "threshold": self.threshold,
                 "snapshots": self.snapshots, "category_version": self.category_version,
                 "panels": [p.to_dict() for p in self.panels], "choices": self.choices,
                 "unavailable": self.unavailable or None}

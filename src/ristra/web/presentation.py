@@ -53,6 +53,9 @@ def _derived_text(kind: str, value: Any) -> str:
         return f"{100 * value[0]:.1f}–{100 * value[1]:.1f}%"
     if kind in ("share", "rate"):
         return f"{100 * float(value):.1f}%"
+    if kind == "other":
+        number = float(value)
+        return "<0.001" if 0 <= number < 0.001 else f"{number:.3g}"
     return f"{float(value):.2f}"
 
 

@@ -4,6 +4,7 @@ the demo's administrator."""
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 
 from ristra.web.config import WebConfig
@@ -22,6 +23,9 @@ def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None
     """Serve the configured application until interrupted (call :func:`start` first)."""
     import waitress
 
+    from ristra.web.charts import warm_up
+
+    threading.Thread(target=warm_up, name="ristra-chart-warm-up", daemon=True).start()
     if on_ready is not None:
         on_ready(f"http://{host}:{port}/")
     waitress.serve(wsgi_application(), host=host, port=port, threads=threads, ident="ristra",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from ristra.web import audit, dashboard
 from ristra.web.access import allow
@@ -26,8 +31,28 @@ def dashboard_for(request: HttpRequest) -> dashboard.Dashboard:
     return built
 
 
+_RENDERED: OrderedDict[int, tuple[dashboard.Dashboard, str]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def panels_html(built: dashboard.Dashboard) -> str:
+    """The panels rendered once per built dashboard (which is itself cached per snapshots,
+    category version, policy and filters): a warm dashboard does not re-render its tables."""
+    with _LOCK:
+        known = _RENDERED.get(id(built))
+        if known is not None and known[0] is built:
+            return known[1]
+    html = render_to_string("ristra/dashboard_panels.html", {"dashboard": built})
+    with _LOCK:
+        _RENDERED[id(built)] = (built, html)
+        while len(_RENDERED) > 64:
+            _RENDERED.popitem(last=False)
+    return html
+
+
 @allow(READERS)
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     built = dashboard_for(request)
-    template = "ristra/dashboard_panels.html" if getattr(request, "htmx", False) else "ristra/dashboard.html"
-    return render(request, template, {"dashboard": built})
+    if getattr(request, "htmx", False):
+        return HttpResponse(panels_html(built))
+    return render(request, "ristra/dashboard.html", {"dashboard": built, "panels": mark_safe(panels_html(built))})
