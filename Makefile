@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test bench lint docs clean
+.PHONY: setup demo test bench lint docs clean chromium
+
+# The PostgreSQL server the app-state tests run against (this machine's, trust auth).
+export RISTRA_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +21,15 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/ristra demo
 
+## Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium; \
+	fi
+
 ## Lint, type-check core, and run the whole test suite.
-test: setup
+test: setup chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/ristra/core
 	$(BIN)/python -m pytest -n 2 -q
