@@ -52,7 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     from ristra.synth import generate
 
     base = tmp_path_factory.mktemp("browser")
-    sources = generate(base / "source", applications_per_cycle=120, cycles=3)
+    sources = generate(base / "source", applications_per_cycle=300, cycles=3)
     ws = Workspace(Settings(data_dir=base / "data", user="setup"))
     for name in IMPORT_ORDER:
         assert imports.import_file(ws, name, sources[name]).imported
