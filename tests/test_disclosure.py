@@ -377,3 +377,28 @@ def test_table_order_does_not_change_the_pattern() -> None:
         if reference is None:
             reference = (patterns, fingerprints)
         assert (patterns, fingerprints) == reference
+
+
+# -- edge cases ------------------------------------------------------------------------------
+
+def test_a_table_without_margins_needs_only_primary_suppression() -> None:
+    released = release(Table("x", ("r",), (("a",), ("b",)), "c", ("n",), [[3], [40]]), PUBLIC)
+    assert released.cells == ((None,), (40,))
+    assert released.suppression_summary.intervals[0].upper is None
+
+
+def test_all_small_table_is_hidden_entirely() -> None:
+    released = release(crosstab("t", [[1, 1], [1, 1]], rows=["a", "b"], cols=["x", "y"]), PUBLIC)
+    assert all(v is None for row in released.cells for v in row)
+    assert released.suppression_summary.passed
+
+
+def test_a_single_row_table_hides_its_copy_in_the_total_row() -> None:
+    released = release(crosstab("t", [[5, 30]], rows=["a"], cols=["x", "y"]), PUBLIC)
+    assert released.cells == ((None, None, 35), (None, None, 35))
+
+
+def test_threshold_one_protects_nothing_but_hidden_zeros() -> None:
+    table = crosstab("t", [[1, 0], [2, 3]], rows=["a", "b"], cols=["x", "y"])
+    assert suppressed_cells(release(table, Policy("p", 1))) == set()
+    assert (0, 1) in suppressed_cells(release(table, Policy("p", 1, show_zeros=False)))

@@ -117,11 +117,13 @@ class _Master:
             self.fixed.append(LinearConstraint(same, 0.0, 0.0))
 
     def solve(self, cuts: list[Cut], keep_loss: float | None = None) -> BoolArray:
-        rows = np.concatenate([np.full(len(c.cells), k) for k, c in enumerate(cuts)])
-        cols = np.concatenate([np.array(c.cells, dtype=np.int64) for c in cuts])
-        data = np.concatenate([np.array(c.coefs) for c in cuts])
-        matrix = sparse.csr_array((data, (rows, cols)), shape=(len(cuts), self.size))
-        constraints = [*self.fixed, LinearConstraint(matrix, np.array([c.rhs for c in cuts]) - 1e-9, np.inf)]
+        constraints = list(self.fixed)
+        if cuts:
+            rows = np.concatenate([np.full(len(c.cells), k) for k, c in enumerate(cuts)])
+            cols = np.concatenate([np.array(c.cells, dtype=np.int64) for c in cuts])
+            data = np.concatenate([np.array(c.coefs) for c in cuts])
+            matrix = sparse.csr_array((data, (rows, cols)), shape=(len(cuts), self.size))
+            constraints.append(LinearConstraint(matrix, np.array([c.rhs for c in cuts]) - 1e-9, np.inf))
         objective = self.weight
         if keep_loss is not None:
             constraints.append(LinearConstraint(self.weight.reshape(1, -1), -np.inf, keep_loss + 0.5))
