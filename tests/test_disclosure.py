@@ -402,3 +402,28 @@ def test_threshold_one_protects_nothing_but_hidden_zeros() -> None:
     table = crosstab("t", [[1, 0], [2, 3]], rows=["a", "b"], cols=["x", "y"])
     assert suppressed_cells(release(table, Policy("p", 1))) == set()
     assert (0, 1) in suppressed_cells(release(table, Policy("p", 1, show_zeros=False)))
+
+
+def test_same_pattern_in_fresh_processes_with_different_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, hashlib, numpy as np\n"
+        "from ristra.core.tables import crosstab\n"
+        "from ristra.core.disclosure import PUBLIC, release, across_years\n"
+        "rng = np.random.default_rng(2)\n"
+        "rows, cols = [f'r{i}' for i in range(5)], [f'c{j}' for j in range(4)]\n"
+        "bodies = [rng.poisson(7, size=(5, 4)) for _ in range(2)]\n"
+        "years = [crosstab(f'y{i}', b, rows=rows, cols=cols) for i, b in enumerate(bodies)]\n"
+        "total = crosstab('all', sum(bodies), rows=rows, cols=cols)\n"
+        "out = release([*years, total], PUBLIC, linked=across_years(years, total))\n"
+        "print(hashlib.sha256(json.dumps([r.to_dict() for r in out]).encode()).hexdigest())\n"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        digests.add(done.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1
