@@ -26,7 +26,7 @@ from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult
+from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns
 from ristra.core.metrics.sql.source import Source
 from ristra.engine import reference_tables
 
@@ -47,6 +47,9 @@ class _Answers:
 
     def table(self, ask: Ask) -> Table:
         return self.results[id(ask)].table(ask.keys, ask.measures)
+
+    def columns(self, ask: Ask) -> SetColumns:
+        return self.results[id(ask)].columns(ask.keys, ask.measures)
 
     def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]:
         return self.results[id(ask)].extent(column)
@@ -95,6 +98,7 @@ class MetricsEngine:
             query = CubeQuery(source)
             for ask in group:
                 query.add(ask.dims, ask.measures)
+                query.restrict(ask.where)
                 for column in ask.extents:
                     query.extent(column)
             compiled = query.compile()
@@ -104,9 +108,9 @@ class MetricsEngine:
         return answers
 
     def _execute(self, compiled: CompiledCube) -> CubeResult:
-        rows = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchall()
+        arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()
         self.queries_run += 1
-        return compiled.decode(rows)
+        return compiled.decode(arrays)
 
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
         """Every plan's result (see the module docstring)."""

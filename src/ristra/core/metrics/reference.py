@@ -17,7 +17,7 @@ from typing import Any
 
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult
-from ristra.core.metrics.sql.cube import dimension_value
+from ristra.core.metrics.sql.cube import SetColumns, dimension_value
 from ristra.core.metrics.sql.source import PROMOTION_SOURCE, Source
 
 Rows = Sequence[Mapping[str, object]]
@@ -84,6 +84,9 @@ class ReferenceAnswers:
                 if measure.test(row):
                     bucket[1 + j] += 1
         return {k: tuple(v) for k, v in counts.items()}
+
+    def columns(self, ask: Ask) -> SetColumns:
+        return SetColumns.from_table(self.table(ask), 1 + len(ask.measures), len(ask.dims))
 
     def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]:
         values: list[Any] = [r.get(column) for r in self.source_rows(ask.source)]

@@ -18,12 +18,12 @@ from typing import Protocol
 import numpy as np
 
 from ristra.core.benchmarks import Benchmark, BenchmarkSet
-from ristra.core.categories import CategorySet, MembershipCounts, membership_warnings
+from ristra.core.categories import CategorySet, MembershipCounts, SqlFragment, membership_warnings
 from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.errors import NoData
 from ristra.core.metrics.groupings import Grouping, resolve_grouping
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.sql.cube import CubeDimension, dimension_key
+from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, dimension_key
 from ristra.core.metrics.sql.source import Source
 from ristra.core.stats import wilson_intervals
 from ristra.core.stats.proportions import is_small_number
@@ -35,12 +35,14 @@ Table = dict[tuple[object, ...], Counts]
 @dataclass(frozen=True, eq=False)
 class Ask:
     """One table wanted from ``source``: counts (``n`` and each of ``measures``) by the values of
-    ``dims``; ``extents`` asks for the min and max of date columns."""
+    ``dims``; ``extents`` asks for the min and max of date columns. ``where`` (optional) says the
+    asker ignores other rows, so a query may skip them (the table may still hold them)."""
 
     source: Source
     dims: tuple[CubeDimension, ...]
     measures: tuple[Condition, ...] = ()
     extents: tuple[str, ...] = ()
+    where: SqlFragment | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -51,6 +53,8 @@ class Answers(Protocol):
     """The engine's (or the reference evaluator's) answers to asks."""
 
     def table(self, ask: Ask) -> Table: ...
+
+    def columns(self, ask: Ask) -> SetColumns: ...
 
     def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]: ...
 

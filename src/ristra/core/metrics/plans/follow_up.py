@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import Value
-from ristra.core.metrics.sql.cube import ValueDimension
+from ristra.core.metrics.sql.cube import SetColumns, ValueDimension
 
 DAYS_PER_YEAR = 365.25
 OUTSIDE, NO_TIME = -1, -2
@@ -92,6 +93,10 @@ class SpellDefinition:
 
     def _exit(self) -> SqlFragment:
         return join("(", self._end(), f" - {quote_identifier(self.start)})")
+
+    def followed(self) -> SqlFragment:
+        """SQL: the row's spell is followed (in the population, with a start date)."""
+        return self._followed()
 
     def _followed(self) -> SqlFragment:
         return join("(coalesce(", self.population, f", FALSE) AND {quote_identifier(self.start)} IS NOT NULL)")
@@ -170,49 +175,95 @@ class WeightedRecords:
         return int(self.weight.sum())
 
 
-def compact_records(entries: Mapping[int, int], exits: Mapping[tuple[int, int], int]) -> WeightedRecords:
+@dataclass(frozen=True)
+class LevelFollowUp:
+    """One level's entry table (days, people) and exit table (days, cause, people), and the
+    number of people dropped for having no time at risk."""
+
+    entry_days: NDArray[np.int64]
+    entry_people: NDArray[np.int64]
+    exit_days: NDArray[np.int64]
+    exit_events: NDArray[np.int64]
+    exit_people: NDArray[np.int64]
+    dropped: int = 0
+
+
+def compact_records(level: LevelFollowUp) -> WeightedRecords:
     """Weighted records with the same entry and exit tables (see the module docstring)."""
-    if sum(entries.values()) != sum(exits.values()):
+    if int(level.entry_people.sum()) != int(level.exit_people.sum()):
         raise ValueError("entry and exit tables count different numbers of people")
-    e_times = np.array(sorted(entries), dtype=np.float64)
-    e_counts = np.array([entries[int(t)] for t in e_times], dtype=np.float64)
-    x_keys = sorted(exits)
-    x_times = np.array([k[0] for k in x_keys], dtype=np.float64)
-    x_events = np.array([k[1] for k in x_keys], dtype=np.int64)
-    x_counts = np.array([exits[k] for k in x_keys], dtype=np.float64)
-    if not x_keys:
+    if level.exit_days.size == 0:
         empty = np.zeros(0)
         return WeightedRecords(empty, empty, np.zeros(0, dtype=np.int64), empty)
+    e_order = np.argsort(level.entry_days, kind="stable")
+    x_order = np.argsort(level.exit_days, kind="stable")
+    e_times, e_counts = level.entry_days[e_order], level.entry_people[e_order]
+    x_times, x_events, x_counts = level.exit_days[x_order], level.exit_events[x_order], level.exit_people[x_order]
     ce, cx = np.cumsum(e_counts), np.cumsum(x_counts)
     breaks = np.unique(np.concatenate((ce, cx)))
-    starts = np.concatenate(([0.0], breaks[:-1]))
-    weight = breaks - starts
+    starts = np.concatenate(([0], breaks[:-1]))
+    weight = (breaks - starts).astype(np.float64)
     ei = np.searchsorted(ce, starts, side="right")
     xi = np.searchsorted(cx, starts, side="right")
-    return WeightedRecords(e_times[ei] / DAYS_PER_YEAR, x_times[xi] / DAYS_PER_YEAR, x_events[xi], weight)
+    return WeightedRecords(e_times[ei] / DAYS_PER_YEAR, x_times[xi] / DAYS_PER_YEAR,
+                           x_events[xi].astype(np.int64), weight)
 
 
-def level_tables(entry_table: Mapping[tuple[object, ...], tuple[int, ...]],
-                 exit_table: Mapping[tuple[object, ...], tuple[int, ...]],
-                 level_of: Callable[[Sequence[object]], str], n_dims: int,
-                 ) -> tuple[dict[str, dict[int, int]], dict[str, dict[tuple[int, int], int]], dict[str, int]]:
-    """Per level: entries by day, exits by (day, cause), and people dropped for no time at risk."""
-    entries: dict[str, dict[int, int]] = {}
-    exits: dict[str, dict[tuple[int, int], int]] = {}
-    dropped: dict[str, int] = {}
-    for key, counts in entry_table.items():
-        day = key[n_dims]
-        if day is not None:
-            level = level_of(key[:n_dims])
-            bucket = entries.setdefault(level, {})
-            bucket[int(day)] = bucket.get(int(day), 0) + counts[0]  # type: ignore[call-overload]
-    for key, counts in exit_table.items():
-        day, event = key[n_dims], key[n_dims + 1]
-        level = level_of(key[:n_dims])
-        if event == NO_TIME:
-            dropped[level] = dropped.get(level, 0) + counts[0]
-        elif day is not None and event is not None and int(event) >= 0:  # type: ignore[call-overload]
-            bucket2 = exits.setdefault(level, {})
-            k = (int(day), int(event))  # type: ignore[call-overload]
-            bucket2[k] = bucket2.get(k, 0) + counts[0]
-    return entries, exits, dropped
+def level_codes(levels: Sequence[str], level_of: Callable[[Sequence[object]], str],
+                values: Sequence[np.ma.MaskedArray[Any, Any]]) -> NDArray[np.int64]:
+    """Each row's index into ``levels`` from its grouping dimension values (vectorised for one or
+    two rule dimensions, whose values are TRUE / FALSE / NULL)."""
+    def truth(v: np.ma.MaskedArray[Any, Any]) -> NDArray[np.int64] | None:
+        if v.dtype != bool and not (v.size and bool(np.all(np.ma.getmaskarray(v)))):
+            return None
+        mask = np.ma.getmaskarray(v)
+        data = np.ma.getdata(v).astype(bool) if v.dtype == bool else np.zeros(v.size, dtype=bool)
+        return np.where(mask, 2, np.where(data, 0, 1)).astype(np.int64)
+
+    codes = [truth(v) for v in values]
+    if values and len(levels) == 3 ** len(values) and all(c is not None for c in codes):
+        out = np.zeros(values[0].size, dtype=np.int64)
+        for c in codes:
+            assert c is not None
+            out = out * 3 + c
+        return out
+    memo: dict[tuple[object, ...], int] = {}
+    result = []
+    for combo in zip(*(v.tolist() for v in values), strict=True):
+        if combo not in memo:
+            memo[combo] = levels.index(level_of(combo))
+        result.append(memo[combo])
+    return np.array(result, dtype=np.int64)
+
+
+def _ints(values: np.ma.MaskedArray[Any, Any], fill: int) -> NDArray[np.int64]:
+    """A masked column as integers, ``fill`` where masked (object columns of the reference too)."""
+    mask = np.ma.getmaskarray(values)
+    data = np.ma.getdata(values)
+    if data.dtype == object:
+        return np.array([fill if m else int(v) for v, m in zip(data.tolist(), mask.tolist(), strict=True)],
+                        dtype=np.int64)
+    return np.where(mask, fill, data).astype(np.int64)
+
+
+def level_tables(levels: Sequence[str], level_of: Callable[[Sequence[object]], str],
+                 entries: SetColumns, exits: SetColumns) -> dict[str, LevelFollowUp]:
+    """Per level: entries by day, exits by (day, cause), people dropped for no time at risk."""
+    n_dims = len(entries.values) - 1
+    e_level = level_codes(levels, level_of, entries.values[:n_dims])
+    e_day = entries.values[n_dims]
+    x_level = level_codes(levels, level_of, exits.values[:n_dims])
+    x_day, x_event = exits.values[n_dims], exits.values[n_dims + 1]
+    e_ok = ~np.ma.getmaskarray(e_day)
+    x_event_data = _ints(x_event, OUTSIDE)
+    x_ok = ~np.ma.getmaskarray(x_day) & (x_event_data >= 0)
+    e_days = _ints(e_day, 0)
+    x_days = _ints(x_day, 0)
+    out = {}
+    for i, level in enumerate(levels):
+        e = e_ok & (e_level == i)
+        x = x_ok & (x_level == i)
+        dropped = int(exits.counts[(x_level == i) & (x_event_data == NO_TIME), 0].sum())
+        out[level] = LevelFollowUp(e_days[e], entries.counts[e, 0], x_days[x], x_event_data[x], exits.counts[x, 0],
+                                   dropped)
+    return out

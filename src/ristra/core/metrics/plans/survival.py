@@ -85,11 +85,10 @@ class _Analysis:
 
 
 def _analyse(grouping: Grouping, answers: Answers, entry_ask: Ask, exit_ask: Ask) -> _Analysis:
-    n_dims = len(entry_ask.dims) - 1
-    entries, exits, dropped = level_tables(answers.table(entry_ask), answers.table(exit_ask), grouping.level, n_dims)
-    analysis = _Analysis(grouping, dropped=dropped)
+    tables = level_tables(grouping.levels, grouping.level, answers.columns(entry_ask), answers.columns(exit_ask))
+    analysis = _Analysis(grouping, dropped={lv: t.dropped for lv, t in tables.items() if t.dropped})
     for level in grouping.levels:
-        analysis.records[level] = compact_records(entries.get(level, {}), exits.get(level, {}))
+        analysis.records[level] = compact_records(tables[level])
     known = [lv for lv in grouping.levels if not grouping.is_unknown(lv) and analysis.records[lv].people > 0]
     if len(known) >= 2:
         parts = [analysis.records[lv] for lv in known]
@@ -115,8 +114,9 @@ def _row(category: str, population: str, level: str, measure: str, horizon: floa
 
 def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
     dims = grouping.dimensions("employees")
-    return (Ask(source, (*dims, spell.entry_dimension())),
-            Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension())))
+    where = spell.followed()
+    return (Ask(source, (*dims, spell.entry_dimension()), where=where),
+            Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension()), where=where))
 
 
 @dataclass

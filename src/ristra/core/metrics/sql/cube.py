@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.metrics.columns import GroupingColumn
@@ -75,6 +77,8 @@ class CubeQuery:
     measures: list[Condition] = field(default_factory=list)
     grouping_sets: list[tuple[str, ...]] = field(default_factory=list)
     extents: list[str] = field(default_factory=list)
+    wheres: list[SqlFragment] = field(default_factory=list)
+    unrestricted: bool = False
 
     def add(self, dims: Sequence[CubeDimension], measures: Sequence[Condition] = ()) -> tuple[str, ...]:
         """Ask for the table of ``dims`` with ``measures``; returns the dimension keys."""
@@ -94,12 +98,24 @@ class CubeQuery:
         if column not in self.extents:
             self.extents.append(column)
 
+    def restrict(self, where: SqlFragment | None) -> None:
+        """Rows outside every asker's ``where`` may be skipped (None: every row is needed)."""
+        if where is None:
+            self.unrestricted = True
+        elif where not in self.wheres:
+            self.wheres.append(where)
+
     def compile(self) -> CompiledCube:
-        """The SQL statement and the layout needed to decode its rows."""
+        """The SQL statement and the layout needed to decode its rows.
+
+        Without computed values the rows are first aggregated over every dimension at once (few
+        groups), and the grouping sets are taken from that small cube; with computed values
+        (survival times, nearly one group per row) the grouping sets are taken from the rows.
+        """
         if len(self.dimensions) > MAX_DIMENSIONS:
             raise InvalidSpecification(
-                f"too many dimensions in one query over {self.source.dataset} ({len(self.dimensions)} > {MAX_DIMENSIONS}); "
-                "ask for fewer categories or grouping columns at once")
+                f"too many dimensions in one query over {self.source.dataset} ({len(self.dimensions)} > "
+                f"{MAX_DIMENSIONS}); ask for fewer categories or grouping columns at once")
         rows = RowCompiler(self.source.dataset, self.source.name)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []
@@ -110,7 +126,8 @@ class CubeQuery:
             elif isinstance(dim, SchemeDimension):
                 dim_sql.append(rows.in_family("ethnicity", dim.fragment, set(dim.columns)))
             elif isinstance(dim, GroupingColumn):
-                dim_sql.append(rows.derived(dim.name) if dim.derived else SqlFragment(dim.sql(f'"src".{dim.quoted_source}')))
+                dim_sql.append(rows.derived(dim.name) if dim.derived
+                               else SqlFragment(dim.sql(f'"src".{dim.quoted_source}')))
             else:
                 dim_sql.append(dim.fragment)
         measure_sql = [m.sql() for m in self.measures]
@@ -121,29 +138,73 @@ class CubeQuery:
         if not selected:
             selected = ["1 AS one"]
         ctes = rows.ctes()
-        row_params = tuple(v for f in (*dim_sql, *measure_sql) for v in f.params)
+        where = SqlFragment("")
+        if self.wheres and not self.unrestricted:
+            where = SqlFragment(" WHERE " + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres),
+                                tuple(v for w in self.wheres for v in w.params))
+        row_params = tuple(v for f in (*dim_sql, *measure_sql) for v in f.params) + where.params
         row_cte = SqlFragment(
-            f'"rows" AS (SELECT {", ".join(selected)} FROM {quote_identifier(self.source.name)} AS "src" {rows.joins()})',
-            row_params)
+            f'"rows" AS (SELECT {", ".join(selected)} FROM {quote_identifier(self.source.name)} AS "src" '
+            f'{rows.joins()}{where.sql})', row_params)
+        direct = any(isinstance(dim, ValueDimension) for dim in self.dimensions.values())
         counts = ['count(*) AS "n"'] + [f'count_if("m{j}") AS "c{j}"' for j in range(len(self.measures))]
         counts += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(len(self.extents))]
-        group = "GROUP BY ALL" if d else ""
-        cube_cte = SqlFragment(f'"cube" AS (SELECT {", ".join([*d, *counts])} FROM "rows" {group})')
-        sums = ['CAST(sum("n") AS BIGINT)'] + [f'CAST(sum("c{j}") AS BIGINT)' for j in range(len(self.measures))]
-        sums += [f'min("lo{k}"), max("hi{k}")' for k in range(len(self.extents))]
+        sums = ['CAST(sum("n") AS BIGINT) AS "n"']
+        sums += [f'CAST(sum("c{j}") AS BIGINT) AS "c{j}"' for j in range(len(self.measures))]
+        sums += [f'min("lo{k}") AS "lo{k}", max("hi{k}") AS "hi{k}"' for k in range(len(self.extents))]
         sets = self.grouping_sets or [()]
-        if d:
-            grouping = f'GROUPING({", ".join(d)})'
-            set_sql = ", ".join("(" + ", ".join(d[keys.index(k)] for k in s) + ")" for s in sets)
-            final = f'SELECT {grouping} AS "g", {", ".join([*d, *sums])} FROM "cube" GROUP BY GROUPING SETS ({set_sql})'
+        parts = [*([self.source.prelude] if self.source.prelude is not None else []), *ctes, row_cte]
+        if direct:
+            source, aggregates = '"rows"', counts
         else:
-            final = f'SELECT 0 AS "g", {", ".join(sums)} FROM "cube"'
-        prelude = [self.source.prelude] if self.source.prelude is not None else []
-        parts = [*prelude, *ctes, row_cte, cube_cte]
+            group = "GROUP BY ALL" if d else ""
+            parts.append(SqlFragment(f'"cube" AS (SELECT {", ".join([*d, *counts])} FROM "rows" {group})'))
+            source, aggregates = '"cube"', sums
+        if d:
+            set_sql = ", ".join("(" + ", ".join(d[keys.index(k)] for k in s) + ")" for s in sets)
+            final = (f'SELECT GROUPING({", ".join(d)}) AS "g", {", ".join([*d, *aggregates])} FROM {source} '
+                     f"GROUP BY GROUPING SETS ({set_sql})")
+        else:
+            final = f'SELECT 0 AS "g", {", ".join(aggregates)} FROM {source}'
         sql = "WITH " + ", ".join(p.sql for p in parts) + " " + final
         params = tuple(v for p in parts for v in p.params)
         return CompiledCube(SqlFragment(sql, params), tuple(keys), tuple(self.measures), tuple(self.extents),
                             tuple(sets))
+
+
+def masked(values: Sequence[object]) -> np.ma.MaskedArray[Any, Any]:
+    """Python values as a masked array (None masked): integers and booleans keep a numeric type."""
+    mask = np.array([v is None for v in values], dtype=bool)
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        data: np.ndarray[Any, Any] = np.array([bool(v) if v is not None else False for v in values], dtype=bool)
+    elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        data = np.array([v if v is not None else 0 for v in values], dtype=np.int64)
+    else:
+        data = np.empty(len(values), dtype=object)
+        data[:] = list(values)
+    return np.ma.MaskedArray(data, mask=mask)
+
+
+@dataclass(frozen=True)
+class SetColumns:
+    """One grouping set's result, column by column: the dimension values (masked where NULL) and
+    the counts (``n`` then each measure) as an integer matrix."""
+
+    values: tuple[np.ma.MaskedArray[Any, Any], ...]
+    counts: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def from_table(cls, table: Mapping[tuple[object, ...], Sequence[int]], width: int, n_dims: int) -> SetColumns:
+        keys = list(table)
+        values = tuple(masked([k[i] for k in keys]) for i in range(n_dims))
+        counts = np.array([list(table[k]) for k in keys], dtype=np.int64).reshape(len(keys), width)
+        return cls(values, counts)
+
+    def table(self, index: Sequence[int]) -> dict[tuple[object, ...], tuple[int, ...]]:
+        keys = zip(*(v.tolist() for v in self.values), strict=True) if self.values else iter([()] * len(self.counts))
+        chosen = self.counts[:, list(index)].tolist()
+        return {key: tuple(c) for key, c in zip(keys, chosen, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -156,60 +217,51 @@ class CompiledCube:
     extents: tuple[str, ...]
     grouping_sets: tuple[tuple[str, ...], ...]
 
-    def decode(self, rows: Sequence[Sequence[Any]]) -> CubeResult:
-        """The result rows of :attr:`query` as a :class:`CubeResult`."""
-        n = len(self.keys)
-        width = 1 + len(self.measures)
-        masks = {self._mask(s): s for s in self.grouping_sets}
-        tables: dict[tuple[str, ...], dict[tuple[object, ...], tuple[int, ...]]] = {s: {} for s in self.grouping_sets}
+    def decode(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> CubeResult:
+        """The result of :attr:`query`, fetched column by column (``fetchnumpy()``)."""
+        g = np.ma.getdata(arrays["g"]).astype(np.int64)
+        names = ["n", *(f"c{j}" for j in range(len(self.measures)))]
+        counts = np.column_stack([np.ma.filled(np.ma.asarray(arrays[c]), 0).astype(np.int64) for c in names])
+        sets: dict[tuple[str, ...], SetColumns] = {}
+        for grouping_set in self.grouping_sets:
+            rows = g == self._mask(grouping_set)
+            values = tuple(np.ma.asarray(arrays[f"d{self.keys.index(k)}"])[rows] for k in grouping_set)
+            sets[grouping_set] = SetColumns(values, counts[rows])
         extents: dict[str, tuple[object, object]] = {}
-        for row in rows:
-            g = int(row[0])
-            grouping_set = masks[g]
-            values = tuple(row[1 + self.keys.index(k)] for k in grouping_set)
-            counts = tuple(int(v or 0) for v in row[1 + n: 1 + n + width])
-            tables[grouping_set][values] = counts
-            rest = row[1 + n + width:]
-            for k, column in enumerate(self.extents):
-                lo, hi = rest[2 * k], rest[2 * k + 1]
-                old = extents.get(column, (None, None))
-                extents[column] = (_min(old[0], lo), _max(old[1], hi))
-        return CubeResult(tables, self.measures, extents)
+        for k, column in enumerate(self.extents):
+            los: list[Any] = [_day(v) for v in np.ma.asarray(arrays[f"lo{k}"]).tolist() if v is not None]
+            his: list[Any] = [_day(v) for v in np.ma.asarray(arrays[f"hi{k}"]).tolist() if v is not None]
+            extents[column] = (min(los) if los else None, max(his) if his else None)
+        return CubeResult(sets, self.measures, extents)
 
     def _mask(self, grouping_set: tuple[str, ...]) -> int:
         n = len(self.keys)
         return sum(1 << (n - 1 - i) for i, k in enumerate(self.keys) if k not in grouping_set)
 
 
-def _min(a: Any, b: Any) -> Any:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
-def _max(a: Any, b: Any) -> Any:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
+def _day(value: object) -> object:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 @dataclass(frozen=True)
 class CubeResult:
     """The marginal tables of one cube query (see the module docstring)."""
 
-    tables: Mapping[tuple[str, ...], Mapping[tuple[object, ...], tuple[int, ...]]]
+    sets: Mapping[tuple[str, ...], SetColumns]
     measures: tuple[Condition, ...]
     extents: Mapping[str, tuple[object, object]]
 
+    def _index(self, measures: Sequence[Condition]) -> list[int]:
+        return [0] + [1 + self.measures.index(m) if not isinstance(m, Always) else 0 for m in measures]
+
     def table(self, keys: Sequence[str], measures: Sequence[Condition] = ()) -> dict[tuple[object, ...], tuple[int, ...]]:
         """``{values of keys: (n, count of each measure)}`` for a grouping set that was asked for."""
-        found = self.tables[tuple(keys)]
-        index = [0] + [1 + self.measures.index(m) if not isinstance(m, Always) else 0 for m in measures]
-        return {values: tuple(counts[i] for i in index) for values, counts in found.items()}
+        return self.sets[tuple(keys)].table(self._index(measures))
+
+    def columns(self, keys: Sequence[str], measures: Sequence[Condition] = ()) -> SetColumns:
+        """The same table column by column."""
+        found = self.sets[tuple(keys)]
+        return SetColumns(found.values, found.counts[:, self._index(measures)])
 
     def extent(self, column: str) -> tuple[dt.date | None, dt.date | None]:
         lo, hi = self.extents.get(column, (None, None))
