@@ -36,7 +36,7 @@ test: setup chromium
 
 ## Speed and memory targets (figures go into docs/benchmarks.md).
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ONLY)
 
 docs: setup
 	$(BIN)/python -m ristra.docs_build
