@@ -1,6 +1,6 @@
 """Run the benchmark modules (``bench/bench_*.py``), print each target, and record the figures.
 
-Each module's results are written to ``bench/out/<module>.json``; ``docs/benchmarks.md`` is
+Each module's results are written to ``bench/results/<module>.json`` (committed); ``docs/benchmarks.md`` is
 then rebuilt from every module's latest record (so running one module updates its own
 section only). ``--quick`` uses small sizes for a smoke run and writes nothing to docs.
 """
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
+RESULTS = HERE / "results"
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 
 
@@ -43,10 +43,10 @@ def render_docs() -> str:
         "",
         "Speed and memory targets, each measured against a named baseline **in the same run** (machines",
         "are noisy; the ratio is what is compared). Run them all with `make bench`, one with",
-        "`make bench ONLY=bench_import`; this page is rebuilt from `bench/out/*.json` by each full run.",
+        "`make bench ONLY=bench_import`; this page is rebuilt from `bench/results/*.json` by each run.",
         "",
     ]
-    for record_path in sorted(OUT.glob("bench_*.json")):
+    for record_path in sorted(RESULTS.glob("bench_*.json")):
         record = json.loads(record_path.read_text())
         lines += [f"## {record['module']}", "", f"{record['date']} on {record['machine']}.", "",
                   "| result | measured | target | baseline (same run) | ratio |", "|---|---|---|---|---|"]
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", help="module names to run (e.g. bench_import)")
     args = parser.parse_args(argv)
     names = args.only or sorted(p.stem for p in HERE.glob("bench_*.py"))
-    OUT.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
     all_passed = True
     for name in names:
         module = importlib.import_module(f"bench.{name}")
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quick:
             record = {"module": name, "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                       "machine": machine(), "results": results}
-            (OUT / f"{name}.json").write_text(json.dumps(record, indent=2))
+            (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2))
     if not args.quick:
         DOCS.write_text(render_docs(), encoding="utf-8")
         print(f"wrote {DOCS.relative_to(HERE.parent)}")
