@@ -68,7 +68,9 @@ def settings_for_tests() -> dict[str, Any]:
     config = WebConfig(data_dir=SESSION_DATA, database_url="sqlite:///:memory:",
                        secret_key=secrets.token_urlsafe(60), https=False, allowed_hosts=("testserver", "localhost"))
     values = django_settings(config)
-    values["DATABASES"] = {"default": {**database_entry("sqlite:///:memory:"), "OPTIONS": {}}}
+    # a file, not memory: a worker thread (background imports) then has a real database to share
+    sqlite_file = SESSION_DATA / "web-test.sqlite3"
+    values["DATABASES"] = {"default": {**database_entry(f"sqlite:///{sqlite_file}"), "TEST": {"NAME": str(sqlite_file)}}}
     if POSTGRES:
         values["DATABASES"]["postgres"] = {**database_entry(POSTGRES_URL), "CONN_MAX_AGE": 0,
                                            "TEST": {"NAME": "test_ristra_web"}}
