@@ -18,6 +18,8 @@ releasing a table suppresses a share or ratio whenever one of its counts is supp
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,15 +31,23 @@ from ristra.web.dashboard import Dashboard, Filters, Panel
 
 LEVELS = ("yes", "no", "unknown")
 HORIZONS = tuple(float(h) for h in range(1, 11))
-_SERVICES: dict[Any, Any] = {}
+_SERVICES: OrderedDict[Any, Any] = OrderedDict()
+_SERVICES_KEPT = 4
+_LOCK = threading.Lock()
 
 
 def service_for(module: Any, workspace: Workspace) -> Any:
-    """One metrics service per data directory (it caches per snapshot and category version)."""
+    """One metrics service per data directory (it caches per snapshot and category version); the
+    least recently used is closed when more than a few directories are served."""
     key = workspace.root
-    if key not in _SERVICES:
-        _SERVICES[key] = module.MetricsService(workspace)
-    return _SERVICES[key]
+    with _LOCK:
+        service = _SERVICES.get(key)
+        if service is None:
+            service = _SERVICES[key] = module.MetricsService(workspace)
+            while len(_SERVICES) > _SERVICES_KEPT:
+                _SERVICES.popitem(last=False)[1].close()
+        _SERVICES.move_to_end(key)
+        return service
 
 
 def _finite(value: Any) -> float | None:
