@@ -7,7 +7,9 @@ Contract
   a view named after it with the canonical columns (a column missing from an older file reads as
   NULL of its declared type); nothing is written anywhere.
 * :meth:`MetricsEngine.run` takes plans, answers every plan's first-phase asks with one query
-  per source, then the follow-up asks likewise, and returns each plan's result, in order.
+  per source (and per row restriction: survival spells of different populations are separate
+  queries that read only their rows), then the follow-up asks likewise, and returns each plan's
+  result, in order.
   Many metrics over one snapshot therefore share one scan.
 * The connection is not shared between threads; a caller that needs concurrency holds a lock
   (the metrics service does).
@@ -19,9 +21,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
@@ -70,6 +74,7 @@ class MetricsEngine:
         for name, file in self.files.items():
             self._view(name, file.path)
         self.queries_run = 0
+        self.exact_reruns = 0
 
     def _view(self, name: str, path: Path) -> None:
         ds = dataset(name)
@@ -91,26 +96,37 @@ class MetricsEngine:
     def answer(self, asks: Sequence[Ask], answers: _Answers | None = None) -> _Answers:
         """Answer ``asks`` with one query per source."""
         answers = answers or _Answers()
-        by_source: dict[Source, list[Ask]] = {}
+        by_source: dict[tuple[Source, SqlFragment | None], list[Ask]] = {}
         for ask in asks:
-            by_source.setdefault(ask.source, []).append(ask)
-        for source, group in by_source.items():
+            # Asks restricted to different rows get their own query (each reads only its rows), unless
+            # the source is built by an expensive prelude, which is then computed once.
+            key = (ask.source, ask.where if ask.source.prelude is None else None)
+            by_source.setdefault(key, []).append(ask)
+        for (source, _), group in by_source.items():
             query = CubeQuery(source)
             for ask in group:
                 query.add(ask.dims, ask.measures)
                 query.restrict(ask.where)
                 for column in ask.extents:
                     query.extent(column)
-            compiled = query.compile()
-            result = self._execute(compiled)
+            result = self._execute(query)
             for ask in group:
                 answers.results[id(ask)] = result
         return answers
 
-    def _execute(self, compiled: CompiledCube) -> CubeResult:
+    def _execute(self, query: CubeQuery) -> CubeResult:
+        compiled = query.compile()
+        arrays = self._fetch(compiled)
+        if compiled.collisions(arrays):  # two lookup keys share a hash: join on the keys themselves
+            compiled = query.compile(exact=True)
+            arrays = self._fetch(compiled)
+            self.exact_reruns += 1
+        return compiled.decode(arrays)
+
+    def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
         arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()
         self.queries_run += 1
-        return compiled.decode(arrays)
+        return dict(arrays)
 
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
         """Every plan's result (see the module docstring)."""

@@ -61,18 +61,13 @@ class ReferenceAnswers:
     def source_rows(self, source: Source) -> Rows:
         if source not in self._sources:
             if source.name == PROMOTION_SOURCE:
-                transitions = self._transitions(source)
+                transitions = list(source.transitions)
                 self._sources[source] = promotion_rows(transitions, self.rows.get("employees", ()),
                                                        self.rows.get("employee_events", ()))
             else:
                 self._sources[source] = self.rows.get(source.dataset, ())
         return self._sources[source]
 
-    @staticmethod
-    def _transitions(source: Source) -> list[tuple[str, str]]:
-        params = source.prelude.params if source.prelude is not None else ()
-        # Each transition binds: hire, promotion, from_rank, promotion, from_rank, to_rank.
-        return [(str(params[i + 2]), str(params[i + 5])) for i in range(0, len(params) - 1, 6)]
 
     def table(self, ask: Ask) -> Table:
         counts: dict[tuple[object, ...], list[int]] = {}

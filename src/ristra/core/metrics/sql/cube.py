@@ -105,8 +105,9 @@ class CubeQuery:
         elif where not in self.wheres:
             self.wheres.append(where)
 
-    def compile(self) -> CompiledCube:
-        """The SQL statement and the layout needed to decode its rows.
+    def compile(self, exact: bool = False) -> CompiledCube:
+        """The SQL statement and the layout needed to decode its rows (``exact``: see
+        :meth:`~.lookups.RowCompiler.joins`).
 
         Without computed values the rows are first aggregated over every dimension at once (few
         groups), and the grouping sets are taken from that small cube; with computed values
@@ -116,7 +117,11 @@ class CubeQuery:
             raise InvalidSpecification(
                 f"too many dimensions in one query over {self.source.dataset} ({len(self.dimensions)} > "
                 f"{MAX_DIMENSIONS}); ask for fewer categories or grouping columns at once")
-        rows = RowCompiler(self.source.dataset, self.source.name)
+        condition = None
+        if self.wheres and not self.unrestricted:
+            condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres) + ")",
+                                    tuple(v for w in self.wheres for v in w.params))
+        rows = RowCompiler(self.source.dataset, self.source.name, condition)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []
         for key in keys:
@@ -137,15 +142,12 @@ class CubeQuery:
         selected += [f'"src".{quote_identifier(c)} AS "e{k}"' for k, c in enumerate(self.extents)]
         if not selected:
             selected = ["1 AS one"]
-        ctes = rows.ctes()
-        where = SqlFragment("")
-        if self.wheres and not self.unrestricted:
-            where = SqlFragment(" WHERE " + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres),
-                                tuple(v for w in self.wheres for v in w.params))
+        ctes = rows.ctes(exact)
+        where = SqlFragment(f" WHERE {condition.sql}", condition.params) if condition else SqlFragment("")
         row_params = tuple(v for f in (*dim_sql, *measure_sql) for v in f.params) + where.params
         row_cte = SqlFragment(
             f'"rows" AS (SELECT {", ".join(selected)} FROM {quote_identifier(self.source.name)} AS "src" '
-            f'{rows.joins()}{where.sql})', row_params)
+            f'{rows.joins(exact)}{where.sql})', row_params)
         direct = any(isinstance(dim, ValueDimension) for dim in self.dimensions.values())
         counts = ['count(*) AS "n"'] + [f'count_if("m{j}") AS "c{j}"' for j in range(len(self.measures))]
         counts += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(len(self.extents))]
@@ -166,7 +168,9 @@ class CubeQuery:
                      f"GROUP BY GROUPING SETS ({set_sql})")
         else:
             final = f'SELECT 0 AS "g", {", ".join(aggregates)} FROM {source}'
-        sql = "WITH " + ", ".join(p.sql for p in parts) + " " + final
+        parts.append(SqlFragment(f'"result" AS ({final})'))
+        sql = ("WITH " + ", ".join(p.sql for p in parts)
+               + f' SELECT *, {"0" if exact else rows.collisions_sql()} AS "collisions" FROM "result"')
         params = tuple(v for p in parts for v in p.params)
         return CompiledCube(SqlFragment(sql, params), tuple(keys), tuple(self.measures), tuple(self.extents),
                             tuple(sets))
@@ -216,6 +220,11 @@ class CompiledCube:
     measures: tuple[Condition, ...]
     extents: tuple[str, ...]
     grouping_sets: tuple[tuple[str, ...], ...]
+
+    def collisions(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> int:
+        """How many lookup rows shared a hash (nonzero: compile with ``exact`` and run again)."""
+        values = np.ma.filled(np.ma.asarray(arrays["collisions"]), 0)
+        return int(values.max()) if values.size else 0
 
     def decode(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> CubeResult:
         """The result of :attr:`query`, fetched column by column (``fetchnumpy()``)."""

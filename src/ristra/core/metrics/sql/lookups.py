@@ -123,9 +123,10 @@ class RowCompiler:
     """Per-row SQL for rules, race schemes and derived columns of one dataset, with the lookup
     CTEs they need. Use the expression methods first, then :meth:`ctes` and :meth:`joins`."""
 
-    def __init__(self, dataset_name: str, source: str) -> None:
+    def __init__(self, dataset_name: str, source: str, where: SqlFragment | None = None) -> None:
         self.dataset = dataset_name
         self.source = quote_identifier(source)
+        self.where = where
         self.lookups: dict[str, FamilyLookup] = {}
 
     def _lookup(self, family: str) -> FamilyLookup:
@@ -191,10 +192,8 @@ class RowCompiler:
 
     # ------------------------------------------------------------------ lookup tables and joins
 
-    def _key_sql(self, column: str, qualifier: str) -> str:
-        col = f"{qualifier}.{quote_identifier(column)}" if qualifier else quote_identifier(column)
-        kind = dataset(self.dataset).column(column).kind
-        return f"CAST({col} AS VARCHAR)" if kind == "code_set" else col
+    def _keys(self, lookup: FamilyLookup, qualifier: str) -> list[str]:
+        return [f"{qualifier}{quote_identifier(k)}" for k in lookup.keys]
 
     def _derived_sql(self, lookup: FamilyLookup) -> str:
         """A SELECT over the family's distinct values adding its derived columns."""
@@ -220,14 +219,23 @@ class RowCompiler:
                 f'LEFT JOIN "{REF_ZIP}" AS z ON z."zip" = {zip_ref} '
                 f'LEFT JOIN "{REF_COUNTY}" AS c ON c."fips" = {resolved}')
 
-    def ctes(self) -> list[SqlFragment]:
-        """``"f<i>" AS (SELECT DISTINCT ...)`` and ``"l<i>" AS (...)`` for every lookup, in order."""
+    def ctes(self, exact: bool = False) -> list[SqlFragment]:
+        """``"f<i>" AS (SELECT DISTINCT ...)`` and ``"l<i>" AS (...)`` for every lookup, in order
+        (over the rows the query keeps, when it has a ``where``).
+
+        Each lookup row carries ``hash()`` of its key columns (``l<i>_h``); with ``exact`` it also
+        carries the key columns themselves (``l<i>_k<j>``) for an exact join.
+        """
         out: list[SqlFragment] = []
         for lookup in self.lookups.values():
-            keys = ", ".join(quote_identifier(k) for k in lookup.keys)
-            out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT DISTINCT {keys} FROM {self.source})'))
+            keys = ", ".join(self._keys(lookup, ""))
+            where = SqlFragment(f" WHERE {self.where.sql}", self.where.params) if self.where else SqlFragment("")
+            out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT DISTINCT {keys} FROM {self.source}{where.sql})',
+                                   where.params))
             alias = lookup.alias
-            columns = [f'{self._key_sql(k, "")} AS "{alias}_k{i}"' for i, k in enumerate(lookup.keys)]
+            columns = [f'hash({keys}) AS "{alias}_h"']
+            if exact:
+                columns += [f'{k} AS "{alias}_k{i}"' for i, k in enumerate(self._keys(lookup, ""))]
             columns += [f'({e.sql}) AS "{alias}_x{i}"' for i, e in enumerate(lookup.expressions)]
             columns += [f'{quote_identifier(v)} AS "{alias}_v{i}"' for i, v in enumerate(lookup.outputs)]
             params = tuple(v for e in lookup.expressions for v in e.params)
@@ -235,14 +243,26 @@ class RowCompiler:
                                    params))
         return out
 
-    def joins(self) -> str:
-        """The ``LEFT JOIN`` clauses attaching every lookup to the source rows (alias ``src``)."""
+    def joins(self, exact: bool = False) -> str:
+        """The ``LEFT JOIN`` clauses attaching every lookup to the source rows (alias ``src``).
+
+        By default a row joins the lookup row with the same ``hash()`` of the key columns; that is
+        exact whenever no two lookup rows share a hash, which :meth:`collisions_sql` counts (the
+        engine re-runs the query with ``exact`` if it is ever nonzero). With ``exact`` every key
+        column is compared with ``IS NOT DISTINCT FROM``.
+        """
         clauses = []
         for lookup in self.lookups.values():
             alias = lookup.alias
-            on = " AND ".join(
-                f'"{alias}"."{alias}_k{i}" IS NOT DISTINCT FROM {self._key_sql(k, chr(34) + "src" + chr(34))}'
-                for i, k in enumerate(lookup.keys)
-            )
+            src = self._keys(lookup, '"src".')
+            if exact:
+                on = " AND ".join(f'"{alias}"."{alias}_k{i}" IS NOT DISTINCT FROM {k}' for i, k in enumerate(src))
+            else:
+                on = f'"{alias}"."{alias}_h" = hash({", ".join(src)})'
             clauses.append(f'LEFT JOIN "{alias}" ON {on}')
         return " ".join(clauses)
+
+    def collisions_sql(self) -> str:
+        """A scalar expression: how many lookup rows share a hash with another (0: hash joins are exact)."""
+        parts = [f'(SELECT count(*) - count(DISTINCT "{lk.alias}_h") FROM "{lk.alias}")' for lk in self.lookups.values()]
+        return " + ".join(parts) if parts else "0"

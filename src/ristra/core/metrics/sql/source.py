@@ -22,6 +22,7 @@ class Source:
     name: str
     prelude: SqlFragment | None = None
     datasets: tuple[str, ...] = ()
+    transitions: tuple[tuple[str, str], ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -47,7 +48,8 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
     """Faculty appointments with, for each transition (from_rank, to_rank), the first date the
     appointment held ``from_rank`` (a ``hire`` or ``promotion`` event with ``to_rank`` =
     from_rank) and the first ``promotion`` event from ``from_rank`` to ``to_rank``. Events are
-    linked by ``appointment_id``."""
+    linked by ``appointment_id``; appointments with no hire or promotion event among these ranks
+    have no spell and are left out."""
     columns: list[str] = []
     params: list[Value] = []
     for i, (from_rank, to_rank) in enumerate(transitions):
@@ -57,11 +59,15 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
         columns.append(f'min("date") FILTER (WHERE "event" = ? AND "from_rank" = ? AND "to_rank" = ?) AS "{done}"')
         params += ["promotion", from_rank, to_rank]
     chosen = ", ".join(f's."{c}"' for i in range(len(transitions)) for c in spell_columns(i))
+    ranks = sorted({r for t in transitions for r in t})
+    marks = ", ".join("?" for _ in ranks)
     sql = (
         f'"{PROMOTION_SOURCE}" AS (SELECT e.*, {chosen} FROM "employees" AS e '
-        f'LEFT JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
-        f'WHERE "appointment_id" IS NOT NULL GROUP BY "appointment_id") AS s '
+        f'JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
+        f'WHERE "appointment_id" IS NOT NULL AND "event" IN (?, ?) AND ("to_rank" IN ({marks}) OR "from_rank" IN ({marks})) '
+        f'GROUP BY "appointment_id") AS s '
         f'ON s."appointment_id" = e."appointment_id" WHERE e."employee_class" = ?)'
     )
-    params.append("faculty")
-    return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"))
+    params += ["hire", "promotion", *ranks, *ranks, "faculty"]
+    return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"),
+                  tuple((a, b) for a, b in transitions))
