@@ -75,6 +75,7 @@ class MetricsEngine:
             self._view(name, file.path)
         self.queries_run = 0
         self.exact_reruns = 0
+        self.columns_read: dict[str, set[str]] = {}
 
     def _view(self, name: str, path: Path) -> None:
         ds = dataset(name)
@@ -115,6 +116,8 @@ class MetricsEngine:
         return answers
 
     def _execute(self, query: CubeQuery) -> CubeResult:
+        for name, columns in query.columns_read().items():
+            self.columns_read.setdefault(name, set()).update(columns)
         compiled = query.compile()
         arrays = self._fetch(compiled)
         if compiled.collisions(arrays):  # two lookup keys share a hash: join on the keys themselves

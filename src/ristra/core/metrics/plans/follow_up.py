@@ -72,6 +72,14 @@ class SpellDefinition:
     population_test: Callable[[Mapping[str, object]], bool]
     window_start: dt.date
     as_of: dt.date
+    population_columns: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the spell reads."""
+        names = [self.start, self.event_date, *([self.censor_date] if self.censor_date else []),
+                 *([self.cause[0]] if self.cause else []), *self.population_columns]
+        return tuple(dict.fromkeys(names))
 
     # --------------------------------------------------------------- SQL
 
@@ -106,11 +114,11 @@ class SpellDefinition:
 
     def entry_dimension(self) -> ValueDimension:
         fragment = join("CASE WHEN ", self._valid(), " THEN ", self._entry(), " END")
-        return ValueDimension(f"entry:{self.name}", fragment, lambda row: self.times(row)[0])
+        return ValueDimension(f"entry:{self.name}", fragment, lambda row: self.times(row)[0], self.columns, self)
 
     def exit_dimension(self) -> ValueDimension:
         fragment = join("CASE WHEN ", self._valid(), " THEN ", self._exit(), " END")
-        return ValueDimension(f"exit:{self.name}", fragment, lambda row: self.times(row)[1])
+        return ValueDimension(f"exit:{self.name}", fragment, lambda row: self.times(row)[1], self.columns, self)
 
     def event_dimension(self) -> ValueDimension:
         ev = quote_identifier(self.event_date)
@@ -124,7 +132,7 @@ class SpellDefinition:
         fragment = join("CASE WHEN NOT ", self._followed(), f" THEN {OUTSIDE} WHEN NOT ", self._valid(),
                         f" THEN {NO_TIME} WHEN {ev} IS NOT NULL AND {ev} <= ", self._as_of(), " THEN ", cause,
                         " ELSE 0 END")
-        return ValueDimension(f"event:{self.name}", fragment, self.event)
+        return ValueDimension(f"event:{self.name}", fragment, self.event, self.columns, self)
 
     # --------------------------------------------------------------- Python (the same, per row)
 

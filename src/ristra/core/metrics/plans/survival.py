@@ -141,7 +141,7 @@ class RetentionPlan:
         condition = population_condition(spec.population)
         spell = SpellDefinition(f"retention:{spec.population}:{self.window[0]}:{self.window[1]}", "hire_date",
                                 "separation_date", None, ("separation_reason", SEPARATION_REASON.codes),
-                                condition.sql(), condition.test, *self.window)
+                                condition.sql(), condition.test, *self.window, condition.columns())
         self.spell_asks = _spell_asks(dataset_source("employees"), self.grouping, spell)
         return list(self.spell_asks)
 

@@ -43,11 +43,14 @@ MAX_DIMENSIONS = 60
 @dataclass(frozen=True, eq=False)
 class ValueDimension:
     """A computed per-row value to group by (e.g. days from hire to exit): ``fragment`` is SQL
-    over the dataset's columns, ``python`` the same in Python."""
+    over the dataset's ``columns``, ``python`` the same in Python; ``origin`` is the definition it
+    came from (for other evaluators)."""
 
     key: str
     fragment: SqlFragment
     python: Callable[[Mapping[str, object]], object]
+    columns: tuple[str, ...] = ()
+    origin: object = None
 
     def value(self, row: Mapping[str, object]) -> object:
         return self.python(row)
@@ -97,6 +100,36 @@ class CubeQuery:
     def extent(self, column: str) -> None:
         if column not in self.extents:
             self.extents.append(column)
+
+    def columns_read(self) -> dict[str, set[str]]:
+        """The canonical columns each dataset contributes to this query (for benchmarks and audits)."""
+        from ristra.core.categories import DERIVED
+
+        def raw(column: str) -> tuple[str, ...]:
+            return DERIVED[column].inputs[self.source.dataset] if column in DERIVED else (column,)
+
+        own: set[str] = set()
+        for dim in self.dimensions.values():
+            if isinstance(dim, RuleDimension):
+                names: tuple[str, ...] = tuple(dim.rule.columns)
+            elif isinstance(dim, SchemeDimension):
+                names = dim.columns
+            elif isinstance(dim, GroupingColumn):
+                names = (dim.source,)
+            else:
+                names = dim.columns
+            own.update(c for name in names for c in raw(name))
+        own.update(c for m in self.measures for c in m.columns())
+        own.update(self.extents)
+        result: dict[str, set[str]] = {}
+        for dataset, columns in self.source.columns:
+            result.setdefault(dataset, set()).update(columns)
+        if self.source.prelude is None:
+            result.setdefault(self.source.dataset, set()).update(own)
+        else:  # the prelude's relation adds columns to the dataset's own; those come from the dataset
+            spells = {c for c in own if c.startswith(("rank_start_", "promoted_"))}
+            result.setdefault(self.source.dataset, set()).update(own - spells)
+        return result
 
     def restrict(self, where: SqlFragment | None) -> None:
         """Rows outside every asker's ``where`` may be skipped (None: every row is needed)."""

@@ -16,13 +16,15 @@ from ristra.core.categories.syntax import Value
 @dataclass(frozen=True)
 class Source:
     """Rows of ``dataset`` read from the relation ``name`` (defined by ``prelude`` if given).
-    ``datasets`` lists every dataset the relation reads."""
+    ``datasets`` lists every dataset the relation reads, ``columns`` the columns the prelude reads
+    from each, and ``transitions`` the promotions a promotion source describes."""
 
     dataset: str
     name: str
     prelude: SqlFragment | None = None
     datasets: tuple[str, ...] = ()
     transitions: tuple[tuple[str, str], ...] = ()
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -69,5 +71,7 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
         f'ON s."appointment_id" = e."appointment_id" WHERE e."employee_class" = ?)'
     )
     params += ["hire", "promotion", *ranks, *ranks, "faculty"]
+    reads = (("employees", ("appointment_id", "employee_class")),
+             ("employee_events", ("appointment_id", "event", "date", "from_rank", "to_rank")))
     return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"),
-                  tuple((a, b) for a, b in transitions))
+                  tuple((a, b) for a, b in transitions), reads)
