@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import Value
+from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.sql.cube import SetColumns, ValueDimension
 
 DAYS_PER_YEAR = 365.25
@@ -60,25 +61,23 @@ def _date(value: object) -> dt.date | None:
 class SpellDefinition:
     """How one spell is read from a row: it starts on ``start`` (a date column), ends by the
     event on ``event_date`` (counted with cause code from ``cause``), or is censored at
-    ``censor_date`` (e.g. separation, for promotion) or at ``as_of``. ``population`` is SQL
-    (and a Python test) restricting who is followed."""
+    ``censor_date`` (e.g. separation, for promotion) or at ``as_of``. ``population`` restricts
+    who is followed."""
 
     name: str
     start: str
     event_date: str
     censor_date: str | None
     cause: tuple[str, tuple[str, ...]] | None
-    population: SqlFragment
-    population_test: Callable[[Mapping[str, object]], bool]
+    population: Condition
     window_start: dt.date
     as_of: dt.date
-    population_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The columns the spell reads."""
         names = [self.start, self.event_date, *([self.censor_date] if self.censor_date else []),
-                 *([self.cause[0]] if self.cause else []), *self.population_columns]
+                 *([self.cause[0]] if self.cause else []), *self.population.columns()]
         return tuple(dict.fromkeys(names))
 
     # --------------------------------------------------------------- SQL
@@ -107,7 +106,7 @@ class SpellDefinition:
         return self._followed()
 
     def _followed(self) -> SqlFragment:
-        return join("(coalesce(", self.population, f", FALSE) AND {quote_identifier(self.start)} IS NOT NULL)")
+        return join("(coalesce(", self.population.sql(), f", FALSE) AND {quote_identifier(self.start)} IS NOT NULL)")
 
     def _valid(self) -> SqlFragment:
         return join("(", self._followed(), " AND ", self._exit(), " > ", self._entry(), ")")
@@ -147,7 +146,7 @@ class SpellDefinition:
 
     def times(self, row: Mapping[str, object]) -> tuple[int | None, int | None]:
         start = _date(row.get(self.start))
-        if start is None or not self.population_test(row):
+        if start is None or not self.population.test(row):
             return None, None
         entry = max((self.window_start - start).days, 0)
         exit_ = (self._end_date(row) - start).days
@@ -155,7 +154,7 @@ class SpellDefinition:
 
     def event(self, row: Mapping[str, object]) -> int:
         start = _date(row.get(self.start))
-        if start is None or not self.population_test(row):
+        if start is None or not self.population.test(row):
             return OUTSIDE
         if self.times(row)[1] is None:
             return NO_TIME

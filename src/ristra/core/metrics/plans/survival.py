@@ -141,7 +141,7 @@ class RetentionPlan:
         condition = population_condition(spec.population)
         spell = SpellDefinition(f"retention:{spec.population}:{self.window[0]}:{self.window[1]}", "hire_date",
                                 "separation_date", None, ("separation_reason", SEPARATION_REASON.codes),
-                                condition.sql(), condition.test, *self.window, condition.columns())
+                                condition, *self.window)
         self.spell_asks = _spell_asks(dataset_source("employees"), self.grouping, spell)
         return list(self.spell_asks)
 
@@ -209,7 +209,7 @@ class PromotionPlan:
         for i, (a, b) in enumerate(spec.transitions):
             start, promoted = spell_columns(i)
             spell = SpellDefinition(f"promotion:{a}:{b}:{self.window[0]}:{self.window[1]}", start, promoted,
-                                    "separation_date", None, Always().sql(), Always().test, *self.window)
+                                    "separation_date", None, Always(), *self.window)
             self.spell_asks.append(_spell_asks(source, self.grouping, spell))
         return [ask for pair in self.spell_asks for ask in pair]
 
