@@ -146,6 +146,16 @@ def data_dir(school_data: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
+def shared_data_dir(school_data: Path) -> Iterator[Path]:
+    """The shared school itself, for tests that change no data (reports: the report service then
+    reuses its release across tests)."""
+    from django.test import override_settings
+
+    with override_settings(RISTRA_DATA_DIR=school_data):
+        yield school_data
+
+
+@pytest.fixture
 def people(database: str) -> dict[str, Any]:
     """One signed-up person per role (no passwords: tests sign them in directly)."""
     from ristra.web.people import create_person

@@ -198,13 +198,15 @@ def reports(request: HttpRequest) -> Json:
 @api.post("/reports", auth=RoleGate(READERS, change=READERS), response={200: Json, 400: Json}, tags=["reports"])
 def generate_report(request: HttpRequest, body: ReportRequest) -> Status[Json]:
     try:
-        record = report_generation.generate(workspace(), role_of(request.user), request.user.get_username(),
+        made = report_generation.generate(workspace(), role_of(request.user), request.user.get_username(),
                                             body.template, body.audience, body.format)
     except report_generation.ReportRefused as refused:
         return Status(400, {"detail": str(refused)})
+    record = made.record
     audit.record(request, AuditEvent.REPORT, f"report {record.pk}: {record.template}", snapshots=record.snapshots,
                  category_version=record.category_version,
-                 detail={"audience": record.audience, "format": record.file_format, "suppression": record.suppression})
+                 detail={"audience": record.audience, "format": record.file_format,
+                         "suppression": made.release_audit or record.suppression})
     return Status(200, record.to_dict())
 
 

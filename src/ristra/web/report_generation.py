@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from django.conf import settings
 from ristra.web.models import ReportRecord
 from ristra.web.roles import Role, audiences_for
 
-FORMATS = ("docx", "xlsx", "csv", "html")
+FORMATS: tuple[str, ...] = ()  # a build without the report service offers none
 UNAVAILABLE = "Report generation is not available in this build: the report service (ristra.services.reports) is not installed."
 
 
@@ -34,7 +35,7 @@ def report_service() -> Any | None:
         return None
     try:
         return importlib.import_module("ristra.services.reports")
-    except ImportError:
+    except Exception:  # absent, or not importable in this build: the page says it is unavailable
         return None
 
 
@@ -59,34 +60,49 @@ def choices(role: Role) -> ReportChoices:
     service = report_service()
     if service is None:
         return ReportChoices((), audiences_for(role), FORMATS, UNAVAILABLE)
-    from ristra.web.report_binding import templates
+    from ristra.web.report_binding import formats, templates
 
-    return ReportChoices(templates(service), audiences_for(role), FORMATS)
+    return ReportChoices(templates(service), audiences_for(role), formats())
 
 
 def reports_root() -> Path:
     return Path(settings.RISTRA_DATA_DIR) / "web-reports"
 
 
-def generate(workspace: Any, role: Role, user_name: str, template: str, audience: str, file_format: str) -> ReportRecord:
-    """Generate a report and record it; :class:`ReportRefused` for a choice the role may not make."""
+@dataclass(frozen=True)
+class Generated:
+    """A generated report's record and its release's confidential audit record (which suppressed
+    cells are primary and which complementary: for the audit log only)."""
+
+    record: ReportRecord
+    release_audit: dict[str, Any]
+
+
+def generate(workspace: Any, role: Role, user_name: str, template: str, audience: str, file_format: str) -> Generated:
+    """Generate a report and record it; :class:`ReportRefused` for a choice the role may not make
+    or a report the service cannot make."""
     service = report_service()
     if service is None:
         raise ReportRefused(UNAVAILABLE)
     if audience not in audiences_for(role):
         raise ReportRefused(f"your role may generate {' and '.join(audiences_for(role))} reports only")
-    if file_format not in FORMATS:
-        raise ReportRefused(f"choose a format: {', '.join(FORMATS)}")
-    from ristra.web.report_binding import render
+    from ristra.web.report_binding import ReportFailed, formats, render
 
+    if file_format not in formats():
+        raise ReportRefused(f"choose a format: {', '.join(formats())}")
     directory = reports_root() / uuid.uuid4().hex
     directory.mkdir(parents=True)
-    made = render(service, workspace, template, audience, file_format, directory)
+    try:
+        made = render(service, workspace, template, audience, file_format, directory)
+    except ReportFailed as failed:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise ReportRefused(str(failed)) from None
     digest = hashlib.sha256(made.path.read_bytes()).hexdigest()
-    return ReportRecord.objects.create(
+    record = ReportRecord.objects.create(
         template=template, template_version=made.template_version, audience=audience, file_format=file_format,
         generated_by=user_name, snapshots=made.snapshots, category_version=made.category_version,
         suppression=made.suppression, path=str(made.path), sha256=digest, size=made.path.stat().st_size)
+    return Generated(record, made.audit_record)
 
 
 def visible_reports(role: Role) -> Any:

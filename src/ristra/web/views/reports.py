@@ -28,17 +28,18 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            record = report_generation.generate(
+            made = report_generation.generate(
                 workspace(), role, request.user.get_username(), request.POST.get("template", ""),
                 request.POST.get("audience", "public"), request.POST.get("format", ""))
         except report_generation.ReportRefused as refused:
             messages.error(request, str(refused))
             status = 400
         else:
+            record = made.record
             audit.record(request, AuditEvent.REPORT, f"report {record.pk}: {record.template}",
                          snapshots=record.snapshots, category_version=record.category_version,
                          detail={"audience": record.audience, "format": record.file_format,
-                                 "suppression": record.suppression})
+                                 "suppression": made.release_audit or record.suppression})
             messages.success(request, f"Report {record.template} ({record.audience}, {record.file_format}) is ready.")
             return redirect("reports")
     return render(request, "ristra/reports.html",
