@@ -1,0 +1,141 @@
+"""Binding a template to the data: one binder per section, which says what it needs from the
+metrics engine (count asks, metric specifications) and builds the section's unreleased tables
+from the answers.
+
+Contract
+--------
+* :func:`bind` checks the template's categories against the category version in use (an unknown
+  category, one that does not apply to the section's dataset, or a crossing where a single
+  category is needed raises :class:`~ristra.reports.templates.TemplateError` naming the template,
+  section and field) and returns a :class:`BoundTemplate`.
+* A section whose dataset has no data in the current snapshots is bound to a note saying so; the
+  rest of the report is still made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from ristra.core.metrics.errors import MetricError
+from ristra.core.metrics.groupings import Grouping
+from ristra.core.metrics.plans import Answers, Ask, Context
+from ristra.core.metrics.plans.path import PATH_DATASETS
+from ristra.core.metrics.results import MetricResult
+from ristra.core.metrics.specs import MetricSpec
+from ristra.reports.counting import BreakdownBinder, CountTableBinder
+from ristra.reports.metric_sections import FunnelBinder, PathBinder, RetentionBinder
+from ristra.reports.planning import SectionPlan
+from ristra.reports.programs import ProgramsBinder
+from ristra.reports.templates import ReportTemplate, Section, TemplateError
+
+
+class SectionBinder(Protocol):
+    """What every section binder does (see the module docstring)."""
+
+    def asks(self) -> list[Ask]: ...
+
+    def specs(self) -> list[MetricSpec]: ...
+
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan: ...
+
+
+@dataclass(frozen=True)
+class NoteBinder:
+    """A text section, or a section with no data: nothing to compute."""
+
+    section: Section
+    note: str = ""
+
+    def asks(self) -> list[Ask]:
+        return []
+
+    def specs(self) -> list[MetricSpec]:
+        return []
+
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+        return SectionPlan(self.section, (), (self.note,) if self.note else ())
+
+
+@dataclass(frozen=True)
+class BoundTemplate:
+    """A template with a binder for each section, in order."""
+
+    template: ReportTemplate
+    binders: tuple[SectionBinder, ...]
+
+    def asks(self) -> list[Ask]:
+        return [a for b in self.binders for a in b.asks()]
+
+    def specs(self) -> list[MetricSpec]:
+        return [s for b in self.binders for s in b.specs()]
+
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> tuple[SectionPlan, ...]:
+        """Every section's plan; table keys are prefixed with the template id (unique in a release)."""
+        out = []
+        for binder in self.binders:
+            plan = binder.build(answers, results)
+            tables = tuple(replace(t, table=replace(t.table, key=f"{self.template.id}/{t.table.key}"))
+                           for t in plan.tables)
+            out.append(replace(plan, tables=tables))
+        return tuple(out)
+
+
+def _needed(section: Section) -> tuple[str, ...]:
+    """Datasets of which at least one must have data for the section to be computed."""
+    if section.kind in ("table", "breakdown"):
+        return (section.dataset,)
+    return {"path": PATH_DATASETS, "funnel": ("applications",), "retention": ("employees",),
+            "programs": ("participants",)}.get(section.kind, ())
+
+
+def _groupings(template: ReportTemplate, section: Section, context: Context) -> tuple[Grouping, ...]:
+    def fail(problem: str) -> TemplateError:
+        return TemplateError(f"template {template.id}, section {section.id!r}, field 'categories': {problem}")
+
+    found = []
+    for name in section.categories:
+        try:
+            grouping = context.grouping(name)
+        except MetricError as error:
+            raise fail(str(error)) from None
+        if section.kind in ("path", "funnel", "retention") and grouping.kind != "category":
+            raise fail(f"{name} is not a single category; a {section.kind} section follows one category at a time")
+        datasets = _needed(section) if section.kind != "path" else PATH_DATASETS
+        if not any(grouping.applies_to(d) for d in datasets):
+            raise fail(f"category {name} does not apply to {' or '.join(datasets)}; "
+                       f"it applies to {', '.join(grouping.datasets)}")
+        found.append(grouping)
+    return tuple(found)
+
+
+def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
+    """See the module docstring."""
+    binders: list[Any] = []
+    for section in template.sections:
+        groupings = _groupings(template, section, context) if section.categories else ()
+        needed = _needed(section)
+        if needed and not any(d in context.snapshots for d in needed):
+            binders.append(NoteBinder(section, f"No {' or '.join(needed)} data has been imported, so this "
+                                               "section is empty."))
+        elif section.kind == "table":
+            binders.append(CountTableBinder(section, groupings))
+        elif section.kind == "breakdown":
+            binders.append(BreakdownBinder(section, groupings))
+        elif section.kind == "path":
+            binders.append(PathBinder(section, groupings))
+        elif section.kind == "funnel":
+            binders.append(FunnelBinder(section, groupings))
+        elif section.kind == "retention":
+            binders.append(RetentionBinder(section, groupings))
+        elif section.kind == "programs":
+            binders.append(ProgramsBinder(section, "programs" in context.snapshots))
+        else:
+            binders.append(NoteBinder(section))
+    return BoundTemplate(template, tuple(binders))
+
+
+def datasets_needed(templates: Sequence[ReportTemplate]) -> tuple[str, ...]:
+    """Every dataset any section of ``templates`` can use."""
+    return tuple(dict.fromkeys(d for t in templates for s in t.sections for d in _needed(s)))

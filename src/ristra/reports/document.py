@@ -1,0 +1,150 @@
+"""A report ready to render: released tables only, with their numbers, titles, notes, figures and
+the report's provenance (snapshots, category version, template version, audience, release).
+
+:func:`assemble` builds a :class:`ReportDocument` from a template's section plans and the tables
+released for them. Renderers (:mod:`ristra.reports.render_docx` and the others) take a
+:class:`ReportDocument` and nothing else; every number in it comes from a
+:class:`~ristra.core.disclosure.ReleasedTable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ristra.core.disclosure import ReleasedTable, SuppressionSummary
+from ristra.core.metrics.results import SnapshotRef
+from ristra.reports.planning import SectionPlan
+from ristra.reports.templates import ReportTemplate
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A released table with its number in the report and how its derived columns are shown."""
+
+    number: int
+    released: ReleasedTable
+    formats: Mapping[str, str]
+    category_label: str = ""
+
+    @property
+    def derived_columns(self) -> tuple[str, ...]:
+        """Labels of the derived columns, in order of first appearance."""
+        return tuple(dict.fromkeys(d.column for d in self.released.derived))
+
+    def derived_grid(self) -> list[list[Any]]:
+        """``grid[row][k]``: the released derived value of row and derived column *k* — a number or
+        pair, ``None`` when suppressed or undefined, or ``""`` when the row has no such cell."""
+        columns = self.derived_columns
+        grid: list[list[Any]] = [[""] * len(columns) for _ in self.released.row_labels]
+        for d in self.released.derived:
+            grid[d.row][columns.index(d.column)] = None if d.suppressed else d.value
+        return grid
+
+    def derived_suppressed(self, row: int, column: str) -> bool:
+        return any(d.row == row and d.column == column and d.suppressed for d in self.released.derived)
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """A chart drawn from released tables; the tables are its text alternative."""
+
+    number: int
+    kind: str
+    title: str
+    tables: tuple[TableView, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One section as shown: text, tables, an optional figure and notes."""
+
+    id: str
+    kind: str
+    title: str
+    text: str
+    placeholder: bool
+    tables: tuple[TableView, ...]
+    figure: FigureView | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportMetadata:
+    """Where a report's numbers come from (everything needed to make it again)."""
+
+    template_id: str
+    template_version: int
+    title: str
+    description: str
+    audience: str
+    threshold: int
+    category_version: int
+    snapshots: tuple[SnapshotRef, ...]
+    release: str
+    released_with: tuple[str, ...]
+    issued: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"template": self.template_id, "template_version": self.template_version, "title": self.title,
+                "audience": self.audience, "threshold": self.threshold, "category_version": self.category_version,
+                "snapshots": {s.dataset: s.snapshot_id for s in self.snapshots}, "release": self.release,
+                "released_with": list(self.released_with), "data_as_of": self.issued}
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """A whole report (see the module docstring)."""
+
+    metadata: ReportMetadata
+    notes: tuple[str, ...]
+    sections: tuple[SectionView, ...]
+    summary: SuppressionSummary
+
+    @property
+    def tables(self) -> tuple[TableView, ...]:
+        return tuple(t for s in self.sections for t in s.tables)
+
+    @property
+    def figures(self) -> tuple[FigureView, ...]:
+        return tuple(s.figure for s in self.sections if s.figure is not None)
+
+    def audit_summary(self) -> dict[str, Any]:
+        """The release's audit as it concerns this report: policy, verdict, how many cells of this
+        report are suppressed and, for each, the interval an attacker can derive (safe to publish)."""
+        views = {t.released.key: t for t in self.tables}
+        intervals = []
+        for i in self.summary.intervals:
+            view = views.get(i.table)
+            if view is not None:
+                r = view.released
+                intervals.append({"table": view.number, "row": " / ".join(r.row_labels[i.row]),
+                                  "column": r.col_labels[i.col], "lower": i.lower, "upper": i.upper})
+        cells = sum(t.released.shape[0] * t.released.shape[1] for t in self.tables)
+        return {"audience": self.summary.audience, "threshold": self.summary.threshold,
+                "passed": self.summary.passed, "required_lower": self.summary.required_lower,
+                "required_upper": self.summary.required_upper, "report_cells": cells,
+                "report_suppressed": len(intervals), "release_tables": len(self.summary.tables),
+                "release_cells": self.summary.cells,
+                "release_suppressed": self.summary.primary + self.summary.secondary, "intervals": intervals}
+
+
+def assemble(template: ReportTemplate, plans: Sequence[SectionPlan], released: Mapping[str, ReleasedTable],
+             metadata: ReportMetadata, summary: SuppressionSummary) -> ReportDocument:
+    """The document of ``template`` from its section plans and the released tables (by key)."""
+    sections = []
+    table_number = figure_number = 0
+    for plan in plans:
+        section = plan.section
+        views = []
+        for t in plan.tables:
+            table_number += 1
+            views.append(TableView(table_number, released[t.table.key], dict(t.formats), t.category_label))
+        figure = None
+        if section.chart and views:
+            figure_number += 1
+            figure = FigureView(figure_number, section.chart, section.title, tuple(views))
+        sections.append(SectionView(section.id, section.kind, section.title, section.text, section.placeholder,
+                                    tuple(views), figure, (*section.notes, *plan.notes)))
+    return ReportDocument(metadata, template.notes, tuple(sections), summary)

@@ -1,0 +1,233 @@
+"""Sections bound to the metrics engine: ``path`` (state population → senior leadership),
+``funnel`` (application stages with conversion and selection-rate ratios) and ``retention``
+(Kaplan–Meier retention at yearly horizons).
+
+Each binder asks for the engine's metric specifications (one per category), then turns each
+:class:`~ristra.core.metrics.results.MetricResult` into a table of counts — every level of the
+category and their total — with the statistics as derived cells that name the counts they come
+from, so a statistic is withheld whenever one of its counts is suppressed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ristra.core.metrics.conditions import Always, Condition, FlagsTrue
+from ristra.core.metrics.groupings import Grouping
+from ristra.core.metrics.plans.path import STAGES
+from ristra.core.metrics.results import FunnelRow, MetricResult, PathRow, SelectionRow, SurvivalRow
+from ristra.core.metrics.specs import (
+    APPLICATION_STAGES,
+    SELECTION_STAGES,
+    FunnelSpec,
+    MetricSpec,
+    PathSpec,
+    RetentionSpec,
+    SelectionRatioSpec,
+)
+from ristra.core.tables import DerivedCell, Sum, Table
+from ristra.reports.measures import Meaning, atoms_of, meaning
+from ristra.reports.planning import TOTAL_LEVEL, Cell, SectionPlan, TablePlan, level_label
+from ristra.reports.templates import Section
+
+STAGE_CONDITIONS: Mapping[str, tuple[str, Condition]] = {stage: (ds, c) for stage, _, ds, c in STAGES}
+FUNNEL_LABELS = {"applied": "Applied", "completed": "Completed", "interviewed": "Interviewed",
+                 "offered": "Offered a place", "matriculated": "Matriculated"}
+SHARE = "Share in category (of known)"
+INTERVAL = "95% interval of the share"
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+
+
+def _level_meanings(dataset: str, condition: Condition, grouping: Grouping, row: int,
+                    out: dict[Cell, Meaning]) -> None:
+    atoms = atoms_of(condition)
+    for c, level in enumerate((*grouping.levels, None)):
+        out[(row, c)] = meaning(dataset, atoms, grouping.id if level else None, level)
+
+
+class _MetricBinder:
+    def __init__(self, section: Section, groupings: Sequence[Grouping]) -> None:
+        self.section = section
+        self.groupings = tuple(groupings)
+
+    def asks(self) -> list[Any]:
+        return []
+
+    def specs(self) -> list[MetricSpec]:
+        raise NotImplementedError
+
+    def columns(self, g: Grouping) -> tuple[str, ...]:
+        return (*(level_label(g, lv) for lv in g.levels), TOTAL_LEVEL)
+
+
+class PathBinder(_MetricBinder):
+    """The path of each category, stage by stage (see the module docstring)."""
+
+    def specs(self) -> list[MetricSpec]:
+        return [PathSpec(g.id) for g in self.groupings]
+
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+        plans, notes = [], []
+        for g in self.groupings:
+            result = results[PathSpec(g.id)]
+            rows: list[tuple[str]] = []
+            grid: list[list[int]] = []
+            derived: list[DerivedCell] = []
+            meanings: dict[Cell, Meaning] = {}
+            index: dict[str, int] = {}
+            for row in result.rows:
+                assert isinstance(row, PathRow)
+                if row.count is None or row.known is None:
+                    notes.append(f"{g.label}, {row.stage_label}: {row.note or 'no data'}.")
+                    continue
+                r = len(rows)
+                yes, known = round(row.count), round(row.known)
+                grid.append([yes, known - yes, int(row.unknown or 0), known + int(row.unknown or 0)])
+                rows.append((row.stage_label,))
+                index[row.stage] = r
+                sources: tuple[Cell, ...] = ((r, 0), (r, 1))
+                derived.append(DerivedCell(r, SHARE, "share", _finite(row.share), sources))
+                if row.lower is not None and row.upper is not None:
+                    derived.append(DerivedCell(r, INTERVAL, "interval", (row.lower, row.upper), sources))
+                if row.stage != "state_population":
+                    _level_meanings(*STAGE_CONDITIONS[row.stage], g, r, meanings)
+                    derived.append(DerivedCell(r, "Ratio to the state population", "ratio",
+                                               _finite(row.ratio_to_state), sources))
+                    prev = index.get(row.previous_stage or "")
+                    if prev is not None and row.previous_stage != "state_population":
+                        derived.append(DerivedCell(r, "Ratio to the stage before", "ratio",
+                                                   _finite(row.ratio_to_previous),
+                                                   (*sources, (prev, 0), (prev, 1))))
+            table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Stage",), row_labels=tuple(rows),
+                          col_dim=g.label, col_labels=self.columns(g), counts=tuple(tuple(row) for row in grid),
+                          col_sums=(Sum(3, (0, 1, 2)),), derived=tuple(derived), key=f"{self.section.id}.{g.id}",
+                          notes=self.section.notes)
+            formats = {SHARE: "percent", INTERVAL: "interval_percent", "Ratio to the state population": "ratio",
+                       "Ratio to the stage before": "ratio"}
+            plans.append(TablePlan(table, meanings, formats, g.id, g.label))
+        return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
+
+
+class FunnelBinder(_MetricBinder):
+    """Application stages pooled over every cycle, with selection-rate ratios (four-fifths rule)."""
+
+    def specs(self) -> list[MetricSpec]:
+        return [s for g in self.groupings for s in (FunnelSpec(g.id), SelectionRatioSpec(g.id))]
+
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+        plans = []
+        for g in self.groupings:
+            counts: dict[tuple[str, str], int] = {}
+            pairs: dict[tuple[str, str], int] = {}
+            for row in results[FunnelSpec(g.id)].rows:
+                assert isinstance(row, FunnelRow)
+                key = (row.stage, row.level)
+                counts[key] = counts.get(key, 0) + row.count
+                if row.conversion is not None and row.previous_count:
+                    pairs[key] = pairs.get(key, 0) + round(row.conversion * row.previous_count)
+            selection = {(r.stage, r.group): r for r in results[SelectionRatioSpec(g.id)].rows
+                         if isinstance(r, SelectionRow) and r.scope == "pooled"}
+            levels: list[str | None] = [*g.levels, None]
+            rows: list[tuple[str, str]] = []
+            grid: list[list[int]] = []
+            sums: list[Sum] = []
+            derived: list[DerivedCell] = []
+            meanings: dict[Cell, Meaning] = {}
+            at: dict[tuple[str, str | None], int] = {}
+            for stage in APPLICATION_STAGES:
+                first = len(rows)
+                condition: Condition = Always() if stage == "applied" else FlagsTrue((stage,))
+                for level in levels:
+                    r = len(rows)
+                    at[(stage, level)] = r
+                    rows.append((FUNNEL_LABELS[stage], level_label(g, level) if level else TOTAL_LEVEL))
+                    value = counts.get((stage, level), 0) if level else sum(counts.get((stage, lv), 0) for lv in g.levels)
+                    grid.append([value])
+                    meanings[(r, 0)] = meaning("applications", atoms_of(condition), g.id if level else None, level)
+                sums.append(Sum(len(rows) - 1, tuple(range(first, len(rows) - 1))))
+            for before, stage in zip(APPLICATION_STAGES, APPLICATION_STAGES[1:], strict=False):
+                for level in levels:
+                    r, prev = at[(stage, level)], at[(before, level)]
+                    den = grid[prev][0]
+                    num = pairs.get((stage, level), 0) if level else sum(pairs.get((stage, lv), 0) for lv in g.levels)
+                    derived.append(DerivedCell(r, "Rate from the stage before", "rate", num / den if den else None,
+                                               ((r, 0), (prev, 0))))
+                    chosen = selection.get((stage, level or ""))
+                    if stage in SELECTION_STAGES and chosen is not None:
+                        ref = chosen.reference_group
+                        sources = ((r, 0), (prev, 0), (at[(stage, ref)], 0), (at[(before, ref)], 0))
+                        derived.append(DerivedCell(r, "Selection-rate ratio", "ratio",
+                                                   _finite(chosen.impact_ratio), sources))
+                        derived.append(DerivedCell(r, "Fisher p (Holm)", "other", _finite(chosen.holm_p), sources))
+            table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Stage", "Membership"),
+                          row_labels=tuple(rows), col_dim="Count", col_labels=("Applications",), counts=tuple(tuple(row) for row in grid),
+                          row_sums=tuple(sums), derived=tuple(derived), key=f"{self.section.id}.{g.id}",
+                          notes=self.section.notes)
+            formats = {"Rate from the stage before": "percent", "Selection-rate ratio": "ratio",
+                       "Fisher p (Holm)": "pvalue"}
+            plans.append(TablePlan(table, meanings, formats, g.id, g.label))
+        notes = ("Selection-rate ratio: the group's rate from the stage before divided by the highest group's rate "
+                 "(four-fifths rule, 29 CFR 1607.4(D)); Fisher's exact test with Holm's correction across groups.",)
+        return SectionPlan(self.section, tuple(plans), notes)
+
+
+class RetentionBinder(_MetricBinder):
+    """Kaplan–Meier retention of one employee population by category level."""
+
+    def _spec(self, g: Grouping) -> RetentionSpec:
+        return RetentionSpec(g.id, self.section.population, self.section.horizons)
+
+    def specs(self) -> list[MetricSpec]:
+        return [self._spec(g) for g in self.groupings]
+
+    def _meanings(self, g: Grouping) -> dict[Cell, Meaning]:
+        """People followed and separations of one population: the same cells in every report."""
+        out: dict[Cell, Meaning] = {}
+        for r, level in enumerate((*g.levels, None)):
+            for c, what in enumerate(("followed", "separated")):
+                atoms = frozenset({("retention", what, self.section.population)})
+                out[(r, c)] = meaning("employees", atoms, g.id if level else None, level)
+        return out
+
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+        plans: list[TablePlan] = []
+        notes: list[str] = []
+        for g in self.groupings:
+            result = results[self._spec(g)]
+            notes.extend(result.notes)
+            people: dict[str, tuple[int, int]] = {}
+            estimates: dict[tuple[str, float], float | None] = {}
+            logrank: float | None = None
+            for row in result.rows:
+                if not isinstance(row, SurvivalRow) or row.measure != "retention":
+                    continue
+                people[row.level] = (row.n, row.events)
+                logrank = row.logrank_p if row.logrank_p is not None else logrank
+                if row.horizon is not None:
+                    estimates[(row.level, row.horizon)] = _finite(row.estimate)
+            grid = [list(people.get(lv, (0, 0))) for lv in g.levels]
+            grid.append([sum(r[0] for r in grid), sum(r[1] for r in grid)])
+            derived = []
+            for r, level in enumerate(g.levels):
+                for h in self.section.horizons:
+                    derived.append(DerivedCell(r, _horizon(h), "share", estimates.get((level, h)), ((r, 0), (r, 1))))
+            total = len(g.levels)
+            derived.append(DerivedCell(total, "Log-rank p (known levels)", "other", _finite(logrank),
+                                       tuple((r, c) for r in range(total) for c in (0, 1))))
+            table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Membership",),
+                          row_labels=tuple((level_label(g, lv),) for lv in g.levels) + ((TOTAL_LEVEL,),),
+                          col_dim="Count", col_labels=("People followed", "Separations"), counts=tuple(tuple(row) for row in grid),
+                          row_sums=(Sum(total, tuple(range(total))),), derived=tuple(derived),
+                          key=f"{self.section.id}.{g.id}", notes=self.section.notes)
+            formats = {_horizon(h): "percent" for h in self.section.horizons} | {"Log-rank p (known levels)": "pvalue"}
+            plans.append(TablePlan(table, self._meanings(g), formats, g.id, g.label))
+        return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
+
+
+def _horizon(h: float) -> str:
+    return f"Retained at {h:g} year{'s' if h != 1 else ''}"
