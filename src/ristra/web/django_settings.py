@@ -115,6 +115,7 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
         "LOGIN_REDIRECT_URL": "home",
         "LOGOUT_REDIRECT_URL": "login",
         # sessions and cookies
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
