@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ristra import __version__
-from ristra.cli import data_commands, metric_commands, output, web_commands
+from ristra.cli import data_commands, metric_commands, output, report_commands, web_commands
 from ristra.core.categories import CategoryFileError
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import UnknownDataset
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_commands.add_parsers(sub)
     metric_commands.add_parsers(sub)
+    report_commands.add_parsers(sub)
     web_commands.add_parsers(sub)
     return parser
 

@@ -37,7 +37,10 @@ def chart_data(figure: FigureView) -> list[dict[str, Any]]:
             for row, value in _values(view, "Share in category (of known)"):
                 if figure.kind == "trend" and row == len(r.row_labels) - 1:
                     continue  # the total row
-                records.append({"x": r.row_labels[row][0], "order": row, "y": value, "series": group})
+                label = r.row_labels[row][0]
+                if label.startswith("State population"):
+                    label = "State population"
+                records.append({"x": label, "order": row, "y": value, "series": group})
         elif figure.kind == "funnel":
             for row, value in _values(view, "Rate from the stage before"):
                 stage, level = r.row_labels[row]
