@@ -28,8 +28,12 @@ def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None
     threading.Thread(target=warm_up, name="ristra-chart-warm-up", daemon=True).start()
     if on_ready is not None:
         on_ready(f"http://{host}:{port}/")
+    from django.conf import settings
+
+    # a body larger than the upload limit (plus room for the form) is cut off by the server itself
+    limit = int(settings.RISTRA_MAX_UPLOAD_BYTES) + 10 * 1024 * 1024
     waitress.serve(wsgi_application(), host=host, port=port, threads=threads, ident="ristra",
-                   max_request_body_size=2**34, clear_untrusted_proxy_headers=True)
+                   max_request_body_size=limit, clear_untrusted_proxy_headers=True)
 
 
 def demo_administrator() -> tuple[str, str]:
