@@ -16,8 +16,10 @@ How a report is made
 1. The templates of the **release of record** are loaded: every shipped template (plus a custom
    template file when one is asked for). All their tables are computed over one pinned set of
    current snapshots and one category version, in one pass of the metrics engine.
-2. All tables are released together by :func:`ristra.core.disclosure.release` with the links
-   found by :mod:`ristra.reports.linking`, so any two reports of the same data, audience and
+2. All tables are released together with the links found by :mod:`ristra.reports.linking`
+   (:func:`ristra.reports.joint_release.release_jointly`: one call of
+   :func:`ristra.core.disclosure.release` per group of tables that links tie together, which
+   protects exactly as one call would), so any two reports of the same data, audience and
    threshold — LCME next to the annual report, the DOCX next to the CSV — come from one release
    and cannot be differenced to recover a suppressed cell. Releases are cached in memory.
 3. The report's released tables become a :class:`~ristra.reports.document.ReportDocument`, which
@@ -31,7 +33,6 @@ missing output directory), :class:`~ristra.reports.templates.TemplateError`,
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ristra.core.disclosure import INTERNAL, PUBLIC, Policy, ReleasedTable, SuppressionSummary, release
+from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
 from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
@@ -47,9 +48,15 @@ from ristra.reports import FORMATS, render
 from ristra.reports.binding import BoundTemplate, bind, datasets_needed
 from ristra.reports.document import ReportDocument, ReportMetadata, assemble
 from ristra.reports.files import write_atomically
+from ristra.reports.joint_release import release_jointly
 from ristra.reports.linking import links_for
 from ristra.reports.planning import SectionPlan
 from ristra.reports.templates import ReportTemplate, load_template, shipped_template_ids
+
+__all__ = [
+    "AUDIENCES", "ReportError", "ReportRecord", "TemplateInfo", "clear_cache", "compute_sections", "documents",
+    "generate", "generate_pack", "list_templates", "load_template", "policy_for", "write_document",
+]
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
 
@@ -127,14 +134,17 @@ _cache_lock = threading.Lock()
 
 
 def documents(workspace: Workspace, template_ids: Sequence[str | Path], audience: str, *,
-              threshold: int | None = None) -> dict[str, ReportDocument]:
+              threshold: int | None = None, scope: Sequence[str | Path] | None = None) -> dict[str, ReportDocument]:
     """The documents of ``template_ids`` (ids or template files), cut from the release of record
-    (see the module docstring), by template id."""
+    (see the module docstring), by template id. ``scope`` lists the other templates released
+    with them (default: every shipped template); reports of different scopes are different
+    releases and must not be published side by side."""
     policy = policy_for(audience, threshold)
     asked = [load_template(t) for t in template_ids]
-    scope = {t.id: t for t in [load_template(i) for i in shipped_template_ids()]}
-    scope.update({t.id: t for t in asked})
-    templates = [scope[k] for k in sorted(scope)]
+    others = shipped_template_ids() if scope is None else scope
+    released_with = {t.id: t for t in [load_template(i) for i in others]}
+    released_with.update({t.id: t for t in asked})
+    templates = [released_with[k] for k in sorted(released_with)]
     service = MetricsService(workspace)
     try:
         files = {k: f for k, f in service.current_files().items() if f.ref.row_count > 0}
@@ -161,8 +171,10 @@ def documents(workspace: Workspace, template_ids: Sequence[str | Path], audience
     return {t.id: cached[t.id] for t in asked}
 
 
-def _release_of_record(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
-                       context: Context, policy: Policy) -> dict[str, ReportDocument]:
+def compute_sections(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
+                     context: Context) -> dict[str, tuple[SectionPlan, ...]]:
+    """Every section's unreleased tables, by template id: one pass of the metrics engine over the
+    snapshots of ``context`` (for the service's own use and the benchmark's baseline)."""
     from ristra.engine import MetricsEngine
 
     bound: list[BoundTemplate] = [bind(t, context) for t in templates]
@@ -178,28 +190,23 @@ def _release_of_record(workspace: Workspace, service: MetricsService, templates:
         results: dict[MetricSpec, MetricResult] = {s: p.finish(answers) for s, p in plans.items()}
     finally:
         engine.close()
-    section_plans: dict[str, tuple[SectionPlan, ...]] = {b.template.id: b.build(answers, results) for b in bound}
+    return {b.template.id: b.build(answers, results) for b in bound}
+
+
+def _release_of_record(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
+                       context: Context, policy: Policy) -> dict[str, ReportDocument]:
+    section_plans = compute_sections(workspace, service, templates, context)
     table_plans = [t for ps in section_plans.values() for p in ps for t in p.tables]
-    released_list = release([t.table for t in table_plans], policy, linked=links_for(table_plans)) \
-        if table_plans else ()
-    released: dict[str, ReleasedTable] = {r.key: r for r in released_list}
-    digest = hashlib.sha256("".join(sorted(r.fingerprint for r in released_list)).encode()).hexdigest()
-    summary = released_list[0].suppression_summary if released_list else _empty_summary(policy)
+    joint = release_jointly([t.table for t in table_plans], policy, links_for(table_plans))
     issued = max((workspace.snapshots.current(d).imported_at for d in context.snapshots  # type: ignore[union-attr]
                   if workspace.snapshots.current(d) is not None), default="1980-01-01T00:00:00Z")
     out = {}
-    for b in bound:
-        t = b.template
+    for t in templates:
         meta = ReportMetadata(t.id, t.version, t.title, t.description, policy.audience, policy.threshold,
                               context.categories.version, tuple(sorted(context.snapshots.values(), key=lambda s: s.dataset)),
-                              digest, tuple(x.id for x in templates), issued)
-        out[t.id] = assemble(t, section_plans[t.id], released, meta, summary)
+                              joint.fingerprint, tuple(x.id for x in templates), issued)
+        out[t.id] = assemble(t, section_plans[t.id], joint.tables, meta, joint.summary)
     return out
-
-
-def _empty_summary(policy: Policy) -> SuppressionSummary:
-    return SuppressionSummary(policy.audience, policy.threshold, (), 0, 0, 0, policy.required_lower,
-                              policy.required_upper, (), True, 0, 0)
 
 
 def _check_format(fmt: str) -> str:
@@ -223,19 +230,21 @@ def write_document(document: ReportDocument, fmt: str, out_path: Path, audit_log
 
 
 def generate(workspace: Workspace, template_id: str | Path, audience: str, fmt: str, out_path: str | Path, *,
-             threshold: int | None = None, audit_log: AuditLog | None = None) -> ReportRecord:
-    """Make one report and write it to ``out_path`` (see the module docstring)."""
+             threshold: int | None = None, audit_log: AuditLog | None = None,
+             scope: Sequence[str | Path] | None = None) -> ReportRecord:
+    """Make one report and write it to ``out_path`` (see the module docstring; ``scope`` as in
+    :func:`documents`)."""
     _check_format(fmt)
     target = Path(out_path)
     if not target.parent.is_dir():
         raise ReportError(f"the output directory {target.parent} does not exist")
-    document = next(iter(documents(workspace, [template_id], audience, threshold=threshold).values()))
+    document = next(iter(documents(workspace, [template_id], audience, threshold=threshold, scope=scope).values()))
     return write_document(document, fmt, target, audit_log)
 
 
 def generate_pack(workspace: Workspace, template_ids: Sequence[str | Path], audience: str, formats: Sequence[str],
-                  out_dir: str | Path, *, threshold: int | None = None,
-                  audit_log: AuditLog | None = None) -> list[ReportRecord]:
+                  out_dir: str | Path, *, threshold: int | None = None, audit_log: AuditLog | None = None,
+                  scope: Sequence[str | Path] | None = None) -> list[ReportRecord]:
     """Every template of ``template_ids`` in every format of ``formats``, from one release, written
     as ``<out_dir>/<template id>.<format>``."""
     for fmt in formats:
@@ -243,7 +252,7 @@ def generate_pack(workspace: Workspace, template_ids: Sequence[str | Path], audi
     directory = Path(out_dir)
     if not directory.is_dir():
         raise ReportError(f"the output directory {directory} does not exist")
-    found = documents(workspace, template_ids, audience, threshold=threshold)
+    found = documents(workspace, template_ids, audience, threshold=threshold, scope=scope)
     return [write_document(doc, fmt, directory / f"{tid}.{fmt}", audit_log)
             for tid, doc in found.items() for fmt in formats]
 
