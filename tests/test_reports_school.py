@@ -28,8 +28,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from ristra.services.imports import import_file
-from ristra.services.workspace import Workspace
+from ristra.services.workspace import Settings, Workspace
 
 PEOPLE = {
     "A": {"sex": "female", "hispanic": "yes", "race": "white", "residence_county_fips": "35045",
@@ -161,6 +163,18 @@ def import_school(workspace: Workspace, directory: Path) -> None:
     for name, path in school_files(directory).items():
         result = import_file(workspace, name, path)
         assert result.imported, (name, [i.to_dict() for i in result.report.issues[:5]])
+
+
+_SHARED: dict[str, Path] = {}
+
+
+def shared_school(factory: pytest.TempPathFactory) -> Workspace:
+    """The fixture school, imported once per test process (tests must not change it)."""
+    if "root" not in _SHARED:
+        root = factory.mktemp("report-school")
+        import_school(Workspace(Settings(data_dir=root / "data")), root / "source")
+        _SHARED["root"] = root
+    return Workspace(Settings(data_dir=_SHARED["root"] / "data"))
 
 
 def test_the_fixture_school_imports(workspace: Workspace, tmp_path: Path) -> None:
