@@ -5,11 +5,11 @@ can be compared; the disclosure tests are in ``test_reports_attacks``."""
 from __future__ import annotations
 
 import pytest
-from test_reports_school import shared_school
 
 from ristra.core.disclosure import ReleasedTable
 from ristra.reports.document import ReportDocument
 from ristra.services import reports
+from test_reports_school import shared_school
 
 PACK = ("lcme-3.3", "acgme-recruitment-retention", "annual-outcomes")
 W, U, R, E, F = ("Women", "Underrepresented in medicine (New Mexico)", "Rural background (school definition)",

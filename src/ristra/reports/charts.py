@@ -16,6 +16,7 @@ from ristra.reports.document import FigureView, TableView
 
 WIDTH, HEIGHT = 520, 260
 _HORIZON = re.compile(r"Retained at ([0-9.]+) year")
+EMPTY = "No value of this chart can be shown: each is suppressed or cannot be computed."
 
 
 def _values(view: TableView, column: str) -> list[tuple[int, Any]]:
@@ -61,6 +62,12 @@ def chart_spec(figure: FigureView) -> dict[str, Any]:
     import altair as alt
 
     records = chart_data(figure)
+    title = f"Figure {figure.number}. {figure.title}"
+    if not records:
+        empty = alt.Data(values=[{"text": EMPTY}])  # type: ignore[no-untyped-call]
+        spec: dict[str, Any] = alt.Chart(empty).mark_text(size=13).encode(text="text:N").properties(
+            width=WIDTH, height=60, title=title).to_dict()
+        return spec
     data = alt.Data(values=records)  # type: ignore[no-untyped-call]
     order = list(dict.fromkeys(rec["x"] for rec in sorted(records, key=lambda rec: rec["order"])))
     y = alt.Y("y:Q", title="Share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
@@ -85,8 +92,7 @@ def chart_spec(figure: FigureView) -> dict[str, Any]:
             column=alt.Column("facet:N", title=None, sort=[t.category_label for t in figure.tables]))
     else:
         chart = chart.properties(width=WIDTH, height=HEIGHT)
-    spec: dict[str, Any] = chart.properties(title=f"Figure {figure.number}. {figure.title}").to_dict()
-    return spec
+    return dict(chart.properties(title=title).to_dict())
 
 
 def chart_svg(figure: FigureView) -> str:

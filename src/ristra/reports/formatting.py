@@ -74,8 +74,9 @@ def body(view: TableView) -> list[tuple[list[str], list[str]]]:
 def provenance_lines(document: ReportDocument) -> list[tuple[str, str]]:
     """The report's provenance as (label, value) pairs, in the order every format shows them."""
     m = document.metadata
+    protected = f"counts from 1 to {m.threshold - 1} protected" if m.threshold > 1 else "no count protected"
     lines = [("Template", f"{m.template_id}, version {m.template_version}"),
-             ("Audience", f"{m.audience} (counts from 1 to {m.threshold - 1} protected; threshold {m.threshold})"),
+             ("Audience", f"{m.audience} ({protected}; threshold {m.threshold})"),
              ("Category definitions", f"version {m.category_version}"),
              ("Data as of", m.issued)]
     lines += [(f"Snapshot: {s.dataset}", f"{s.snapshot_id} ({s.row_count:,} rows)") for s in m.snapshots]
