@@ -15,6 +15,7 @@ protection) requires that the attacker can rule out neither 0 nor 12.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,7 +33,7 @@ CATEGORIES = ("women", "urm_nm", "rural_school")
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every table of the public pack as published, by key."""
     docs = reports.documents(shared_school(tmp_path_factory), PACK, "public")
     return {t.released.key: t.released.to_dict() for d in docs.values() for t in d.tables}
@@ -41,16 +42,16 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, o
 @pytest.fixture(scope="module")
 def truth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[list[int]]]:
     docs = reports.documents(shared_school(tmp_path_factory), PACK, "internal", threshold=1)
-    return {t.released.key: [list(r) for r in t.released.cells] for d in docs.values() for t in d.tables}  # type: ignore[misc]
+    return {t.released.key: [[int(v or 0) for v in r] for r in t.released.cells] for d in docs.values() for t in d.tables}
 
 
-def margins(key: str, table: dict[str, object]) -> list[Equation]:
+def margins(key: str, table: dict[str, Any]) -> list[Equation]:
     """The margins a table publishes with its layout."""
-    n_rows, n_cols = len(table["row_labels"]), len(table["col_labels"])  # type: ignore[arg-type]
+    n_rows, n_cols = len(table["row_labels"]), len(table["col_labels"])
     out: list[Equation] = []
-    for s in table["row_sums"]:  # type: ignore[attr-defined]
+    for s in table["row_sums"]:
         out += [((key, s["total"], c), [(key, p, c) for p in s["parts"]]) for c in range(n_cols)]
-    for s in table["col_sums"]:  # type: ignore[attr-defined]
+    for s in table["col_sums"]:
         out += [((key, r, s["total"]), [(key, r, p) for p in s["parts"]]) for r in range(n_rows)]
     return out
 
@@ -59,20 +60,20 @@ def same(a: Cell, b: Cell) -> Equation:
     return (a, [b])
 
 
-def row_of(table: dict[str, object], *labels: str) -> int:
-    return [tuple(x) for x in table["row_labels"]].index(labels)  # type: ignore[attr-defined]
+def row_of(table: dict[str, Any], *labels: str) -> int:
+    return [tuple(x) for x in table["row_labels"]].index(labels)
 
 
-def col_of(table: dict[str, object], label: str) -> int:
-    return list(table["col_labels"]).index(label)  # type: ignore[call-overload]
+def col_of(table: dict[str, Any], label: str) -> int:
+    return list(table["col_labels"]).index(label)
 
 
-def attack(tables: dict[str, dict[str, object]], equations: Sequence[Equation]) -> dict[Cell, tuple[float, float]]:
+def attack(tables: dict[str, dict[str, Any]], equations: Sequence[Equation]) -> dict[Cell, tuple[float, float]]:
     """For every suppressed cell, the least and greatest value consistent with what is published."""
     index: dict[Cell, int] = {}
     bounds: list[tuple[float, float | None]] = []
     for key, table in tables.items():
-        for r, row in enumerate(table["cells"]):  # type: ignore[attr-defined]
+        for r, row in enumerate(table["cells"]):
             for c, value in enumerate(row):
                 index[(key, r, c)] = len(index)
                 bounds.append((0.0, None) if value == SUPPRESSED else (float(value), float(value)))
@@ -88,10 +89,10 @@ def attack(tables: dict[str, dict[str, object]], equations: Sequence[Equation]) 
     for cell, i in index.items():
         if bounds[i][1] is not None:
             continue
-        c = np.zeros(len(index))
-        c[i] = 1.0
-        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        objective = np.zeros(len(index))
+        objective[i] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         assert low.status == 0, low.message
         out[cell] = (low.fun, np.inf if high.status == 3 else -high.fun)
     return out
@@ -108,13 +109,13 @@ def assert_protected(intervals: dict[Cell, tuple[float, float]], truth: dict[str
     return checked
 
 
-def test_suppressed_cells_cannot_be_recomputed_from_margins(published: dict[str, dict[str, object]],
+def test_suppressed_cells_cannot_be_recomputed_from_margins(published: dict[str, dict[str, Any]],
                                                             truth: dict[str, list[list[int]]]) -> None:
     key = "lcme-3.3/offers"
     offers = published[key]
     equations = margins(key, offers)
-    totals = [r for r, labels in enumerate(offers["row_labels"]) if labels[1] == "All"]  # type: ignore[attr-defined]
-    equations += [same((key, totals[0], c), (key, r, c)) for r in totals[1:] for c in range(len(offers["col_labels"]))]  # type: ignore[arg-type]
+    totals = [r for r, labels in enumerate(offers["row_labels"]) if labels[1] == "All"]
+    equations += [same((key, totals[0], c), (key, r, c)) for r in totals[1:] for c in range(len(offers["col_labels"]))]
     assert assert_protected(attack({key: offers}, equations), truth) > 10
     # The attacker is not toothless: with only the small counts hidden, it recomputes some exactly.
     naive = dict(offers)
@@ -123,18 +124,18 @@ def test_suppressed_cells_cannot_be_recomputed_from_margins(published: dict[str,
     assert exact
 
 
-def test_suppressed_cells_cannot_be_recomputed_from_other_years(published: dict[str, dict[str, object]],
+def test_suppressed_cells_cannot_be_recomputed_from_other_years(published: dict[str, dict[str, Any]],
                                                                truth: dict[str, list[list[int]]]) -> None:
     for section in ("enrollment_trend", "hires_trend", "applicant_trend"):
         keys = [f"annual-outcomes/{section}.{c}" for c in CATEGORIES]
         tables = {k: published[k] for k in keys}
         equations = [e for k in keys for e in margins(k, tables[k])]
-        n_rows = len(tables[keys[0]]["row_labels"])  # type: ignore[arg-type]
+        n_rows = len(tables[keys[0]]["row_labels"])
         equations += [same((keys[0], r, 3), (k, r, 3)) for k in keys[1:] for r in range(n_rows)]
         assert_protected(attack(tables, equations), truth)
 
 
-def test_two_reports_of_one_release_cannot_be_differenced(published: dict[str, dict[str, object]],
+def test_two_reports_of_one_release_cannot_be_differenced(published: dict[str, dict[str, Any]],
                                                          truth: dict[str, list[list[int]]]) -> None:
     """The LCME report and the annual report show the same faculty counts in different tables."""
     rank, hires, senior = "lcme-3.3/faculty_rank", "lcme-3.3/faculty", "lcme-3.3/senior_administrative"
@@ -144,21 +145,21 @@ def test_two_reports_of_one_release_cannot_be_differenced(published: dict[str, d
     tables = {k: published[k] for k in keys}
     equations = [e for k in keys for e in margins(k, tables[k])]
     levels = ("In category", "Not in category", "Unknown")
-    labels = {c: published[paths[c]]["col_labels"] for c in CATEGORIES}  # type: ignore[index]
+    labels = {c: published[paths[c]]["col_labels"] for c in CATEGORIES}
     for c in CATEGORIES:
         category = published[paths[c]]["col_dim"]
         for level in (*levels, "All"):
-            col = list(labels[c]).index(level)  # type: ignore[call-overload]
-            row = row_of(tables[rank], category, level)  # type: ignore[arg-type]
+            col = list(labels[c]).index(level)
+            row = row_of(tables[rank], category, level)
             for rank_name in ("instructor", "assistant professor", "associate professor", "professor"):
                 equations.append(same((rank, row, col_of(tables[rank], f"Rank: {rank_name.capitalize()}")),
                                       (paths[c], row_of(tables[paths[c]], f"Faculty: {rank_name}"), col)))
-            equations.append(same((hires, row_of(tables[hires], category, level), col_of(tables[hires], "Total faculty (current)")),  # type: ignore[arg-type]
+            equations.append(same((hires, row_of(tables[hires], category, level), col_of(tables[hires], "Total faculty (current)")),
                                   (rank, row, col_of(tables[rank], "All ranks"))))
-            equations.append(same((senior, row_of(tables[senior], category, level), col_of(tables[senior], "Total (current)")),  # type: ignore[arg-type]
+            equations.append(same((senior, row_of(tables[senior], category, level), col_of(tables[senior], "Total (current)")),
                                   (paths[c], row_of(tables[paths[c]], "Senior administrative staff"), col)))
             for year in ("2023", "2024", "2025"):
-                equations.append(same((hires, row_of(tables[hires], category, level), col_of(tables[hires], f"{year}: New hires")),  # type: ignore[arg-type]
+                equations.append(same((hires, row_of(tables[hires], category, level), col_of(tables[hires], f"{year}: New hires")),
                                       (trends[c], row_of(tables[trends[c]], year), col)))
     intervals = attack(tables, equations)
     assert assert_protected(intervals, truth) > 5

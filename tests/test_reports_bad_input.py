@@ -18,12 +18,12 @@ from ristra.services import reports
 from ristra.services.workspace import Workspace
 from test_reports_school import shared_school
 
-GOOD = {"id": "t", "version": 1, "title": "T", "categories": ["women"],
+GOOD: dict[str, Any] = {"id": "t", "version": 1, "title": "T", "categories": ["women"],
         "sections": [{"id": "s", "kind": "table", "title": "S", "columns": [{"id": "o", "metric": "applications.offered"}]}]}
 
 
 def _with(section: dict[str, Any]) -> dict[str, Any]:
-    return {**GOOD, "sections": [{**GOOD["sections"][0], **section}]}  # type: ignore[dict-item]
+    return {**GOOD, "sections": [{**GOOD["sections"][0], **section}]}
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -47,7 +47,7 @@ def _with(section: dict[str, Any]) -> dict[str, Any]:
      "section 'p', field 'chart': a path section can draw path"),
     ({**GOOD, "version": 0}, "template t, field 'version': must be a whole number from 1"),
     ({**GOOD, "sections": []}, "template t, field 'sections': must be a non-empty list"),
-    ({**GOOD, "sections": [GOOD["sections"][0], GOOD["sections"][0]]},  # type: ignore[index]
+    ({**GOOD, "sections": [GOOD["sections"][0], GOOD["sections"][0]]},
      "field 'sections': section id 's' is used twice"),
 ])
 def test_malformed_templates_are_refused_naming_section_and_field(data: dict[str, Any], expected: str) -> None:

@@ -14,7 +14,7 @@ import docx
 import openpyxl
 import pytest
 
-from ristra.reports import render
+from ristra.reports import FORMATS, render
 from ristra.reports.document import ReportDocument, TableView
 from ristra.reports.formatting import SUPPRESSED_MARK, header
 from ristra.services import reports
@@ -141,7 +141,7 @@ def test_equal_snapshots_give_equal_bytes_in_every_format(tmp_path_factory: pyte
         workspace = _copy(source, tmp_path / name)
         out = tmp_path / f"{name}-out"
         out.mkdir()
-        records = reports.generate_pack(workspace, ["annual-outcomes"], "internal", reports.FORMATS, out,
+        records = reports.generate_pack(workspace, ["annual-outcomes"], "internal", FORMATS, out,
                                         threshold=1, scope=[])
         digests.append({r.format: r.sha256 for r in records})
         for r in records:
