@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,12 +133,23 @@ class MetricsEngine:
         return dict(arrays)
 
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
-        """Every plan's result (see the module docstring)."""
+        """Every plan's result (see the module docstring). While the follow-up queries run (DuckDB
+        releases the GIL), the plans that need no follow-up are finished in this thread."""
         answers = self.answer([a for p in plans for a in p.asks()])
-        followups = [a for p in plans for a in p.followups(answers)]
-        if followups:
-            self.answer(followups, answers)
-        return [p.finish(answers) for p in plans]
+        later = [list(p.followups(answers)) for p in plans]
+        followups = [a for asks in later for a in asks]
+        results: dict[int, MetricResult] = {}
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self.answer, followups, answers) if followups else None
+            for i, (plan, asks) in enumerate(zip(plans, later, strict=True)):
+                if not asks:
+                    results[i] = plan.finish(answers)
+            if pending is not None:
+                pending.result()
+        for i, plan in enumerate(plans):
+            if i not in results:
+                results[i] = plan.finish(answers)
+        return [results[i] for i in range(len(plans))]
 
 
 def _size(text: str) -> str:

@@ -18,7 +18,7 @@ Contract
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -406,7 +406,3 @@ def _breakdown_fields(check: _Checker, raw: Mapping[str, Any]) -> dict[str, Any]
     return {"metric": metric, "rows_by": by, "rows_total": total,
             "years": YearsSpec(by, recent) if recent is not None else None,
             "where": _where(check, raw.get("where"), dataset_name)}
-
-
-def section_ids(template: ReportTemplate) -> Sequence[str]:
-    return [s.id for s in template.sections]

@@ -84,7 +84,8 @@ class TemplateInfo:
 
 @dataclass(frozen=True)
 class ReportRecord:
-    """What one generated report file is and where its numbers come from."""
+    """What one generated report file is and where its numbers come from (``snapshots`` and
+    ``suppression`` are plain JSON-ready dicts: treat them as read-only)."""
 
     template_id: str
     template_version: int
@@ -95,10 +96,10 @@ class ReportRecord:
     path: Path
     sha256: str
     size: int
-    snapshots: Mapping[str, str]
+    snapshots: dict[str, str]
     category_version: int
     release: str
-    suppression: Mapping[str, Any] = field(default_factory=dict)
+    suppression: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"template": self.template_id, "template_version": self.template_version, "title": self.title,
@@ -222,8 +223,8 @@ def write_document(document: ReportDocument, fmt: str, out_path: Path, audit_log
     meta = document.metadata
     record = ReportRecord(meta.template_id, meta.template_version, meta.title, meta.audience, meta.threshold, fmt,
                           Path(out_path), digest, len(data),
-                          MappingProxyType({s.dataset: s.snapshot_id for s in meta.snapshots}),
-                          meta.category_version, meta.release, MappingProxyType(document.audit_summary()))
+                          {s.dataset: s.snapshot_id for s in meta.snapshots},
+                          meta.category_version, meta.release, document.audit_summary())
     if audit_log is not None:
         audit_log({"event": "report", **record.to_dict(), "suppression": document.summary.audit_record()})
     return record
