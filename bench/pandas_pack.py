@@ -37,7 +37,7 @@ from ristra.core.metrics.plans import Ask, Context, Plan, Table, plan_for
 from ristra.core.metrics.plans.follow_up import NO_TIME, OUTSIDE, SpellDefinition
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
-from ristra.core.metrics.sql.cube import SetColumns, ValueDimension
+from ristra.core.metrics.sql.cube import SetColumns, ValueDimension, dimension_key
 from ristra.core.metrics.sql.source import PROMOTION_SOURCE, Source
 from ristra.engine.reference_tables import county_rows, zip_rows
 
@@ -205,6 +205,7 @@ class PandasAnswers:
     def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
         self.frames = frames
         self._sources: dict[Source, pd.DataFrame] = {}
+        self._dimensions: dict[tuple[Source, str], pd.Series] = {}  # each category column computed once
 
     def frame(self, source: Source) -> pd.DataFrame:
         if source not in self._sources:
@@ -243,7 +244,10 @@ class PandasAnswers:
         add_derived(df, ask.source.dataset, {c for c in needed if c in DERIVED and c not in df.columns})
         if any(isinstance(d, SchemeDimension) for d in ask.dims):
             raise TypeError("race schemes are not part of the standard pack")
-        work = pd.DataFrame({f"d{i}": self._dimension(df, d, ask.source.dataset) for i, d in enumerate(ask.dims)},
+        for d in ask.dims:
+            if (ask.source, dimension_key(d)) not in self._dimensions:
+                self._dimensions[(ask.source, dimension_key(d))] = self._dimension(df, d, ask.source.dataset)
+        work = pd.DataFrame({f"d{i}": self._dimensions[(ask.source, dimension_key(d))] for i, d in enumerate(ask.dims)},
                             index=df.index)
         work["n"] = 1
         for j, m in enumerate(ask.measures):

@@ -1,0 +1,137 @@
+"""The CLI over the metrics (``query``, ``categories``, ``categories check``) and the row keys
+documented in docs/metrics.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from ristra.cli.main import main
+from ristra.core.metrics import results
+from ristra.services.workspace import Workspace
+from test_engine_hand import APPLICATIONS, EMPLOYEES, STUDENTS
+from test_metrics_support import import_rows
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+ROW_TYPES = {
+    "representation": results.RepresentationRow, "representation-ratio": results.RatioRow,
+    "path": results.PathRow, "funnel": results.FunnelRow, "selection-ratio": results.SelectionRow,
+    "graduation": results.GraduationRow, "retention": results.SurvivalRow, "promotion": results.SurvivalRow,
+    "trend": results.TrendRow,
+}
+
+
+@pytest.fixture
+def data_dir(workspace: Workspace, tmp_path: Path) -> Path:
+    import_rows(workspace, "applications", APPLICATIONS, tmp_path)
+    import_rows(workspace, "students", STUDENTS, tmp_path)
+    import_rows(workspace, "employees", EMPLOYEES, tmp_path)
+    return workspace.root
+
+
+def run(data_dir: Path, *args: str) -> int:
+    return main(["--data-dir", str(data_dir), *args])
+
+
+def test_query_json_is_a_list_of_rows(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "representation", "--category", "urm_nm", "--by", "cycle", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert isinstance(rows, list) and len(rows) == 6
+    assert rows[0] | {"share": None, "lower": None, "upper": None} == {
+        "dataset": "applications", "category": "urm_nm", "cycle": 2024, "level": "yes", "count": 2, "total": 5,
+        "share": None, "lower": None, "upper": None, "known": 3, "share_of_known": 2 / 3, "small_number": True}
+
+
+def test_query_without_category_covers_every_category_that_applies(data_dir: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "funnel", "--json") == 0
+    categories = {r["category"] for r in json.loads(capsys.readouterr().out)}
+    assert categories == {"women", "urm_nm", "rural_school", "rural_ruca", "frontier", "econ_disadvantaged",
+                          "first_generation", "in_state"}
+
+
+def test_query_table_output_names_snapshot_and_version(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "path", "--category", "women") == 0
+    out = capsys.readouterr()
+    assert "categories v1" in out.out and "applications 20" in out.out
+    assert "method:" in out.err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["query", "representaton", "--category", "women"], "did you mean representation"),
+    (["query", "representation", "--category", "urm"], "did you mean urm_nm"),
+    (["query", "representation", "--category", "women", "--dataset", "aplications"], "aplications"),
+    (["query", "representation", "--category", "women", "--by", "cylce"], "did you mean cycle"),
+    (["query", "funnel", "--category", "women", "--stage", "offered"], "takes no option"),
+    (["query", "graduation", "--category", "women", "--dataset", "trainees"], "no trainees data"),
+    (["query", "representation", "--category", "in_state", "--dataset", "students"], "does not apply"),
+])
+def test_bad_requests_exit_2_with_a_clear_message(data_dir: Path, capsys: pytest.CaptureFixture[str],
+                                                  args: list[str], message: str) -> None:
+    assert run(data_dir, *args) == 2
+    assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_warnings_are_shown(workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import_rows(workspace, "applications", [a for a in APPLICATIONS if a["sex"] == "male"], tmp_path)
+    assert run(workspace.root, "query", "representation", "--category", "women", "--json") == 0
+    assert "matches nobody" in capsys.readouterr().err
+
+
+def test_no_data_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path / "empty", "query", "path", "--category", "women") == 2
+    assert "import a file" in capsys.readouterr().err
+
+
+def test_categories_lists_definitions_and_versions(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "categories", "--json") == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert listing["version"] == 1 and [v["version"] for v in listing["versions"]] == [1]
+    assert {c["id"] for c in listing["categories"]} >= {"women", "urm_nm", "rural_school"}
+    assert run(data_dir, "categories") == 0
+    assert "rural_school" in capsys.readouterr().out
+
+
+def test_categories_check(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("categories:\n  - {id: men, label: Men, description: d, rationale: r, datasets: [applications],"
+                    " rule: \"sex == 'male'\"}\n  - {id: everyone, label: All, description: d, rationale: r,"
+                    " datasets: [applications], rule: 'cycle >= 1950'}\n")
+    assert run(data_dir, "categories", "check", str(good)) == 0
+    captured = capsys.readouterr()
+    assert "valid" in captured.out and "true for all 7 rows" in captured.err.replace("\n", " ")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("categories:\n  - {id: x, label: X, description: d, rationale: r, datasets: [applications],"
+                   " rule: \"sexx == 'male'\"}\n")
+    assert run(data_dir, "categories", "check", str(bad)) == 1
+    assert "did you mean sex" in capsys.readouterr().out.replace("\n", " ")
+    assert run(data_dir, "categories", "check", str(tmp_path / "missing.yaml")) == 2
+    assert run(data_dir, "categories", "--json") == 0  # nothing was stored by the checks
+    assert json.loads(capsys.readouterr().out)["version"] == 1
+
+
+def _documented() -> dict[str, set[str]]:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = re.split(r"^### ", text, flags=re.M)[1:]
+    keys: dict[str, set[str]] = {}
+    for section in sections:
+        name = section.split("\n", 1)[0].strip()
+        found = set()
+        for line in section.splitlines():
+            if line.startswith("| `"):
+                found |= set(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+        keys[name] = found
+    keys["promotion"] = keys["retention"]
+    return keys
+
+
+def test_every_row_key_is_documented() -> None:
+    documented = _documented()
+    assert set(documented) == set(ROW_TYPES)
+    for metric, row_type in ROW_TYPES.items():
+        keys = {f.name for f in fields(row_type)} - {"by"}
+        assert keys == documented[metric], metric
