@@ -16,6 +16,8 @@ from ristra.reports.document import FigureView, TableView
 
 WIDTH, HEIGHT = 520, 260
 _HORIZON = re.compile(r"Retained at ([0-9.]+) year")
+#: One colour per membership level in every chart (colour-blind-safe Okabe–Ito hues).
+LEVEL_COLOURS = {"In category": "#0072B2", "Not in category": "#E69F00", "Unknown": "#999999", "All": "#009E73"}
 EMPTY = "No value of this chart can be shown: each is suppressed or cannot be computed."
 
 
@@ -72,8 +74,10 @@ def chart_spec(figure: FigureView) -> dict[str, Any]:
     order = list(dict.fromkeys(rec["x"] for rec in sorted(records, key=lambda rec: rec["order"])))
     y = alt.Y("y:Q", title="Share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+    levels = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values())))
     if figure.kind == "retention":
-        x = alt.X("x:Q", title="Years since hire (or since the data window opened)")
+        x = alt.X("x:Q", title="Years since hire")
         y = alt.Y("y:Q", title="Share still employed", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     else:
         x = alt.X("x:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
@@ -81,11 +85,12 @@ def chart_spec(figure: FigureView) -> dict[str, Any]:
     mark = base.mark_bar() if figure.kind == "funnel" else base.mark_line(point=True)
     encoding: dict[str, Any] = {"x": x, "y": y, "color": color}
     if figure.kind == "funnel":
-        encoding["xOffset"] = alt.XOffset("series:N")
+        encoding["xOffset"] = alt.XOffset("series:N", sort=list(LEVEL_COLOURS))
+        encoding["color"] = levels
         y = alt.Y("y:Q", title="Rate from the stage before", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
         encoding["y"] = y
     if figure.kind == "retention":
-        encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+        encoding["color"] = levels
     chart = mark.encode(**encoding)
     if figure.kind in ("funnel", "retention"):
         chart = chart.properties(width=WIDTH // max(1, len(figure.tables)) + 40, height=HEIGHT).facet(
