@@ -161,10 +161,11 @@ def test_the_audit_log_hook_gets_the_confidential_record(tmp_path_factory: pytes
 
 
 def test_cli_lists_generates_and_refuses(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+                                         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = str(shared_school(tmp_path_factory).root)
+    monkeypatch.chdir(tmp_path)
     assert main(["report", "--list"]) == 0
-    assert "lcme-3.3" in capsys.readouterr().out
+    assert "lcme-3.3" in capsys.readouterr().out and not (tmp_path / "ristra-data").exists()
     out = tmp_path / "lcme.xlsx"
     assert main(["--data-dir", data_dir, "report", "lcme-3.3", "--format", "xlsx", "--audience", "internal",
                  "--threshold", "1", "--out", str(out)]) == 0

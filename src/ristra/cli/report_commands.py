@@ -18,12 +18,21 @@ from ristra.cli import output
 from ristra.services.workspace import Workspace
 
 
+class _ListTemplates(argparse.Action):
+    """``--list``: listing needs no data directory (none is created)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        namespace.list = True
+        namespace.needs_workspace = False
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("report", help="make a report (LCME 3.3, ACGME, annual outcomes) or list the templates",
                        description="Make a report from a template over the current snapshots, with every table "
                                    "protected by disclosure control. See docs/reports.md.")
     p.add_argument("template", nargs="?", metavar="TEMPLATE", help="template id (see --list) or a template file")
-    p.add_argument("--list", action="store_true", help="list the templates")
+    p.add_argument("--list", action=_ListTemplates, nargs=0, default=False, help="list the templates")
     p.add_argument("--format", dest="fmt", choices=("docx", "xlsx", "csv", "html"), default="docx")
     p.add_argument("--audience", choices=("public", "internal"), default="public",
                    help="public: counts 1-10 protected; internal: 1-4 (default: public)")
