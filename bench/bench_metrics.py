@@ -119,8 +119,9 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 
 def _child(script: str, *args: str) -> dict[str, object]:
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", script, *args], check=True, capture_output=True, text=True,
-                          cwd=root)
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=root)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stderr[-3000:]}")
     record: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return record
 
@@ -131,6 +132,7 @@ def run(quick: bool) -> list[Measurement]:
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         engine_out, pandas_out = Path(tmp) / "engine.json", Path(tmp) / "pandas.json"
         ours = _child(_ENGINE, str(data), str(engine_out))
+        print(f"engine: {json.dumps({k: v for k, v in ours.items() if k != 'columns'})}", file=sys.stderr, flush=True)
         theirs = _child(_PANDAS, str(data), str(pandas_out), json.dumps(ours["columns"]))
         if json.loads(engine_out.read_text()) != json.loads(pandas_out.read_text()):
             raise RuntimeError("the pandas pack and the engine disagree")

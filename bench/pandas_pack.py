@@ -47,10 +47,9 @@ COUNTY_RUCC = {f: r for f, r, _ in county_rows()}
 COUNTY_FRONTIER = {f: fr for f, _, fr in county_rows()}
 
 
-def load(files: Mapping[str, Path], columns: Mapping[str, set[str]]) -> dict[str, pd.DataFrame]:
-    """Each dataset's needed columns as a DataFrame."""
-    return {name: pd.read_parquet(path, columns=sorted(columns.get(name, set())) or None)
-            for name, path in files.items()}
+def load(path: Path, columns: set[str]) -> pd.DataFrame:
+    """A dataset's needed columns as a DataFrame."""
+    return pd.read_parquet(path, columns=sorted(columns) or None)
 
 
 def _boolean(values: Any, unknown: pd.Series | None = None) -> pd.Series:
@@ -282,13 +281,46 @@ def _python(value: Any) -> object:
     return value
 
 
+class StoredAnswers:
+    """Answers computed beforehand, one dataset at a time (so only one DataFrame is in memory)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[int, Table] = {}
+        self.extents: dict[tuple[int, str], tuple[dt.date | None, dt.date | None]] = {}
+
+    def answer(self, asks: Sequence[Ask], files: Mapping[str, Path], columns: Mapping[str, set[str]]) -> None:
+        by_dataset: dict[str, list[Ask]] = {}
+        for ask in asks:
+            for name in ask.source.reads:
+                by_dataset.setdefault(name, [])
+            by_dataset[ask.source.reads[-1]].append(ask)
+        loaded: dict[str, pd.DataFrame] = {}
+        for group in by_dataset.values():
+            needed = {d for a in group for d in a.source.reads}
+            loaded = {d: loaded[d] if d in loaded else load(files[d], columns.get(d, set())) for d in needed}
+            pandas = PandasAnswers(loaded)
+            for ask in group:
+                self.tables[id(ask)] = pandas.table(ask)
+                for column in ask.extents:
+                    self.extents[(id(ask), column)] = pandas.extent(ask, column)
+            loaded = {}
+
+    def table(self, ask: Ask) -> Table:
+        return self.tables[id(ask)]
+
+    def columns(self, ask: Ask) -> SetColumns:
+        return SetColumns.from_table(self.table(ask), 1 + len(ask.measures), len(ask.dims))
+
+    def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]:
+        return self.extents[(id(ask), column)]
+
+
 def run_pack(files: Mapping[str, Path], columns: Mapping[str, set[str]], context: Context,
              specs: Sequence[MetricSpec]) -> list[MetricResult]:
-    """The pack's results computed with pandas (same phases as the engine)."""
-    answers = PandasAnswers(load(files, columns))
+    """The pack's results computed with pandas (same phases as the engine; each dataset read once
+    per phase, its tables computed, then released)."""
+    answers = StoredAnswers()
     plans: list[Plan] = [plan_for(s, context) for s in specs]
-    for plan in plans:
-        plan.asks()
-    for plan in plans:
-        plan.followups(answers)
+    answers.answer([a for p in plans for a in p.asks()], files, columns)
+    answers.answer([a for p in plans for a in p.followups(answers)], files, columns)
     return [plan.finish(answers) for plan in plans]

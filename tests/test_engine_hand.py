@@ -250,3 +250,14 @@ def test_cache_and_new_snapshots(workspace: Workspace, tmp_path: Path) -> None:
 
 def test_dates_are_days(workspace: Workspace) -> None:
     assert dt.date(2016, 1, 1) - dt.date(2010, 1, 1) == dt.timedelta(days=2191)
+
+
+def test_a_hash_collision_falls_back_to_exact_joins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ristra.core.metrics.sql.cube import CompiledCube
+
+    rows = {"applications": APPLICATIONS}
+    specs = [RepresentationSpec("rural_school", "applications", ("cycle",)), RepresentationSpec("urm_nm", "applications")]
+    expected = [r.to_dict() for r in engine_results(tmp_path, specs, rows)]
+    monkeypatch.setattr(CompiledCube, "collisions", lambda self, arrays: 0 if "IS NOT DISTINCT" in self.query.sql else 1)
+    again = engine_results(tmp_path, specs, rows)
+    assert [r.to_dict() for r in again] == expected
