@@ -135,3 +135,30 @@ def test_every_row_key_is_documented() -> None:
     for metric, row_type in ROW_TYPES.items():
         keys = {f.name for f in fields(row_type)} - {"by"}
         assert keys == documented[metric], metric
+
+
+def test_two_candidate_category_sets_with_one_version_number_are_cached_apart(tmp_path: Path) -> None:
+    from corpus import row, write_csv
+    from ristra.core.categories import CategorySet
+    from ristra.core.metrics import make_spec
+    from ristra.services.imports import import_file
+    from ristra.services.metrics import MetricsService
+    from ristra.services.workspace import Settings, Workspace
+
+    workspace = Workspace(Settings(data_dir=tmp_path / "d", user="t"))
+    rows = [row(i, sex="female" if i < 3 else "male") for i in range(10)]
+    assert import_file(workspace, "applications", write_csv(tmp_path / "a.csv", rows)).imported
+    service = MetricsService(workspace)
+    current = service.categories()
+
+    def candidate(rule: str) -> CategorySet:
+        data = current.to_dict()
+        data["categories"] = [{**c, "rule": rule} if c["id"] == "women" else c for c in data["categories"]]
+        data["version"] = current.version + 1
+        return CategorySet.from_dict(data)
+
+    spec = make_spec("representation", dataset="applications", category="women")
+    women = service.compute_many([spec], categories=candidate("sex == 'female'"))[0]
+    men = service.compute_many([spec], categories=candidate("sex == 'male'"))[0]
+    yes = lambda result: next(r for r in result.to_dict()["rows"] if r["level"] == "yes")["count"]  # noqa: E731
+    assert (yes(women), yes(men)) == (3, 7)

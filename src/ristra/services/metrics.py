@@ -17,6 +17,7 @@ Contract
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -116,7 +117,12 @@ class MetricsService:
             category_set = categories or self.categories()
             context = Context(category_set, self.benchmarks, {k: f.ref for k, f in files.items()})
             snapshot_key = tuple(sorted((n, f.ref.snapshot_id) for n, f in files.items()))
-            keys = [(snapshot_key, category_set.version, categories is None, spec) for spec in specs]
+            # a candidate set is keyed by its content: two previews may share a version number
+            category_key: object = (
+                category_set.version if categories is None
+                else json.dumps(category_set.to_dict()["categories"], sort_keys=True, default=str)
+            )
+            keys = [(snapshot_key, category_key, categories is None, spec) for spec in specs]
             missing = [(k, s) for k, s in zip(keys, specs, strict=True) if k not in self._cache]
             if missing:
                 plans = [plan_for(s, context) for _, s in missing]
