@@ -220,3 +220,33 @@ def test_second_import_of_a_dataset_is_refused_while_one_runs(tmp_path: Path, wo
         thread.join()
     assert import_file(workspace, "applications", path).imported
     assert len(workspace.snapshots.history("applications")) == 2
+
+
+def test_duckdb_boolean_spellings_are_a_subset_of_the_flag_vocabulary(tmp_path: Path) -> None:
+    """The fast pass reads flags as DuckDB BOOLEAN; it must never accept what the full pass refuses."""
+    from ristra.core.vocabularies import FLAG
+
+    candidates = ["true", "false", "t", "f", "1", "0", "y", "n", "yes", "no", "TRUE", "Yes", "tRuE", "x", "on",
+                  "off", "2", "-1", "01", "oui", "si", "ja", "nein", "enabled", "none", "null", "T", "N"]
+    path = tmp_path / "b.csv"
+    path.write_text("v\n" + "\n".join(candidates) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    accepted = con.execute(
+        "SELECT v FROM read_csv(?, header = true, auto_detect = false, columns = {'v': 'BOOLEAN'}, "
+        "store_rejects = true)", [str(path)]).fetchall()
+    rejected_lines = {int(r[0]) for r in con.execute("SELECT line FROM reject_errors").fetchall()}
+    spellings = FLAG.spellings()
+    for line, value in enumerate(candidates, start=2):
+        if line not in rejected_lines:
+            assert value.lower() in spellings, f"DuckDB accepts {value!r} as a boolean; the vocabulary does not"
+    assert len(accepted) >= 10
+
+
+def test_flag_spellings_in_a_column_map_still_apply(tmp_path: Path, workspace: Workspace) -> None:
+    map_path = tmp_path / "m.yaml"
+    map_path.write_text("values:\n  interviewed: {oui: 'true', non: 'false'}\n", encoding="utf-8")
+    rows = [row(1, interviewed="oui"), row(2, interviewed="non"), row(3, interviewed="TRUE")]
+    result = import_file(workspace, "applications", write_csv(tmp_path / "a.csv", rows), map_path)
+    assert result.imported, result.report.issues
+    assert _read(workspace, result.manifest, "SELECT interviewed FROM t ORDER BY application_id") == [
+        (True,), (False,), (True,)]

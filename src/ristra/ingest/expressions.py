@@ -178,16 +178,22 @@ def enum_identifier(column: Column) -> str:
     return quote_identifier(f"__spell_{column.name}")
 
 
-def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], today: dt.date) -> FastColumn:
+def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], today: dt.date,
+                *, native_flag: bool = False) -> FastColumn:
     """The fast-pass reading of ``column`` from the reader column ``raw``.
 
     Coded columns are read as an ENUM of their exact spellings (in lower, upper and title
     case), so the CSV reader itself refuses anything else; ``codes_in_enum_order`` gives the
-    canonical code of each ENUM member.
+    canonical code of each ENUM member. With ``native_flag`` a flag is read as DuckDB's own
+    BOOLEAN, whose accepted spellings (true/false, t/f, yes/no, y/n, 1/0, any case) are a
+    subset of the flag vocabulary (``tests/test_ingest.py`` checks this); use it only when the
+    column map adds no spellings of its own.
     """
     kind = column.kind
     guard = "false"
     missing = f"{raw} IS NULL" if column.required else "false"
+    if kind == "flag" and native_flag:
+        return FastColumn(column, "BOOLEAN", raw, missing)
     if kind in ("code", "flag"):
         codes = "[" + ", ".join(f"'{c}'" for c in codes_in_enum_order) + "]"
         default = _empty_default(column)

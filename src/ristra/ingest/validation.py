@@ -239,7 +239,10 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
                column_map: ColumnMap, today: dt.date, target: Path, report: progress.Report | None) -> int | None:
     """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
     enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
-    fast = {c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today) for c, i in layout.present}
+    fast = {
+        c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today, native_flag=c.name not in column_map.values)
+        for c, i in layout.present
+    }
     types = ["VARCHAR"] * layout.raw_count
     for column, index in layout.present:
         types[index] = fast[column.name].reader_type
