@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from ristra.core.metrics.columns import grouping_column
+from ristra.core.metrics.columns import GroupingColumn, grouping_column
 from ristra.core.metrics.conditions import Condition, FlagsTrue
+from ristra.core.metrics.groupings import Grouping
 from ristra.core.metrics.plans.base import (
     Answers,
     Ask,
@@ -26,7 +28,7 @@ from ristra.core.metrics.plans.base import (
     warnings_for,
 )
 from ristra.core.metrics.plans.representation import split_by
-from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SelectionRow
+from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SelectionRow, SnapshotRef
 from ristra.core.metrics.specs import APPLICATION_STAGES, SELECTION_STAGES, FunnelSpec, SelectionRatioSpec
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import FourFifthsAnalysis, four_fifths_analysis, mantel_haenszel
@@ -52,28 +54,35 @@ def pair_count(counts: tuple[int, ...], stage: str) -> int:
     return counts[1 + len(STAGE_FLAGS) + i - 2]
 
 
-def _applications_ask(spec: FunnelSpec | SelectionRatioSpec, context: Context) -> tuple[Ask, object]:
-    grouping = context.grouping(spec.category)
-    grouping.require("applications")
-    by = [grouping_column("applications", b) for b in spec.by]
-    return Ask(dataset_source("applications"), (*by, *grouping.dimensions("applications")), MEASURES), grouping
+SpecT = TypeVar("SpecT", FunnelSpec, SelectionRatioSpec)
 
 
 @dataclass
-class FunnelPlan:
-    spec: FunnelSpec
+class _ApplicationsPlan(Generic[SpecT]):
+    """A plan answered by one count request over the applications: every stage measure by the
+    category's dimensions and the spec's ``by`` columns."""
+
+    spec: SpecT
     context: Context
 
     def __post_init__(self) -> None:
-        self.ref = self.context.require("applications", self.spec.metric)
-        self.ask, _ = _applications_ask(self.spec, self.context)
-        self.grouping = self.context.grouping(self.spec.category)
+        self.ref: SnapshotRef = self.context.require("applications", self.spec.metric)
+        self.grouping: Grouping = self.context.grouping(self.spec.category)
+        self.grouping.require("applications")
+        by_names: tuple[str, ...] = self.spec.by
+        columns: list[GroupingColumn] = [grouping_column("applications", b) for b in by_names]
+        self.ask = Ask(dataset_source("applications"), (*columns, *self.grouping.dimensions("applications")),
+                       MEASURES)
 
     def asks(self) -> Sequence[Ask]:
         return [self.ask]
 
     def followups(self, answers: Answers) -> Sequence[Ask]:
         return []
+
+
+@dataclass
+class FunnelPlan(_ApplicationsPlan[FunnelSpec]):
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -122,20 +131,7 @@ def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, sco
 
 
 @dataclass
-class SelectionRatioPlan:
-    spec: SelectionRatioSpec
-    context: Context
-
-    def __post_init__(self) -> None:
-        self.ref = self.context.require("applications", self.spec.metric)
-        self.ask, _ = _applications_ask(self.spec, self.context)
-        self.grouping = self.context.grouping(self.spec.category)
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
+class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
