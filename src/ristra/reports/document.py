@@ -28,6 +28,10 @@ class TableView:
     formats: Mapping[str, str]
     category_label: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.released, ReleasedTable):
+            raise TypeError("a report shows only ReleasedTable values (from ristra.core.disclosure.release)")
+
     @property
     def derived_columns(self) -> tuple[str, ...]:
         """Labels of the derived columns, in order of first appearance."""
