@@ -39,6 +39,8 @@ def _postgres_reachable(url: str) -> bool:
 
 
 POSTGRES = _postgres_reachable(POSTGRES_URL)
+if POSTGRES_URL and not POSTGRES:  # named but down: fail loudly rather than quietly test SQLite only
+    raise RuntimeError(f"RISTRA_TEST_POSTGRES_URL is set but no PostgreSQL server answers at {POSTGRES_URL}")
 DATABASES = ("sqlite", "postgres") if POSTGRES else ("sqlite",)
 ALIASES = {"sqlite": "default", "postgres": "postgres"}
 
@@ -91,7 +93,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database" in metafunc.fixturenames:
-        metafunc.parametrize("database", DATABASES, indirect=True)
+        only_postgres = metafunc.definition.get_closest_marker("postgres") is not None
+        chosen = tuple(d for d in DATABASES if d == "postgres") if only_postgres else DATABASES
+        metafunc.parametrize("database", chosen, indirect=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,13 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ristra.core.disclosure import ReleasedTable
-from ristra.web import dashboard
 from ristra.web.models import AuditEvent
-
-pytestmark = pytest.mark.skipif(dashboard.metrics_service() is None, reason="this build has no metrics service")
 
 PANELS = ["path", "funnel", "retention", "trend", "departments"]
 

@@ -6,12 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from ristra.web import report_generation
 from ristra.web.models import AuditEvent, ReportRecord
-
-pytestmark = pytest.mark.skipif(not report_generation.available(), reason="this build has no report service")
 
 
 def test_an_analyst_generates_and_downloads_a_report(client_as: Any, shared_data_dir: Path) -> None:

@@ -89,10 +89,9 @@ _CACHE_SIZE = 256
 _LOCK = threading.Lock()
 
 
-def metrics_service() -> Any | None:
-    """The metrics service, when this build has it (and the panels that present it)."""
-    if importlib.util.find_spec("ristra.web.dashboard_panels") is None:
-        return None
+def metrics_service() -> Any:
+    """The metrics service module (imported on first use: the web layer starts without DuckDB)."""
+    return importlib.import_module("ristra.services.metrics")
     try:
         return importlib.import_module("ristra.services.metrics")
     except Exception:  # absent, or not importable in this build: the page says it is unavailable

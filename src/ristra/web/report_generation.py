@@ -30,9 +30,9 @@ class ReportRefused(ValueError):
     """A report cannot be generated as asked; the message says why."""
 
 
-def report_service() -> Any | None:
-    if importlib.util.find_spec("ristra.web.report_binding") is None:
-        return None
+def report_service() -> Any:
+    """The report service module (imported on first use)."""
+    return importlib.import_module("ristra.services.reports")
     try:
         return importlib.import_module("ristra.services.reports")
     except Exception:  # absent, or not importable in this build: the page says it is unavailable
