@@ -163,3 +163,15 @@ def snapshot_refs(context: Context, datasets: Sequence[str]) -> tuple[SnapshotRe
 
 def dedupe(items: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+class SingleAsk:
+    """For a plan answered by one count request (``self.ask``) with no follow-up requests."""
+
+    ask: Ask
+
+    def asks(self) -> Sequence[Ask]:
+        return [self.ask]
+
+    def followups(self, answers: Answers) -> Sequence[Ask]:
+        return []

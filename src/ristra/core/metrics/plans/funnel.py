@@ -11,7 +11,6 @@ the stage before it, over those that reached the stage before.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -22,6 +21,7 @@ from ristra.core.metrics.plans.base import (
     Answers,
     Ask,
     Context,
+    SingleAsk,
     by_values,
     level_totals,
     shares,
@@ -58,7 +58,7 @@ SpecT = TypeVar("SpecT", FunnelSpec, SelectionRatioSpec)
 
 
 @dataclass
-class _ApplicationsPlan(Generic[SpecT]):
+class _ApplicationsPlan(SingleAsk, Generic[SpecT]):
     """A plan answered by one count request over the applications: every stage measure by the
     category's dimensions and the spec's ``by`` columns."""
 
@@ -73,12 +73,6 @@ class _ApplicationsPlan(Generic[SpecT]):
         columns: list[GroupingColumn] = [grouping_column("applications", b) for b in by_names]
         self.ask = Ask(dataset_source("applications"), (*columns, *self.grouping.dimensions("applications")),
                        MEASURES)
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
 
 
 @dataclass

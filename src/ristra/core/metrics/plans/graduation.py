@@ -17,7 +17,6 @@ Outcomes (rates over everyone in the cohort and level, Wilson intervals — docs
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ristra.core.metrics.columns import grouping_column
@@ -26,6 +25,7 @@ from ristra.core.metrics.plans.base import (
     Answers,
     Ask,
     Context,
+    SingleAsk,
     by_values,
     level_totals,
     shares,
@@ -55,7 +55,7 @@ def outcomes(spec: GraduationSpec) -> tuple[tuple[str, Condition], ...]:
 
 
 @dataclass
-class GraduationPlan:
+class GraduationPlan(SingleAsk):
     spec: GraduationSpec
     context: Context
 
@@ -70,12 +70,6 @@ class GraduationPlan:
         extents = ("graduation_date", "status_date") if spec.dataset == "students" else ()
         self.ask = Ask(dataset_source(spec.dataset), (*columns, *self.grouping.dimensions(spec.dataset)),
                        tuple(c for _, c in self.outcomes), extents)
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
 
     def _as_of(self, answers: Answers) -> dt.date | None:
         ends = [answers.extent(self.ask, c)[1] for c in self.ask.extents]

@@ -9,7 +9,6 @@ Cochran–Armitage test ("Trends over years").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ristra.core.metrics.columns import grouping_column
@@ -20,6 +19,7 @@ from ristra.core.metrics.plans.base import (
     Answers,
     Ask,
     Context,
+    SingleAsk,
     Table,
     by_values,
     level_totals,
@@ -52,7 +52,7 @@ def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, 
 
 
 @dataclass
-class RepresentationPlan:
+class RepresentationPlan(SingleAsk):
     spec: RepresentationSpec
     context: Context
 
@@ -62,12 +62,6 @@ class RepresentationPlan:
         self.ref = self.context.require(self.spec.dataset, self.spec.metric)
         by = [grouping_column(self.spec.dataset, b) for b in self.spec.by]
         self.ask = Ask(dataset_source(self.spec.dataset), (*by, *self.grouping.dimensions(self.spec.dataset)))
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -87,7 +81,7 @@ class RepresentationPlan:
 
 
 @dataclass
-class TrendPlan:
+class TrendPlan(SingleAsk):
     spec: TrendSpec
     context: Context
 
@@ -97,12 +91,6 @@ class TrendPlan:
         self.ref = self.context.require(self.spec.dataset, self.spec.metric)
         year = grouping_column(self.spec.dataset, self.spec.year_column)
         self.ask = Ask(dataset_source(self.spec.dataset), (year, *self.grouping.dimensions(self.spec.dataset)))
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -137,7 +125,7 @@ def stage_condition(stage: str) -> Condition:
 
 
 @dataclass
-class RepresentationRatioPlan:
+class RepresentationRatioPlan(SingleAsk):
     spec: RepresentationRatioSpec
     context: Context
 
@@ -155,12 +143,6 @@ class RepresentationRatioPlan:
         if spec.stage is not None:
             self.measures = (stage_condition(spec.stage), stage_condition(previous_stage(spec.stage)))
         self.ask = Ask(dataset_source(spec.dataset), (*by, *self.grouping.dimensions(spec.dataset)), self.measures)
-
-    def asks(self) -> Sequence[Ask]:
-        return [self.ask]
-
-    def followups(self, answers: Answers) -> Sequence[Ask]:
-        return []
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
