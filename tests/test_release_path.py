@@ -70,3 +70,24 @@ def test_a_released_table_hides_the_small_count() -> None:
     released = release(_table(), PUBLIC)
     assert released.cells[0][0] is None
     assert "3" not in str([row[0] for row in released.to_dict()["cells"]])
+
+
+def test_a_retention_estimate_does_not_reveal_a_few_leavers() -> None:
+    """A retention estimate near 100 % in a large group reveals how many left (200 people, 3 left
+    within a year: 98.5 %). The estimate is derived from the leavers within its horizon, so when
+    that count is small it is suppressed with it."""
+    from types import SimpleNamespace
+
+    from ristra.web.dashboard_panels import retention_table
+
+    def row(level: str, n: int, events: int, horizon: float, estimate: float, within: int) -> SimpleNamespace:
+        return SimpleNamespace(level=level, measure="retention", horizon=horizon, n=n, events=events,
+                               estimate=estimate, events_to_horizon=within, logrank_p=None)
+
+    result = SimpleNamespace(rows=[row("yes", 200, 40, 1.0, 0.985, 3), row("yes", 200, 40, 5.0, 0.80, 40),
+                                   row("no", 300, 60, 1.0, 0.95, 15), row("no", 300, 60, 5.0, 0.80, 60)])
+    released = release(retention_table(result, "women"), PUBLIC)
+    one_year = {(d.row, d.column): d for d in released.derived}
+    assert one_year[(0, "1 y")].suppressed and one_year[(0, "1 y")].value is None
+    assert not one_year[(0, "5 y")].suppressed and one_year[(0, "5 y")].value == 0.8
+    assert released.cells[0][2] is None  # the 3 leavers within a year

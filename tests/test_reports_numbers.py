@@ -125,7 +125,10 @@ def test_acgme_faculty_entering_attrition_retention(docs: dict[str, ReportDocume
     retention = table(docs, "acgme-recruitment-retention", "faculty_retention.women")
     # The three men hired on 2025-01-15, the last date in the data (the data's end by default), have no
     # time at risk and are left out (the metric's note says so): 16 - 3 followed among men.
-    assert rows(retention) == {(IN,): [7, 0], (OUT,): [13, 2], (UNK,): [1, 0], (ALL,): [21, 2]}
+    # Columns: followed, separations, then separations within 1, 3, 5 and 10 years (the estimates
+    # derive from those). The two men who left were hired 2023-07-01 and left 2024-06-30: within a year.
+    assert rows(retention) == {(IN,): [7, 0, 0, 0, 0, 0], (OUT,): [13, 2, 2, 2, 2, 2], (UNK,): [1, 0, 0, 0, 0, 0],
+                               (ALL,): [21, 2, 2, 2, 2, 2]}
 
 
 def test_annual_path(docs: dict[str, ReportDocument]) -> None:

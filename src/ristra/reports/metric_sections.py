@@ -185,11 +185,15 @@ class RetentionBinder(_MetricBinder):
     def specs(self) -> list[MetricSpec]:
         return [self._spec(g) for g in self.groupings]
 
+    def _counted(self) -> tuple[str, ...]:
+        """What each count column holds: people followed, separations, separations within each horizon."""
+        return ("followed", "separated", *(f"separated within {h:g}" for h in self.section.horizons))
+
     def _meanings(self, g: Grouping) -> dict[Cell, Meaning]:
         """People followed and separations of one population: the same cells in every report."""
         out: dict[Cell, Meaning] = {}
         for r, level in enumerate((*g.levels, None)):
-            for c, what in enumerate(("followed", "separated")):
+            for c, what in enumerate(self._counted()):
                 atoms = frozenset({("retention", what, self.section.population)})
                 out[(r, c)] = meaning("employees", atoms, g.id if level else None, level)
         return out
@@ -202,6 +206,7 @@ class RetentionBinder(_MetricBinder):
             notes.extend(result.notes)
             people: dict[str, tuple[int, int]] = {}
             estimates: dict[tuple[str, float], float | None] = {}
+            within: dict[tuple[str, float], int] = {}
             logrank: float | None = None
             for row in result.rows:
                 if not isinstance(row, SurvivalRow) or row.measure != "retention":
@@ -210,18 +215,24 @@ class RetentionBinder(_MetricBinder):
                 logrank = row.logrank_p if row.logrank_p is not None else logrank
                 if row.horizon is not None:
                     estimates[(row.level, row.horizon)] = _finite(row.estimate)
-            grid = [list(people.get(lv, (0, 0))) for lv in g.levels]
-            grid.append([sum(r[0] for r in grid), sum(r[1] for r in grid)])
+                    within[(row.level, row.horizon)] = int(row.events_to_horizon or 0)
+            horizons = self.section.horizons
+            grid = [[*people.get(lv, (0, 0)), *(within.get((lv, h), 0) for h in horizons)] for lv in g.levels]
+            grid.append([sum(r[i] for r in grid) for i in range(2 + len(horizons))])
             derived = []
             for r, level in enumerate(g.levels):
-                for h in self.section.horizons:
-                    derived.append(DerivedCell(r, _horizon(h), "share", estimates.get((level, h)), ((r, 0), (r, 1))))
+                for k, h in enumerate(horizons):
+                    # derived from the leavers within the horizon: a few of them are suppressed with it
+                    derived.append(DerivedCell(r, _horizon(h), "share", estimates.get((level, h)), ((r, 0), (r, 2 + k))))
             total = len(g.levels)
             derived.append(DerivedCell(total, "Log-rank p (known levels)", "other", _finite(logrank),
                                        tuple((r, c) for r in range(total) for c in (0, 1))))
             table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Membership",),
                           row_labels=tuple((level_label(g, lv),) for lv in g.levels) + ((TOTAL_LEVEL,),),
-                          col_dim="Count", col_labels=("People followed", "Separations"), counts=tuple(tuple(row) for row in grid),
+                          col_dim="Count",
+                          col_labels=("People followed", "Separations",
+                                      *(f"Separations within {_horizon(h)}" for h in horizons)),
+                          counts=tuple(tuple(row) for row in grid),
                           row_sums=(Sum(total, tuple(range(total))),), derived=tuple(derived),
                           key=f"{self.section.id}.{g.id}", notes=self.section.notes)
             formats = {_horizon(h): "percent" for h in self.section.horizons} | {"Log-rank p (known levels)": "pvalue"}

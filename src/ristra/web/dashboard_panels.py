@@ -135,27 +135,35 @@ def funnel_table(funnel: Any, selection: Any, label: str, filters: Filters) -> T
 
 
 def retention_table(result: Any, label: str) -> Table:
-    """People followed and people who left, by membership, with everyone as the last row; the
-    retention estimates at each horizon are derived from each row's counts."""
+    """People followed, people who left, and people who left within each horizon, by membership,
+    with everyone as the last row. The retention estimate at a horizon is derived from the
+    people followed and those who left within it, so a small number of leavers behind an
+    estimate is suppressed together with it (an estimate near 100 % would reveal it)."""
     levels = [level for level in LEVELS if any(r.level == level and r.measure == "retention"
                                                and r.horizon is not None for r in result.rows)]
+    horizons = sorted({x.horizon for x in result.rows if x.measure == "retention" and x.horizon is not None})
     counts: list[list[int]] = []
     derived = []
     for level in levels:
-        rows = [x for x in result.rows if x.level == level and x.measure == "retention" and x.horizon is not None]
+        rows = {x.horizon: x for x in result.rows if x.level == level and x.measure == "retention"
+                and x.horizon is not None}
         if not rows:
             continue
-        counts.append([int(rows[0].n), int(rows[0].events)])
-        for x in rows:
-            derived.append(DerivedCell(len(counts) - 1, f"{x.horizon:g} y", "share", _finite(x.estimate),
-                                       ((len(counts) - 1, 0), (len(counts) - 1, 1))))
+        first = rows[horizons[0]]
+        counts.append([int(first.n), int(first.events),
+                       *(int(rows[h].events_to_horizon or 0) if h in rows else 0 for h in horizons)])
+        r = len(counts) - 1
+        for k, h in enumerate(horizons):
+            if h in rows:
+                derived.append(DerivedCell(r, f"{h:g} y", "share", _finite(rows[h].estimate), ((r, 0), (r, 2 + k))))
     names = {"yes": label, "no": "not", "unknown": "unknown"}
-    counts.append([sum(c[0] for c in counts), sum(c[1] for c in counts)])
+    counts.append([sum(c[i] for c in counts) for i in range(2 + len(horizons))])
     p = next((x.logrank_p for x in result.rows if x.logrank_p is not None), None)
     notes = [f"Kaplan–Meier with left truncation; log-rank p = {p:.3g}."] if p is not None else []
     return Table(title=f"Faculty retention: {label}", row_dims=("membership",),
                  row_labels=tuple((names[v],) for v in levels) + (("all faculty",),), col_dim="faculty",
-                 col_labels=("people", "left"), counts=counts, row_sums=(Sum(len(levels), tuple(range(len(levels)))),),
+                 col_labels=("people", "left", *(f"left within {h:g} y" for h in horizons)), counts=counts,
+                 row_sums=(Sum(len(levels), tuple(range(len(levels)))),),
                  derived=tuple(derived), key="retention", notes=tuple(notes))
 
 

@@ -199,6 +199,10 @@ class SurvivalRow(Row):
     logrank_p: float | None
     small_number: bool
     note: str | None
+    #: At a horizon: events (separations, or exits for that reason) up to and including it.
+    #: A released table must show this as a count beside the estimate, so that a small number of
+    #: events behind an estimate is suppressed with it (an estimate near 1 reveals it otherwise).
+    events_to_horizon: int | None = None
 
 
 @dataclass(frozen=True)

@@ -104,12 +104,17 @@ def _analyse(grouping: Grouping, answers: Answers, entry_ask: Ask, exit_ask: Ask
 
 def _row(category: str, population: str, level: str, measure: str, horizon: float | None, estimate: float,
          lower: float | None, upper: float | None, records: WeightedRecords, events: int, at_risk: int | None,
-         analysis: _Analysis, note: str | None = None) -> SurvivalRow:
+         analysis: _Analysis, note: str | None = None, events_to_horizon: int | None = None) -> SurvivalRow:
     lr = analysis.logrank
     small = records.people < SMALL_PEOPLE or events < SMALL_EVENTS
     return SurvivalRow(category, population, level, measure, horizon, estimate, lower, upper, records.people, events,
                        at_risk, lr[0] if lr else None, lr[1] if lr else None, lr[2] if lr else None, small,
-                       note or (analysis.logrank_note if lr is None else None))
+                       note or (analysis.logrank_note if lr is None else None), events_to_horizon)
+
+
+def _events_to(times: Sequence[float], events: Sequence[float], horizon: float) -> int:
+    """Events at times up to and including ``horizon`` (frequency-weighted counts are whole)."""
+    return int(round(sum(e for t, e in zip(times, events, strict=True) if t <= horizon)))
 
 
 def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
@@ -160,7 +165,8 @@ class RetentionPlan:
             km = kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
             for point in km.survival_at(spec.horizons):
                 rows.append(_row(g.id, spec.population, level, "retention", point.time, point.survival, point.lower,
-                                 point.upper, rec, km.n_events, _at_risk(rec, point.time), analysis))
+                                 point.upper, rec, km.n_events, _at_risk(rec, point.time), analysis,
+                                 events_to_horizon=_events_to(km.times, km.events, point.time)))
             if causes:
                 cr = aalen_johansen(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight)
                 for curve in cr.incidence:
