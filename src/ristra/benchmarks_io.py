@@ -23,7 +23,6 @@ from ristra.core.benchmarks import (
     BenchmarkFileError,
     BenchmarkSet,
     CountyFacts,
-    RaceCounts,
     ZipCounty,
     benchmarks_from_rows,
     frontier_benchmarks,
@@ -52,13 +51,6 @@ ACS = (
 COUNTIES = "2020 Census county populations (USDA ERS RUCC 2023 file, P2 and P4); land area from Census TIGER 2018"
 ZIPS = "HUD USPS ZIP-county crosswalk, 2020 Q4 (residential ratios); ZIP places from the zipcodes 3.0.0 package"
 RUCA = "USDA ERS Rural-Urban Commuting Area (RUCA) codes 2010, ZIP code file"
-
-
-def _race(counts: reference.CensusCounts) -> RaceCounts:
-    return RaceCounts(
-        counts.total, counts.hispanic, counts.white, counts.black, counts.aian, counts.asian, counts.nhpi,
-        counts.other, counts.two_or_more,
-    )
 
 
 def _county_facts() -> tuple[CountyFacts, ...]:
@@ -95,13 +87,13 @@ def new_mexico_benchmarks() -> BenchmarkSet:
     benchmarks = [
         women_benchmark(sex["NM"].female, sex["NM"].adults, "NM", ACS),
         women_benchmark(sex["US"].female, sex["US"].adults, "US", ACS),
-        urm_benchmark(_race(nm_all), "all_ages", "NM", P2_NM),
-        urm_benchmark(_race(nm_adults), "18_plus", "NM", P4_NM),
-        urm_benchmark(_race(reference.us_totals()), "all_ages", "US", P2_US),
+        urm_benchmark(nm_all, "all_ages", "NM", P2_NM),
+        urm_benchmark(nm_adults, "18_plus", "NM", P4_NM),
+        urm_benchmark(reference.us_totals(), "all_ages", "US", P2_US),
     ]
     for c in reference.counties():
-        benchmarks.append(urm_benchmark(_race(c.population), "all_ages", c.fips, P2_NM.split(", New Mexico")[0]))
-        benchmarks.append(urm_benchmark(_race(c.adults), "18_plus", c.fips, P4_NM.split(", New Mexico")[0]))
+        benchmarks.append(urm_benchmark(c.population, "all_ages", c.fips, P2_NM.split(", New Mexico")[0]))
+        benchmarks.append(urm_benchmark(c.adults, "18_plus", c.fips, P4_NM.split(", New Mexico")[0]))
     urban = urban_zips()
     sandoval_share = zip_share_of_county(zips, SANDOVAL, urban)
     method = (

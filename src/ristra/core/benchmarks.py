@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 Population = Literal["all_ages", "18_plus"]
 POPULATIONS: tuple[Population, ...] = ("all_ages", "18_plus")
@@ -147,10 +147,27 @@ class RaceCounts:
     other: int
     two_or_more: int
 
+    #: The parts, which add to ``total``.
+    CATEGORIES: ClassVar[tuple[str, ...]] = (
+        "hispanic", "white", "black", "aian", "asian", "nhpi", "other", "two_or_more")
+
     def __post_init__(self) -> None:
         parts = (self.hispanic, self.white, self.black, self.aian, self.asian, self.nhpi, self.other, self.two_or_more)
         if sum(parts) != self.total:
             raise ValueError(f"census parts sum to {sum(parts)}, not the total {self.total}")
+
+    def share(self, category: str) -> float:
+        """Share (0..1) of ``total`` in one of :attr:`CATEGORIES`."""
+        if category not in self.CATEGORIES:
+            raise KeyError(f"unknown census category {category!r}; choose one of {self.CATEGORIES}")
+        return float(getattr(self, category)) / self.total if self.total else 0.0
+
+    def shares(self) -> dict[str, float]:
+        """Every category's share of ``total``."""
+        return {c: self.share(c) for c in self.CATEGORIES}
+
+    def __add__(self, other: RaceCounts) -> RaceCounts:
+        return RaceCounts(*(getattr(self, f) + getattr(other, f) for f in ("total", *self.CATEGORIES)))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
+from ristra.core.benchmarks import RaceCounts
+
 __all__ = [
     "AdultSexShares",
     "CensusCounts",
@@ -54,40 +56,10 @@ ZIP_PLACES_FILE = "nm_zip_to_county_zipcodes3.0.0.csv"
 ACS_FILE = "acs2022_nm_us_race_and_adult_agesex_from_spatial_kiosks.csv"
 
 
-@dataclass(frozen=True)
-class CensusCounts:
-    """2020 Census P.L. 94-171 counts in the Table P2 (all ages) or P4 (18+) categories.
-
-    ``hispanic`` is Hispanic or Latino of any race; every other field is *not Hispanic* and that
-    race alone; ``two_or_more`` is not Hispanic, two or more races. The parts add to ``total``.
-    """
-
-    total: int
-    hispanic: int
-    white: int
-    black: int
-    aian: int
-    asian: int
-    nhpi: int
-    other: int
-    two_or_more: int
-
-    CATEGORIES = ("hispanic", "white", "black", "aian", "asian", "nhpi", "other", "two_or_more")
-
-    def share(self, category: str) -> float:
-        """Share (0..1) of ``total`` in one of :attr:`CATEGORIES`."""
-        if category not in self.CATEGORIES:
-            raise KeyError(f"unknown census category {category!r}; choose one of {self.CATEGORIES}")
-        return float(getattr(self, category)) / self.total if self.total else 0.0
-
-    def shares(self) -> dict[str, float]:
-        """Every category's share of ``total``."""
-        return {c: self.share(c) for c in self.CATEGORIES}
-
-    def __add__(self, other: CensusCounts) -> CensusCounts:
-        return CensusCounts(
-            *(getattr(self, f) + getattr(other, f) for f in ("total", *self.CATEGORIES))
-        )
+#: 2020 Census P.L. 94-171 counts in the Table P2 (all ages) or P4 (18+) categories: ``hispanic``
+#: is Hispanic or Latino of any race; every other field is *not Hispanic* and that race alone;
+#: ``two_or_more`` is not Hispanic, two or more races. The parts add to ``total``.
+CensusCounts = RaceCounts
 
 
 _ZERO = CensusCounts(0, 0, 0, 0, 0, 0, 0, 0, 0)

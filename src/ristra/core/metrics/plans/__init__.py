@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ristra.core.metrics.plans.base import Answers, Ask, Context, Plan, Table
 from ristra.core.metrics.plans.funnel import FunnelPlan, SelectionRatioPlan
 from ristra.core.metrics.plans.graduation import GraduationPlan
@@ -26,26 +29,25 @@ from ristra.core.metrics.specs import (
 
 __all__ = ["Answers", "Ask", "Context", "Plan", "Table", "plan_for"]
 
+#: The plan class of each specification class.
+_PLANS: dict[type[MetricSpec], Callable[[Any, Context], Plan]] = {
+    RepresentationSpec: RepresentationPlan,
+    RepresentationRatioSpec: RepresentationRatioPlan,
+    TrendSpec: TrendPlan,
+    PathSpec: PathPlan,
+    FunnelSpec: FunnelPlan,
+    SelectionRatioSpec: SelectionRatioPlan,
+    GraduationSpec: GraduationPlan,
+    RetentionSpec: RetentionPlan,
+    PromotionSpec: PromotionPlan,
+}
+
 
 def plan_for(spec: MetricSpec, context: Context) -> Plan:
     """The plan of ``spec`` in ``context``; raises a :class:`~ristra.core.metrics.errors.MetricError`
     for an unknown category, a category that does not apply, or a dataset with no data."""
-    if isinstance(spec, RepresentationSpec):
-        return RepresentationPlan(spec, context)
-    if isinstance(spec, RepresentationRatioSpec):
-        return RepresentationRatioPlan(spec, context)
-    if isinstance(spec, TrendSpec):
-        return TrendPlan(spec, context)
-    if isinstance(spec, PathSpec):
-        return PathPlan(spec, context)
-    if isinstance(spec, FunnelSpec):
-        return FunnelPlan(spec, context)
-    if isinstance(spec, SelectionRatioSpec):
-        return SelectionRatioPlan(spec, context)
-    if isinstance(spec, GraduationSpec):
-        return GraduationPlan(spec, context)
-    if isinstance(spec, RetentionSpec):
-        return RetentionPlan(spec, context)
-    if isinstance(spec, PromotionSpec):
-        return PromotionPlan(spec, context)
-    raise TypeError(f"no plan for {type(spec).__name__}")
+    try:
+        make = _PLANS[type(spec)]
+    except KeyError:
+        raise TypeError(f"no plan for {type(spec).__name__}") from None
+    return make(spec, context)
