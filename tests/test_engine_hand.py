@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from ristra.core.metrics.errors import CategoryNotApplicable, NoData, UnknownCategory, UnknownColumn
+from ristra.core.metrics.errors import (
+    CategoryNotApplicable,
+    InvalidSpecification,
+    NoData,
+    UnknownCategory,
+    UnknownColumn,
+)
 from ristra.core.metrics.specs import PathSpec, RepresentationSpec, RetentionSpec
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
@@ -261,3 +267,46 @@ def test_a_hash_collision_falls_back_to_exact_joins(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(CompiledCube, "collisions", lambda self, arrays: 0 if "IS NOT DISTINCT" in self.query.sql else 1)
     again = engine_results(tmp_path, specs, rows)
     assert [r.to_dict() for r in again] == expected
+
+
+AOIC_APPLICATIONS = [
+    app(1, 2024, "female", "yes", ["white"], "ci"),
+    app(2, 2024, "female", "no", ["black", "american_indian_alaska_native"], "cio"),
+    app(3, 2024, "male", "no", ["white"], "c"),
+    app(4, 2024, "male", "unknown", ["unknown"], "c"),
+    app(5, 2024, "female", "declined", ["declined"], ""),
+    app(6, 2024, "male", "yes", ["unknown"], "ci"),
+]
+
+
+def test_alone_or_in_combination_counts_each_person_in_every_group(workspace: Workspace, tmp_path: Path) -> None:
+    import_rows(workspace, "applications", AOIC_APPLICATIONS, tmp_path)
+    svc = MetricsService(workspace)
+    try:
+        result = svc.query("representation", category="race:aoic", dataset="applications", by=["cycle"])
+        counts = {r["level"]: (r["count"], r["total"], r["known"]) for r in result.records()}
+        # Hispanic: 1, 6; white: 1, 3; black and AIAN: 2; no known race: 4, 6 (unknown) and 5 (declined).
+        # Six people; of known membership (a group other than unknown/declined): 1, 2, 3, 6.
+        assert counts == {
+            "hispanic": (2, 6, 4), "american_indian_alaska_native": (1, 6, 4), "asian": (0, 6, 4),
+            "black": (1, 6, 4), "middle_eastern_north_african": (0, 6, 4),
+            "native_hawaiian_pacific_islander": (0, 6, 4), "white": (2, 6, 4), "other": (0, 6, 4),
+            "unknown": (2, 6, 4), "declined": (1, 6, 4)}
+        assert sum(c for c, _, _ in counts.values()) == 9  # more than the six people, and said so
+        assert any("sum to more than the total" in n for n in result.notes)
+        hispanic = one(result, level="hispanic")
+        assert hispanic["share"] == pytest.approx(2 / 6) and hispanic["share_of_known"] == pytest.approx(2 / 4)
+        assert one(result, level="unknown")["share_of_known"] is None
+
+        funnel = svc.query("funnel", category="race:aoic", by=["cycle"])
+        white = {r["stage"]: (r["count"], r["previous_count"]) for r in rows(funnel, level="white")}
+        assert white["interviewed"] == (1, 2) and white["offered"] == (0, 1)
+        assert one(funnel, level="black", stage="offered")["count"] == 1
+
+        for metric, options in (("selection-ratio", {"stages": ["offered"]}), ("retention", {}),
+                                ("path", {}), ("representation-ratio", {"dataset": "applications"})):
+            with pytest.raises(InvalidSpecification) as refused:
+                svc.query(metric, category="race:aoic", **options)
+            assert "race:aoic" in str(refused.value) or "single level" in str(refused.value)
+    finally:
+        svc.close()

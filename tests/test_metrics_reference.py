@@ -1,6 +1,6 @@
 """The SQL engine against the pure-Python reference evaluator on random small datasets.
 
-Every metric of the standard pack, plus crossings, race schemes, derived and year-of-date grouping
+Every metric of the standard pack, plus crossings, race schemes (alone or in combination too), derived and year-of-date grouping
 columns, is computed both ways from the same rows: the results must be identical (same counts,
 hence the same statistics)."""
 
@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.specs import (
+    FunnelSpec,
     GraduationSpec,
     MetricSpec,
     PromotionSpec,
@@ -29,6 +30,10 @@ EXTRA: list[MetricSpec] = [
     RepresentationSpec("women*rural_school", "applications", ("cycle", "program")),
     RepresentationSpec("race:ipeds", "applications", ("cycle",)),
     RepresentationSpec("race:nm_school", "employees", ("rank",)),
+    RepresentationSpec("race:aoic", "participants", ("year",)),
+    TrendSpec("race:aoic", "applications", "cycle"),
+    FunnelSpec("race:aoic", ("program",)),
+    GraduationSpec("race:aoic", "trainees", ("program",)),
     RepresentationSpec("urm_nm", "applications", ("residence_county_resolved", "high_school_ruca")),
     RepresentationSpec("rural_school", "employees", ("hire_year", "employee_class")),
     RepresentationSpec("women", "participants", ("residence_county_resolved", "residence_frontier", "year")),

@@ -42,7 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                        description=f"METRIC is one of: {', '.join(METRICS)}. Options a metric does not take are "
                                    "refused. See docs/metrics.md.")
     p.add_argument("metric", metavar="METRIC")
-    p.add_argument("--category", help="category id, two crossed (a*b) or race:ipeds / race:nm_school "
+    p.add_argument("--category", help="category id, two crossed (a*b) or race:ipeds / race:nm_school / race:aoic "
                                       "(default: every category that applies)")
     p.add_argument("--dataset", help="dataset (representation, representation-ratio, trend, graduation)")
     p.add_argument("--by", nargs="+", metavar="COL", help="grouping columns, e.g. cycle program")

@@ -1,16 +1,23 @@
 """What a metric splits people by: a category (yes / no / unknown), two categories crossed (nine
-levels), or a race reporting scheme (IPEDS-style, or the school's roll-up).
+levels), or a race reporting scheme (IPEDS-style, the school's roll-up, or alone or in
+combination).
 
 Contract
 --------
 * :func:`resolve_grouping` turns the name in a specification into a :class:`Grouping` using the
   category version in use: a category id (``urm_nm``), two ids crossed with ``*``
-  (``women*urm_nm``), or a race scheme (``race:ipeds``, ``race:nm_school``). Unknown names raise
-  :class:`UnknownCategory` naming the nearest ones.
+  (``women*urm_nm``), or a race scheme (``race:ipeds``, ``race:nm_school``, ``race:aoic``). Unknown
+  names raise :class:`UnknownCategory` naming the nearest ones.
 * A grouping is computed from one or two *dimensions* per row (:class:`RuleDimension`: the rule's
   TRUE / FALSE / NULL; :class:`SchemeDimension`: the scheme's group) and :meth:`Grouping.level`
   maps their values to a level label. Every level is always reported, with zero counts where
   nobody is in it; *unknown* (and, in race schemes, *declined*) are levels of their own.
+* ``race:aoic`` (alone or in combination) is **overlapping**: a person is in every group they
+  reported, so its dimensions are one yes/no indicator per group and :meth:`Grouping.memberships`
+  gives every level of a row (:meth:`Grouping.level` gives the single level of the other
+  groupings). Its groups sum to more than the total; metrics that compare groups with each
+  other (selection ratio, retention, promotion) call :meth:`Grouping.require_disjoint` and refuse
+  it.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ristra.core.categories import (
+    AOIC_LEVELS,
     IPEDS_LEVELS,
     MEMBERSHIP_LEVELS,
     NM_SCHOOL_ROLLUP,
@@ -26,16 +34,21 @@ from ristra.core.categories import (
     CategorySet,
     Rule,
     SqlFragment,
+    alone_or_in_combination,
+    alone_or_in_combination_sql,
     evaluate,
     ipeds_level,
     ipeds_sql,
 )
 from ristra.core.categories.crossing import SEPARATOR
 from ristra.core.datasets import dataset
-from ristra.core.metrics.errors import CategoryNotApplicable, UnknownCategory
+from ristra.core.metrics.errors import CategoryNotApplicable, InvalidSpecification, UnknownCategory
 
 YES, NO, UNKNOWN = MEMBERSHIP_LEVELS
-RACE_SCHEMES = ("race:ipeds", "race:nm_school")
+AOIC = "race:aoic"
+RACE_SCHEMES = ("race:ipeds", "race:nm_school", AOIC)
+AOIC_NOTE = ("alone or in combination: each person is counted in every group they reported (Hispanic of any race "
+             "as well), so the groups sum to more than the total")
 _RACE_DATASETS = ("applications", "students", "trainees", "employees", "participants")
 
 
@@ -91,9 +104,22 @@ class Grouping:
     positive: str | None = YES
     definitions: tuple[CategoryDefinition, ...] = field(default=())
 
+    @property
+    def overlapping(self) -> bool:
+        """Whether a person can be in more than one level (alone or in combination)."""
+        return self.kind == "overlapping_scheme"
+
+    def require_disjoint(self, metric: str) -> None:
+        """Raise :class:`InvalidSpecification` for an overlapping grouping: ``metric`` compares
+        levels with each other, which needs each person in exactly one of them."""
+        if self.overlapping:
+            raise InvalidSpecification(
+                f"{metric} compares groups with each other, which needs every person in exactly one group; "
+                f"{self.id} counts a person in every group they reported. Use race:ipeds or race:nm_school")
+
     def is_unknown(self, level: str) -> bool:
         """Whether ``level`` says membership is not known (unknown, or declined in race schemes)."""
-        if self.kind == "race_scheme":
+        if self.kind in ("race_scheme", "overlapping_scheme"):
             return level in ("unknown", "declined")
         return UNKNOWN in level.split(SEPARATOR)
 
@@ -109,6 +135,9 @@ class Grouping:
     def dimensions(self, dataset_name: str) -> tuple[Dimension, ...]:
         """The per-row dimensions the level is computed from."""
         self.require(dataset_name)
+        if self.overlapping:
+            return tuple(SchemeDimension(f"scheme:{self.id}:{level}", fragment, _member(level))
+                         for level, fragment in alone_or_in_combination_sql())
         if self.kind == "race_scheme":
             fragment, python = _scheme(self.id)
             return (SchemeDimension(f"scheme:{self.id}", fragment, python),)
@@ -117,12 +146,25 @@ class Grouping:
         )
 
     def level(self, values: Sequence[object]) -> str:
-        """The level label of one row (or group) from its dimension values."""
+        """The level label of one row (or group) from its dimension values (disjoint groupings)."""
+        if self.overlapping:
+            raise ValueError(f"{self.id} is overlapping: a row has several levels (use memberships)")
         if self.kind == "race_scheme":
             return str(values[0])
         if self.kind == "crossed":
             return f"{truth_level(values[0])}{SEPARATOR}{truth_level(values[1])}"
         return truth_level(values[0])
+
+    def memberships(self, values: Sequence[object]) -> tuple[str, ...]:
+        """Every level of one row (or group): one for disjoint groupings, any number of
+        indicators that are true for an overlapping one."""
+        if self.overlapping:
+            return tuple(level for level, v in zip(self.levels, values, strict=True) if v)
+        return (self.level(values),)
+
+    def is_known(self, values: Sequence[object]) -> bool:
+        """Whether the row is in at least one level that is not unknown or declined."""
+        return any(not self.is_unknown(level) for level in self.memberships(values))
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -141,6 +183,12 @@ def _scheme(name: str) -> tuple[SqlFragment, Callable[[Mapping[str, object]], st
     return NM_SCHOOL_ROLLUP.sql(), NM_SCHOOL_ROLLUP.level
 
 
+def _member(level: str) -> Callable[[Mapping[str, object]], bool]:
+    def python(row: Mapping[str, object]) -> bool:
+        return level in alone_or_in_combination(row)
+    return python
+
+
 def _category(d: CategoryDefinition) -> Grouping:
     return Grouping(d.id, d.label, "category", MEMBERSHIP_LEVELS, d.datasets, d.benchmark_key, YES, (d,))
 
@@ -153,6 +201,9 @@ def resolve_grouping(categories: CategorySet, name: str) -> Grouping:
                         None, None)
     if name == "race:nm_school":
         return Grouping(name, "Race and ethnicity (school roll-up)", "race_scheme", NM_SCHOOL_ROLLUP.levels,
+                        _RACE_DATASETS, None, None)
+    if name == AOIC:
+        return Grouping(name, "Race and ethnicity (alone or in combination)", "overlapping_scheme", AOIC_LEVELS,
                         _RACE_DATASETS, None, None)
     choices = (*categories.ids, *RACE_SCHEMES)
     parts = [p.strip() for p in name.split("*")]

@@ -21,7 +21,7 @@ from ristra.core.benchmarks import Benchmark, BenchmarkSet
 from ristra.core.categories import CategorySet, MembershipCounts, SqlFragment, membership_warnings
 from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.errors import NoData
-from ristra.core.metrics.groupings import Grouping, resolve_grouping
+from ristra.core.metrics.groupings import AOIC_NOTE, Grouping, resolve_grouping
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, dimension_key
 from ristra.core.metrics.sql.source import Source
@@ -101,9 +101,14 @@ def level_totals(table: Table, grouping: Grouping, level_index: Sequence[int]) -
     positions of the grouping's dimensions in the keys)."""
     totals = dict.fromkeys(grouping.levels, 0)
     for key, counts in table.items():
-        level = grouping.level([key[i] for i in level_index])
-        totals[level] = totals.get(level, 0) + counts[0]
+        for level in grouping.memberships([key[i] for i in level_index]):
+            totals[level] = totals.get(level, 0) + counts[0]
     return totals
+
+
+def overlap_notes(grouping: Grouping) -> tuple[str, ...]:
+    """The note every result over an overlapping grouping carries (its groups sum past the total)."""
+    return (AOIC_NOTE,) if grouping.overlapping else ()
 
 
 def warnings_for(grouping: Grouping, dataset: str, totals: Mapping[str, int]) -> list[str]:

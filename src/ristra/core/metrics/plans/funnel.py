@@ -24,6 +24,7 @@ from ristra.core.metrics.plans.base import (
     SingleAsk,
     by_values,
     level_totals,
+    overlap_notes,
     shares,
     warnings_for,
 )
@@ -100,7 +101,7 @@ class FunnelPlan(_ApplicationsPlan[FunnelSpec]):
         method = ("stage conversion = reached both stages / reached the stage before, with Wilson interval "
                   "(docs/methods.md: Proportions)")
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
-                            tuple(warnings_for(g, "applications", totals)))
+                            tuple(warnings_for(g, "applications", totals)), overlap_notes(g))
 
 
 def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, scope: str,
@@ -126,6 +127,10 @@ def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, sco
 
 @dataclass
 class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.grouping.require_disjoint("the selection ratio")
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec

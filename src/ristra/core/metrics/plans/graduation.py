@@ -28,6 +28,7 @@ from ristra.core.metrics.plans.base import (
     SingleAsk,
     by_values,
     level_totals,
+    overlap_notes,
     shares,
     warnings_for,
 )
@@ -104,7 +105,7 @@ class GraduationPlan(SingleAsk):
             for i, (by, level, name, count, total, complete) in enumerate(cells)
         ]
         totals = level_totals(table, g, range(len(self.names), len(self.ask.dims)))
-        notes = []
+        notes = list(overlap_notes(g))
         if spec.dataset == "students":
             notes.append(f"follow-up ends {as_of.isoformat() if as_of else 'unknown'} (the latest graduation or "
                          "status date); rows with complete = false are lower bounds")

@@ -23,6 +23,7 @@ from ristra.core.metrics.plans.base import (
     Table,
     by_values,
     level_totals,
+    overlap_notes,
     shares,
     sort_key,
     warnings_for,
@@ -41,14 +42,26 @@ PROPORTION_METHOD = "share with Wilson score interval (docs/methods.md: Proporti
 
 
 def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], dict[str, tuple[int, ...]]]:
-    """``{by values: {level: counts}}`` with every level present (zero counts where empty)."""
+    """``{by values: {level: counts}}`` with every level present (zero counts where empty). A row
+    of an overlapping grouping adds to each of its levels."""
     width = len(next(iter(table.values()))) if table else 1
     out: dict[tuple[object, ...], dict[str, tuple[int, ...]]] = {}
     for key, counts in table.items():
-        by, level = key[:n_by], grouping.level(key[n_by:])
+        by = key[:n_by]
         levels = out.setdefault(by, {lv: (0,) * width for lv in grouping.levels})
-        levels[level] = tuple(a + b for a, b in zip(levels[level], counts, strict=True))
+        for level in grouping.memberships(key[n_by:]):
+            levels[level] = tuple(a + b for a, b in zip(levels[level], counts, strict=True))
     return dict(sorted(out.items(), key=lambda item: tuple(sort_key(v) for v in item[0])))
+
+
+def people_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], tuple[int, int]]:
+    """``{by values: (people, people of known membership)}``: each row counted once, also when an
+    overlapping grouping puts it in several levels."""
+    out: dict[tuple[object, ...], tuple[int, int]] = {}
+    for key, counts in table.items():
+        total, known = out.get(key[:n_by], (0, 0))
+        out[key[:n_by]] = (total + counts[0], known + (counts[0] if grouping.is_known(key[n_by:]) else 0))
+    return out
 
 
 @dataclass
@@ -65,19 +78,18 @@ class RepresentationPlan(SingleAsk):
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
-        groups = split_by(answers.table(self.ask), len(spec.by), g)
-        cells = [(by, level, counts[0], sum(c[0] for c in levels.values()),
-                  sum(c[0] for lv, c in levels.items() if not g.is_unknown(lv)))
-                 for by, levels in groups.items() for level, counts in levels.items()]
+        table = answers.table(self.ask)
+        groups, people = split_by(table, len(spec.by), g), people_by(table, len(spec.by), g)
+        cells = [(by, level, counts[0], *people[by]) for by, levels in groups.items() for level, counts in levels.items()]
         s = shares([(c[2], c[3]) for c in cells], spec.confidence)
         rows: list[Row] = []
         for i, (by, level, count, total, known) in enumerate(cells):
             of_known = None if g.is_unknown(level) else (count / known if known else float("nan"))
             rows.append(RepresentationRow(spec.dataset, g.id, by_values(spec.by, by), level, count, total,
                                           s.share[i], s.lower[i], s.upper[i], known, of_known, s.small[i]))
-        totals = level_totals(answers.table(self.ask), g, range(len(spec.by), len(self.ask.dims)))
+        totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
-                            PROPORTION_METHOD, tuple(warnings_for(g, spec.dataset, totals)))
+                            PROPORTION_METHOD, tuple(warnings_for(g, spec.dataset, totals)), overlap_notes(g))
 
 
 @dataclass
@@ -94,9 +106,10 @@ class TrendPlan(SingleAsk):
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
-        groups = split_by(answers.table(self.ask), 1, g)
-        cells = [(by[0], level, counts[0], sum(c[0] for c in levels.values()))
-                 for by, levels in groups.items() for level, counts in levels.items()]
+        table = answers.table(self.ask)
+        groups, people = split_by(table, 1, g), people_by(table, 1, g)
+        cells = [(by[0], level, counts[0], people[by][0]) for by, levels in groups.items()
+                 for level, counts in levels.items()]
         s = shares([(c[2], c[3]) for c in cells], spec.confidence)
         tests = {}
         for level in g.levels:
@@ -110,10 +123,10 @@ class TrendPlan(SingleAsk):
             rows.append(TrendRow(spec.dataset, g.id, spec.year_column, year, level, count, total, s.share[i],
                                  s.lower[i], s.upper[i], s.small[i], t.z if t else None, t.p_value if t else None,
                                  t.slope if t else None))
-        totals = level_totals(answers.table(self.ask), g, range(1, len(self.ask.dims)))
+        totals = level_totals(table, g, range(1, len(self.ask.dims)))
         method = f"{PROPORTION_METHOD}; Cochran–Armitage test for a linear trend (docs/methods.md: Trends over years)"
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
-                            method, tuple(warnings_for(g, spec.dataset, totals)))
+                            method, tuple(warnings_for(g, spec.dataset, totals)), overlap_notes(g))
 
 
 def previous_stage(stage: str) -> str:

@@ -132,6 +132,7 @@ class RetentionPlan:
     def __post_init__(self) -> None:
         self.grouping = self.context.grouping(self.spec.category)
         self.grouping.require("employees")
+        self.grouping.require_disjoint(f"{self.spec.metric} (the log-rank test)")
         self.ref = self.context.require("employees", self.spec.metric)
         self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
         self.window: tuple[dt.date, dt.date] | None = None
@@ -198,6 +199,7 @@ class PromotionPlan:
     def __post_init__(self) -> None:
         self.grouping = self.context.grouping(self.spec.category)
         self.grouping.require("employees")
+        self.grouping.require_disjoint(f"{self.spec.metric} (the log-rank test)")
         self.refs = (self.context.require("employees", self.spec.metric),
                      self.context.require("employee_events", self.spec.metric))
         self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
