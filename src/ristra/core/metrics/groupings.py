@@ -65,12 +65,12 @@ class RuleDimension:
 
 @dataclass(frozen=True, eq=False)
 class SchemeDimension:
-    """A race scheme's group per row: ``fragment`` (SQL over ``hispanic`` and ``race``) and
-    ``python`` (the same in Python)."""
+    """A race scheme's group per row, or (alone or in combination) one group's yes/no indicator:
+    ``fragment`` (SQL over ``hispanic`` and ``race``) and ``python`` (the same in Python)."""
 
     key: str
     fragment: SqlFragment
-    python: Callable[[Mapping[str, object]], str]
+    python: Callable[[Mapping[str, object]], str | bool]
     columns: tuple[str, ...] = ("hispanic", "race")
 
     def value(self, row: Mapping[str, object]) -> object:
