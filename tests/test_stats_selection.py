@@ -16,6 +16,8 @@ from ristra.core.stats import (
     chi_square_tests,
     compare_selection,
     fisher_exact_test,
+    fisher_exact_tests,
+    four_fifths_analyses,
     four_fifths_analysis,
     holm,
     mantel_haenszel,
@@ -40,6 +42,51 @@ def test_fisher_matches_scipy(table: list[list[int]]) -> None:
     ours = fisher_exact_test(table)
     assert close(ours.p_value, reference.pvalue)
     assert ours.odds_ratio == pytest.approx(reference.statistic, rel=REL, nan_ok=True)
+
+
+def _random_tables(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    tables = []
+    for scale in (4, 40, 400, 20_000, 1_500_000):
+        for _ in range(40):
+            table = rng.integers(0, scale, size=(2, 2))
+            if rng.random() < 0.3:  # far in a tail
+                table[0, 0] = rng.integers(0, max(1, scale // 20))
+            tables.append(table)
+    return tables + [np.array(t) for t in ([[0, 0], [0, 0]], [[0, 5], [0, 7]], [[3, 0], [4, 0]], [[0, 10], [10, 0]],
+                                          [[1_000_000, 1], [1, 1_000_000]], [[1, 0], [0, 0]], *TABLES)]
+
+
+def test_fisher_in_a_batch_is_scipy_to_the_last_bit() -> None:
+    """The vectorised batch runs SciPy's own algorithm, so every p-value and odds ratio is
+    SciPy's exactly — small tables, tables of a million, far tails and empty margins."""
+    tables = _random_tables(7)
+    ours = fisher_exact_tests(tables)
+    assert len(ours) == len(tables)
+    for table, result in zip(tables, ours, strict=True):
+        reference = stats.fisher_exact(table, alternative="two-sided")
+        assert result.p_value == float(reference.pvalue), table.tolist()
+        assert result.odds_ratio == pytest.approx(float(reference.statistic), rel=0, nan_ok=True), table.tolist()
+    assert fisher_exact_tests([]) == ()
+
+
+def test_chi_square_is_scipy_to_the_last_bit() -> None:
+    for table in _random_tables(11):
+        report = chi_square_tests(table)
+        if report.pearson is None or report.yates is None:
+            assert table.sum() == 0 or stats.contingency.expected_freq(table).min() < 5
+            continue
+        for ours, correction in ((report.pearson, False), (report.yates, True)):
+            reference = stats.chi2_contingency(table, correction=correction)
+            assert (ours.statistic, ours.p_value) == (float(reference.statistic), float(reference.pvalue))
+
+
+def test_analyses_in_a_batch_equal_one_at_a_time() -> None:
+    many = [{"yes": (5, 40), "no": (30, 90), "unknown": (0, 0)}, {"a": (0, 10)}, {"a": (3, 3), "b": (0, 0)},
+            {"x": (120, 1000), "y": (90, 1000), "z": (20, 300)}]
+    # repr: NaN (an empty group's ratio) equals itself there
+    assert [repr(a) for a in four_fifths_analyses(many)] == [repr(four_fifths_analysis(groups)) for groups in many]
+    assert "nan" in repr(four_fifths_analyses(many)[0])
 
 
 @pytest.mark.parametrize("table", [t for t in TABLES if stats.contingency.expected_freq(t).min() >= 5])

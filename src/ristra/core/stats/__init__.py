@@ -20,6 +20,7 @@ from ristra.core.stats.contingency import (
     FisherTest,
     chi_square_tests,
     fisher_exact_test,
+    fisher_exact_tests,
 )
 from ristra.core.stats.mantel_haenszel import MantelHaenszel, mantel_haenszel
 from ristra.core.stats.multiplicity import HolmCorrection, holm
@@ -42,6 +43,7 @@ from ristra.core.stats.selection import (
     GroupSelection,
     SelectionComparison,
     compare_selection,
+    four_fifths_analyses,
     four_fifths_analysis,
 )
 from ristra.core.stats.survival import (
@@ -84,6 +86,8 @@ __all__ = [
     "cochran_armitage",
     "compare_selection",
     "fisher_exact_test",
+    "fisher_exact_tests",
+    "four_fifths_analyses",
     "four_fifths_analysis",
     "holm",
     "kaplan_meier",

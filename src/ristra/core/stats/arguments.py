@@ -8,6 +8,7 @@ flagged.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -38,5 +39,11 @@ def check_confidence(confidence: float) -> float:
 
 
 def normal_quantile(confidence: float) -> float:
-    """The two-sided standard-normal critical value z with P(|Z| <= z) = ``confidence``."""
-    return float(stats.norm.isf((1.0 - check_confidence(confidence)) / 2.0))
+    """The two-sided standard-normal critical value z with P(|Z| <= z) = ``confidence``
+    (remembered per confidence level: every interval of a pack asks for the same few)."""
+    return _normal_quantile(check_confidence(confidence))
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(confidence: float) -> float:
+    return float(stats.norm.isf((1.0 - confidence) / 2.0))

@@ -4,12 +4,18 @@ chi-square where the cells allow, and Holm's correction across groups."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ristra.core.stats.arguments import check_count_pair
-from ristra.core.stats.contingency import ChiSquareReport, FisherTest, chi_square_tests, fisher_exact_test
+from ristra.core.stats.contingency import (
+    ChiSquareReport,
+    FisherTest,
+    chi_square_tests,
+    fisher_exact_test,
+    fisher_exact_tests,
+)
 from ristra.core.stats.multiplicity import holm
 from ristra.core.stats.proportions import SMALL_NUMBER_THRESHOLD, Proportion, proportion
 from ristra.core.stats.ratios import RatioEstimate, katz_ratio
@@ -98,14 +104,24 @@ def compare_selection(
     """
     group = proportion(group_selected, group_total, confidence, "wilson", small_number_threshold)
     reference = proportion(reference_selected, reference_total, confidence, "wilson", small_number_threshold)
+    table = _table(group.k, group.n, reference.k, reference.n)
+    fisher = fisher_exact_test(table) if group.n and reference.n else None
+    return _comparison(group, reference, fisher, confidence, threshold)
+
+
+def _table(k: int, n: int, ref_k: int, ref_n: int) -> list[list[int]]:
+    return [[k, n - k], [ref_k, ref_n - ref_k]]
+
+
+def _comparison(group: Proportion, reference: Proportion, fisher: FisherTest | None, confidence: float,
+                threshold: float) -> SelectionComparison:
+    """:func:`compare_selection` given the two proportions and the table's Fisher test (None
+    when a group is empty)."""
     ratio = katz_ratio(group.k, group.n, reference.k, reference.n, confidence)
-    table = [[group.k, group.n - group.k], [reference.k, reference.n - reference.k]]
+    table = _table(group.k, group.n, reference.k, reference.n)
     notes: list[str] = []
-    if group.n == 0 or reference.n == 0:
-        fisher = None
+    if fisher is None:
         notes.append("a group has no members; no test is possible")
-    else:
-        fisher = fisher_exact_test(table)
     chi_square = chi_square_tests(table)
     if ratio.note:
         notes.append(ratio.note)
@@ -147,33 +163,58 @@ def four_fifths_analysis(
 
     References: 29 CFR 1607.4(D); Holm, Scand. J. Statist. 6 (1979) 65–70.
     """
+    return four_fifths_analyses([groups], reference, alpha, confidence, threshold, small_number_threshold)[0]
+
+
+def four_fifths_analyses(
+    many: Sequence[Mapping[str, tuple[int, int]]],
+    reference: str | None = None,
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    threshold: float = FOUR_FIFTHS,
+    small_number_threshold: int = SMALL_NUMBER_THRESHOLD,
+) -> list[FourFifthsAnalysis]:
+    """:func:`four_fifths_analysis` of each mapping in ``many`` (same results), with every
+    Fisher test computed in one vectorised batch (:func:`~.contingency.fisher_exact_tests`)."""
+    plans = [_plan(groups, reference) for groups in many]
+    tables = [_table(*counts[label], *counts[ref]) for counts, ref, labels in plans for label in labels
+              if counts[label][1] and counts[ref][1]]
+    fishers = iter(fisher_exact_tests(tables))
+    out = []
+    for counts, ref, labels in plans:
+        ref_k, ref_n = counts[ref]
+        ref_share = proportion(ref_k, ref_n, confidence, "wilson", small_number_threshold)
+        comparisons = []
+        for label in labels:
+            k, n = counts[label]
+            fisher = next(fishers) if n and ref_n else None
+            share = proportion(k, n, confidence, "wilson", small_number_threshold)
+            comparisons.append(_comparison(share, ref_share, fisher, confidence, threshold))
+        p_values = [c.fisher.p_value if c.fisher is not None else math.nan for c in comparisons]
+        correction = holm(p_values, alpha)
+        out.append(FourFifthsAnalysis(
+            reference_label=ref,
+            threshold=float(threshold),
+            alpha=float(alpha),
+            groups=tuple(
+                GroupSelection(label, comparison, adjusted, rejected)
+                for label, comparison, adjusted, rejected in zip(
+                    labels, comparisons, correction.adjusted, correction.reject, strict=True
+                )
+            ),
+        ))
+    return out
+
+
+def _plan(groups: Mapping[str, tuple[int, int]],
+          reference: str | None) -> tuple[dict[str, tuple[int, int]], str, list[str]]:
+    """The checked counts, the reference group and the groups compared with it."""
     counts = {label: check_count_pair(k, n, f"group {label!r}") for label, (k, n) in groups.items()}
     if not counts:
         raise ValueError("four_fifths_analysis needs at least one group")
     if reference is None:
         populated = [(k / n, n, -i, label) for i, (label, (k, n)) in enumerate(counts.items()) if n > 0]
-        if not populated:
-            reference = next(iter(counts))
-        else:
-            reference = max(populated)[3]
+        reference = max(populated)[3] if populated else next(iter(counts))
     if reference not in counts:
         raise ValueError(f"reference group {reference!r} is not among the groups")
-    ref_k, ref_n = counts[reference]
-    labels = [label for label in counts if label != reference]
-    comparisons = [
-        compare_selection(*counts[label], ref_k, ref_n, confidence, threshold, small_number_threshold)
-        for label in labels
-    ]
-    p_values = [c.fisher.p_value if c.fisher is not None else math.nan for c in comparisons]
-    correction = holm(p_values, alpha)
-    return FourFifthsAnalysis(
-        reference_label=reference,
-        threshold=float(threshold),
-        alpha=float(alpha),
-        groups=tuple(
-            GroupSelection(label, comparison, adjusted, rejected)
-            for label, comparison, adjusted, rejected in zip(
-                labels, comparisons, correction.adjusted, correction.reject, strict=True
-            )
-        ),
-    )
+    return counts, reference, [label for label in counts if label != reference]

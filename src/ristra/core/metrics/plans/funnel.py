@@ -32,7 +32,7 @@ from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SelectionRow, SnapshotRef
 from ristra.core.metrics.specs import APPLICATION_STAGES, SELECTION_STAGES, FunnelSpec, SelectionRatioSpec
 from ristra.core.metrics.sql.source import dataset_source
-from ristra.core.stats import FourFifthsAnalysis, four_fifths_analysis, mantel_haenszel
+from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses, mantel_haenszel
 
 #: Measures asked of the applications: each stage flag, then each (previous stage, stage) pair.
 STAGE_FLAGS: tuple[str, ...] = APPLICATION_STAGES[1:]
@@ -136,20 +136,26 @@ class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
         g, spec = self.grouping, self.spec
         table = answers.table(self.ask)
         strata = split_by(table, len(spec.by), g)
-        rows: list[Row] = []
+        jobs: list[tuple[str, str, tuple[object, ...], dict[str, tuple[int, int]]]] = []
+        per_stage = {}
         for stage in spec.stages:
             base = SELECTION_STAGES[stage]
             per_stratum = {by: {lv: (pair_count(c, stage), stage_count(c, base)) for lv, c in levels.items()}
                            for by, levels in strata.items()}
+            per_stage[stage] = per_stratum
             if spec.by:
-                for by, groups in per_stratum.items():
-                    analysis = four_fifths_analysis(groups, alpha=spec.alpha, confidence=spec.confidence,
-                                                    threshold=spec.threshold)
-                    rows += _selection_rows(analysis, g.id, stage, "stratum", by_values(spec.by, by), {}, {})
-            pooled = {lv: (sum(s[lv][0] for s in per_stratum.values()), sum(s[lv][1] for s in per_stratum.values()))
-                      for lv in g.levels}
-            analysis = four_fifths_analysis(pooled, alpha=spec.alpha, confidence=spec.confidence,
-                                            threshold=spec.threshold)
+                jobs += [(stage, "stratum", by, groups) for by, groups in per_stratum.items()]
+            jobs.append((stage, "pooled", (), {
+                lv: (sum(s[lv][0] for s in per_stratum.values()), sum(s[lv][1] for s in per_stratum.values()))
+                for lv in g.levels}))
+        analyses = four_fifths_analyses([groups for *_, groups in jobs], alpha=spec.alpha,
+                                        confidence=spec.confidence, threshold=spec.threshold)
+        rows: list[Row] = []
+        for (stage, scope, by, _), analysis in zip(jobs, analyses, strict=True):
+            if scope == "stratum":
+                rows += _selection_rows(analysis, g.id, stage, scope, by_values(spec.by, by), {}, {})
+                continue
+            per_stratum = per_stage[stage]
             mh: dict[str, tuple[float, float, float, float, int]] = {}
             notes: dict[str, str] = {}
             if spec.by and len(per_stratum) > 1:
