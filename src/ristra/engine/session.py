@@ -7,9 +7,8 @@ Contract
   a view named after it with the canonical columns (a column missing from an older file reads as
   NULL of its declared type); nothing is written anywhere.
 * :meth:`MetricsEngine.run` takes plans, answers every plan's first-phase asks with one query
-  per source (and per row restriction: survival spells of different populations are separate
-  queries that read only their rows), then the follow-up asks likewise, and returns each plan's
-  result, in order.
+  per source (reading the rows any of its asks needs: survival spells of several populations
+  share one scan), then the follow-up asks likewise, and returns each plan's result, in order.
   Many metrics over one snapshot therefore share one scan.
 * The connection is not shared between threads; a caller that needs concurrency holds a lock
   (the metrics service does).
@@ -26,7 +25,6 @@ from typing import Any
 
 import duckdb
 
-from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
@@ -98,13 +96,10 @@ class MetricsEngine:
     def answer(self, asks: Sequence[Ask], answers: _Answers | None = None) -> _Answers:
         """Answer ``asks`` with one query per source."""
         answers = answers or _Answers()
-        by_source: dict[tuple[Source, SqlFragment | None], list[Ask]] = {}
-        for ask in asks:
-            # Asks restricted to different rows get their own query (each reads only its rows), unless
-            # the source is built by an expensive prelude, which is then computed once.
-            key = (ask.source, ask.where if ask.source.prelude is None else None)
-            by_source.setdefault(key, []).append(ask)
-        for (source, _), group in by_source.items():
+        by_source: dict[Source, list[Ask]] = {}
+        for ask in asks:  # one query per source, reading the rows any of its asks needs
+            by_source.setdefault(ask.source, []).append(ask)
+        for source, group in by_source.items():
             query = CubeQuery(source)
             for ask in group:
                 query.add(ask.dims, ask.measures)

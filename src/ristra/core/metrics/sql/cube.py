@@ -13,6 +13,13 @@ Contract
      years), with ``count(*)``, every ``count_if`` and the extents;
   4. ``GROUPING SETS`` over the cube, summing the counts: one marginal table per grouping set.
 
+  With computed values (survival times: nearly one group per row) there is no small cube. The
+  category rules of a grouping set (TRUE / FALSE / NULL) are then *pivoted*: the rows are grouped
+  by the set's other dimensions only, and each combination of rule values becomes a column of
+  ``count_if`` columns — a few thousand groups with a few dozen columns instead of a hundred thousand
+  groups per category. :meth:`CompiledCube.decode` turns the columns back into rows, so the
+  tables are the same.
+
 * :meth:`CompiledCube.decode` turns the result rows into a :class:`CubeResult`, from which each
   request reads its table with :meth:`CubeResult.table` — ``{dimension values: counts}`` where
   counts are ``(n, count of measure 1, …)`` in the order asked. Data NULLs are values (``None``)
@@ -22,6 +29,7 @@ Contract
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +46,7 @@ from ristra.core.metrics.sql.lookups import RowCompiler
 from ristra.core.metrics.sql.source import Source
 
 MAX_DIMENSIONS = 60
+ROWS, CUBE = '"rows"', '"cube"'
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,24 +198,111 @@ class CubeQuery:
         sums += [f'min("lo{k}") AS "lo{k}", max("hi{k}") AS "hi{k}"' for k in range(len(self.extents))]
         sets = self.grouping_sets or [()]
         parts = [*([self.source.prelude] if self.source.prelude is not None else []), *ctes, row_cte]
-        if direct:
-            source, aggregates = '"rows"', counts
+        pivot = Pivot.plan(keys, sets, self.dimensions) if direct else None
+        if pivot is not None:
+            parts.append(pivot.final(d, keys, len(self.measures), len(self.extents)))
         else:
             group = "GROUP BY ALL" if d else ""
             parts.append(SqlFragment(f'"cube" AS (SELECT {", ".join([*d, *counts])} FROM "rows" {group})'))
-            source, aggregates = '"cube"', sums
-        if d:
-            set_sql = ", ".join("(" + ", ".join(d[keys.index(k)] for k in s) + ")" for s in sets)
-            final = (f'SELECT GROUPING({", ".join(d)}) AS "g", {", ".join([*d, *aggregates])} FROM {source} '
-                     f"GROUP BY GROUPING SETS ({set_sql})")
-        else:
-            final = f'SELECT 0 AS "g", {", ".join(aggregates)} FROM {source}'
-        parts.append(SqlFragment(f'"result" AS ({final})'))
+            parts.append(SqlFragment(f'"result" AS ({_grouping_sets(d, keys, sets, sums, CUBE)})'))
         sql = ("WITH " + ", ".join(p.sql for p in parts)
                + f' SELECT *, {"0" if exact else rows.collisions_sql()} AS "collisions" FROM "result"')
         params = tuple(v for p in parts for v in p.params)
         return CompiledCube(SqlFragment(sql, params), tuple(keys), tuple(self.measures), tuple(self.extents),
-                            tuple(sets))
+                            tuple(sets), pivot)
+
+
+def _grouping_sets(d: Sequence[str], keys: Sequence[str], sets: Sequence[tuple[str, ...]],
+                   aggregates: Sequence[str], source: str) -> str:
+    """``SELECT GROUPING(...) AS g, dims, aggregates FROM source GROUP BY GROUPING SETS (...)``
+    over the dimensions ``d`` (named by ``keys``)."""
+    if not d:
+        return f'SELECT 0 AS "g", {", ".join(aggregates)} FROM {source}'
+    set_sql = ", ".join("(" + ", ".join(d[keys.index(k)] for k in s) + ")" for s in sets)
+    return (f'SELECT GROUPING({", ".join(d)}) AS "g", {", ".join([*d, *aggregates])} FROM {source} '
+            f"GROUP BY GROUPING SETS ({set_sql})")
+
+
+#: The values of a rule dimension and the SQL test for each (see :class:`Pivot`).
+TRUTH: tuple[tuple[bool | None, str], ...] = ((True, "IS TRUE"), (False, "IS FALSE"), (None, "IS NULL"))
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """The layout of a query whose rule dimensions are pivoted into columns (module docstring).
+
+    ``grouped`` are the dimensions still grouped by (in key order); ``splits`` gives, per grouping
+    set, its pivoted keys and its grouped keys; ``blocks`` lists the distinct pivoted key tuples,
+    each with ``3 ** len`` value combinations (in :data:`TRUTH` order) of ``1 + measures``
+    count columns named ``p<block>_<combo>_<i>``.
+    """
+
+    grouped: tuple[str, ...]
+    splits: Mapping[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]]
+    blocks: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def plan(cls, keys: Sequence[str], sets: Sequence[tuple[str, ...]],
+             dimensions: Mapping[str, CubeDimension]) -> Pivot:
+        def pivoted(k: str) -> bool:
+            return isinstance(dimensions[k], RuleDimension)
+        splits = {s: (tuple(k for k in s if pivoted(k)), tuple(k for k in s if not pivoted(k))) for s in sets}
+        grouped = tuple(k for k in keys if any(k in r for _, r in splits.values()))
+        blocks = tuple(dict.fromkeys(p for p, _ in splits.values()))
+        return cls(grouped, splits, blocks)
+
+    @staticmethod
+    def combos(width: int) -> list[tuple[tuple[bool | None, str], ...]]:
+        return list(itertools.product(TRUTH, repeat=width))
+
+    def final(self, d: Sequence[str], keys: Sequence[str], n_measures: int, n_extents: int) -> SqlFragment:
+        """The ``"result"`` CTE over ``"rows"``."""
+        aggregates = []
+        for b, block in enumerate(self.blocks):
+            for c, combo in enumerate(self.combos(len(block))):
+                test = " AND ".join(f"{d[keys.index(k)]} {sql}" for k, (_, sql) in zip(block, combo, strict=True))
+                aggregates.append(f'count_if({test or "TRUE"}) AS "p{b}_{c}_0"')
+                aggregates += [f'count_if("m{j}" AND {test or "TRUE"}) AS "p{b}_{c}_{1 + j}"'
+                               for j in range(n_measures)]
+        aggregates += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(n_extents)]
+        grouped_d = [d[keys.index(k)] for k in self.grouped]
+        grouped_sets = list(dict.fromkeys(r for _, r in self.splits.values()))
+        return SqlFragment(f'"result" AS ({_grouping_sets(grouped_d, self.grouped, grouped_sets, aggregates, ROWS)})')
+
+    def decode(self, grouping_set: tuple[str, ...], arrays: Mapping[str, np.ndarray[Any, Any]],
+               keys: Sequence[str], n_measures: int) -> SetColumns:
+        """One grouping set's table from the pivoted result: a row per grouped value and rule
+        combination with at least one person."""
+        block, grouped = self.splits[grouping_set]
+        n = len(self.grouped)
+        mask = sum(1 << (n - 1 - i) for i, k in enumerate(self.grouped) if k not in grouped)
+        rows = np.ma.getdata(arrays["g"]).astype(np.int64) == mask
+        grouped_values = {k: np.ma.asarray(arrays[f"d{keys.index(k)}"])[rows] for k in grouped}
+        b = self.blocks.index(block)
+        values: list[list[np.ma.MaskedArray[Any, Any]]] = [[] for _ in grouping_set]
+        counts = []
+        for c, combo in enumerate(self.combos(len(block))):
+            columns = [np.ma.filled(np.ma.asarray(arrays[f"p{b}_{c}_{i}"])[rows], 0).astype(np.int64)
+                       for i in range(1 + n_measures)]
+            keep = columns[0] > 0
+            size = int(keep.sum())
+            counts.append(np.column_stack(columns)[keep] if columns else np.zeros((0, 1), dtype=np.int64))
+            truth = dict(zip(block, (v for v, _ in combo), strict=True))
+            for i, k in enumerate(grouping_set):
+                if k in truth:
+                    v = truth[k]
+                    values[i].append(np.ma.MaskedArray(np.full(size, bool(v)), mask=np.full(size, v is None)))
+                else:
+                    values[i].append(grouped_values[k][keep])
+        return SetColumns(tuple(_concatenate(v) for v in values),
+                          np.concatenate(counts).reshape(-1, 1 + n_measures))
+
+
+def _concatenate(parts: Sequence[np.ma.MaskedArray[Any, Any]]) -> np.ma.MaskedArray[Any, Any]:
+    if not parts:
+        return masked([])
+    data = np.concatenate([np.ma.getdata(p) for p in parts])
+    return np.ma.MaskedArray(data, mask=np.concatenate([np.ma.getmaskarray(p) for p in parts]))
 
 
 def masked(values: Sequence[object]) -> np.ma.MaskedArray[Any, Any]:
@@ -253,6 +349,7 @@ class CompiledCube:
     measures: tuple[Condition, ...]
     extents: tuple[str, ...]
     grouping_sets: tuple[tuple[str, ...], ...]
+    pivot: Pivot | None = None
 
     def collisions(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> int:
         """How many lookup rows shared a hash (nonzero: compile with ``exact`` and run again)."""
@@ -261,14 +358,18 @@ class CompiledCube:
 
     def decode(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> CubeResult:
         """The result of :attr:`query`, fetched column by column (``fetchnumpy()``)."""
-        g = np.ma.getdata(arrays["g"]).astype(np.int64)
-        names = ["n", *(f"c{j}" for j in range(len(self.measures)))]
-        counts = np.column_stack([np.ma.filled(np.ma.asarray(arrays[c]), 0).astype(np.int64) for c in names])
         sets: dict[tuple[str, ...], SetColumns] = {}
-        for grouping_set in self.grouping_sets:
-            rows = g == self._mask(grouping_set)
-            values = tuple(np.ma.asarray(arrays[f"d{self.keys.index(k)}"])[rows] for k in grouping_set)
-            sets[grouping_set] = SetColumns(values, counts[rows])
+        if self.pivot is not None:
+            for grouping_set in self.grouping_sets:
+                sets[grouping_set] = self.pivot.decode(grouping_set, arrays, self.keys, len(self.measures))
+        else:
+            g = np.ma.getdata(arrays["g"]).astype(np.int64)
+            names = ["n", *(f"c{j}" for j in range(len(self.measures)))]
+            counts = np.column_stack([np.ma.filled(np.ma.asarray(arrays[c]), 0).astype(np.int64) for c in names])
+            for grouping_set in self.grouping_sets:
+                rows = g == self._mask(grouping_set)
+                values = tuple(np.ma.asarray(arrays[f"d{self.keys.index(k)}"])[rows] for k in grouping_set)
+                sets[grouping_set] = SetColumns(values, counts[rows])
         extents: dict[str, tuple[object, object]] = {}
         for k, column in enumerate(self.extents):
             los: list[Any] = [_day(v) for v in np.ma.asarray(arrays[f"lo{k}"]).tolist() if v is not None]
