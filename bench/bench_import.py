@@ -36,6 +36,7 @@ def school_csv(applications: int) -> Path:
 
 def _duckdb_copy(path: Path, work: Path) -> None:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar_print = false")
     target = str(work / "baseline.parquet").replace("'", "''")
     con.execute(f"COPY (SELECT * FROM read_csv(?)) TO '{target}' (FORMAT parquet)", [str(path)])
     con.close()

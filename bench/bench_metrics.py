@@ -70,6 +70,7 @@ specs = standard_pack(context.categories, files)
 
 def scan(columns, kind):
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar_print = false")
     start = time.perf_counter()
     for name, cols in columns.items():
         quoted = ", ".join('"' + c + '"' for c in sorted(cols))

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
@@ -32,6 +30,7 @@ from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns
 from ristra.core.metrics.sql.source import Source
 from ristra.engine import reference_tables
+from ristra.engine.connections import connect
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class MetricsEngine:
     def __init__(self, files: dict[str, SnapshotFile], *, memory_limit: str | None = None,
                  threads: int | None = None) -> None:
         self.files = dict(files)
-        self.con = duckdb.connect(":memory:")
+        self.con = connect()
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
         if threads:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import duckdb
 
+from ristra.engine.connections import connect
 from ristra.ingest.sources import UnreadableFile
 
 
 def parquet_to_csv(path: Path, target: Path) -> Path:
     """Write ``path`` (Parquet) to ``target`` as UTF-8 CSV with a header and return ``target``."""
-    con = duckdb.connect()
+    con = connect()
     try:
         try:
             schema = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()

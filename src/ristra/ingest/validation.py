@@ -26,6 +26,7 @@ import duckdb
 from ristra.core.columnmap import ColumnMap, normalise_header
 from ristra.core.datasets import US_STATES, Column, Dataset
 from ristra.core.validation_issues import ValidationIssue, ValidationReport
+from ristra.engine.connections import connect
 from ristra.ingest import progress
 from ristra.ingest.expressions import (
     STATE_ENUM,
@@ -86,7 +87,7 @@ def validate_file(
         issue = ValidationIssue(None, None, "empty_file", "the file is empty: it has no header and no rows")
         return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
     layout = _layout(dataset, source, column_map)
-    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(workdir / "spill")})
+    con = connect(config={"memory_limit": memory_limit, "temp_directory": str(workdir / "spill")})
     try:
         _register_spellings(con, [c for c, _ in layout.present], column_map)
         target = output or workdir / "validated.parquet"
@@ -99,7 +100,7 @@ def validate_file(
                     base["encoding"] = source.encoding
                     target.unlink(missing_ok=True)
                     con.close()
-                    con = duckdb.connect(config={"memory_limit": memory_limit,
+                    con = connect(config={"memory_limit": memory_limit,
                                                  "temp_directory": str(workdir / "spill")})
                     _register_spellings(con, [c for c, _ in layout.present], column_map)
                     rows = _fast_pass(con, dataset, source, layout, column_map, today, target, report)
@@ -115,7 +116,7 @@ def validate_file(
     if source.assumed_utf8:
         source = confirm_encoding(source, path, workdir)
         base["encoding"] = source.encoding
-    full = duckdb.connect(str(workdir / "full-pass.duckdb"), config={"memory_limit": memory_limit,
+    full = connect(str(workdir / "full-pass.duckdb"), config={"memory_limit": memory_limit,
                                                                      "temp_directory": str(workdir / "spill")})
     try:
         _register_spellings(full, [c for c, _ in layout.present], column_map)

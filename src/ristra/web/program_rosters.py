@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from ristra.core.disclosure import Policy, ReleasedTable, release
 from ristra.core.tables import crosstab
+from ristra.engine.connections import connect
 from ristra.services.workspace import Workspace
 
 COMPLETION = ("yes", "no", "unknown")
@@ -72,7 +71,7 @@ def programs(workspace: Workspace, only: Iterable[str] | None = None) -> tuple[P
             return ()
         sql += " WHERE list_contains(?, program_id)"
         params.append(wanted)
-    with duckdb.connect() as con:
+    with connect() as con:
         rows = con.execute(sql + " ORDER BY program_id", params).fetchall()
     return tuple(Program(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]),
                          None if r[6] is None else int(r[6])) for r in rows)
@@ -88,7 +87,7 @@ def roster(workspace: Workspace, program: Program, policy: Policy) -> ProgramRos
     if source is None:
         return ProgramRoster(program, None, snapshots)
     snapshots["participants"] = source[1]
-    with duckdb.connect() as con:
+    with connect() as con:
         rows = con.execute(
             "SELECT year, coalesce(completed, 'unknown') AS completed, count(*) FROM read_parquet(?) "
             "WHERE program_id = ? GROUP BY ALL ORDER BY year", [source[0], program.program_id]).fetchall()

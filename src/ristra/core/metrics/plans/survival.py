@@ -163,13 +163,16 @@ class RetentionPlan:
                 rows.append(_row(g.id, spec.population, level, "retention", None, math.nan, None, None, rec, 0, 0,
                                  analysis, "nobody in this group"))
                 continue
-            km = kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
+            # The Aalen–Johansen fit carries the all-cause Kaplan–Meier curve of the same records.
+            cr = aalen_johansen(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight) \
+                if causes else None
+            km = cr.survival if cr is not None else \
+                kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
             for point in km.survival_at(spec.horizons):
                 rows.append(_row(g.id, spec.population, level, "retention", point.time, point.survival, point.lower,
                                  point.upper, rec, km.n_events, _at_risk(rec, point.time), analysis,
                                  events_to_horizon=_events_to(km.times, km.events, point.time)))
-            if causes:
-                cr = aalen_johansen(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight)
+            if cr is not None:
                 for curve in cr.incidence:
                     reason = SEPARATION_REASON.codes[curve.cause - 1]
                     for ip in curve.incidence_at(spec.horizons):

@@ -109,8 +109,8 @@ def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInt
         median = float(times[reached[0]]) if reached.size else math.inf
     return KaplanMeier(
         times=tuple(times.tolist()),
-        at_risk=tuple(int(v) for v in population),
-        events=tuple(int(v) for v in deaths),
+        at_risk=tuple(population.astype(np.int64).tolist()),
+        events=tuple(deaths.astype(np.int64).tolist()),
         survival=tuple(survival.tolist()),
         variance=tuple((survival * survival * greenwood_sum).tolist()),
         lower=tuple(lower.tolist()),
