@@ -310,3 +310,25 @@ def test_alone_or_in_combination_counts_each_person_in_every_group(workspace: Wo
             assert "race:aoic" in str(refused.value) or "single level" in str(refused.value)
     finally:
         svc.close()
+
+
+def test_a_failing_follow_up_query_is_raised_not_waited_for(service: MetricsService,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retention's second phase runs on a worker thread while this one finishes other plans; a
+    query failing there must surface here (and quickly), not leave the caller waiting."""
+    from ristra.engine.session import MetricsEngine
+
+    calls: list[int] = []
+    original = MetricsEngine._execute
+
+    def failing(self: MetricsEngine, query: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:  # the first follow-up query (the first is the data window's extent)
+            raise RuntimeError("the disk went away")
+        return original(self, query)
+
+    monkeypatch.setattr(MetricsEngine, "_execute", failing)
+    with pytest.raises(Exception) as raised:
+        service.query("retention", category="women")
+    assert "the disk went away" in str(raised.value) or "the disk went away" in repr(raised.value.__cause__)
+    assert len(calls) == 2

@@ -17,7 +17,8 @@ Contract
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import queue
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,9 @@ class MetricsEngine:
     def close(self) -> None:
         self.con.close()
 
-    def answer(self, asks: Sequence[Ask], answers: _Answers | None = None) -> _Answers:
-        """Answer ``asks`` with one query per source."""
+    def answer(self, asks: Sequence[Ask], answers: _Answers | None = None,
+               answered: Callable[[Source], None] | None = None) -> _Answers:
+        """Answer ``asks`` with one query per source (``answered(source)`` is called as each is done)."""
         answers = answers or _Answers()
         by_source: dict[Source, list[Ask]] = {}
         for ask in asks:  # one query per source, reading the rows any of its asks needs
@@ -108,6 +110,8 @@ class MetricsEngine:
             result = self._execute(query)
             for ask in group:
                 answers.results[id(ask)] = result
+            if answered is not None:
+                answered(source)
         return answers
 
     def _execute(self, query: CubeQuery) -> CubeResult:
@@ -128,21 +132,33 @@ class MetricsEngine:
 
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
         """Every plan's result (see the module docstring). While the follow-up queries run (DuckDB
-        releases the GIL), the plans that need no follow-up are finished in this thread."""
+        releases the GIL), this thread finishes the plans that need no follow-up, then each plan
+        whose follow-up sources have all been answered (survival plans over one source while the
+        next source's query runs)."""
         answers = self.answer([a for p in plans for a in p.asks()])
         later = [list(p.followups(answers)) for p in plans]
         followups = [a for asks in later for a in asks]
         results: dict[int, MetricResult] = {}
+        done: queue.Queue[Source] = queue.Queue()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self.answer, followups, answers) if followups else None
+            pending = pool.submit(self.answer, followups, answers, done.put) if followups else None
             for i, (plan, asks) in enumerate(zip(plans, later, strict=True)):
                 if not asks:
                     results[i] = plan.finish(answers)
+            waiting = {i: {a.source for a in asks} for i, asks in enumerate(later) if asks}
+            answered: set[Source] = set()
+            while pending is not None and waiting:
+                try:
+                    answered.add(done.get(timeout=0.05))
+                except queue.Empty:
+                    if pending.done():
+                        pending.result()  # re-raises a failed query; otherwise every source is answered
+                        answered.update(a.source for a in followups)
+                for i in [i for i, sources in waiting.items() if sources <= answered]:
+                    results[i] = plans[i].finish(answers)
+                    del waiting[i]
             if pending is not None:
                 pending.result()
-        for i, plan in enumerate(plans):
-            if i not in results:
-                results[i] = plan.finish(answers)
         return [results[i] for i in range(len(plans))]
 
 
