@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -34,7 +35,16 @@ def machine() -> str:
         memory = f"{memory_kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         memory = "unknown memory"
-    return f"{model}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}, {platform.system()}"
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("duckdb", "numpy", "scipy", "pandas"))
+    return (f"{model}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}, {platform.system()}; "
+            f"{versions}")
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def render_docs() -> str:
@@ -44,6 +54,9 @@ def render_docs() -> str:
         "Speed and memory targets, each measured against a named baseline **in the same run** (machines",
         "are noisy; the ratio is what is compared). Run them all with `make bench`, one with",
         "`make bench ONLY=bench_import`; this page is rebuilt from `bench/results/*.json` by each run.",
+        "The machine is a shared virtual machine: absolute times of the same DuckDB scan have differed by",
+        "up to 2.6× between sessions, so an absolute target (seconds) can pass one day and fail the next;",
+        "the ratios move far less. Each section names the library versions it ran with.",
         "",
     ]
     for record_path in sorted(RESULTS.glob("bench_*.json")):
