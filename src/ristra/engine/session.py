@@ -131,35 +131,56 @@ class MetricsEngine:
         return dict(arrays)
 
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
-        """Every plan's result (see the module docstring). While the follow-up queries run (DuckDB
-        releases the GIL), this thread finishes the plans that need no follow-up, then each plan
-        whose follow-up sources have all been answered (survival plans over one source while the
-        next source's query runs)."""
-        answers = self.answer([a for p in plans for a in p.asks()])
-        later = [list(p.followups(answers)) for p in plans]
-        followups = [a for asks in later for a in asks]
+        """Every plan's result (see the module docstring).
+
+        The queries run on a worker thread (DuckDB releases the GIL) while this thread handles
+        each plan as soon as every source it asked about is answered: it takes the plan's
+        follow-up asks or, if there are none, finishes it. Once every plan is past its first
+        phase, the follow-up queries run the same way.
+        """
+        first = [list(p.asks()) for p in plans]
+        answers = _Answers()
         results: dict[int, MetricResult] = {}
-        done: queue.Queue[Source] = queue.Queue()
+        later: dict[int, list[Ask]] = {}
+
+        def first_phase_done(i: int) -> None:
+            asks = list(plans[i].followups(answers))
+            if asks:
+                later[i] = asks
+            else:
+                results[i] = plans[i].finish(answers)
+
+        def finish(i: int) -> None:
+            results[i] = plans[i].finish(answers)
+
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self.answer, followups, answers, done.put) if followups else None
-            for i, (plan, asks) in enumerate(zip(plans, later, strict=True)):
-                if not asks:
-                    results[i] = plan.finish(answers)
-            waiting = {i: {a.source for a in asks} for i, asks in enumerate(later) if asks}
-            answered: set[Source] = set()
-            while pending is not None and waiting:
-                try:
-                    answered.add(done.get(timeout=0.05))
-                except queue.Empty:
-                    if pending.done():
-                        pending.result()  # re-raises a failed query; otherwise every source is answered
-                        answered.update(a.source for a in followups)
-                for i in [i for i, sources in waiting.items() if sources <= answered]:
-                    results[i] = plans[i].finish(answers)
-                    del waiting[i]
-            if pending is not None:
-                pending.result()
+            self._while_answering(pool, dict(enumerate(first)), answers, first_phase_done)
+            if later:
+                self._while_answering(pool, dict(later), answers, finish)
         return [results[i] for i in range(len(plans))]
+
+    def _while_answering(self, pool: ThreadPoolExecutor, asks_by_plan: dict[int, list[Ask]], answers: _Answers,
+                         ready: Callable[[int], None]) -> None:
+        """Answer every plan's asks on ``pool`` and call ``ready(i)`` here as soon as plan ``i``'s
+        sources are all answered (plans without asks at once); a failed query is re-raised here."""
+        asks = [a for group in asks_by_plan.values() for a in group]
+        done: queue.Queue[Source] = queue.Queue()
+        pending = pool.submit(self.answer, asks, answers, done.put)
+        for i in [i for i, group in asks_by_plan.items() if not group]:
+            ready(i)
+        waiting = {i: {a.source for a in group} for i, group in asks_by_plan.items() if group}
+        answered: set[Source] = set()
+        while waiting:
+            try:
+                answered.add(done.get(timeout=0.05))
+            except queue.Empty:
+                if pending.done():
+                    pending.result()  # re-raises a failed query; otherwise every source is answered
+                    answered.update(a.source for a in asks)
+            for i in [i for i, sources in waiting.items() if sources <= answered]:
+                del waiting[i]
+                ready(i)
+        pending.result()
 
 
 def _size(text: str) -> str:
