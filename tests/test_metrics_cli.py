@@ -162,3 +162,16 @@ def test_two_candidate_category_sets_with_one_version_number_are_cached_apart(tm
     men = service.compute_many([spec], categories=candidate("sex == 'male'"))[0]
     yes = lambda result: next(r for r in result.to_dict()["rows"] if r["level"] == "yes")["count"]  # noqa: E731
     assert (yes(women), yes(men)) == (3, 7)
+
+
+def test_alone_or_in_combination_in_json_says_the_groups_overlap(data_dir: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "representation", "--category", "race:aoic", "--dataset", "applications",
+               "--json") == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)  # standard output stays pure JSON
+    assert {r["level"] for r in rows} >= {"hispanic", "white", "unknown", "declined"}
+    assert len({r["total"] for r in rows}) == 1 and sum(r["count"] for r in rows) > rows[0]["total"]
+    assert "sum to more than the total" in captured.err
+    assert run(data_dir, "query", "retention", "--category", "race:aoic") == 2
+    assert "race:ipeds" in capsys.readouterr().err

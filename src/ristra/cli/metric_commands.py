@@ -105,7 +105,10 @@ def cmd_query(args: argparse.Namespace, workspace: Workspace | None) -> int:
     for result in results:
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {output.escape(warning)}")
-    if args.json:
+    if args.json:  # rows on standard output; the notes (e.g. overlapping groups) on standard error
+        for result in results:
+            for note in result.notes:
+                err.print(f"note: {output.escape(note)}")
         output.print_json([record for r in results for record in r.records()])
         return 0
     for result in results:
