@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import DATASETS, UnknownDataset
@@ -34,6 +34,9 @@ from ristra.services import imports
 from ristra.snapshots import ImportInProgress, SnapshotError
 from ristra.web.models import ImportJob
 from ristra.web.runtime import workspace, workspace_for
+
+#: Called with a job whose outcome is being saved (in the same transaction).
+Done = Callable[[ImportJob], None]
 
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -96,7 +99,7 @@ def progress_recorder(job: ImportJob) -> Report:
     return record
 
 
-def validate(job: ImportJob, *, report: Report | None = None) -> ImportJob:
+def validate(job: ImportJob, *, report: Report | None = None, done: Done | None = None) -> ImportJob:
     """Validate the staged file; the job ends ``valid`` or ``invalid`` with its report."""
     job.state = ImportJob.VALIDATING
     job.save(update_fields=["state", "updated_at"])
@@ -109,11 +112,12 @@ def validate(job: ImportJob, *, report: Report | None = None) -> ImportJob:
         job.state = ImportJob.VALID if outcome.valid else ImportJob.INVALID
         job.message = (f"{outcome.row_count:,} rows, no problems: ready to import" if outcome.valid else
                        f"{outcome.issue_total:,} problem(s) found; nothing was imported")
-    job.save()
+    _settle(job, done)
     return job
 
 
-def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None) -> ImportJob:
+def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None,
+            done: Done | None = None) -> ImportJob:
     """Import a validated job as a new snapshot (validating again: the file is the evidence)."""
     job.state = ImportJob.IMPORTING
     job.save(update_fields=["state", "updated_at"])
@@ -137,20 +141,28 @@ def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None) -
             job.snapshot_id = result.manifest.snapshot_id
             job.message = f"imported {result.manifest.row_count:,} rows as snapshot {result.manifest.snapshot_id}"
             shutil.rmtree(Path(job.staged_path).parent, ignore_errors=True)
-    job.save()
+    _settle(job, done)
     return job
+
+
+def _settle(job: ImportJob, done: Done | None) -> None:
+    """Save the job's outcome and let ``done`` record it (the audit event) in one transaction, so
+    nobody sees a finished job whose audit event is not there yet."""
+    with transaction.atomic():
+        job.save()
+        if done is not None:
+            done(job)
 
 
 def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,
         on_done: Callable[[ImportJob], None] | None = None) -> bool:
     """Run ``step(job, *args)`` now, or on a worker thread when the file is large; returns whether
-    it ran in the background (the page then polls the job)."""
+    it ran in the background (the page then polls the job). ``on_done`` is called with the job in
+    the transaction that saves its outcome."""
 
     def work() -> None:
         try:
-            finished = step(job, *args, report=progress_recorder(job))
-            if on_done is not None:
-                on_done(finished)
+            step(job, *args, report=progress_recorder(job), done=on_done)
         except Exception as error:  # a worker must record its failure, not vanish
             job.state = ImportJob.FAILED
             job.message = f"internal error ({type(error).__name__}); nothing was imported"
@@ -161,7 +173,5 @@ def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,
     if job.size > int(settings.RISTRA_BACKGROUND_IMPORT_BYTES):
         threading.Thread(target=work, name=f"ristra-import-{job.pk}", daemon=True).start()
         return True
-    finished = step(job, *args)
-    if on_done is not None:
-        on_done(finished)
+    step(job, *args, done=on_done)
     return False
