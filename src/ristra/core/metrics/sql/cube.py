@@ -15,9 +15,9 @@ Contract
 
   With computed values (survival times: nearly one group per row) there is no small cube. The
   category rules of a grouping set (TRUE / FALSE / NULL) are then *pivoted*: the rows are grouped
-  by the set's other dimensions only, and each combination of rule values becomes a column of
-  ``count_if`` columns — a few thousand groups with a few dozen columns instead of a hundred thousand
-  groups per category. :meth:`CompiledCube.decode` turns the columns back into rows, so the
+  by the set's other dimensions only, and each combination of rule values becomes a ``count_if``
+  column — a few thousand groups with a few dozen columns instead of a hundred thousand groups
+  per category. :meth:`CompiledCube.decode` turns the columns back into rows, so the
   tables are the same.
 
 * :meth:`CompiledCube.decode` turns the result rows into a :class:`CubeResult`, from which each
@@ -286,7 +286,7 @@ class Pivot:
                        for i in range(1 + n_measures)]
             keep = columns[0] > 0
             size = int(keep.sum())
-            counts.append(np.column_stack(columns)[keep] if columns else np.zeros((0, 1), dtype=np.int64))
+            counts.append(np.column_stack(columns)[keep])
             truth = dict(zip(block, (v for v, _ in combo), strict=True))
             for i, k in enumerate(grouping_set):
                 if k in truth:
