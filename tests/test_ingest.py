@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from corpus import HEADER, row, valid_rows, write_csv
@@ -131,6 +132,11 @@ def test_fast_and_full_pass_write_the_same_values(tmp_path: Path, workspace: Wor
     assert fast.imported and full.imported
     query = "SELECT * FROM t ORDER BY application_id"
     assert _read(workspace, fast.manifest, query) == _read(workspace, full.manifest, query)
+    # the files have the same schema too: coded columns are plain strings in both
+    schemas = [pq.read_schema(workspace.snapshots.path(r.manifest)) for r in (fast, full)]  # type: ignore[arg-type]
+    assert schemas[0].equals(schemas[1], check_metadata=False), (schemas[0], schemas[1])
+    assert str(schemas[0].field("sex").type) == "string"
+    assert str(schemas[0].field("residence_state").type) == "string"
 
 
 def test_xlsx_with_real_dates_and_numbers(tmp_path: Path, workspace: Workspace) -> None:
@@ -250,3 +256,24 @@ def test_flag_spellings_in_a_column_map_still_apply(tmp_path: Path, workspace: W
     assert result.imported, result.report.issues
     assert _read(workspace, result.manifest, "SELECT interviewed FROM t ORDER BY application_id") == [
         (True,), (False,), (True,)]
+
+
+@pytest.mark.parametrize(("column", "text", "outcome"), [
+    # refused by the full pass: the fast pass must not accept them, whichever column they are in
+    ("application_id", "=1+1", "formula"), ("person_id", "@SUM(1)", "formula"),
+    ("residence_city", "Taos\x07", "control_character"), ("program", "M\x01D", "control_character"),
+    ("residence_zip", "8710a", "bad_zip"), ("residence_zip", "871066", "bad_zip"),
+    ("residence_county_fips", "3500x", "bad_fips"), ("residence_county_fips", "350011", "bad_fips"),
+    # declined by the fast pass's row-wide checks, accepted (and normalised) by the full pass
+    ("residence_city", "Las Cruces ", "Las Cruces"), ("program", "MD\n=x", "MD\n=x"),
+    ("residence_zip", "871", "00871"), ("residence_county_fips", "5001", "05001"),
+])
+def test_fast_pass_row_checks_decline_what_they_cannot_decide(tmp_path: Path, workspace: Workspace, column: str,
+                                                                text: str, outcome: str) -> None:
+    rows = [*valid_rows(3), row(3, **{column: text}), row(4, residence_zip="87571", residence_county_fips="")]
+    result = import_file(workspace, "applications", write_csv(tmp_path / "a.csv", rows))
+    if result.imported:
+        stored = _read(workspace, result.manifest, f"SELECT {column} FROM t WHERE application_id = 'A0000003'")
+        assert stored == [(outcome,)]
+    else:
+        assert [(i.row, i.column, i.code) for i in result.report.issues] == [(5, column, outcome)]

@@ -16,6 +16,7 @@ looked up in MAP columns built from a table of bound parameters, never pasted in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ristra.core.columnmap import ColumnMap
@@ -172,19 +173,50 @@ class FastColumn:
     reader_type: str
     value: str
     guard: str
+    #: Free text whose refusals (:data:`FAST_TEXT_REFUSALS`) the caller checks, for every such
+    #: column of a row at once (:func:`row_guard`).
+    free_text: str | None = None
+    #: Text that must be all digits (its length is checked in ``guard``), checked likewise.
+    digits: str | None = None
+
+
+def row_guard(columns: Sequence[FastColumn]) -> str:
+    """True for a row the fast pass will not decide: any column's guard, or refused free text or
+    digits in any column. Free texts are joined by line feeds and matched once in multi-line mode
+    (a value holding a line feed can only fire more often, never less); digit columns, already
+    checked for length 5, are joined (a missing one reads as ``00000``) and matched once."""
+    parts = [c.guard for c in columns if c.guard != "false"]
+    texts = [c.free_text for c in columns if c.free_text is not None]
+    if texts:
+        joined = ", chr(10), ".join(texts)
+        parts.append(f"regexp_matches(concat({joined}), '(?m){FAST_TEXT_REFUSALS}')")
+    digits = [c.digits for c in columns if c.digits is not None]
+    if digits:
+        joined = ", ".join(f"coalesce({d}, '00000')" for d in digits)
+        parts.append(f"NOT regexp_full_match(concat({joined}), '[0-9]{{{5 * len(digits)}}}')")
+    return " OR ".join(parts) or "false"
 
 
 def enum_identifier(column: Column) -> str:
     return quote_identifier(f"__spell_{column.name}")
 
 
+def code_enum_identifier(column: Column) -> str:
+    """The ENUM type of a coded column's canonical codes (the fast pass's output type)."""
+    return quote_identifier(f"__code_{column.name}")
+
+
 def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], today: dt.date,
-                *, native_flag: bool = False) -> FastColumn:
+                *, native_flag: bool = False, code_enum: bool = False) -> FastColumn:
     """The fast-pass reading of ``column`` from the reader column ``raw``.
 
     Coded columns are read as an ENUM of their exact spellings (in lower, upper and title
     case), so the CSV reader itself refuses anything else; ``codes_in_enum_order`` gives the
-    canonical code of each ENUM member. With ``native_flag`` a flag is read as DuckDB's own
+    canonical code of each ENUM member. With ``code_enum`` (the caller created the type
+    :func:`code_enum_identifier` holding every code of ``codes_in_enum_order``) a code column's
+    value is typed as that ENUM: the Parquet writer then takes each value's dictionary index
+    instead of hashing its text, and the file holds the same strings. With ``native_flag`` a
+    flag is read as DuckDB's own
     BOOLEAN, whose accepted spellings (true/false, t/f, yes/no, y/n, 1/0, any case) are a
     subset of the flag vocabulary (``tests/test_ingest.py`` checks this); use it only when the
     column map adds no spellings of its own.
@@ -195,12 +227,16 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
     if kind == "flag" and native_flag:
         return FastColumn(column, "BOOLEAN", raw, missing)
     if kind in ("code", "flag"):
-        codes = "[" + ", ".join(f"'{c}'" for c in codes_in_enum_order) + "]"
+        codes = "[" + ", ".join(_literal(c) for c in codes_in_enum_order) + "]"
         default = _empty_default(column)
+        typed = kind == "code" and code_enum
+        if typed:
+            codes = f"CAST({codes} AS {code_enum_identifier(column)}[])"
         looked_up = f"{codes}[enum_code({raw}) + 1]"
         if kind == "flag":
             looked_up = f"CAST({looked_up} AS BOOLEAN)"
-        value = f"CASE WHEN {raw} IS NULL THEN {_literal(default)} ELSE {looked_up} END" if default else looked_up
+        fallback = f"CAST({_literal(default)} AS {code_enum_identifier(column)})" if typed else _literal(default)
+        value = f"CASE WHEN {raw} IS NULL THEN {fallback} ELSE {looked_up} END" if default else looked_up
         if default:
             missing = "false"
         return FastColumn(column, enum_identifier(column), value, missing)
@@ -219,11 +255,8 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
         )
         return FastColumn(column, "VARCHAR", value, guard)
     if kind in ("text", "id"):
-        guard = (
-            f"({missing} OR strlen({raw}) > {int(column.max_length)} "
-            f"OR regexp_matches({raw}, '{FAST_TEXT_REFUSALS}'))"
-        )
-        return FastColumn(column, "VARCHAR", raw, guard)
+        guard = f"({missing} OR strlen({raw}) > {int(column.max_length)})"
+        return FastColumn(column, "VARCHAR", raw, guard, free_text=raw)
     if kind in ("integer", "number", "year"):
         reader = {"integer": "INTEGER", "number": "DOUBLE", "year": "SMALLINT"}[kind]
         bounds = [missing]
@@ -237,14 +270,12 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
         limit = today + dt.timedelta(days=int(366 * column.future_years))
         guard = f"({missing} OR {raw} > DATE '{limit.isoformat()}' OR {raw} < DATE '1900-01-01')"
         return FastColumn(column, "DATE", raw, guard)
-    if kind == "fips":
-        return FastColumn(column, "VARCHAR", raw, f"({missing} OR NOT regexp_full_match({raw}, '[0-9]{{5}}'))")
-    if kind == "zip":
-        return FastColumn(column, "VARCHAR", raw, f"({missing} OR NOT regexp_full_match({raw}, '[0-9]{{5}}'))")
+    if kind in ("fips", "zip"):
+        return FastColumn(column, "VARCHAR", raw, f"({missing} OR strlen({raw}) <> 5)", digits=raw)
     if kind == "state":
-        return FastColumn(column, STATE_ENUM, f"CAST({raw} AS VARCHAR)", missing)
+        return FastColumn(column, STATE_ENUM, raw, missing)  # written as the state's text
     raise ValueError(f"unsupported column kind {kind}")  # pragma: no cover
 
 
 def _literal(code: str | None) -> str:
-    return "NULL" if code is None else f"'{code}'"
+    return "NULL" if code is None else "'" + code.replace("'", "''") + "'"

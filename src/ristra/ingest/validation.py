@@ -31,12 +31,14 @@ from ristra.ingest import progress
 from ristra.ingest.expressions import (
     STATE_ENUM,
     ColumnSql,
+    code_enum_identifier,
     column_sql,
     enum_identifier,
     fast_column,
     map_identifier,
     missing_value_sql,
     quote_identifier,
+    row_guard,
 )
 from ristra.ingest.messages import issue_message
 from ristra.ingest.sources import PreparedSource, confirm_encoding, prepare
@@ -180,7 +182,9 @@ def _register_spellings(con: duckdb.DuckDBPyConnection, columns: Sequence[Column
         return
     con.execute("CREATE TEMP TABLE __spellings (col VARCHAR, spelling VARCHAR, code VARCHAR)")
     rows = [(c.name, spelling, code) for c in coded for spelling, code in column_map.spellings(c).items()]
-    con.executemany("INSERT INTO __spellings VALUES (?, ?, ?)", rows)
+    cols, spellings, codes = (list(v) for v in zip(*rows, strict=True)) if rows else ([], [], [])
+    con.execute("INSERT INTO __spellings SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                [cols, spellings, codes])
     selects = ", ".join(
         f"MAP(list(spelling) FILTER (WHERE col = ?), list(code) FILTER (WHERE col = ?)) AS {map_identifier(c)}"
         for c in coded
@@ -233,6 +237,10 @@ def _spelling_enums(con: duckdb.DuckDBPyConnection, columns: Sequence[Column]) -
         )
         rows = con.execute("SELECT code FROM __exact WHERE col = ? ORDER BY spelling", [column.name]).fetchall()
         codes[column.name] = tuple(str(r[0]) for r in rows)
+        if column.kind == "code":
+            members = sorted({*codes[column.name], *column.allowed_values})
+            listed = ", ".join("'" + m.replace("'", "''") + "'" for m in members)
+            con.execute(f"CREATE TYPE {code_enum_identifier(column)} AS ENUM ({listed})")
     return codes
 
 
@@ -241,14 +249,15 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
     enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
     fast = {
-        c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today, native_flag=c.name not in column_map.values)
+        c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today, native_flag=c.name not in column_map.values,
+                            code_enum=c.kind == "code")
         for c, i in layout.present
     }
     types = ["VARCHAR"] * layout.raw_count
     for column, index in layout.present:
         types[index] = fast[column.name].reader_type
     values = _canonical_select(dataset, {name: f.value for name, f in fast.items()})
-    guard = " OR ".join(f.guard for f in fast.values() if f.guard != "false") or "false"
+    guard = row_guard(list(fast.values()))
     has_dates = any(c.kind == "date" for c, _ in layout.present)
     reader, params = _read_csv(source, types, column_map.date_format if has_dates else None)
     literal = str(target).replace("'", "''")
