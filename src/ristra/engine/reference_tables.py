@@ -39,6 +39,14 @@ def county_rows() -> tuple[tuple[str, int, bool], ...]:
 def load(con: duckdb.DuckDBPyConnection) -> None:
     """Create and fill both reference tables in ``con``."""
     con.execute(f'CREATE TABLE "{REF_ZIP}" (zip VARCHAR PRIMARY KEY, county VARCHAR, ruca INTEGER)')
-    con.executemany(f'INSERT INTO "{REF_ZIP}" VALUES (?, ?, ?)', [list(r) for r in zip_rows()])
+    _insert(con, REF_ZIP, ("VARCHAR", "VARCHAR", "INTEGER"), zip_rows())
     con.execute(f'CREATE TABLE "{REF_COUNTY}" (fips VARCHAR PRIMARY KEY, rucc INTEGER, frontier BOOLEAN)')
-    con.executemany(f'INSERT INTO "{REF_COUNTY}" VALUES (?, ?, ?)', [list(r) for r in county_rows()])
+    _insert(con, REF_COUNTY, ("VARCHAR", "INTEGER", "BOOLEAN"), county_rows())
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, types: tuple[str, ...],
+            rows: tuple[tuple[object, ...], ...]) -> None:
+    """Insert ``rows`` in one statement: each column bound as one list parameter."""
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in types]
+    unnested = ", ".join(f"unnest(?::{t}[])" for t in types)
+    con.execute(f'INSERT INTO "{table}" SELECT {unnested}', columns)
