@@ -183,3 +183,30 @@ def test_log_rank_matches_lifelines_without_truncation(tmp_path: Path) -> None:
     row = next(r for r in result.records() if r["measure"] == "retention")
     assert row["logrank_statistic"] == pytest.approx(reference.test_statistic, rel=1e-8)
     assert row["logrank_p"] == pytest.approx(reference.p_value, rel=1e-8)
+
+
+@pytest.mark.parametrize("span", [400, 40_000, 200_000])
+def test_compact_records_match_the_plain_computation(span: int) -> None:
+    """The compacted records (radix-sorted days, merged cumulative counts) are those of a plain
+    stable argsort and ``np.unique``, bit for bit — for days spanning few and many values."""
+    from ristra.core.metrics.plans.follow_up import DAYS_PER_YEAR, LevelFollowUp, compact_records
+
+    rng = np.random.default_rng(span)
+    for _ in range(5):
+        n_entries, n_exits = int(rng.integers(1, 300)), int(rng.integers(1, 900))
+        exit_people = rng.integers(1, 50, n_exits)
+        entry_people = np.bincount(rng.integers(0, n_entries, int(exit_people.sum())), minlength=n_entries)
+        keep = entry_people > 0
+        level = LevelFollowUp(rng.integers(0, span // 2 + 1, n_entries)[keep], entry_people[keep],
+                              rng.integers(span // 2 + 1, span, n_exits), rng.integers(0, 4, n_exits), exit_people)
+        e_order = np.argsort(level.entry_days, kind="stable")
+        x_order = np.argsort(level.exit_days, kind="stable")
+        ce, cx = np.cumsum(level.entry_people[e_order]), np.cumsum(level.exit_people[x_order])
+        breaks = np.unique(np.concatenate((ce, cx)))
+        starts = np.concatenate(([0], breaks[:-1]))
+        ei, xi = np.searchsorted(ce, starts, side="right"), np.searchsorted(cx, starts, side="right")
+        records = compact_records(level)
+        expected = (level.entry_days[e_order][ei] / DAYS_PER_YEAR, level.exit_days[x_order][xi] / DAYS_PER_YEAR,
+                    level.exit_events[x_order][xi].astype(np.int64), (breaks - starts).astype(np.float64))
+        for ours, reference in zip((records.entry, records.exit, records.event, records.weight), expected, strict=True):
+            assert ours.dtype == reference.dtype and np.array_equal(ours, reference)

@@ -298,3 +298,20 @@ def test_holm_properties(p: list[float]) -> None:
 def test_four_fifths_analysis_rejects_impossible_counts() -> None:
     with pytest.raises(ValueError):
         four_fifths_analysis({"a": (12, 10)})
+
+
+def test_fisher_near_underflow_is_scipy_to_the_last_bit() -> None:
+    """SciPy's hypergeometric pmf loses accuracy near 1e-300; tables whose p-values lie there
+    (where the batch cannot settle comparisons from its log-gamma bound) still get SciPy's."""
+    tables = [np.array(t) for t in ([[47738, 51025], [48107, 36221]], [[377175, 476370], [362275, 407035]],
+                                    [[5000, 5000], [5600, 4400]], [[40000, 60000], [46000, 54000]],
+                                    [[300000, 700000], [309000, 691000]])]
+    rng = np.random.default_rng(3)
+    for n in (20_000, 200_000, 2_000_000):  # two groups of n with rates a few points apart: tiny p-values
+        for _ in range(15):
+            rate = rng.uniform(0.2, 0.8)
+            shift = rng.uniform(0.005, 0.08)
+            k1, k2 = rng.binomial(n, rate), rng.binomial(n, min(rate + shift, 0.99))
+            tables.append(np.array([[k1, n - k1], [k2, n - k2]]))
+    for table, result in zip(tables, fisher_exact_tests(tables), strict=True):
+        assert result.p_value == float(stats.fisher_exact(table).pvalue), table.tolist()

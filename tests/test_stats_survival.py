@@ -16,6 +16,8 @@ from lifelines.statistics import multivariate_logrank_test
 from numpy.typing import NDArray
 
 from ristra.core.stats import aalen_johansen, kaplan_meier, kaplan_meier_by_group, logrank_test
+from ristra.core.stats.survival.competing_risks import aalen_johansen_fit
+from ristra.core.stats.survival.kaplan_meier import kaplan_meier_fit
 
 REL = 1e-9
 Arrays = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]
@@ -297,3 +299,43 @@ def test_aalen_johansen_edge_cases() -> None:
     assert one.for_cause(2).incidence == (1.0,) and one.for_cause(2).upper == (1.0,)
     assert math.isnan(one.for_cause(2).incidence_at([4.0])[0].incidence)
     assert one.to_dict()["causes"] == (2,)
+
+
+def test_fits_held_as_arrays_give_the_results_points() -> None:
+    """``aalen_johansen_fit`` / ``kaplan_meier_fit`` (arrays, for a few points) report exactly
+    the points of ``aalen_johansen`` / ``kaplan_meier`` (tuples), at any time asked."""
+    entry, exit, event = staff(21, n=400, truncated=True, causes=3)
+    weights = np.random.default_rng(5).integers(1, 4, exit.size).astype(np.float64)
+    result = aalen_johansen(exit, event, entry, 0.9, [1, 2, 3, 4], weights=weights)
+    fit = aalen_johansen_fit(exit, event, entry, 0.9, [1, 2, 3, 4], weights=weights)
+    assert fit.result() == result
+    km = result.survival
+    asked = [-1.0, 0.0, km.times[0], km.times[3], (km.times[3] + km.times[4]) / 2, 3.0, 5.0, km.last_time,
+             km.last_time + 1.0, math.nan]
+    assert repr(fit.survival.survival_at(asked)) == repr(km.survival_at(asked))
+    for row, curve in enumerate(result.incidence):
+        assert repr(fit.incidence_at(row, asked)) == repr(curve.incidence_at(asked))
+        assert fit.n_events[row] == curve.n_events
+    for t in asked[:-1]:
+        assert fit.survival.events_to(t) == sum(e for s, e in zip(km.times, km.events, strict=True) if s <= t)
+    alone = kaplan_meier_fit(exit, event > 0, entry, 0.9, weights=weights)
+    assert alone.result() == kaplan_meier(exit, event > 0, entry, 0.9, weights=weights) == km
+    assert repr(alone.survival_at(asked)) == repr(km.survival_at(asked))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_estimates_do_not_depend_on_the_order_of_the_records(weighted: bool) -> None:
+    """Sorted records take shortcuts (no sorting); shuffled ones do not; both give the same bits."""
+    entry, exit, event = staff(22, n=500, truncated=True, causes=2, whole_years=True)
+    weights = np.random.default_rng(6).integers(1, 5, exit.size).astype(np.float64) if weighted else None
+    order = np.lexsort((entry, exit))
+    shuffled = np.random.default_rng(7).permutation(exit.size)
+    fits = [aalen_johansen(exit[i], event[i], entry[i], weights=None if weights is None else weights[i])
+            for i in (order, shuffled)]
+    assert repr(fits[0]) == repr(fits[1])
+    # the log-rank test with labels in runs (sorted by label) and scattered
+    labels = np.where(np.arange(exit.size) % 3 == 0, "a", "b")
+    by_label = np.argsort(labels, kind="stable")
+    tests = [logrank_test(exit[i], event[i] > 0, labels[i], entry[i], weights=None if weights is None else weights[i])
+             for i in (by_label, np.arange(exit.size))]
+    assert repr(tests[0]) == repr(tests[1])

@@ -5,7 +5,9 @@ Contract
 * ``MetricsEngine(files)`` takes, per dataset, the snapshot it reads (:class:`SnapshotFile`:
   the :class:`~ristra.core.metrics.results.SnapshotRef` and the Parquet path). Each dataset becomes
   a view named after it with the canonical columns (a column missing from an older file reads as
-  NULL of its declared type); nothing is written anywhere.
+  NULL of its declared type); nothing is written anywhere but the in-memory database, where the
+  distinct keys of each lookup family are kept per dataset and shared by every query
+  (:class:`~ristra.core.metrics.sql.lookups.KeyTable`; the files never change under an engine).
 * :meth:`MetricsEngine.run` takes plans, answers every plan's first-phase asks with one query
   per source (reading the rows any of its asks needs: survival spells of several populations
   share one scan), then the follow-up asks likewise, and returns each plan's result, in order.
@@ -29,6 +31,7 @@ from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns
+from ristra.core.metrics.sql.lookups import KeyTable
 from ristra.core.metrics.sql.source import Source
 from ristra.engine import reference_tables
 from ristra.engine.connections import connect
@@ -74,6 +77,7 @@ class MetricsEngine:
             self._view(name, file.path)
         self.queries_run = 0
         self.exact_reruns = 0
+        self._key_tables: set[KeyTable] = set()
         self.columns_read: dict[str, set[str]] = {}
 
     def _view(self, name: str, path: Path) -> None:
@@ -126,6 +130,10 @@ class MetricsEngine:
         return compiled.decode(arrays)
 
     def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
+        for table in compiled.key_tables:  # each dataset's distinct keys, computed once
+            if table not in self._key_tables:
+                self.con.execute(table.create_sql())
+                self._key_tables.add(table)
         arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()
         self.queries_run += 1
         return dict(arrays)

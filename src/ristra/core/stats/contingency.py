@@ -6,7 +6,7 @@ outcome (selected, not selected).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -92,7 +92,9 @@ def fisher_exact_tests(tables: Sequence[ArrayLike]) -> tuple[FisherTest, ...]:
     binary search for the last count at least as unlikely (relative tolerance 1e-14), every
     probability from ``scipy.stats.hypergeom`` — so each p-value is the one SciPy returns,
     with a few dozen vectorised calls instead of a few dozen calls per table (tests compare
-    them with SciPy).
+    them with SciPy). The search's comparisons of SciPy's (costly) pmf with the observed one
+    are settled from a log-gamma approximation where its error bound makes the answer
+    certain, and from SciPy's pmf otherwise, so the search takes SciPy's steps exactly.
 
     Assumptions: the margins are fixed or the test is conditioned on them; observations are
     independent. Valid at any sample size (it is exact), but conservative for small tables
@@ -119,47 +121,137 @@ def fisher_exact_tests(tables: Sequence[ArrayLike]) -> tuple[FisherTest, ...]:
     return tuple(FisherTest(odds_ratio=float(o), p_value=float(v)) for o, v in zip(odds, p, strict=True))
 
 
+def _log_pmf(k: NDArray[np.int64], total: NDArray[np.int64], good: NDArray[np.int64],
+             drawn: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """An approximate hypergeometric log-pmf from log-gamma, a generous bound on its error, and
+    whether k is inside the support (the approximation means nothing outside it)."""
+    bad = total - good
+    inside = (k >= np.maximum(drawn - bad, 0)) & (k <= np.minimum(good, drawn))
+    kk = np.where(inside, k, 0).astype(np.float64)
+    g, b, t, d = (v.astype(np.float64) for v in (good, bad, total, drawn))
+    terms = [special.gammaln(v) for v in (g + 1, kk + 1, g - kk + 1, b + 1, d - kk + 1, b - d + kk + 1,
+                                          t + 1, d + 1, t - d + 1)]
+    log_pmf = ((terms[0] - terms[1] - terms[2]) + (terms[3] - terms[4] - terms[5])
+               - (terms[6] - terms[7] - terms[8]))
+    # Each log-gamma and each sum is within a few ulps of the magnitudes (the largest error seen is
+    # under one ulp of their sum); 1e-13 of the sum is hundreds of ulps, and 1e-6 covers the
+    # error of SciPy's (Boost's) own pmf many times over.
+    error = 1e-6 + 1e-13 * sum(np.abs(term) for term in terms)
+    return log_pmf, error, inside & np.isfinite(log_pmf)
+
+
+def _approximate_versus(k: NDArray[np.int64], total: NDArray[np.int64], good: NDArray[np.int64],
+                        drawn: NDArray[np.int64], threshold: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sign of ``hypergeom.pmf(k, ...) − threshold`` where the log-gamma approximation is
+    further from log(threshold) than its error bound (so the sign is certain), else 0."""
+    log_pmf, error, usable = _log_pmf(k, total, good, drawn)
+    # SciPy's pmf is accurate far below 1e-200, but it underflows to 0 (or worse) near 1e-300.
+    usable &= (threshold >= 1e-200) & (threshold <= 1.0)
+    log_threshold = np.log(np.where(usable, threshold, 1.0))
+    return np.where(usable & (log_pmf < log_threshold - error), -1.0,
+                    np.where(usable & (log_pmf > log_threshold + error), 1.0, 0.0))
+
+
+def _pmf_versus(k: NDArray[np.int64], total: NDArray[np.int64], good: NDArray[np.int64], drawn: NDArray[np.int64],
+                threshold: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sign of ``hypergeom.pmf(k, ...) − threshold`` (−1, 0 or 1; NaN where the pmf is NaN).
+
+    SciPy's pmf is costly (Boost's exact method), so the sign comes from
+    :func:`_approximate_versus` where that is certain, and from SciPy's pmf elsewhere (near
+    ties, thresholds below 1e-200 or above 1), or from 0 for counts outside the
+    support of valid parameters (SciPy's pmf is 0 there): every comparison is the one SciPy's
+    values give.
+    """
+    sign = _approximate_versus(k, total, good, drawn, threshold)
+    unknown = sign == 0.0
+    if unknown.any():
+        k, total, good, drawn, limit = k[unknown], total[unknown], good[unknown], drawn[unknown], threshold[unknown]
+        valid = (total > 0) & (good >= 0) & (drawn >= 0) & (good <= total) & (drawn <= total)
+        outside = valid & ((k < np.maximum(drawn - (total - good), 0)) | (k > np.minimum(good, drawn)))
+        exact = np.zeros(len(k))
+        if (~outside).any():
+            exact[~outside] = stats.hypergeom.pmf(k[~outside], total[~outside], good[~outside], drawn[~outside])
+        sign[unknown] = np.where(exact < limit, -1.0, np.where(exact > limit, 1.0,
+                                                               np.where(exact == limit, 0.0, np.nan)))
+    return sign
+
+
+def _pick(low: NDArray[np.bool_], when_low: Callable[..., NDArray[np.float64]],
+          otherwise: Callable[..., NDArray[np.float64]], k: NDArray[np.int64],
+          *args: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``np.where(low, when_low(k, *args), otherwise(k, *args))``, each evaluated only where used."""
+    out = np.empty(len(k))
+    if low.any():
+        out[low] = when_low(k[low], *(a[low] for a in args))
+    if (~low).any():
+        out[~low] = otherwise(k[~low], *(a[~low] for a in args))
+    return out
+
+
 def _two_sided(x: NDArray[np.int64], total: NDArray[np.int64], good: NDArray[np.int64],
                drawn: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Two-sided p-values of observed counts ``x`` (scipy.stats.fisher_exact's steps, vectorised)."""
+    """Two-sided p-values of observed counts ``x`` (scipy.stats.fisher_exact's steps, vectorised).
+
+    Every p-value is a sum of SciPy's hypergeometric tails; SciPy's pmf enters only through
+    comparisons (is this count as unlikely as the observed one?), which :func:`_pmf_versus`
+    settles from a log-gamma bound where that is certain and from SciPy's pmf where it is not,
+    so the binary searches take exactly the steps they take with SciPy's pmf throughout.
+    """
     hypergeom = stats.hypergeom
     gamma = 1 + 1e-14
     mode = ((drawn + 1) * (good + 1) / (total + 2)).astype(np.int64)
     pexact = hypergeom.pmf(x, total, good, drawn)
-    pmode = hypergeom.pmf(mode, total, good, drawn)
     p = np.ones(len(x))
-    at_mode = np.abs(pexact - pmode) / np.maximum(pexact, pmode) <= 1e-14
+    # at_mode: |pexact − pmode| / max(pexact, pmode) <= 1e-14, which needs pmode only where
+    # pmode is within the approximation's error of pexact.
+    maybe = _approximate_versus(mode, total, good, drawn, pexact) == 0.0
+    at_mode = np.zeros(len(x), dtype=bool)
+    if maybe.any():
+        pmode = hypergeom.pmf(mode[maybe], total[maybe], good[maybe], drawn[maybe])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_mode[maybe] = np.abs(pexact[maybe] - pmode) / np.maximum(pexact[maybe], pmode) <= 1e-14
     low = ~at_mode & (x < mode)
     high = ~at_mode & ~low
+    sided = low | high
     # The observed tail, and whether the far end of the other side is already likelier (then
     # no count on that side is as unlikely, and the observed tail is the p-value).
-    tail = np.where(low, hypergeom.cdf(x, total, good, drawn), hypergeom.sf(x - 1, total, good, drawn))
+    tail = np.ones(len(x))
+    tail[sided] = _pick(low[sided], lambda k, *a: hypergeom.cdf(k, *a), lambda k, *a: hypergeom.sf(k - 1, *a),
+                        x[sided], total[sided], good[sided], drawn[sided])
     end = np.where(low, drawn, 0)
-    one_tail = (low | high) & (hypergeom.pmf(end, total, good, drawn) > pexact * gamma)
+    one_tail = np.zeros(len(x), dtype=bool)
+    one_tail[sided] = _pmf_versus(end[sided], total[sided], good[sided], drawn[sided],
+                                  pexact[sided] * gamma) > 0.0
     p = np.where(one_tail, tail, p)
-    search = (low | high) & ~one_tail
+    search = sided & ~one_tail
     if search.any():
         idx = np.flatnonzero(search)
         sign = np.where(low[idx], -1.0, 1.0)  # search -pmf on [mode, drawn] or pmf on [0, mode]
         lo = np.where(low[idx], mode[idx], 0)
         hi = np.where(low[idx], drawn[idx], mode[idx])
-        target = sign * pexact[idx] * gamma
+        threshold = pexact[idx] * gamma  # the target is sign * threshold
         args = (total[idx], good[idx], drawn[idx])
         found = np.full(len(idx), -1, dtype=np.int64)
         active = lo < hi
         while active.any():
             mid = lo + (hi - lo) // 2
-            value = sign * hypergeom.pmf(mid, *args)
-            below, above = active & (value < target), active & (value > target)
+            # sign * pmf(mid) against sign * threshold, for the active searches
+            versus = np.full(len(idx), np.nan)
+            versus[active] = sign[active] * _pmf_versus(mid[active], args[0][active], args[1][active],
+                                                        args[2][active], threshold[active])
+            below, above = active & (versus < 0.0), active & (versus > 0.0)
             hit = active & ~below & ~above
             found = np.where(hit, mid, found)
             lo = np.where(below, mid + 1, lo)
             hi = np.where(above, mid - 1, hi)
             active = active & ~hit & (lo < hi)
         settle = found < 0
-        at_lo = sign * hypergeom.pmf(lo, *args) <= target
+        at_lo = np.zeros(len(idx), dtype=bool)
+        if settle.any():  # sign * pmf(lo) <= sign * threshold
+            at_lo[settle] = sign[settle] * _pmf_versus(lo[settle], args[0][settle], args[1][settle],
+                                                        args[2][settle], threshold[settle]) <= 0.0
         guess = np.where(settle, np.where(at_lo, lo, lo - 1), found)
-        other = np.where(low[idx], hypergeom.sf(guess, *args), hypergeom.cdf(guess, *args))
+        other = _pick(low[idx], lambda k, *a: hypergeom.sf(k, *a), lambda k, *a: hypergeom.cdf(k, *a), guess, *args)
         p[idx] = tail[idx] + other
     return np.minimum(p, 1.0)
 

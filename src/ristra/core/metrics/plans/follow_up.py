@@ -195,6 +195,24 @@ class LevelFollowUp:
     dropped: int = 0
 
 
+def _stable_order(days: NDArray[np.int64]) -> NDArray[np.intp]:
+    """``np.argsort(days, kind="stable")``; days spanning fewer than 2**16 values are sorted as
+    16-bit offsets (NumPy radix-sorts those; a stable order is unique, so it is the same)."""
+    if days.size and int(days.max()) - int(days.min()) < 1 << 16:
+        return np.argsort((days - days.min()).astype(np.uint16), kind="stable")
+    return np.argsort(days, kind="stable")
+
+
+def _sorted_union(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``np.unique(np.concatenate((a, b)))`` for two non-decreasing arrays (a merge, not a hash)."""
+    merged = np.concatenate((a, b))
+    merged.sort(kind="stable")  # two sorted runs: a linear merge
+    keep = np.empty(merged.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
+
+
 def compact_records(level: LevelFollowUp) -> WeightedRecords:
     """Weighted records with the same entry and exit tables (see the module docstring)."""
     if int(level.entry_people.sum()) != int(level.exit_people.sum()):
@@ -202,12 +220,12 @@ def compact_records(level: LevelFollowUp) -> WeightedRecords:
     if level.exit_days.size == 0:
         empty = np.zeros(0)
         return WeightedRecords(empty, empty, np.zeros(0, dtype=np.int64), empty)
-    e_order = np.argsort(level.entry_days, kind="stable")
-    x_order = np.argsort(level.exit_days, kind="stable")
+    e_order = _stable_order(level.entry_days)
+    x_order = _stable_order(level.exit_days)
     e_times, e_counts = level.entry_days[e_order], level.entry_people[e_order]
     x_times, x_events, x_counts = level.exit_days[x_order], level.exit_events[x_order], level.exit_people[x_order]
     ce, cx = np.cumsum(e_counts), np.cumsum(x_counts)
-    breaks = np.unique(np.concatenate((ce, cx)))
+    breaks = _sorted_union(ce, cx)
     starts = np.concatenate(([0], breaks[:-1]))
     weight = (breaks - starts).astype(np.float64)
     ei = np.searchsorted(ce, starts, side="right")

@@ -34,7 +34,9 @@ from ristra.core.metrics.plans.follow_up import (
 from ristra.core.metrics.results import MetricResult, Row, SurvivalRow
 from ristra.core.metrics.specs import PromotionSpec, RetentionSpec
 from ristra.core.metrics.sql.source import Source, dataset_source, promotion_source, spell_columns
-from ristra.core.stats import aalen_johansen, kaplan_meier, logrank_test
+from ristra.core.stats import logrank_test
+from ristra.core.stats.survival.competing_risks import aalen_johansen_fit, present_codes
+from ristra.core.stats.survival.kaplan_meier import kaplan_meier_fit
 from ristra.core.vocabularies import SEPARATION_REASON
 
 SURVIVAL_METHOD = ("Kaplan–Meier with left truncation and log(−log) Greenwood intervals, log-rank test across "
@@ -112,11 +114,6 @@ def _row(category: str, population: str, level: str, measure: str, horizon: floa
                        note or (analysis.logrank_note if lr is None else None), events_to_horizon)
 
 
-def _events_to(times: Sequence[float], events: Sequence[float], horizon: float) -> int:
-    """Events at times up to and including ``horizon`` (frequency-weighted counts are whole)."""
-    return int(round(sum(e for t, e in zip(times, events, strict=True) if t <= horizon)))
-
-
 def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
     dims = grouping.dimensions("employees")
     where = spell.followed()
@@ -155,7 +152,7 @@ class RetentionPlan:
         assert self.spell_asks is not None and self.window is not None
         spec, g = self.spec, self.grouping
         analysis = _analyse(g, answers, *self.spell_asks)
-        causes = sorted({int(c) for r in analysis.records.values() for c in np.unique(r.event) if c > 0})
+        causes = sorted({c for r in analysis.records.values() for c in present_codes(r.event)})
         rows: list[Row] = []
         for level in g.levels:
             rec = analysis.records[level]
@@ -164,20 +161,21 @@ class RetentionPlan:
                                  analysis, "nobody in this group"))
                 continue
             # The Aalen–Johansen fit carries the all-cause Kaplan–Meier curve of the same records.
-            cr = aalen_johansen(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight) \
+            # Both are kept as arrays: only the points at the horizons are reported.
+            cr = aalen_johansen_fit(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight) \
                 if causes else None
             km = cr.survival if cr is not None else \
-                kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
+                kaplan_meier_fit(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
             for point in km.survival_at(spec.horizons):
                 rows.append(_row(g.id, spec.population, level, "retention", point.time, point.survival, point.lower,
                                  point.upper, rec, km.n_events, _at_risk(rec, point.time), analysis,
-                                 events_to_horizon=_events_to(km.times, km.events, point.time)))
+                                 events_to_horizon=km.events_to(point.time)))
             if cr is not None:
-                for curve in cr.incidence:
-                    reason = SEPARATION_REASON.codes[curve.cause - 1]
-                    for ip in curve.incidence_at(spec.horizons):
+                for i, cause in enumerate(cr.causes):
+                    reason = SEPARATION_REASON.codes[cause - 1]
+                    for ip in cr.incidence_at(i, spec.horizons):
                         rows.append(_row(g.id, spec.population, level, f"exit:{reason}", ip.time, ip.incidence,
-                                         ip.lower, ip.upper, rec, curve.n_events, _at_risk(rec, ip.time), analysis))
+                                         ip.lower, ip.upper, rec, cr.n_events[i], _at_risk(rec, ip.time), analysis))
             rows.append(_row(g.id, spec.population, level, "median_years", None, km.median, None, None, rec,
                              km.n_events, None, analysis))
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
@@ -240,7 +238,7 @@ class PromotionPlan:
                                  rec, promoted, rec.people, analysis))
                 if rec.people == 0:
                     continue
-                km = kaplan_meier(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
+                km = kaplan_meier_fit(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
                 for point in km.survival_at(spec.horizons):
                     rows.append(_row(g.id, label, level, "promoted_within", point.time, 1.0 - point.survival,
                                      1.0 - point.upper, 1.0 - point.lower, rec, promoted, _at_risk(rec, point.time),

@@ -7,7 +7,8 @@ Contract
   *grouping sets* (the dimension combinations requests need) and *extents* (min/max of date
   columns). :meth:`CubeQuery.compile` returns one SQL statement with ``?`` parameters:
 
-  1. lookup CTEs for the rules (:mod:`.lookups`);
+  1. lookup CTEs for the rules (:mod:`.lookups`), over key tables the caller creates once per
+     dataset (:attr:`CompiledCube.key_tables`);
   2. ``rows``: one scan of the dataset computing every dimension and measure per row;
   3. ``cube``: one aggregation over *all* dimensions together (few groups: category levels and
      years), with ``count(*)``, every ``count_if`` and the extents;
@@ -42,7 +43,7 @@ from ristra.core.metrics.columns import GroupingColumn
 from ristra.core.metrics.conditions import Always, Condition
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.groupings import RuleDimension, SchemeDimension
-from ristra.core.metrics.sql.lookups import RowCompiler
+from ristra.core.metrics.sql.lookups import KeyTable, RowCompiler
 from ristra.core.metrics.sql.source import Source
 
 MAX_DIMENSIONS = 60
@@ -163,7 +164,7 @@ class CubeQuery:
         if self.wheres and not self.unrestricted:
             condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres) + ")",
                                     tuple(v for w in self.wheres for v in w.params))
-        rows = RowCompiler(self.source.dataset, self.source.name, condition)
+        rows = RowCompiler(self.source.dataset)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []
         for key in keys:
@@ -209,7 +210,7 @@ class CubeQuery:
                + f' SELECT *, {"0" if exact else rows.collisions_sql()} AS "collisions" FROM "result"')
         params = tuple(v for p in parts for v in p.params)
         return CompiledCube(SqlFragment(sql, params), tuple(keys), tuple(self.measures), tuple(self.extents),
-                            tuple(sets), pivot)
+                            tuple(sets), pivot, tuple(rows.key_tables()))
 
 
 def _grouping_sets(d: Sequence[str], keys: Sequence[str], sets: Sequence[tuple[str, ...]],
@@ -350,6 +351,8 @@ class CompiledCube:
     extents: tuple[str, ...]
     grouping_sets: tuple[tuple[str, ...], ...]
     pivot: Pivot | None = None
+    #: Tables :attr:`query` reads that the caller must create first (:class:`~.lookups.KeyTable`).
+    key_tables: tuple[KeyTable, ...] = ()
 
     def collisions(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> int:
         """How many lookup rows shared a hash (nonzero: compile with ``exact`` and run again)."""

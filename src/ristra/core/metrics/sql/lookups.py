@@ -81,6 +81,25 @@ def raw_inputs(dataset_name: str, column: str) -> tuple[str, ...]:
     return (column,)
 
 
+@dataclass(frozen=True)
+class KeyTable:
+    """The distinct values of some key columns over a whole dataset: a lookup's rows. The engine
+    keeps it as a temporary table (:meth:`create_sql`), shared by every query over the dataset
+    that needs the same keys (a superset of any query's rows' values, which is all a lookup
+    needs: each row still finds its own key)."""
+
+    dataset: str
+    keys: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return quote_identifier("__keys_" + self.dataset + "__" + "__".join(self.keys))
+
+    def create_sql(self) -> str:
+        columns = ", ".join(quote_identifier(k) for k in self.keys)
+        return f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} FROM {quote_identifier(self.dataset)}"
+
+
 @dataclass
 class FamilyLookup:
     """One lookup table under construction: its key columns, derived columns, and the
@@ -123,10 +142,8 @@ class RowCompiler:
     """Per-row SQL for rules, race schemes and derived columns of one dataset, with the lookup
     CTEs they need. Use the expression methods first, then :meth:`ctes` and :meth:`joins`."""
 
-    def __init__(self, dataset_name: str, source: str, where: SqlFragment | None = None) -> None:
+    def __init__(self, dataset_name: str) -> None:
         self.dataset = dataset_name
-        self.source = quote_identifier(source)
-        self.where = where
         self.lookups: dict[str, FamilyLookup] = {}
 
     def _lookup(self, family: str) -> FamilyLookup:
@@ -219,19 +236,21 @@ class RowCompiler:
                 f'LEFT JOIN "{REF_ZIP}" AS z ON z."zip" = {zip_ref} '
                 f'LEFT JOIN "{REF_COUNTY}" AS c ON c."fips" = {resolved}')
 
+    def key_tables(self) -> list[KeyTable]:
+        """The key tables the lookups read (the caller creates any that do not exist yet)."""
+        return [KeyTable(self.dataset, tuple(lookup.keys)) for lookup in self.lookups.values()]
+
     def ctes(self, exact: bool = False) -> list[SqlFragment]:
-        """``"f<i>" AS (SELECT DISTINCT ...)`` and ``"l<i>" AS (...)`` for every lookup, in order
-        (over the rows the query keeps, when it has a ``where``).
+        """``"f<i>" AS (SELECT * FROM <key table>)`` and ``"l<i>" AS (...)`` for every lookup, in
+        order (see :meth:`key_tables`).
 
         Each lookup row carries ``hash()`` of its key columns (``l<i>_h``); with ``exact`` it also
         carries the key columns themselves (``l<i>_k<j>``) for an exact join.
         """
         out: list[SqlFragment] = []
-        for lookup in self.lookups.values():
+        for lookup, table in zip(self.lookups.values(), self.key_tables(), strict=True):
             keys = ", ".join(self._keys(lookup, ""))
-            where = SqlFragment(f" WHERE {self.where.sql}", self.where.params) if self.where else SqlFragment("")
-            out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT DISTINCT {keys} FROM {self.source}{where.sql})',
-                                   where.params))
+            out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT * FROM {table.name})'))
             alias = lookup.alias
             columns = [f'hash({keys}) AS "{alias}_h"']
             if exact:

@@ -4,6 +4,7 @@ the Aalen–Johansen estimator with left truncation and a Greenwood-type delta-m
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -12,8 +13,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ristra.core.stats.arguments import check_confidence, normal_quantile
-from ristra.core.stats.survival.follow_up import at_risk, event_times, follow_up
-from ristra.core.stats.survival.kaplan_meier import KaplanMeier, fit_kaplan_meier
+from ristra.core.stats.survival.follow_up import follow_up
+from ristra.core.stats.survival.kaplan_meier import (
+    KaplanMeier,
+    KaplanMeierFit,
+    fit_kaplan_meier_arrays,
+    risk_table,
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +52,26 @@ class CumulativeIncidence:
     def incidence_at(self, times: Iterable[float]) -> tuple[IncidencePoint, ...]:
         """F_j(t) and its interval at each t (0 before the first exit; NaN beyond ``last_time``)."""
         asked = np.asarray(list(times), dtype=np.float64)
-        index = np.searchsorted(np.asarray(self.times), asked, side="right") - 1
-        points = []
-        for t, i in zip(asked, index, strict=True):
-            if math.isnan(self.last_time) or t > self.last_time:
-                points.append(IncidencePoint(float(t), math.nan, math.nan, math.nan))
-            elif i < 0:
-                points.append(IncidencePoint(float(t), 0.0, 0.0, 0.0))
-            else:
-                points.append(IncidencePoint(float(t), self.incidence[i], self.lower[i], self.upper[i]))
-        return tuple(points)
+        index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
+        return incidence_points(asked, index, self.incidence, self.lower, self.upper, self.last_time)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def incidence_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp],
+                     incidence: Sequence[float] | NDArray[np.float64], lower: Sequence[float] | NDArray[np.float64],
+                     upper: Sequence[float] | NDArray[np.float64], last_time: float) -> tuple[IncidencePoint, ...]:
+    """The points of a curve at ``asked``, ``index`` being the last curve time at or before each."""
+    points = []
+    for t, i in zip(asked, index, strict=True):
+        if math.isnan(last_time) or t > last_time:
+            points.append(IncidencePoint(float(t), math.nan, math.nan, math.nan))
+        elif i < 0:
+            points.append(IncidencePoint(float(t), 0.0, 0.0, 0.0))
+        else:
+            points.append(IncidencePoint(float(t), float(incidence[i]), float(lower[i]), float(upper[i])))
+    return tuple(points)
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,46 @@ class CompetingRisks:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class AalenJohansenFit:
+    """Aalen–Johansen curves held as arrays, one row per cause (not a result value):
+    :meth:`result` is the :class:`CompetingRisks` of :func:`aalen_johansen`, and
+    :meth:`incidence_at` a curve's points, without building the curves' tuples when only a
+    few points are wanted."""
+
+    causes: tuple[int, ...]
+    times: NDArray[np.float64]
+    incidence: NDArray[np.float64]
+    variance: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    n_events: tuple[int, ...]
+    confidence: float
+    last_time: float
+    survival: KaplanMeierFit
+
+    def incidence_at(self, row: int, times: Iterable[float]) -> tuple[IncidencePoint, ...]:
+        """As :meth:`CumulativeIncidence.incidence_at` for the curve of ``causes[row]``."""
+        asked = np.asarray(list(times), dtype=np.float64)
+        index = np.searchsorted(self.times, asked, side="right") - 1
+        return incidence_points(asked, index, self.incidence[row], self.lower[row], self.upper[row], self.last_time)
+
+    def result(self) -> CompetingRisks:
+        times = tuple(self.times.tolist())
+        curves = tuple(CumulativeIncidence(
+            cause=cause,
+            times=times,
+            incidence=tuple(self.incidence[row].tolist()),
+            variance=tuple(self.variance[row].tolist()),
+            lower=tuple(self.lower[row].tolist()),
+            upper=tuple(self.upper[row].tolist()),
+            confidence=self.confidence,
+            n_events=self.n_events[row],
+            last_time=self.last_time,
+        ) for row, cause in enumerate(self.causes))
+        return CompetingRisks(causes=self.causes, incidence=curves, survival=self.survival.result_with_times(times))
 
 
 def incidence_bounds(
@@ -132,44 +185,76 @@ def aalen_johansen(
     ch. 12; M. Marubini and M. G. Valsecchi, Analysing Survival Data from Clinical Trials and
     Observational Studies (1995) ch. 10.
     """
+    return aalen_johansen_fit(exit, event, entry, confidence, causes, weights).result()
+
+
+def aalen_johansen_fit(
+    exit: ArrayLike,
+    event: ArrayLike,
+    entry: ArrayLike | None = None,
+    confidence: float = 0.95,
+    causes: Sequence[int] | None = None,
+    weights: ArrayLike | None = None,
+) -> AalenJohansenFit:
+    """:func:`aalen_johansen` held as arrays (method, assumptions and references there):
+    ``aalen_johansen_fit(...).result() == aalen_johansen(...)``; for callers that need only
+    some points of the curves (:meth:`AalenJohansenFit.incidence_at`)."""
     records = follow_up(exit, event, entry, weights)
     confidence = check_confidence(confidence)
     z = normal_quantile(confidence)
-    survival_curve = fit_kaplan_meier(records, confidence, "log-log")
-    times, deaths = event_times(records)
-    population = at_risk(records, times)
-    survival = np.asarray(survival_curve.survival, dtype=np.float64)
+    table = risk_table(records)
+    survival_curve = fit_kaplan_meier_arrays(records, confidence, "log-log", table)
+    times, deaths, population = table
+    survival, greenwood = survival_curve.survival, survival_curve.greenwood
     before = np.concatenate(([1.0], survival[:-1])) if times.size else survival
-    with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
-    present = sorted({int(c) for c in np.unique(records.event) if c > 0})
+    present = present_codes(records.event)
     wanted = present if causes is None else [int(c) for c in causes]
     last_time = float(records.exit.max()) if records.size else math.nan
 
-    curves = []
-    for cause in wanted:
-        d_j = np.zeros(times.size)
-        hit = records.event == cause
-        np.add.at(d_j, np.searchsorted(times, records.exit[hit]), records.weights()[hit])
-        incidence = np.cumsum(before * d_j / population) if times.size else d_j
+    # One row per cause: the exits by that cause at each exit time (sums of whole-number weights are exact).
+    d = np.zeros((len(wanted), times.size))
+    weight = records.weights()
+    exited = records.event > 0
+    slot = np.searchsorted(times, records.exit[exited])
+    exit_cause, exit_weight = records.event[exited], weight[exited]
+    for row, cause in enumerate(wanted):
+        if cause > 0:
+            hit = exit_cause == cause
+            d[row] = np.bincount(slot[hit], weights=exit_weight[hit], minlength=times.size)
+        else:
+            hit = records.event == cause
+            np.add.at(d[row], np.searchsorted(times, records.exit[hit]), weight[hit])
+    # Every cause at once, row by row the same arithmetic as for one cause (cumsum runs along each row).
+    if times.size:
+        incidence = np.cumsum(before * d / population, axis=1)
         a_sum = np.cumsum(greenwood)
-        a_lin = np.cumsum(greenwood * incidence)
-        a_sq = np.cumsum(greenwood * incidence * incidence)
-        b_sum = np.cumsum(before * before * d_j * (population - d_j) / population**3) if times.size else d_j
-        c_sum = np.cumsum(before * d_j / population**2) if times.size else d_j
-        c_lin = np.cumsum(before * d_j / population**2 * incidence) if times.size else d_j
+        a_lin = np.cumsum(greenwood * incidence, axis=1)
+        a_sq = np.cumsum(greenwood * incidence * incidence, axis=1)
+        b_sum = np.cumsum(before * before * d * (population - d) / population**3, axis=1)
+        c_sum = np.cumsum(before * d / population**2, axis=1)
+        c_lin = np.cumsum(before * d / population**2 * incidence, axis=1)
         variance = np.maximum(0.0, incidence * incidence * a_sum - 2.0 * incidence * a_lin + a_sq
-                    + b_sum - 2.0 * (incidence * c_sum - c_lin))
+                              + b_sum - 2.0 * (incidence * c_sum - c_lin))
         lower, upper = incidence_bounds(incidence, variance, z)
-        curves.append(CumulativeIncidence(
-            cause=cause,
-            times=tuple(times.tolist()),
-            incidence=tuple(incidence.tolist()),
-            variance=tuple(variance.tolist()),
-            lower=tuple(lower.tolist()),
-            upper=tuple(upper.tolist()),
-            confidence=confidence,
-            n_events=int(d_j.sum()),
-            last_time=last_time,
-        ))
-    return CompetingRisks(causes=tuple(wanted), incidence=tuple(curves), survival=survival_curve)
+    else:
+        incidence = variance = lower = upper = d
+
+    return AalenJohansenFit(
+        causes=tuple(wanted),
+        times=times,
+        incidence=incidence,
+        variance=variance,
+        lower=lower,
+        upper=upper,
+        n_events=tuple(int(row.sum()) for row in d),
+        confidence=confidence,
+        last_time=last_time,
+        survival=survival_curve,
+    )
+
+
+def present_codes(event: NDArray[np.int64]) -> list[int]:
+    """The distinct nonzero codes of checked (whole, >= 0) event codes, ascending."""
+    if event.size and int(event.max()) <= 4 * event.size + 1024:  # small codes: count them
+        return [int(c) for c in np.flatnonzero(np.bincount(event)) if c > 0]
+    return sorted({int(c) for c in np.unique(event) if c > 0})

@@ -85,30 +85,49 @@ def follow_up(
     return FollowUp(entry_arr, exit_arr, event_raw.astype(np.int64), truncated, weight_arr)
 
 
+def _is_sorted(values: NDArray[np.float64]) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
 def at_risk(records: FollowUp, times: NDArray[np.float64]) -> NDArray[np.float64]:
     """Number at risk at each of ``times``: #{entry < t} − #{exit < t} = #{entry < t <= exit}
     (people, i.e. weighted, when the records carry weights)."""
     if records.weight is None:
-        entered = np.searchsorted(np.sort(records.entry), times, side="left")
-        exited = np.searchsorted(np.sort(records.exit), times, side="left")
+        entered = np.searchsorted(_sorted(records.entry), times, side="left")
+        exited = np.searchsorted(_sorted(records.exit), times, side="left")
         return np.asarray(entered - exited, dtype=np.float64)
     totals = []
     for values in (records.entry, records.exit):
-        order = np.argsort(values, kind="stable")
-        cumulative = np.concatenate(([0.0], np.cumsum(records.weight[order])))
-        totals.append(cumulative[np.searchsorted(values[order], times, side="left")])
+        weight = records.weight
+        if not _is_sorted(values):  # a stable sort of sorted values is the identity
+            order = np.argsort(values, kind="stable")
+            values, weight = values[order], weight[order]
+        cumulative = np.concatenate(([0.0], np.cumsum(weight)))
+        totals.append(cumulative[np.searchsorted(values, times, side="left")])
     return np.asarray(totals[0] - totals[1], dtype=np.float64)
+
+
+def _sorted(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    return values if _is_sorted(values) else np.sort(values)
 
 
 def event_times(records: FollowUp) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distinct times with at least one exit by any cause, and the number of such exits at each."""
     exited = records.event > 0
-    if records.weight is None:
-        times, counts = np.unique(records.exit[exited], return_counts=True)
-        return times.astype(np.float64), counts.astype(np.float64)
-    times, inverse = np.unique(records.exit[exited], return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=records.weight[exited], minlength=times.size)
-    return times.astype(np.float64), counts.astype(np.float64)
+    values = records.exit[exited]
+    weight = None if records.weight is None else records.weight[exited]
+    if not _is_sorted(values):  # a stable sort is fast on runs of sorted records (e.g. groups of them)
+        order = np.argsort(values, kind="stable")
+        values = values[order]
+        weight = None if weight is None else weight[order]
+    if not values.size:
+        return np.zeros(0), np.zeros(0)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))  # the distinct values' runs
+    if weight is None:
+        counts = np.diff(np.append(starts, values.size)).astype(np.float64)
+    else:  # sums of whole-number weights are exact in any order
+        counts = np.add.reduceat(weight, starts).astype(np.float64)
+    return values[starts].astype(np.float64), counts
 
 
 def group_labels(groups: ArrayLike, size: int) -> tuple[tuple[str, ...], NDArray[np.int64]]:
@@ -116,5 +135,13 @@ def group_labels(groups: ArrayLike, size: int) -> tuple[tuple[str, ...], NDArray
     raw = np.asarray(groups).ravel()
     if raw.size != size:
         raise ValueError(f"groups must have one label per record ({raw.size} != {size})")
-    labels, codes = np.unique(raw.astype(str), return_inverse=True)
+    text = raw if raw.dtype.kind == "U" else raw.astype(str)
+    if text.size:
+        # Records usually come in runs of one label: find the labels among the runs' first values.
+        starts = np.flatnonzero(np.concatenate(([True], text[1:] != text[:-1])))
+        if starts.size * 4 < text.size:
+            labels, run_codes = np.unique(text[starts], return_inverse=True)
+            codes = np.repeat(run_codes.ravel(), np.diff(np.append(starts, text.size)))
+            return tuple(str(label) for label in labels), codes.astype(np.int64)
+    labels, codes = np.unique(text, return_inverse=True)
     return tuple(str(label) for label in labels), codes.astype(np.int64)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -57,19 +58,82 @@ class KaplanMeier:
     def survival_at(self, times: Iterable[float]) -> tuple[SurvivalPoint, ...]:
         """Ŝ(t) and its interval at each t (right-continuous step function; 1 before the first exit)."""
         asked = np.asarray(list(times), dtype=np.float64)
-        index = np.searchsorted(np.asarray(self.times), asked, side="right") - 1
-        points = []
-        for t, i in zip(asked, index, strict=True):
-            if self.n_subjects == 0 or t > self.last_time:
-                points.append(SurvivalPoint(float(t), math.nan, math.nan, math.nan))
-            elif i < 0:
-                points.append(SurvivalPoint(float(t), 1.0, 1.0, 1.0))
-            else:
-                points.append(SurvivalPoint(float(t), self.survival[i], self.lower[i], self.upper[i]))
-        return tuple(points)
+        index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
+        return survival_points(asked, index, self.survival, self.lower, self.upper, self.n_subjects, self.last_time)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def survival_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp],
+                    survival: Sequence[float] | NDArray[np.float64], lower: Sequence[float] | NDArray[np.float64],
+                    upper: Sequence[float] | NDArray[np.float64], n_subjects: int,
+                    last_time: float) -> tuple[SurvivalPoint, ...]:
+    """The points of a curve at ``asked``, ``index`` being the last curve time at or before each."""
+    points = []
+    for t, i in zip(asked, index, strict=True):
+        if n_subjects == 0 or t > last_time:
+            points.append(SurvivalPoint(float(t), math.nan, math.nan, math.nan))
+        elif i < 0:
+            points.append(SurvivalPoint(float(t), 1.0, 1.0, 1.0))
+        else:
+            points.append(SurvivalPoint(float(t), float(survival[i]), float(lower[i]), float(upper[i])))
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class KaplanMeierFit:
+    """A Kaplan–Meier curve held as arrays (not a result value): :meth:`result` is the
+    :class:`KaplanMeier` of :func:`kaplan_meier`, and :meth:`survival_at` its points, without
+    building the curve's tuples when only a few points are wanted."""
+
+    times: NDArray[np.float64]
+    at_risk: NDArray[np.float64]
+    events: NDArray[np.float64]
+    survival: NDArray[np.float64]
+    greenwood: NDArray[np.float64]
+    greenwood_sum: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    confidence: float
+    interval: SurvivalInterval
+    n_subjects: int
+    n_events: int
+    left_truncated: bool
+    last_time: float
+    median: float
+
+    def survival_at(self, times: Iterable[float]) -> tuple[SurvivalPoint, ...]:
+        """As :meth:`KaplanMeier.survival_at`."""
+        asked = np.asarray(list(times), dtype=np.float64)
+        index = np.searchsorted(self.times, asked, side="right") - 1
+        return survival_points(asked, index, self.survival, self.lower, self.upper, self.n_subjects, self.last_time)
+
+    def events_to(self, time: float) -> int:
+        """Exits (people) at times up to and including ``time``."""
+        return int(self.events[:int(np.searchsorted(self.times, time, side="right"))].sum())
+
+    def result(self) -> KaplanMeier:
+        return self.result_with_times(tuple(self.times.tolist()))
+
+    def result_with_times(self, times: tuple[float, ...]) -> KaplanMeier:
+        """:meth:`result`, given ``tuple(self.times.tolist())`` (shared with curves of the same times)."""
+        return KaplanMeier(
+            times=times,
+            at_risk=tuple(self.at_risk.astype(np.int64).tolist()),
+            events=tuple(self.events.astype(np.int64).tolist()),
+            survival=tuple(self.survival.tolist()),
+            variance=tuple((self.survival * self.survival * self.greenwood_sum).tolist()),
+            lower=tuple(self.lower.tolist()),
+            upper=tuple(self.upper.tolist()),
+            confidence=self.confidence,
+            interval=self.interval,
+            n_subjects=self.n_subjects,
+            n_events=self.n_events,
+            left_truncated=self.left_truncated,
+            last_time=self.last_time,
+            median=self.median,
+        )
 
 
 def greenwood_bounds(
@@ -90,16 +154,36 @@ def greenwood_bounds(
     return lower, upper
 
 
+RiskTable = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def risk_table(records: FollowUp) -> RiskTable:
+    """The distinct exit times, the exits at each and the number at risk at each (internal arrays)."""
+    times, deaths = event_times(records)
+    return times, deaths, at_risk(records, times)
+
+
+def greenwood_terms(deaths: NDArray[np.float64], population: NDArray[np.float64]) -> NDArray[np.float64]:
+    """d/(n(n − d)) at each exit time, 0 where n = d (internal arrays)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
+
+
 def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInterval) -> KaplanMeier:
     """Kaplan–Meier for already checked records (see :func:`kaplan_meier`)."""
+    return fit_kaplan_meier_arrays(records, confidence, interval, risk_table(records)).result()
+
+
+def fit_kaplan_meier_arrays(
+    records: FollowUp, confidence: float, interval: SurvivalInterval, table: RiskTable
+) -> KaplanMeierFit:
+    """:func:`fit_kaplan_meier` as arrays, given the records' :func:`risk_table`."""
     if interval not in ("log-log", "plain"):
         raise ValueError(f"unknown survival interval {interval!r}; choose 'log-log' or 'plain'")
     z = normal_quantile(confidence)
-    times, deaths = event_times(records)
-    population = at_risk(records, times)
+    times, deaths, population = table
     survival = np.asarray(np.cumprod(1.0 - deaths / population), dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
+    terms = greenwood_terms(deaths, population)
     greenwood_sum = np.cumsum(terms)
     lower, upper = greenwood_bounds(survival, greenwood_sum, z, interval)
     reached = np.flatnonzero(survival <= 0.5 + 1e-12)  # products that are 1/2 exactly may round above it
@@ -107,14 +191,15 @@ def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInt
         median = math.nan
     else:
         median = float(times[reached[0]]) if reached.size else math.inf
-    return KaplanMeier(
-        times=tuple(times.tolist()),
-        at_risk=tuple(population.astype(np.int64).tolist()),
-        events=tuple(deaths.astype(np.int64).tolist()),
-        survival=tuple(survival.tolist()),
-        variance=tuple((survival * survival * greenwood_sum).tolist()),
-        lower=tuple(lower.tolist()),
-        upper=tuple(upper.tolist()),
+    return KaplanMeierFit(
+        times=times,
+        at_risk=population,
+        events=deaths,
+        survival=survival,
+        greenwood=terms,
+        greenwood_sum=greenwood_sum,
+        lower=lower,
+        upper=upper,
         confidence=float(confidence),
         interval=interval,
         n_subjects=records.size,
@@ -123,6 +208,21 @@ def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInt
         last_time=float(records.exit.max()) if records.size else math.nan,
         median=median,
     )
+
+
+def kaplan_meier_fit(
+    exit: ArrayLike,
+    event: ArrayLike,
+    entry: ArrayLike | None = None,
+    confidence: float = 0.95,
+    interval: SurvivalInterval = "log-log",
+    weights: ArrayLike | None = None,
+) -> KaplanMeierFit:
+    """:func:`kaplan_meier` held as arrays (method, assumptions and references there):
+    ``kaplan_meier_fit(...).result() == kaplan_meier(...)``; for callers that need only some
+    points of the curve (:meth:`KaplanMeierFit.survival_at`)."""
+    records = follow_up(exit, event, entry, weights)
+    return fit_kaplan_meier_arrays(records, check_confidence(confidence), interval, risk_table(records))
 
 
 def kaplan_meier(
