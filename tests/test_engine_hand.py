@@ -332,3 +332,31 @@ def test_a_failing_follow_up_query_is_raised_not_waited_for(service: MetricsServ
         service.query("retention", category="women")
     assert "the disk went away" in str(raised.value) or "the disk went away" in repr(raised.value.__cause__)
     assert len(calls) == 2
+
+
+def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The distinct keys of a lookup family are computed once per dataset and engine, and a query
+    reading them gives what it gives on its own engine."""
+    from ristra.core.metrics.sql.lookups import KeyTable
+
+    rows = {"employees": EMPLOYEES}
+    specs = [RepresentationSpec("rural_school", "employees", ("hire_year",)),
+             RetentionSpec("rural_school", window_start="2015-01-01", as_of="2021-01-01"),
+             RetentionSpec("urm_nm", window_start="2015-01-01", as_of="2021-01-01")]
+    for name in ("alone0", "alone1", "alone2", "together"):
+        (tmp_path / name).mkdir()
+    alone = [engine_results(tmp_path / f"alone{i}", [spec], rows)[0].to_dict() for i, spec in enumerate(specs)]
+    created: list[tuple[str, tuple[str, ...]]] = []
+    original = KeyTable.create_sql
+
+    def counted(self: KeyTable) -> str:
+        created.append((self.dataset, self.keys))
+        return original(self)
+
+    monkeypatch.setattr(KeyTable, "create_sql", counted)
+    together = [r.to_dict() for r in engine_results(tmp_path / "together", specs, rows)]
+    assert together == alone
+    # two queries (representation; the retention spells) read two families: each key table made once
+    assert sorted(created) == sorted(set(created))
+    assert {dataset for dataset, _ in created} == {"employees"}
+    assert len(created) == 3  # ethnicity, residence and high-school places
