@@ -207,19 +207,18 @@ def code_enum_identifier(column: Column) -> str:
 
 
 def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], today: dt.date,
-                *, native_flag: bool = False, code_enum: bool = False) -> FastColumn:
+                *, native_flag: bool = False) -> FastColumn:
     """The fast-pass reading of ``column`` from the reader column ``raw``.
 
     Coded columns are read as an ENUM of their exact spellings (in lower, upper and title
     case), so the CSV reader itself refuses anything else; ``codes_in_enum_order`` gives the
-    canonical code of each ENUM member. With ``code_enum`` (the caller created the type
-    :func:`code_enum_identifier` holding every code of ``codes_in_enum_order``) a code column's
-    value is typed as that ENUM: the Parquet writer then takes each value's dictionary index
+    canonical code of each ENUM member. A code column's value is typed as the ENUM
+    :func:`code_enum_identifier` of its canonical codes, which the caller creates holding every
+    code of ``codes_in_enum_order``: the Parquet writer then takes each value's dictionary index
     instead of hashing its text, and the file holds the same strings. With ``native_flag`` a
-    flag is read as DuckDB's own
-    BOOLEAN, whose accepted spellings (true/false, t/f, yes/no, y/n, 1/0, any case) are a
-    subset of the flag vocabulary (``tests/test_ingest.py`` checks this); use it only when the
-    column map adds no spellings of its own.
+    flag is read as DuckDB's own BOOLEAN, whose accepted spellings (true/false, t/f, yes/no,
+    y/n, 1/0, any case) are a subset of the flag vocabulary (``tests/test_ingest.py`` checks
+    this); use it only when the column map adds no spellings of its own.
     """
     kind = column.kind
     guard = "false"
@@ -229,7 +228,7 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
     if kind in ("code", "flag"):
         codes = "[" + ", ".join(_literal(c) for c in codes_in_enum_order) + "]"
         default = _empty_default(column)
-        typed = kind == "code" and code_enum
+        typed = kind == "code"
         if typed:
             codes = f"CAST({codes} AS {code_enum_identifier(column)}[])"
         looked_up = f"{codes}[enum_code({raw}) + 1]"

@@ -249,8 +249,7 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
     enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
     fast = {
-        c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today, native_flag=c.name not in column_map.values,
-                            code_enum=c.kind == "code")
+        c.name: fast_column(c, _raw(i), enum_codes.get(c.name, ()), today, native_flag=c.name not in column_map.values)
         for c, i in layout.present
     }
     types = ["VARCHAR"] * layout.raw_count
