@@ -17,6 +17,7 @@ from ristra.core.stats.survival.follow_up import follow_up
 from ristra.core.stats.survival.kaplan_meier import (
     KaplanMeier,
     KaplanMeierFit,
+    curve_points,
     fit_kaplan_meier_arrays,
     risk_table,
 )
@@ -53,25 +54,11 @@ class CumulativeIncidence:
         """F_j(t) and its interval at each t (0 before the first exit; NaN beyond ``last_time``)."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
-        return incidence_points(asked, index, self.incidence, self.lower, self.upper, self.last_time)
+        return curve_points(asked, index, self.incidence, self.lower, self.upper, empty=math.isnan(self.last_time),
+                            last_time=self.last_time, before=0.0, point=IncidencePoint)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def incidence_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp],
-                     incidence: Sequence[float] | NDArray[np.float64], lower: Sequence[float] | NDArray[np.float64],
-                     upper: Sequence[float] | NDArray[np.float64], last_time: float) -> tuple[IncidencePoint, ...]:
-    """The points of a curve at ``asked``, ``index`` being the last curve time at or before each."""
-    points = []
-    for t, i in zip(asked, index, strict=True):
-        if math.isnan(last_time) or t > last_time:
-            points.append(IncidencePoint(float(t), math.nan, math.nan, math.nan))
-        elif i < 0:
-            points.append(IncidencePoint(float(t), 0.0, 0.0, 0.0))
-        else:
-            points.append(IncidencePoint(float(t), float(incidence[i]), float(lower[i]), float(upper[i])))
-    return tuple(points)
 
 
 @dataclass(frozen=True)
@@ -117,7 +104,9 @@ class AalenJohansenFit:
         """As :meth:`CumulativeIncidence.incidence_at` for the curve of ``causes[row]``."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = np.searchsorted(self.times, asked, side="right") - 1
-        return incidence_points(asked, index, self.incidence[row], self.lower[row], self.upper[row], self.last_time)
+        return curve_points(asked, index, self.incidence[row], self.lower[row], self.upper[row],
+                            empty=math.isnan(self.last_time), last_time=self.last_time, before=0.0,
+                            point=IncidencePoint)
 
     def result(self) -> CompetingRisks:
         times = tuple(self.times.tolist())

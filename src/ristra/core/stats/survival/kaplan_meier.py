@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -59,25 +59,31 @@ class KaplanMeier:
         """Ŝ(t) and its interval at each t (right-continuous step function; 1 before the first exit)."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
-        return survival_points(asked, index, self.survival, self.lower, self.upper, self.n_subjects, self.last_time)
+        return curve_points(asked, index, self.survival, self.lower, self.upper, empty=self.n_subjects == 0,
+                            last_time=self.last_time, before=1.0, point=SurvivalPoint)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def survival_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp],
-                    survival: Sequence[float] | NDArray[np.float64], lower: Sequence[float] | NDArray[np.float64],
-                    upper: Sequence[float] | NDArray[np.float64], n_subjects: int,
-                    last_time: float) -> tuple[SurvivalPoint, ...]:
-    """The points of a curve at ``asked``, ``index`` being the last curve time at or before each."""
+Point = TypeVar("Point")
+Values = Sequence[float] | NDArray[np.float64]
+
+
+def curve_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp], values: Values, lower: Values,
+                 upper: Values, *, empty: bool, last_time: float, before: float,
+                 point: Callable[[float, float, float, float], Point]) -> tuple[Point, ...]:
+    """The points ``point(t, value, lower, upper)`` of a step curve at each time ``asked``, ``index``
+    being the last curve time at or before it: NaN where the curve is ``empty`` or beyond
+    ``last_time``, ``before`` (with a degenerate interval) before the first curve time."""
     points = []
     for t, i in zip(asked, index, strict=True):
-        if n_subjects == 0 or t > last_time:
-            points.append(SurvivalPoint(float(t), math.nan, math.nan, math.nan))
+        if empty or t > last_time:
+            points.append(point(float(t), math.nan, math.nan, math.nan))
         elif i < 0:
-            points.append(SurvivalPoint(float(t), 1.0, 1.0, 1.0))
+            points.append(point(float(t), before, before, before))
         else:
-            points.append(SurvivalPoint(float(t), float(survival[i]), float(lower[i]), float(upper[i])))
+            points.append(point(float(t), float(values[i]), float(lower[i]), float(upper[i])))
     return tuple(points)
 
 
@@ -107,7 +113,8 @@ class KaplanMeierFit:
         """As :meth:`KaplanMeier.survival_at`."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = np.searchsorted(self.times, asked, side="right") - 1
-        return survival_points(asked, index, self.survival, self.lower, self.upper, self.n_subjects, self.last_time)
+        return curve_points(asked, index, self.survival, self.lower, self.upper, empty=self.n_subjects == 0,
+                            last_time=self.last_time, before=1.0, point=SurvivalPoint)
 
     def events_to(self, time: float) -> int:
         """Exits (people) at times up to and including ``time``."""
