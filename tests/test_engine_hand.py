@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ristra.core.categories import SqlFragment
 from ristra.core.metrics.errors import (
     CategoryNotApplicable,
     InvalidSpecification,
@@ -16,10 +17,11 @@ from ristra.core.metrics.errors import (
     UnknownCategory,
     UnknownColumn,
 )
+from ristra.core.metrics.plans import plan_for
 from ristra.core.metrics.specs import PathSpec, RepresentationSpec, RetentionSpec
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
-from test_metrics_support import engine_results, import_rows
+from test_metrics_support import context_for, engine_over, engine_results, import_rows
 
 
 def app(i: int, cycle: int, sex: str, hispanic: str, race: list[str], stages: str, **extra: Any) -> dict[str, Any]:
@@ -349,7 +351,7 @@ def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypat
     created: list[tuple[str, tuple[str, ...]]] = []
     original = KeyTable.create_sql
 
-    def counted(self: KeyTable) -> str:
+    def counted(self: KeyTable) -> SqlFragment:
         created.append((self.dataset, self.keys))
         return original(self)
 
@@ -360,3 +362,42 @@ def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypat
     assert sorted(created) == sorted(set(created))
     assert {dataset for dataset, _ in created} == {"employees"}
     assert len(created) == 3  # ethnicity, residence and high-school places
+
+
+def test_a_value_outside_the_vocabulary_falls_back_to_the_data_keys(tmp_path: Path) -> None:
+    """The ethnicity key table is built from the vocabularies (every code, every sorted set of
+    race codes); a stored list the import would never write (unsorted, repeated, empty) finds no
+    row there, and the engine answers from the data's own keys instead."""
+    from ristra.core.metrics.sql.lookups import KeyTable
+
+    odd = [dict(a) for a in APPLICATIONS]
+    odd[0]["race"], odd[1]["race"], odd[2]["race"] = ["white", "black"], ["black", "white"], []
+    canonical = [dict(a) for a in odd]
+    for row in canonical[:3]:
+        row["race"] = sorted(set(row["race"])) or None
+    specs = [RepresentationSpec("urm_nm", "applications", ("cycle",)), RepresentationSpec("race:ipeds", "applications")]
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "canonical").mkdir()
+    engine = engine_over(tmp_path / "odd", {"applications": odd})
+    context = context_for({"applications": odd})
+    got = [r.to_dict() for r in engine.run([plan_for(s, context) for s in specs])]
+    assert engine.exact_reruns == 1  # the odd lists missed the vocabulary's key table
+    want = [r.to_dict() for r in engine_results(tmp_path / "canonical", specs, {"applications": canonical})]
+    # [] is no race reported, like NULL; the order of a list does not matter
+    assert [r["rows"] for r in got] == [r["rows"] for r in want]
+    table = KeyTable("applications", ("hispanic", "race"), vocabulary=True)
+    assert "DISTINCT" not in table.create_sql().sql and "__codes_" in table.name
+
+
+def test_canonical_values_are_answered_from_the_vocabulary_key_table(tmp_path: Path) -> None:
+    specs = [RepresentationSpec("urm_nm", "applications", ("cycle",)), RepresentationSpec("race:aoic", "applications")]
+    engine = engine_over(tmp_path, {"applications": APPLICATIONS})
+    context = context_for({"applications": APPLICATIONS})
+    engine.run([plan_for(s, context) for s in specs])
+    assert engine.exact_reruns == 0
+    tables = engine.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    names = {t[0] for t in tables}
+    assert "__codes_applications__hispanic__race" in names
+    assert not any(n.startswith("__keys_applications__hispanic") for n in names)
+    size = engine.con.execute('SELECT count(*) FROM "__codes_applications__hispanic__race"').fetchone()
+    assert size == ((4 + 1) * 2 ** 9,)  # hispanic: 4 codes or NULL; race: 511 sets of 9 codes or NULL

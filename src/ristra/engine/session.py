@@ -128,7 +128,9 @@ class MetricsEngine:
             self.columns_read.setdefault(name, set()).update(columns)
         compiled = query.compile()
         arrays = self._fetch(compiled)
-        if compiled.collisions(arrays):  # two lookup keys share a hash: join on the keys themselves
+        if compiled.collisions(arrays) or compiled.misses(arrays):
+            # two lookup keys share a hash, or a stored value is outside the vocabulary: join on
+            # the keys themselves, with key tables made of the data's own distinct values
             compiled = query.compile(exact=True)
             arrays = self._fetch(compiled)
             self.exact_reruns += 1
@@ -137,7 +139,8 @@ class MetricsEngine:
     def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
         for table in compiled.key_tables:  # each dataset's distinct keys, computed once
             if table not in self._key_tables:
-                self.con.execute(table.create_sql())
+                create = table.create_sql()
+                self.con.execute(create.sql, list(create.params))
                 self._key_tables.add(table)
         arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()
         self.queries_run += 1

@@ -8,7 +8,8 @@ Contract
   columns). :meth:`CubeQuery.compile` returns one SQL statement with ``?`` parameters:
 
   1. lookup CTEs for the rules (:mod:`.lookups`), over key tables the caller creates once per
-     dataset (:attr:`CompiledCube.key_tables`);
+     dataset (:attr:`CompiledCube.key_tables`); where a key table is built from the vocabularies
+     the rows also count the values it lacks (``"miss"``, :meth:`CompiledCube.misses`);
   2. ``rows``: one scan of the dataset computing every dimension and measure per row;
   3. ``cube``: one aggregation over *all* dimensions together (few groups: category levels and
      years), with ``count(*)``, every ``count_if`` and the extents;
@@ -183,6 +184,9 @@ class CubeQuery:
         selected = [f"({f.sql}) AS {d[i]}" for i, f in enumerate(dim_sql)]
         selected += [f'({f.sql}) AS "m{j}"' for j, f in enumerate(measure_sql)]
         selected += [f'"src".{quote_identifier(c)} AS "e{k}"' for k, c in enumerate(self.extents)]
+        misses = rows.misses_sql(exact)
+        if misses is not None:
+            selected.append(f'({misses}) AS "miss"')
         if not selected:
             selected = ["1 AS one"]
         ctes = rows.ctes(exact)
@@ -197,11 +201,14 @@ class CubeQuery:
         sums = ['CAST(sum("n") AS BIGINT) AS "n"']
         sums += [f'CAST(sum("c{j}") AS BIGINT) AS "c{j}"' for j in range(len(self.measures))]
         sums += [f'min("lo{k}") AS "lo{k}", max("hi{k}") AS "hi{k}"' for k in range(len(self.extents))]
+        if misses is not None:
+            counts.append('count_if("miss") AS "miss"')
+            sums.append('CAST(sum("miss") AS BIGINT) AS "miss"')
         sets = self.grouping_sets or [()]
         parts = [*([self.source.prelude] if self.source.prelude is not None else []), *ctes, row_cte]
         pivot = Pivot.plan(keys, sets, self.dimensions) if direct else None
         if pivot is not None:
-            parts.append(pivot.final(d, keys, len(self.measures), len(self.extents)))
+            parts.append(pivot.final(d, keys, len(self.measures), len(self.extents), misses is not None))
         else:
             group = "GROUP BY ALL" if d else ""
             parts.append(SqlFragment(f'"cube" AS (SELECT {", ".join([*d, *counts])} FROM "rows" {group})'))
@@ -210,7 +217,7 @@ class CubeQuery:
                + f' SELECT *, {"0" if exact else rows.collisions_sql()} AS "collisions" FROM "result"')
         params = tuple(v for p in parts for v in p.params)
         return CompiledCube(SqlFragment(sql, params), tuple(keys), tuple(self.measures), tuple(self.extents),
-                            tuple(sets), pivot, tuple(rows.key_tables()))
+                            tuple(sets), pivot, tuple(rows.key_tables(exact)))
 
 
 def _grouping_sets(d: Sequence[str], keys: Sequence[str], sets: Sequence[tuple[str, ...]],
@@ -256,8 +263,9 @@ class Pivot:
     def combos(width: int) -> list[tuple[tuple[bool | None, str], ...]]:
         return list(itertools.product(TRUTH, repeat=width))
 
-    def final(self, d: Sequence[str], keys: Sequence[str], n_measures: int, n_extents: int) -> SqlFragment:
-        """The ``"result"`` CTE over ``"rows"``."""
+    def final(self, d: Sequence[str], keys: Sequence[str], n_measures: int, n_extents: int,
+              misses: bool = False) -> SqlFragment:
+        """The ``"result"`` CTE over ``"rows"`` (``misses``: count the rows' ``"miss"`` too)."""
         aggregates = []
         for b, block in enumerate(self.blocks):
             for c, combo in enumerate(self.combos(len(block))):
@@ -266,6 +274,8 @@ class Pivot:
                 aggregates += [f'count_if("m{j}" AND {test or "TRUE"}) AS "p{b}_{c}_{1 + j}"'
                                for j in range(n_measures)]
         aggregates += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(n_extents)]
+        if misses:
+            aggregates.append('count_if("miss") AS "miss"')
         grouped_d = [d[keys.index(k)] for k in self.grouped]
         grouped_sets = list(dict.fromkeys(r for _, r in self.splits.values()))
         return SqlFragment(f'"result" AS ({_grouping_sets(grouped_d, self.grouped, grouped_sets, aggregates, ROWS)})')
@@ -358,6 +368,15 @@ class CompiledCube:
         """How many lookup rows shared a hash (nonzero: compile with ``exact`` and run again)."""
         values = np.ma.filled(np.ma.asarray(arrays["collisions"]), 0)
         return int(values.max()) if values.size else 0
+
+    def misses(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> bool:
+        """Whether a row found no row in a key table built from the vocabularies (then compile
+        with ``exact`` and run again). Every row is counted in some group of every grouping set,
+        so one group with a miss is enough to know."""
+        if "miss" not in arrays:
+            return False
+        values = np.ma.filled(np.ma.asarray(arrays["miss"]), 0)
+        return bool(values.size and values.max() > 0)
 
     def decode(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> CubeResult:
         """The result of :attr:`query`, fetched column by column (``fetchnumpy()``)."""

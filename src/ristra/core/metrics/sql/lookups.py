@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ristra.core.categories import DERIVED, Rule, SqlFragment, compile_rule, evaluate
+from ristra.core.categories import DERIVED, Rule, SqlFragment, columns_for, compile_rule, evaluate
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import And, Expr, Not, Or
 from ristra.core.datasets import dataset
@@ -105,23 +105,72 @@ def value_map(rule: Rule) -> SqlFragment | None:
                        f"{quote_identifier(info.name)})", (*codes, *(t for t in truth if t is not None)))
 
 
+#: The most rows a key table built from the vocabulary may have (else the data's own keys are used).
+MAX_DOMAIN_ROWS = 20_000
+
+
+def vocabulary_domain(dataset_name: str, keys: tuple[str, ...]) -> tuple[tuple[str, ...], ...] | None:
+    """Per key column, the codes every stored value is made of, when each key column is a code
+    column (its values: a code or NULL) or a code set (NULL or a non-empty, sorted list of distinct
+    codes, as the import stores it) and the combinations number at most :data:`MAX_DOMAIN_ROWS`;
+    else ``None``."""
+    columns = columns_for(dataset_name)
+    domain: list[tuple[str, ...]] = []
+    rows = 1
+    for key in keys:
+        info = columns.get(key)
+        if info is None or info.derived or info.kind not in ("code", "code_set"):
+            return None
+        codes = tuple(sorted({*info.codes, *info.markers}))
+        rows *= (len(codes) + 1) if info.kind == "code" else 2 ** len(codes)
+        if rows > MAX_DOMAIN_ROWS:
+            return None
+        domain.append(codes)
+    return tuple(domain)
+
+
 @dataclass(frozen=True)
 class KeyTable:
-    """The distinct values of some key columns over a whole dataset: a lookup's rows. The engine
-    keeps it as a temporary table (:meth:`create_sql`), shared by every query over the dataset
-    that needs the same keys (a superset of any query's rows' values, which is all a lookup
-    needs: each row still finds its own key)."""
+    """The rows of a lookup: every value of some key columns. The engine keeps it as a temporary
+    table (:meth:`create_sql`), shared by every query over the dataset that needs the same keys.
+
+    By default it holds the distinct values found in the dataset (a superset of any query's rows'
+    values, which is all a lookup needs: each row still finds its own key). With ``vocabulary``
+    it is built from the columns' vocabularies instead (:func:`vocabulary_domain`) without reading
+    the data: every code, or every sorted set of codes, and NULL. A stored value outside it would
+    find no lookup row, which the query counts (:meth:`RowCompiler.misses_sql`) so that the engine
+    can run it again over the data's own keys.
+    """
 
     dataset: str
     keys: tuple[str, ...]
+    vocabulary: bool = False
 
     @property
     def name(self) -> str:
-        return quote_identifier("__keys_" + self.dataset + "__" + "__".join(self.keys))
+        prefix = "__codes_" if self.vocabulary else "__keys_"
+        return quote_identifier(prefix + self.dataset + "__" + "__".join(self.keys))
 
-    def create_sql(self) -> str:
+    def create_sql(self) -> SqlFragment:
         columns = ", ".join(quote_identifier(k) for k in self.keys)
-        return f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} FROM {quote_identifier(self.dataset)}"
+        domain = vocabulary_domain(self.dataset, self.keys) if self.vocabulary else None
+        if domain is None:
+            return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
+                               f"FROM {quote_identifier(self.dataset)}")
+        kinds = columns_for(self.dataset)
+        parts: list[str] = []
+        params: list[str] = []
+        for i, (key, codes) in enumerate(zip(self.keys, domain, strict=True)):
+            marks = ", ".join("?" for _ in codes)
+            if kinds[key].kind == "code":
+                values = f"SELECT unnest(CAST([{marks}] AS VARCHAR[])) AS v"
+            else:  # every non-empty subset of the sorted codes, as a sorted list: bit j of m picks code j
+                values = (f"SELECT list_filter(CAST([{marks}] AS VARCHAR[]), lambda x, j: ((m >> (j - 1)) & 1) = 1) "
+                          f"AS v FROM range(1, {2 ** len(codes)}) AS t(m)")
+            parts.append(f"({values} UNION ALL SELECT NULL) AS c{i}")
+            params.extend(codes)
+        select = ", ".join(f"c{i}.v AS {quote_identifier(k)}" for i, k in enumerate(self.keys))
+        return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT {select} FROM {', '.join(parts)}", tuple(params))
 
 
 @dataclass
@@ -261,9 +310,21 @@ class RowCompiler:
                 f'LEFT JOIN "{REF_ZIP}" AS z ON z."zip" = {zip_ref} '
                 f'LEFT JOIN "{REF_COUNTY}" AS c ON c."fips" = {resolved}')
 
-    def key_tables(self) -> list[KeyTable]:
-        """The key tables the lookups read (the caller creates any that do not exist yet)."""
-        return [KeyTable(self.dataset, tuple(lookup.keys)) for lookup in self.lookups.values()]
+    def _from_vocabulary(self, lookup: FamilyLookup, exact: bool) -> bool:
+        return not exact and not lookup.derived and vocabulary_domain(self.dataset, tuple(lookup.keys)) is not None
+
+    def key_tables(self, exact: bool = False) -> list[KeyTable]:
+        """The key tables the lookups read (the caller creates any that do not exist yet): built
+        from the vocabularies where the keys are codes, except with ``exact``."""
+        return [KeyTable(self.dataset, tuple(lookup.keys), self._from_vocabulary(lookup, exact))
+                for lookup in self.lookups.values()]
+
+    def misses_sql(self, exact: bool = False) -> str | None:
+        """A per-row boolean: the row found no row in a key table built from the vocabularies
+        (``None`` when there is no such table)."""
+        tests = [f'("{lk.alias}"."{lk.alias}_h" IS NULL)' for lk in self.lookups.values()
+                 if self._from_vocabulary(lk, exact)]
+        return " OR ".join(tests) if tests else None
 
     def ctes(self, exact: bool = False) -> list[SqlFragment]:
         """``"f<i>" AS (SELECT * FROM <key table>)`` and ``"l<i>" AS (...)`` for every lookup, in
@@ -273,7 +334,7 @@ class RowCompiler:
         carries the key columns themselves (``l<i>_k<j>``) for an exact join.
         """
         out: list[SqlFragment] = []
-        for lookup, table in zip(self.lookups.values(), self.key_tables(), strict=True):
+        for lookup, table in zip(self.lookups.values(), self.key_tables(exact), strict=True):
             keys = ", ".join(self._keys(lookup, ""))
             out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT * FROM {table.name})'))
             alias = lookup.alias
