@@ -34,8 +34,12 @@ ORDER = ("programs", "participants", "applications", "students", "trainees", "em
 
 def school(rows: int) -> Path:
     """The data directory of the synthetic school with about ``rows`` applications (cached)."""
+    from ristra.core.datasets import SCHEMA_VERSION
+    from ristra.ingest.validation import PARQUET_OPTIONS
+
     root = OUT / f"metrics-school-{rows}"
-    if (root / "ready").exists():
+    stamp = f"imported: schema {SCHEMA_VERSION}; {PARQUET_OPTIONS}\n"  # a format change makes a new school
+    if (root / "ready").exists() and (root / "ready").read_text() == stamp:
         return root / "data"
     from ristra.services.imports import import_file
     from ristra.services.workspace import Settings, Workspace
@@ -49,7 +53,7 @@ def school(rows: int) -> Path:
         if not import_file(workspace, name, paths[name], wait_seconds=30).imported:
             raise RuntimeError(f"the synthetic {name} did not import")
     shutil.rmtree(source)
-    (root / "ready").write_text("imported\n")
+    (root / "ready").write_text(stamp)
     return root / "data"
 
 

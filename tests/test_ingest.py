@@ -137,6 +137,12 @@ def test_fast_and_full_pass_write_the_same_values(tmp_path: Path, workspace: Wor
     assert schemas[0].equals(schemas[1], check_metadata=False), (schemas[0], schemas[1])
     assert str(schemas[0].field("sex").type) == "string"
     assert str(schemas[0].field("residence_state").type) == "string"
+    # both write uncompressed pages (the metrics engine reads snapshots more than once per run)
+    for r in (fast, full):
+        meta = pq.ParquetFile(workspace.snapshots.path(r.manifest)).metadata  # type: ignore[arg-type]
+        codecs = {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups)
+                  for c in range(meta.num_columns)}
+        assert codecs == {"UNCOMPRESSED"}
 
 
 def test_xlsx_with_real_dates_and_numbers(tmp_path: Path, workspace: Workspace) -> None:

@@ -44,6 +44,12 @@ from ristra.ingest.messages import issue_message
 from ristra.ingest.sources import PreparedSource, confirm_encoding, prepare
 
 INVALID_ROW = "ristra: invalid row"
+#: How snapshot Parquet is written. Pages are left uncompressed: the metrics engine reads a
+#: snapshot's columns more than once per run (lookup keys, then the rows), and decompressing
+#: Snappy pages each time cost 0.5 s of a 6.2-6.7 s standard pack over 10 million applications;
+#: string columns are dictionary-encoded either way, so files are about 1.85x larger
+#: (docs/benchmarks.md). Writing is no slower.
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION uncompressed"
 DEFAULT_MAX_LISTED = 10_000
 _STRUCTURAL = {
     "TOO MANY COLUMNS": "ragged_row",
@@ -263,7 +269,7 @@ def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     sql = (
         f"COPY (SELECT {values} FROM {reader} "
         f"WHERE CASE WHEN {guard} THEN error('{INVALID_ROW}') ELSE true END) "
-        f"TO '{literal}' (FORMAT parquet)"
+        f"TO '{literal}' ({PARQUET_OPTIONS})"
     )
     # Row order carries no meaning in a dataset; letting DuckDB write in parallel is much faster.
     con.execute("SET preserve_insertion_order = false")
@@ -358,7 +364,7 @@ def _write_from_full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, layo
     values = _canonical_select(dataset, {s.column.name: s.value for s in _column_sqls(layout, column_map, today)})
     literal = str(target).replace("'", "''")
     con.execute(f"COPY (SELECT {values} FROM raw, __maps ORDER BY raw.rowid) TO '{literal}' "
-                "(FORMAT parquet)")
+                f"({PARQUET_OPTIONS})")
 
 
 def _excerpt_sql(sqls: Sequence[ColumnSql]) -> str:
