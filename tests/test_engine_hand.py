@@ -351,9 +351,9 @@ def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypat
     created: list[tuple[str, tuple[str, ...]]] = []
     original = KeyTable.create_sql
 
-    def counted(self: KeyTable, source: str | None = None) -> SqlFragment:
+    def counted(self: KeyTable) -> SqlFragment:
         created.append((self.dataset, self.keys))
-        return original(self, source)
+        return original(self)
 
     monkeypatch.setattr(KeyTable, "create_sql", counted)
     together = [r.to_dict() for r in engine_results(tmp_path / "together", specs, rows)]
@@ -362,57 +362,6 @@ def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypat
     assert sorted(created) == sorted(set(created))
     assert {dataset for dataset, _ in created} == {"employees"}
     assert len(created) == 3  # ethnicity, residence and high-school places
-
-
-def test_imported_snapshots_carry_their_place_keys_and_the_engine_reads_them(
-        workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The import stores each place family's distinct values beside the rows; the engine makes
-    its place key tables from those small files, not from the rows, with the same results."""
-    import duckdb
-
-    from ristra.core.metrics.sql.lookups import KeyTable
-
-    rows = [dict(a) for a in APPLICATIONS]
-    places = [("Albuquerque", "35001", "87106"), ("Cuba", "35043", "87013"), ("Rio Rancho", "35043", "87124"),
-              ("Las Cruces", None, "88001"), ("Albuquerque", "35001", "87106"), ("Taos", "35055", None),
-              (None, None, None)]
-    for row, (city, county, zip_code) in zip(rows, places, strict=True):
-        row.update(residence_city=city, residence_county_fips=county, residence_zip=zip_code,
-                   residence_state="NM", high_school_city=city, high_school_zip=zip_code)
-    import_rows(workspace, "applications", rows, tmp_path)
-    manifest = workspace.snapshots.current("applications")
-    assert manifest is not None
-    assert {f.name for f in manifest.files} == {"data.parquet", "keys-residence.parquet", "keys-high_school.parquet"}
-    data = workspace.snapshots.path(manifest)
-    con = duckdb.connect()
-    for family in ("residence", "high_school"):
-        stored = workspace.snapshots.path(manifest, f"keys-{family}.parquet")
-        columns = [f"{family}_state", f"{family}_county_fips", f"{family}_city", f"{family}_zip"]
-        listed = ", ".join(columns)
-        want = con.execute(f"SELECT DISTINCT {listed} FROM read_parquet(?) ORDER BY ALL", [str(data)]).fetchall()
-        got = con.execute(f"SELECT {listed} FROM read_parquet(?) ORDER BY ALL", [str(stored)]).fetchall()
-        assert got == want and len(got) == 6  # six distinct places among seven people
-    con.close()
-
-    sources: list[tuple[str, str | None]] = []
-    original = KeyTable.create_sql
-
-    def recorded(self: KeyTable, source: str | None = None) -> SqlFragment:
-        sources.append((self.family, source))
-        return original(self, source)
-
-    monkeypatch.setattr(KeyTable, "create_sql", recorded)
-    specs = [RepresentationSpec("rural_school", "applications", ("cycle",)),
-             RepresentationSpec("rural_ruca", "applications")]
-    svc = MetricsService(workspace)
-    try:
-        from_stored = [r.to_dict()["rows"] for r in svc.compute_many(specs)]
-    finally:
-        svc.close()
-    assert sorted(sources) == [("high_school", '"applications__stored_keys__high_school"'),
-                               ("residence", '"applications__stored_keys__residence"')]
-    from_rows = [r.to_dict()["rows"] for r in engine_results(tmp_path, specs, {"applications": rows})]
-    assert from_stored == from_rows
 
 
 def test_a_value_outside_the_vocabulary_falls_back_to_the_data_keys(tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,10 @@ from ristra.engine.connections import connect
 
 @dataclass(frozen=True)
 class SnapshotFile:
-    """The snapshot a dataset is read from: its rows (``path``) and the distinct values of its
-    place families the import stored beside them (``key_files``: ``{family: path}``; a snapshot
-    without them is read the same way, the engine then finds the keys in the rows)."""
+    """The snapshot a dataset is read from."""
 
     ref: SnapshotRef
     path: Path
-    key_files: Mapping[str, Path] = field(default_factory=dict)
 
 
 class _Answers:
@@ -81,14 +78,8 @@ class MetricsEngine:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         reference_tables.load(self.con)
-        self._stored_keys: dict[tuple[str, str], tuple[str, set[str]]] = {}
         for name, file in self.files.items():
             self._view(name, file.path)
-            for family, path in file.key_files.items():
-                view = f"{name}__stored_keys__{family}"
-                self.con.read_parquet(str(path)).create_view(view)
-                columns = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(view)}").fetchall()}
-                self._stored_keys[(name, family)] = (quote_identifier(view), columns)
         self.queries_run = 0
         self.exact_reruns = 0
         self._key_tables: set[KeyTable] = set()
@@ -148,8 +139,7 @@ class MetricsEngine:
     def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
         for table in compiled.key_tables:  # each dataset's distinct keys, computed once
             if table not in self._key_tables:
-                stored = self._stored_keys.get((table.dataset, table.family))
-                create = table.create_sql(stored[0] if stored and set(table.keys) <= stored[1] else None)
+                create = table.create_sql()
                 self.con.execute(create.sql, list(create.params))
                 self._key_tables.add(table)
         arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()

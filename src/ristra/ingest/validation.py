@@ -17,7 +17,7 @@ for other columns a short, neutralised excerpt may be shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,19 +79,15 @@ def validate_file(
     column_map: ColumnMap,
     today: dt.date,
     output: Path | None = None,
-    key_files: Mapping[str, Sequence[str]] | None = None,
     max_listed: int = DEFAULT_MAX_LISTED,
     memory_limit: str = "1GB",
     report: progress.Report | None = None,
 ) -> ValidationReport:
     """Validate ``path`` as ``dataset``; when valid and ``output`` is given, write the
-    canonical Parquet there, and beside it, for each ``{file name: columns}`` of ``key_files``,
-    the distinct values of those columns (the metrics engine's lookup keys). Raises
-    :class:`~ristra.ingest.sources.UnreadableFile` when the file is not CSV, XLSX or Parquet.
-    ``workdir`` (owned by the caller) holds temporary files. ``report(step, percent)``, if given,
-    is called as the file is read.
+    canonical Parquet there. Raises :class:`~ristra.ingest.sources.UnreadableFile` when the
+    file is not CSV, XLSX or Parquet. ``workdir`` (owned by the caller) holds temporary files.
+    ``report(step, percent)``, if given, is called as the file is read.
     """
-    keys = dict(key_files or {}) if output is not None else {}
     source = prepare(path, workdir)
     base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
             "encoding": source.encoding, "delimiter": source.delimiter}
@@ -121,7 +117,6 @@ def validate_file(
                     issue = ValidationIssue(None, None, "no_rows", "the file has a header but no data rows")
                     target.unlink(missing_ok=True)
                     return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
-                _write_key_files(con, target, keys)
                 return ValidationReport(**base, row_count=rows, issues=(), issue_total=0)
             target.unlink(missing_ok=True)
     finally:
@@ -136,7 +131,6 @@ def validate_file(
         row_count, issues, total = _full_pass(full, dataset, source, layout, column_map, today, max_listed, report)
         if total == 0 and not layout.header_issues and row_count > 0:
             _write_from_full_pass(full, dataset, layout, column_map, today, target)
-            _write_key_files(full, target, keys)
             return ValidationReport(**base, row_count=row_count, issues=(), issue_total=0)
     finally:
         full.close()
@@ -371,15 +365,6 @@ def _write_from_full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, layo
     literal = str(target).replace("'", "''")
     con.execute(f"COPY (SELECT {values} FROM raw, __maps ORDER BY raw.rowid) TO '{literal}' "
                 f"({PARQUET_OPTIONS})")
-
-
-def _write_key_files(con: duckdb.DuckDBPyConnection, target: Path, key_files: Mapping[str, Sequence[str]]) -> None:
-    """Beside ``target``, each file of ``key_files`` with the distinct values of its columns."""
-    source = str(target).replace("'", "''")
-    for name, columns in key_files.items():
-        listed = ", ".join(quote_identifier(c) for c in columns)
-        out = str(target.parent / name).replace("'", "''")
-        con.execute(f"COPY (SELECT DISTINCT {listed} FROM read_parquet('{source}')) TO '{out}' ({PARQUET_OPTIONS})")
 
 
 def _excerpt_sql(sqls: Sequence[ColumnSql]) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 
 from ristra.core.datasets import SCHEMA_VERSION, dataset
 from ristra.core.manifest import SnapshotManifest
-from ristra.core.metrics.sql.lookups import stored_key_columns
 from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
 from ristra.ingest.progress import Report
@@ -82,8 +81,7 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
             with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while DuckDB reads it
                 source_hash = pool.submit(sha256_file, path)
                 report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
-                                       output=writer.path("data.parquet"), key_files=stored_key_columns(ds.name),
-                                       memory_limit=settings.memory_limit,
+                                       output=writer.path("data.parquet"), memory_limit=settings.memory_limit,
                                        report=report)
                 if not report.valid:
                     raise _Rejected(report)

@@ -32,7 +32,6 @@ from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import MetricSpec, make_spec
-from ristra.core.metrics.sql.lookups import PLACES, key_file_name
 from ristra.services.workspace import Settings, Workspace
 
 if TYPE_CHECKING:
@@ -81,11 +80,8 @@ class MetricsService:
         for name in store.datasets():
             manifest = store.current(name)
             if manifest is not None:
-                stored = {f.name for f in manifest.files}
-                keys = {family: store.path(manifest, key_file_name(family)) for family in PLACES
-                        if key_file_name(family) in stored}
                 files[name] = SnapshotFile(SnapshotRef(name, manifest.snapshot_id, manifest.row_count),
-                                           store.path(manifest), keys)
+                                           store.path(manifest))
         return files
 
     def categories(self) -> CategorySet:

@@ -58,24 +58,6 @@ def family_of(dataset_name: str, column: str) -> str:
     return column
 
 
-def stored_key_columns(dataset_name: str) -> dict[str, tuple[str, ...]]:
-    """``{file name: columns}``: the place families of ``dataset_name`` whose distinct values the
-    import stores beside the snapshot's rows (``keys-residence.parquet``: every stored column of
-    the residence family), so that the metrics engine need not find them in the rows again (a
-    lookup's key table is then the distinct values of its keys in that small file)."""
-    found: dict[str, list[str]] = {}
-    for column in dataset(dataset_name).columns:
-        family = family_of(dataset_name, column.name)
-        if family in PLACES:
-            found.setdefault(family, []).append(column.name)
-    return {key_file_name(family): tuple(columns) for family, columns in found.items()}
-
-
-def key_file_name(family: str) -> str:
-    """The snapshot file holding a family's distinct values (see :func:`stored_key_columns`)."""
-    return f"keys-{family}.parquet"
-
-
 def _kind(dataset_name: str, column: str) -> str:
     if column in DERIVED:
         return "derived"
@@ -169,19 +151,12 @@ class KeyTable:
         prefix = "__codes_" if self.vocabulary else "__keys_"
         return quote_identifier(prefix + self.dataset + "__" + "__".join(self.keys))
 
-    @property
-    def family(self) -> str:
-        return family_of(self.dataset, self.keys[0]) if self.keys else ""
-
-    def create_sql(self, source: str | None = None) -> SqlFragment:
-        """The statement creating the table: the distinct keys of the dataset's view, or of
-        ``source`` (a quoted relation holding at least the same distinct values of the keys —
-        the stored key file of the family, :func:`stored_key_columns`); or the vocabulary's."""
+    def create_sql(self) -> SqlFragment:
         columns = ", ".join(quote_identifier(k) for k in self.keys)
         domain = vocabulary_domain(self.dataset, self.keys) if self.vocabulary else None
         if domain is None:
             return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
-                               f"FROM {source or quote_identifier(self.dataset)}")
+                               f"FROM {quote_identifier(self.dataset)}")
         kinds = columns_for(self.dataset)
         parts: list[str] = []
         params: list[str] = []
