@@ -401,3 +401,13 @@ def test_canonical_values_are_answered_from_the_vocabulary_key_table(tmp_path: P
     assert not any(n.startswith("__keys_applications__hispanic") for n in names)
     size = engine.con.execute('SELECT count(*) FROM "__codes_applications__hispanic__race"').fetchone()
     assert size == ((4 + 1) * 2 ** 9,)  # hispanic: 4 codes or NULL; race: 511 sets of 9 codes or NULL
+
+
+def test_the_engine_turns_off_duckdbs_grouping_sets_optimizer(tmp_path: Path) -> None:
+    """It materialised the survival rows once more per query (docs/benchmarks.md)."""
+    engine = engine_over(tmp_path, {"applications": APPLICATIONS})
+    try:
+        setting = engine.con.execute("SELECT current_setting('disabled_optimizers')").fetchone()
+        assert setting is not None and "grouping_sets" in str(setting[0])
+    finally:
+        engine.close()

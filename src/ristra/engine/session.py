@@ -71,8 +71,11 @@ class MetricsEngine:
         # DuckDB's grouping-sets optimizer splits GROUPING SETS into one aggregation per set over
         # a materialised copy of the rows; for the survival queries (many sets, a pivoted column
         # per rule value) that copy costs more than it saves: 1.02 s -> 0.77-0.85 s per query
-        # over 1.6 million faculty appointments (docs/benchmarks.md). Results are identical.
-        self.con.execute("SET disabled_optimizers = 'grouping_sets'")
+        # over 1.6 million faculty appointments (docs/benchmarks.md). Results are identical. Older
+        # DuckDB releases (the dependency range starts at 1.4) may not have it.
+        optimizers = {row[0] for row in self.con.execute("SELECT name FROM duckdb_optimizers()").fetchall()}
+        if "grouping_sets" in optimizers:
+            self.con.execute("SET disabled_optimizers = 'grouping_sets'")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
         if threads:
