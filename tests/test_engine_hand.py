@@ -323,11 +323,11 @@ def test_a_failing_follow_up_query_is_raised_not_waited_for(service: MetricsServ
     calls: list[int] = []
     original = MetricsEngine._execute
 
-    def failing(self: MetricsEngine, query: Any) -> Any:
+    def failing(self: MetricsEngine, query: Any, compiled: Any) -> Any:
         calls.append(1)
         if len(calls) == 2:  # the first follow-up query (the first is the data window's extent)
             raise RuntimeError("the disk went away")
-        return original(self, query)
+        return original(self, query, compiled)
 
     monkeypatch.setattr(MetricsEngine, "_execute", failing)
     with pytest.raises(Exception) as raised:
@@ -411,3 +411,31 @@ def test_the_engine_turns_off_duckdbs_grouping_sets_optimizer(tmp_path: Path) ->
         assert setting is not None and "grouping_sets" in str(setting[0])
     finally:
         engine.close()
+
+
+def test_every_key_table_of_a_batch_is_made_before_its_first_query(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made before any result is handed back, they do not wait on the thread finishing plans."""
+    from ristra.core.metrics.sql.lookups import KeyTable
+    from ristra.engine.session import MetricsEngine
+
+    events: list[str] = []
+    create, execute = KeyTable.create_sql, MetricsEngine._execute
+
+    def created(self: KeyTable, *args: Any) -> SqlFragment:
+        events.append(f"create {self.dataset}")
+        return create(self, *args)
+
+    def executed(self: MetricsEngine, query: Any, compiled: Any) -> Any:
+        events.append("query")
+        return execute(self, query, compiled)
+
+    monkeypatch.setattr(KeyTable, "create_sql", created)
+    monkeypatch.setattr(MetricsEngine, "_execute", executed)
+    rows = {"applications": APPLICATIONS, "employees": EMPLOYEES}
+    specs = [RepresentationSpec("rural_school", "applications", ("cycle",)),
+             RepresentationSpec("urm_nm", "employees", ("hire_year",))]
+    engine_results(tmp_path, specs, rows)
+    first_query = events.index("query")
+    assert {e for e in events[:first_query]} == {"create applications", "create employees"}
+    assert all(e == "query" for e in events[first_query:])

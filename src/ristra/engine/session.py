@@ -112,6 +112,7 @@ class MetricsEngine:
         by_source: dict[Source, list[Ask]] = {}
         for ask in asks:  # one query per source, reading the rows any of its asks needs
             by_source.setdefault(ask.source, []).append(ask)
+        queries: list[tuple[Source, list[Ask], CubeQuery, CompiledCube]] = []
         for source, group in by_source.items():
             query = CubeQuery(source)
             for ask in group:
@@ -119,17 +120,22 @@ class MetricsEngine:
                 query.restrict(ask.where)
                 for column in ask.extents:
                     query.extent(column)
-            result = self._execute(query)
+            queries.append((source, group, query, query.compile()))
+        # Every key table first: made now, before any result is handed back, they are not slowed
+        # by the caller's thread finishing plans (each statement needs the GIL to start and end).
+        for *_, compiled in queries:
+            self._create_key_tables(compiled)
+        for source, group, query, compiled in queries:
+            result = self._execute(query, compiled)
             for ask in group:
                 answers.results[id(ask)] = result
             if answered is not None:
                 answered(source)
         return answers
 
-    def _execute(self, query: CubeQuery) -> CubeResult:
+    def _execute(self, query: CubeQuery, compiled: CompiledCube) -> CubeResult:
         for name, columns in query.columns_read().items():
             self.columns_read.setdefault(name, set()).update(columns)
-        compiled = query.compile()
         arrays = self._fetch(compiled)
         if compiled.collisions(arrays) or compiled.misses(arrays):
             # two lookup keys share a hash, or a stored value is outside the vocabulary: join on
@@ -139,12 +145,15 @@ class MetricsEngine:
             self.exact_reruns += 1
         return compiled.decode(arrays)
 
-    def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
+    def _create_key_tables(self, compiled: CompiledCube) -> None:
         for table in compiled.key_tables:  # each dataset's distinct keys, computed once
             if table not in self._key_tables:
                 create = table.create_sql()
                 self.con.execute(create.sql, list(create.params))
                 self._key_tables.add(table)
+
+    def _fetch(self, compiled: CompiledCube) -> dict[str, Any]:
+        self._create_key_tables(compiled)
         arrays = self.con.execute(compiled.query.sql, list(compiled.query.params)).fetchnumpy()
         self.queries_run += 1
         return dict(arrays)
