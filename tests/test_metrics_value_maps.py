@@ -10,6 +10,8 @@ from ristra.core.categories.checking import ColumnInfo
 from ristra.core.datasets import DATASETS
 from ristra.core.metrics.sql.lookups import RowCompiler, value_map
 
+_COLUMN = "column_under_test"  # the column every rule is evaluated on, renamed
+
 
 def _code_columns() -> list[tuple[str, ColumnInfo]]:
     found = []
@@ -36,8 +38,6 @@ def _values(con: duckdb.DuckDBPyConnection, sql: str, params: tuple[object, ...]
     return [r[0] for r in con.execute(f'SELECT ({sql}) FROM (SELECT i, v AS "{_COLUMN}" FROM t) ORDER BY i',
                                       list(params)).fetchall()]
 
-
-_COLUMN = "column_under_test"
 
 
 @pytest.mark.parametrize(("dataset_name", "info"), _code_columns(), ids=lambda x: getattr(x, "name", x))
