@@ -270,7 +270,8 @@ class Pivot:
         for b, block in enumerate(self.blocks):
             for c, combo in enumerate(self.combos(len(block))):
                 test = " AND ".join(f"{d[keys.index(k)]} {sql}" for k, (_, sql) in zip(block, combo, strict=True))
-                aggregates.append(f'count_if({test or "TRUE"}) AS "p{b}_{c}_0"')
+                people = _pivot_count(block, combo, d, keys) or f'count_if({test or "TRUE"})'
+                aggregates.append(f'{people} AS "p{b}_{c}_0"')
                 aggregates += [f'count_if("m{j}" AND {test or "TRUE"}) AS "p{b}_{c}_{1 + j}"'
                                for j in range(n_measures)]
         aggregates += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(n_extents)]
@@ -307,6 +308,22 @@ class Pivot:
                     values[i].append(grouped_values[k][keep])
         return SetColumns(tuple(_concatenate(v) for v in values),
                           np.concatenate(counts).reshape(-1, 1 + n_measures))
+
+
+def _pivot_count(block: tuple[str, ...], combo: Sequence[tuple[bool | None, str]], d: Sequence[str],
+                 keys: Sequence[str]) -> str | None:
+    """The people count of one value of a single pivoted rule, from aggregates over the rule's
+    column itself: TRUE = ``count_if(d)``, FALSE = ``count(d) - count_if(d)``, NULL =
+    ``count(*) - count(d)`` — identities over the same rows that need no per-row test (DuckDB
+    computes each distinct aggregate once). None for blocks of several rules (tested per row)."""
+    if len(block) != 1:
+        return None
+    column, value = d[keys.index(block[0])], combo[0][0]
+    if value is True:
+        return f"count_if({column})"
+    if value is False:
+        return f"(count({column}) - count_if({column}))"
+    return f"(count(*) - count({column}))"
 
 
 def _concatenate(parts: Sequence[np.ma.MaskedArray[Any, Any]]) -> np.ma.MaskedArray[Any, Any]:
