@@ -439,3 +439,88 @@ def test_every_key_table_of_a_batch_is_made_before_its_first_query(tmp_path: Pat
     first_query = events.index("query")
     assert {e for e in events[:first_query]} == {"create applications", "create employees"}
     assert all(e == "query" for e in events[first_query:])
+
+
+PLACED = [dict(a, residence_city=city, residence_county_fips=fips, residence_zip=zip_code, residence_state="NM",
+               high_school_city=hs_city, high_school_zip=hs_zip, high_school_state=hs_state)
+          for a, (city, fips, zip_code, hs_city, hs_zip, hs_state) in zip(APPLICATIONS, [
+              ("Albuquerque", "35001", "87106", "Albuquerque", "87106", "NM"),
+              ("Rio Rancho", None, "87124", "Rio Rancho", "87124", "NM"),
+              ("Taos", "35055", "87571", "Taos", "87571", "NM"),
+              ("Gallup", None, "87301", "Denver", "80203", "CO"),
+              ("Albuquerque", "35001", "87106", None, None, None),
+              ("Corrales", None, "87048", "Corrales", "87048", "NM"),
+              ("Clovis", "35009", "88101", "Clovis", "88101", "NM")], strict=True)]
+PLACE_SPECS = [RepresentationSpec("rural_school", "applications", ("cycle",)),
+               RepresentationSpec("rural_ruca", "applications"), RepresentationSpec("frontier", "applications")]
+
+
+def _stored_and_plain(files: dict[str, Any]) -> tuple[Any, Any]:
+    from ristra.engine.session import MetricsEngine, SnapshotFile
+
+    return MetricsEngine(files), MetricsEngine({k: SnapshotFile(f.ref, f.path) for k, f in files.items()})
+
+
+def test_an_import_stores_the_distinct_places_and_the_engine_reads_them(workspace: Workspace, tmp_path: Path) -> None:
+    """The import writes each place family's distinct keys next to the rows; the engine takes its
+    place key tables from them (no pass over the rows) and answers exactly as without them."""
+    import duckdb
+
+    from ristra.core.metrics.sql.lookups import stored_key_columns
+
+    import_rows(workspace, "applications", PLACED, tmp_path)
+    svc = MetricsService(workspace)
+    try:
+        files = svc.current_files()
+        manifest = workspace.snapshots.current("applications")
+        assert manifest is not None
+        assert {"place-keys-residence.parquet", "place-keys-high_school.parquet"} <= {e.name for e in manifest.files}
+        stored = files["applications"].place_keys
+        assert set(stored) == {"residence", "high_school"}
+        for family, columns in stored_key_columns("applications").items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            data = duckdb.sql(f"SELECT DISTINCT {names} FROM read_parquet('{files['applications'].path}')").fetchall()
+            keys = duckdb.sql(f"SELECT {names} FROM read_parquet('{stored[family]}')").fetchall()
+            assert sorted(keys, key=repr) == sorted(data, key=repr)
+            assert len(keys) == {"residence": 6, "high_school": 7}[family]  # two applicants share a residence
+        context = svc.context()
+        with_keys, without = _stored_and_plain(files)
+        got = [r.to_dict() for r in with_keys.run([plan_for(s, context) for s in PLACE_SPECS])]
+        want = [r.to_dict() for r in without.run([plan_for(s, context) for s in PLACE_SPECS])]
+        assert got == want and with_keys.exact_reruns == 0
+        tables = {t[0] for t in with_keys.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+        assert any(t.startswith("__stored_applications__residence_") for t in tables)
+        assert any(t.startswith("__stored_applications__high_school_") for t in tables)
+        assert not any(t.startswith("__keys_applications__") for t in tables)
+        plain = {t[0] for t in without.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+        assert any(t.startswith("__keys_applications__residence_") for t in plain)
+        with_keys.close()
+        without.close()
+    finally:
+        svc.close()
+
+
+def test_a_place_missing_from_the_stored_keys_falls_back_to_the_data_keys(tmp_path: Path) -> None:
+    """Stored keys that lack a place (the import never writes them so) cannot change a result: the
+    rows that find no lookup row are counted and the query runs again over the data's own keys."""
+    import duckdb
+
+    from ristra.engine.session import MetricsEngine, SnapshotFile
+
+    (tmp_path / "plain").mkdir()
+    want = [r.to_dict() for r in engine_results(tmp_path / "plain", PLACE_SPECS, {"applications": PLACED},
+                                                place_keys=False)]
+    complete = engine_over(tmp_path, {"applications": PLACED})
+    file = complete.files["applications"]
+    complete.close()
+    short = tmp_path / "short.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{file.place_keys['residence']}') "
+               f"WHERE residence_city <> 'Taos') TO '{short}' (FORMAT parquet)")
+    engine = MetricsEngine({"applications": SnapshotFile(file.ref, file.path, {**file.place_keys, "residence": short})})
+    context = context_for({"applications": PLACED})
+    try:
+        got = [r.to_dict() for r in engine.run([plan_for(s, context) for s in PLACE_SPECS])]
+        assert engine.exact_reruns == 1
+        assert got == want
+    finally:
+        engine.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.specs import (
@@ -52,11 +53,12 @@ def _specs(rows: dict[str, list[dict[str, Any]]]) -> list[MetricSpec]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(school())
-def test_engine_equals_reference(rows: dict[str, list[dict[str, Any]]]) -> None:
+@given(school(), st.booleans())
+def test_engine_equals_reference(rows: dict[str, list[dict[str, Any]]], place_keys: bool) -> None:
+    """``place_keys``: the place lookups read the keys an import stores, or the rows' own."""
     specs = _specs(rows)
     with tempfile.TemporaryDirectory() as tmp:
-        sql = engine_results(Path(tmp), specs, rows)
+        sql = engine_results(Path(tmp), specs, rows, place_keys=place_keys)
     python = reference_results(specs, rows)
     for spec, a, b in zip(specs, sql, python, strict=True):
         assert close(a.to_dict(), b.to_dict()), spec

@@ -46,11 +46,18 @@ def write_parquet(path: Path, dataset_name: str, rows: Sequence[Mapping[str, Any
     return path
 
 
-def engine_over(tmp: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> MetricsEngine:
+def engine_over(tmp: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]], place_keys: bool = True) -> MetricsEngine:
+    """An engine over ``rows``; with ``place_keys`` each dataset has the place keys an import stores."""
+    from ristra.ingest.place_keys import write_place_keys
+
     files = {}
     for name, data in rows.items():
         path = write_parquet(tmp / f"{name}.parquet", name, data)
-        files[name] = SnapshotFile(SnapshotRef(name, f"snap-{name}", len(data)), path)
+        keys = {}
+        if place_keys:
+            (tmp / f"{name}-keys").mkdir(exist_ok=True)
+            keys = write_place_keys(dataset(name), path, tmp / f"{name}-keys")
+        files[name] = SnapshotFile(SnapshotRef(name, f"snap-{name}", len(data)), path, keys)
     return MetricsEngine(files)
 
 
@@ -92,9 +99,9 @@ def reference_results(specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[M
 
 
 def engine_results(tmp: Path, specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                   categories: CategorySet | None = None) -> list[MetricResult]:
+                   categories: CategorySet | None = None, place_keys: bool = True) -> list[MetricResult]:
     context = context_for(rows, categories)
-    engine = engine_over(tmp, rows)
+    engine = engine_over(tmp, rows, place_keys)
     try:
         return engine.run([plan_for(s, context) for s in specs])
     finally:

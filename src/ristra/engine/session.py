@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns
-from ristra.core.metrics.sql.lookups import KeyTable
+from ristra.core.metrics.sql.lookups import KeyTable, stored_key_columns, stored_keys_relation
 from ristra.core.metrics.sql.source import Source
 from ristra.engine import reference_tables
 from ristra.engine.connections import connect
@@ -39,10 +39,12 @@ from ristra.engine.connections import connect
 
 @dataclass(frozen=True)
 class SnapshotFile:
-    """The snapshot a dataset is read from."""
+    """The snapshot a dataset is read from: its rows (``path``) and, per place family, the place
+    keys the import stored with it (:mod:`ristra.ingest.place_keys`; older snapshots have none)."""
 
     ref: SnapshotRef
     path: Path
+    place_keys: Mapping[str, Path] = field(default_factory=dict)
 
 
 class _Answers:
@@ -82,6 +84,7 @@ class MetricsEngine:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         reference_tables.load(self.con)
+        self._stored: dict[str, set[str]] = {}
         for name, file in self.files.items():
             self._view(name, file.path)
         self.queries_run = 0
@@ -93,6 +96,19 @@ class MetricsEngine:
         ds = dataset(name)
         raw = f"{name}__file"
         self.con.read_parquet(str(path)).create_view(raw)
+        families = stored_key_columns(name)
+        for family, keys_path in self.files[name].place_keys.items():
+            if family not in families:
+                continue
+            stored = f"{name}__stored_file__{family}"
+            self.con.read_parquet(str(keys_path)).create_view(stored)
+            present = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(stored)}").fetchall()}
+            if not set(families[family]) <= present:
+                continue  # not this release's layout: the data's own keys are used
+            columns = ", ".join(quote_identifier(c) for c in families[family])
+            self.con.execute(f"CREATE VIEW {stored_keys_relation(name, family)} AS SELECT {columns} "
+                             f"FROM {quote_identifier(stored)}")
+            self._stored.setdefault(name, set()).add(family)
         present = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(raw)}").fetchall()}
         columns = [quote_identifier(c.name) if c.name in present
                    else f"CAST(NULL AS {c.storage_type}) AS {quote_identifier(c.name)}" for c in ds.columns]
@@ -121,7 +137,7 @@ class MetricsEngine:
                 query.restrict(ask.where)
                 for column in ask.extents:
                     query.extent(column)
-            queries.append((source, group, query, query.compile()))
+            queries.append((source, group, query, query.compile(stored=self._stored_keys(source))))
         # Every key table first: made now, before any result is handed back, they are not slowed
         # by the caller's thread finishing plans (each statement needs the GIL to start and end).
         for *_, compiled in queries:
@@ -145,6 +161,10 @@ class MetricsEngine:
             arrays = self._fetch(compiled)
             self.exact_reruns += 1
         return compiled.decode(arrays)
+
+    def _stored_keys(self, source: Source) -> frozenset[str]:
+        """The place families whose stored keys the source's dataset has."""
+        return frozenset(self._stored.get(source.dataset, ()))
 
     def _create_key_tables(self, compiled: CompiledCube) -> None:
         for table in compiled.key_tables:  # each dataset's distinct keys, computed once

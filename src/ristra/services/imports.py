@@ -11,6 +11,7 @@ from ristra.core.datasets import SCHEMA_VERSION, dataset
 from ristra.core.manifest import SnapshotManifest
 from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
+from ristra.ingest.place_keys import write_place_keys
 from ristra.ingest.progress import Report
 from ristra.ingest.sources import detect_format
 from ristra.ingest.validation import validate_file
@@ -85,6 +86,7 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
                                        report=report)
                 if not report.valid:
                     raise _Rejected(report)
+                write_place_keys(ds, writer.path("data.parquet"), writer.directory, settings.memory_limit)
                 writer.source_sha256 = source_hash.result()[0]
             writer.row_count = report.row_count
     except _Rejected as rejected:

@@ -32,6 +32,8 @@ from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import MetricSpec, make_spec
+from ristra.core.metrics.sql.lookups import stored_key_columns
+from ristra.ingest.place_keys import place_keys_file
 from ristra.services.workspace import Settings, Workspace
 
 if TYPE_CHECKING:
@@ -80,8 +82,11 @@ class MetricsService:
         for name in store.datasets():
             manifest = store.current(name)
             if manifest is not None:
+                stored = {e.name for e in manifest.files}
+                keys = {family: store.path(manifest, place_keys_file(family)) for family in stored_key_columns(name)
+                        if place_keys_file(family) in stored}
                 files[name] = SnapshotFile(SnapshotRef(name, manifest.snapshot_id, manifest.row_count),
-                                           store.path(manifest))
+                                           store.path(manifest), keys)
         return files
 
     def categories(self) -> CategorySet:

@@ -149,9 +149,10 @@ class CubeQuery:
         elif where not in self.wheres:
             self.wheres.append(where)
 
-    def compile(self, exact: bool = False) -> CompiledCube:
+    def compile(self, exact: bool = False, stored: frozenset[str] = frozenset()) -> CompiledCube:
         """The SQL statement and the layout needed to decode its rows (``exact``: see
-        :meth:`~.lookups.RowCompiler.joins`).
+        :meth:`~.lookups.RowCompiler.joins`; ``stored``: the place families whose keys the
+        source dataset's snapshot stores, see :class:`~.lookups.RowCompiler`).
 
         Without computed values the rows are first aggregated over every dimension at once (few
         groups), and the grouping sets are taken from that small cube; with computed values
@@ -165,7 +166,7 @@ class CubeQuery:
         if self.wheres and not self.unrestricted:
             condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres) + ")",
                                     tuple(v for w in self.wheres for v in w.params))
-        rows = RowCompiler(self.source.dataset)
+        rows = RowCompiler(self.source.dataset, stored)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []
         for key in keys:

@@ -129,6 +129,24 @@ def vocabulary_domain(dataset_name: str, keys: tuple[str, ...]) -> tuple[tuple[s
     return tuple(domain)
 
 
+def stored_key_columns(dataset_name: str) -> dict[str, tuple[str, ...]]:
+    """Per place family of the dataset, every canonical column of the family. The import stores
+    the distinct combinations of these columns with each snapshot (its *place keys*); a key table
+    of the family over any of these columns is then taken from that small file instead of from
+    the rows (:attr:`KeyTable.stored`)."""
+    found: dict[str, list[str]] = {}
+    for column in dataset(dataset_name).columns:
+        family = family_of(dataset_name, column.name)
+        if family in PLACES:
+            found.setdefault(family, []).append(column.name)
+    return {family: tuple(columns) for family, columns in found.items()}
+
+
+def stored_keys_relation(dataset_name: str, family: str) -> str:
+    """The (quoted) name under which the engine reads a snapshot's stored place keys of ``family``."""
+    return quote_identifier(f"{dataset_name}__stored_keys__{family}")
+
+
 @dataclass(frozen=True)
 class KeyTable:
     """The rows of a lookup: every value of some key columns. The engine keeps it as a temporary
@@ -139,20 +157,26 @@ class KeyTable:
     it is built from the columns' vocabularies instead (:func:`vocabulary_domain`) without reading
     the data: every code, or every sorted set of codes, and NULL. A stored value outside it would
     find no lookup row, which the query counts (:meth:`RowCompiler.misses_sql`) so that the engine
-    can run it again over the data's own keys.
+    can run it again over the data's own keys. With ``stored`` (a place family) it is taken from
+    the place keys the import stored with the snapshot (:func:`stored_key_columns`), read under
+    :func:`stored_keys_relation`; a row whose key is not there is counted the same way.
     """
 
     dataset: str
     keys: tuple[str, ...]
     vocabulary: bool = False
+    stored: str | None = None
 
     @property
     def name(self) -> str:
-        prefix = "__codes_" if self.vocabulary else "__keys_"
+        prefix = "__codes_" if self.vocabulary else "__stored_" if self.stored else "__keys_"
         return quote_identifier(prefix + self.dataset + "__" + "__".join(self.keys))
 
     def create_sql(self) -> SqlFragment:
         columns = ", ".join(quote_identifier(k) for k in self.keys)
+        if self.stored is not None:
+            return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
+                               f"FROM {stored_keys_relation(self.dataset, self.stored)}")
         domain = vocabulary_domain(self.dataset, self.keys) if self.vocabulary else None
         if domain is None:
             return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
@@ -213,10 +237,13 @@ class FamilyLookup:
 
 class RowCompiler:
     """Per-row SQL for rules, race schemes and derived columns of one dataset, with the lookup
-    CTEs they need. Use the expression methods first, then :meth:`ctes` and :meth:`joins`."""
+    CTEs they need. Use the expression methods first, then :meth:`ctes` and :meth:`joins`.
+    ``stored`` names the place families whose keys the dataset's snapshot stores (the engine
+    reads them under :func:`stored_keys_relation`)."""
 
-    def __init__(self, dataset_name: str) -> None:
+    def __init__(self, dataset_name: str, stored: frozenset[str] = frozenset()) -> None:
         self.dataset = dataset_name
+        self.stored = stored
         self.lookups: dict[str, FamilyLookup] = {}
 
     def _lookup(self, family: str) -> FamilyLookup:
@@ -313,17 +340,24 @@ class RowCompiler:
     def _from_vocabulary(self, lookup: FamilyLookup, exact: bool) -> bool:
         return not exact and not lookup.derived and vocabulary_domain(self.dataset, tuple(lookup.keys)) is not None
 
+    def _from_stored(self, lookup: FamilyLookup, exact: bool) -> str | None:
+        if exact or lookup.family not in self.stored:
+            return None
+        return lookup.family if set(lookup.keys) <= set(stored_key_columns(self.dataset)[lookup.family]) else None
+
     def key_tables(self, exact: bool = False) -> list[KeyTable]:
         """The key tables the lookups read (the caller creates any that do not exist yet): built
-        from the vocabularies where the keys are codes, except with ``exact``."""
-        return [KeyTable(self.dataset, tuple(lookup.keys), self._from_vocabulary(lookup, exact))
+        from the vocabularies where the keys are codes, taken from the snapshot's stored place
+        keys where it has them, else the data's distinct keys (always so with ``exact``)."""
+        return [KeyTable(self.dataset, tuple(lookup.keys), self._from_vocabulary(lookup, exact),
+                         self._from_stored(lookup, exact))
                 for lookup in self.lookups.values()]
 
     def misses_sql(self, exact: bool = False) -> str | None:
-        """A per-row boolean: the row found no row in a key table built from the vocabularies
-        (``None`` when there is no such table)."""
+        """A per-row boolean: the row found no row in a key table built from the vocabularies or
+        from stored place keys (``None`` when there is no such table)."""
         tests = [f'("{lk.alias}"."{lk.alias}_h" IS NULL)' for lk in self.lookups.values()
-                 if self._from_vocabulary(lk, exact)]
+                 if self._from_vocabulary(lk, exact) or self._from_stored(lk, exact)]
         return " OR ".join(tests) if tests else None
 
     def ctes(self, exact: bool = False) -> list[SqlFragment]:
