@@ -61,16 +61,18 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
         columns.append(f'min("date") FILTER (WHERE "event" = ? AND "from_rank" = ? AND "to_rank" = ?) AS "{done}"')
         params += ["promotion", from_rank, to_rank]
     chosen = ", ".join(f's."{c}"' for i in range(len(transitions)) for c in spell_columns(i))
-    ranks = sorted({r for t in transitions for r in t})
-    marks = ", ".join("?" for _ in ranks)
+    # Only events some column above takes: reaching a from-rank, or a promotion asked about.
+    starts = sorted({a for a, _ in transitions})
+    marks = ", ".join("?" for _ in starts)
+    asked = " OR ".join('("from_rank" = ? AND "to_rank" = ?)' for _ in transitions)
     sql = (
         f'"{PROMOTION_SOURCE}" AS (SELECT e.*, {chosen} FROM "employees" AS e '
         f'JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
-        f'WHERE "appointment_id" IS NOT NULL AND "event" IN (?, ?) AND ("to_rank" IN ({marks}) OR "from_rank" IN ({marks})) '
-        f'GROUP BY "appointment_id") AS s '
+        f'WHERE "appointment_id" IS NOT NULL AND "event" IN (?, ?) AND ("to_rank" IN ({marks}) '
+        f'OR ("event" = ? AND ({asked}))) GROUP BY "appointment_id") AS s '
         f'ON s."appointment_id" = e."appointment_id" WHERE e."employee_class" = ?)'
     )
-    params += ["hire", "promotion", *ranks, *ranks, "faculty"]
+    params += ["hire", "promotion", *starts, "promotion", *(r for t in transitions for r in t), "faculty"]
     reads = (("employees", ("appointment_id", "employee_class")),
              ("employee_events", ("appointment_id", "event", "date", "from_rank", "to_rank")))
     return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"),
