@@ -339,3 +339,26 @@ def test_estimates_do_not_depend_on_the_order_of_the_records(weighted: bool) -> 
     tests = [logrank_test(exit[i], event[i] > 0, labels[i], entry[i], weights=None if weights is None else weights[i])
              for i in (by_label, np.arange(exit.size))]
     assert repr(tests[0]) == repr(tests[1])
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_aalen_johansen_up_to_a_time_keeps_every_value_there(seed: int) -> None:
+    """Curves computed only up to a time hold, at and before it, exactly the whole curves' values
+    (each is a sum over earlier times); event counts and the all-cause curve are unchanged."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    entry = rng.uniform(0, 3, n)
+    exit = entry + rng.exponential(4, n) + 0.01
+    event = rng.choice([0, 1, 2, 3], n)
+    weights = rng.integers(1, 4, n).astype(float)
+    whole = aalen_johansen_fit(exit, event, entry, 0.95, (1, 2, 3), weights)
+    part = aalen_johansen_fit(exit, event, entry, 0.95, (1, 2, 3), weights, up_to=5.0)
+    asked = [0.5, 1.0, 3.0, 4.99, 5.0]
+    for row in range(3):
+        assert part.incidence_at(row, asked) == whole.incidence_at(row, asked)
+    assert part.n_events == whole.n_events and part.times.size < whole.times.size
+    assert part.survival.survival_at([3.0, 8.0]) == whole.survival.survival_at([3.0, 8.0])
+    with pytest.raises(ValueError, match="up to time 5.0"):
+        part.incidence_at(0, [6.0])
+    with pytest.raises(ValueError, match="up to a time"):
+        part.result()

@@ -162,8 +162,8 @@ class RetentionPlan:
                 continue
             # The Aalen–Johansen fit carries the all-cause Kaplan–Meier curve of the same records.
             # Both are kept as arrays: only the points at the horizons are reported.
-            cr = aalen_johansen_fit(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight) \
-                if causes else None
+            cr = aalen_johansen_fit(rec.exit, rec.event, rec.entry, spec.confidence, causes, weights=rec.weight,
+                                    up_to=max(spec.horizons, default=0.0)) if causes else None
             km = cr.survival if cr is not None else \
                 kaplan_meier_fit(rec.exit, rec.event > 0, rec.entry, spec.confidence, weights=rec.weight)
             for point in km.survival_at(spec.horizons):

@@ -99,16 +99,23 @@ class AalenJohansenFit:
     confidence: float
     last_time: float
     survival: KaplanMeierFit
+    #: The curves hold only the exit times at or before this one (``None``: every exit time).
+    up_to: float | None = None
 
     def incidence_at(self, row: int, times: Iterable[float]) -> tuple[IncidencePoint, ...]:
-        """As :meth:`CumulativeIncidence.incidence_at` for the curve of ``causes[row]``."""
+        """As :meth:`CumulativeIncidence.incidence_at` for the curve of ``causes[row]`` (times
+        after :attr:`up_to` cannot be asked for)."""
         asked = np.asarray(list(times), dtype=np.float64)
+        if self.up_to is not None and asked.size and float(asked.max()) > self.up_to:
+            raise ValueError(f"the curves were computed up to time {self.up_to} only")
         index = np.searchsorted(self.times, asked, side="right") - 1
         return curve_points(asked, index, self.incidence[row], self.lower[row], self.upper[row],
                             empty=math.isnan(self.last_time), last_time=self.last_time, before=0.0,
                             point=IncidencePoint)
 
     def result(self) -> CompetingRisks:
+        if self.up_to is not None:
+            raise ValueError("the curves were computed up to a time only; fit without up_to for the whole curves")
         times = tuple(self.times.tolist())
         curves = tuple(CumulativeIncidence(
             cause=cause,
@@ -184,10 +191,16 @@ def aalen_johansen_fit(
     confidence: float = 0.95,
     causes: Sequence[int] | None = None,
     weights: ArrayLike | None = None,
+    up_to: float | None = None,
 ) -> AalenJohansenFit:
     """:func:`aalen_johansen` held as arrays (method, assumptions and references there):
     ``aalen_johansen_fit(...).result() == aalen_johansen(...)``; for callers that need only
-    some points of the curves (:meth:`AalenJohansenFit.incidence_at`)."""
+    some points of the curves (:meth:`AalenJohansenFit.incidence_at`).
+
+    With ``up_to`` the incidence curves (and their variances and intervals) are computed only at
+    exit times at or before it — every value there is the same as in the whole curves, since
+    each is a sum over earlier times — while the event counts and the all-cause Kaplan–Meier
+    curve still cover every time."""
     records = follow_up(exit, event, entry, weights)
     confidence = check_confidence(confidence)
     z = normal_quantile(confidence)
@@ -213,6 +226,11 @@ def aalen_johansen_fit(
         else:
             hit = records.event == cause
             np.add.at(d[row], np.searchsorted(times, records.exit[hit]), weight[hit])
+    n_events = tuple(int(row.sum()) for row in d)
+    if up_to is not None:  # prefixes of the arrays: the sums below run from the first time on
+        keep = int(np.searchsorted(times, up_to, side="right"))
+        times, d, population, before, greenwood = times[:keep], d[:, :keep], population[:keep], before[:keep], \
+            greenwood[:keep]
     # Every cause at once, row by row the same arithmetic as for one cause (cumsum runs along each row).
     if times.size:
         incidence = np.cumsum(before * d / population, axis=1)
@@ -235,10 +253,11 @@ def aalen_johansen_fit(
         variance=variance,
         lower=lower,
         upper=upper,
-        n_events=tuple(int(row.sum()) for row in d),
+        n_events=n_events,
         confidence=confidence,
         last_time=last_time,
         survival=survival_curve,
+        up_to=up_to,
     )
 
 
