@@ -30,7 +30,7 @@ from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns
+from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns, ValueDimension
 from ristra.core.metrics.sql.lookups import KeyTable, stored_key_columns, stored_keys_relation
 from ristra.core.metrics.sql.source import Source
 from ristra.engine import reference_tables
@@ -123,31 +123,35 @@ class MetricsEngine:
         self.con.close()
 
     def answer(self, asks: Sequence[Ask], answers: _Answers | None = None,
-               answered: Callable[[Source], None] | None = None) -> _Answers:
-        """Answer ``asks`` with one query per source (``answered(source)`` is called as each is done)."""
+               answered: Callable[[QueryKey], None] | None = None) -> _Answers:
+        """Answer ``asks`` with one query per source and shape (:func:`query_key`;
+        ``answered(key)`` is called as each is done)."""
         answers = answers or _Answers()
-        by_source: dict[Source, list[Ask]] = {}
-        for ask in asks:  # one query per source, reading the rows any of its asks needs
-            by_source.setdefault(ask.source, []).append(ask)
-        queries: list[tuple[Source, list[Ask], CubeQuery, CompiledCube]] = []
-        for source, group in by_source.items():
+        by_key: dict[QueryKey, list[Ask]] = {}
+        for ask in asks:  # one query per source and shape, reading the rows any of its asks needs
+            by_key.setdefault(query_key(ask), []).append(ask)
+        queries: list[tuple[QueryKey, list[Ask], CubeQuery, CompiledCube]] = []
+        # Survival times first: their statistics take longest, and are computed on the caller's
+        # thread while the other queries run.
+        for key, group in sorted(by_key.items(), key=lambda item: not item[0][1]):
+            source = key[0]
             query = CubeQuery(source)
             for ask in group:
                 query.add(ask.dims, ask.measures)
                 query.restrict(ask.where)
                 for column in ask.extents:
                     query.extent(column)
-            queries.append((source, group, query, query.compile(stored=self._stored_keys(source))))
+            queries.append((key, group, query, query.compile(stored=self._stored_keys(source))))
         # Every key table first: made now, before any result is handed back, they are not slowed
         # by the caller's thread finishing plans (each statement needs the GIL to start and end).
         for *_, compiled in queries:
             self._create_key_tables(compiled)
-        for source, group, query, compiled in queries:
+        for key, group, query, compiled in queries:
             result = self._execute(query, compiled)
             for ask in group:
                 answers.results[id(ask)] = result
             if answered is not None:
-                answered(source)
+                answered(key)
         return answers
 
     def _execute(self, query: CubeQuery, compiled: CompiledCube) -> CubeResult:
@@ -187,12 +191,22 @@ class MetricsEngine:
         follow-up asks or, if there are none, finishes it. Once every plan is past its first
         phase, the follow-up queries run the same way.
         """
-        first = [list(p.asks()) for p in plans]
+        first = {i: list(p.asks()) for i, p in enumerate(plans)}
         answers = _Answers()
         results: dict[int, MetricResult] = {}
         later: dict[int, list[Ask]] = {}
+        # A plan that first asks only for date extents (survival: the data window) gets them from
+        # a small query of their own, so that its follow-up asks join everyone's first queries.
+        early = {i for i, asks in first.items() if asks and all(_extent_only(a) for a in asks)}
+        if early:
+            self.answer([a for i in sorted(early) for a in first[i]], answers)
+            for i in sorted(early):
+                first[i] = list(plans[i].followups(answers))
 
         def first_phase_done(i: int) -> None:
+            if i in early:
+                results[i] = plans[i].finish(answers)
+                return
             asks = list(plans[i].followups(answers))
             if asks:
                 later[i] = asks
@@ -203,7 +217,7 @@ class MetricsEngine:
             results[i] = plans[i].finish(answers)
 
         with ThreadPoolExecutor(max_workers=1) as pool:
-            self._while_answering(pool, dict(enumerate(first)), answers, first_phase_done)
+            self._while_answering(pool, first, answers, first_phase_done)
             if later:
                 self._while_answering(pool, dict(later), answers, finish)
         return [results[i] for i in range(len(plans))]
@@ -213,23 +227,36 @@ class MetricsEngine:
         """Answer every plan's asks on ``pool`` and call ``ready(i)`` here as soon as plan ``i``'s
         sources are all answered (plans without asks at once); a failed query is re-raised here."""
         asks = [a for group in asks_by_plan.values() for a in group]
-        done: queue.Queue[Source] = queue.Queue()
+        done: queue.Queue[QueryKey] = queue.Queue()
         pending = pool.submit(self.answer, asks, answers, done.put)
         for i in [i for i, group in asks_by_plan.items() if not group]:
             ready(i)
-        waiting = {i: {a.source for a in group} for i, group in asks_by_plan.items() if group}
-        answered: set[Source] = set()
+        waiting = {i: {query_key(a) for a in group} for i, group in asks_by_plan.items() if group}
+        answered: set[QueryKey] = set()
         while waiting:
             try:
                 answered.add(done.get(timeout=0.05))
             except queue.Empty:
                 if pending.done():
                     pending.result()  # re-raises a failed query; otherwise every source is answered
-                    answered.update(a.source for a in asks)
+                    answered.update(query_key(a) for a in asks)
             for i in [i for i, sources in waiting.items() if sources <= answered]:
                 del waiting[i]
                 ready(i)
         pending.result()
+
+
+def _extent_only(ask: Ask) -> bool:
+    return bool(ask.extents) and not ask.dims and not ask.measures
+
+
+#: Asks with the same key are answered by one query: the same source, and whether they group by a
+#: computed per-row value (survival times, answered without a small cube: a query of its own).
+QueryKey = tuple[Source, bool]
+
+
+def query_key(ask: Ask) -> QueryKey:
+    return ask.source, any(isinstance(d, ValueDimension) for d in ask.dims)
 
 
 def _size(text: str) -> str:
