@@ -47,20 +47,34 @@ class SnapshotFile:
     place_keys: Mapping[str, Path] = field(default_factory=dict)
 
 
+class _Fetched:
+    """A query's fetched columns, decoded on first use: by the thread that reads the answers, so
+    the thread running queries goes on to the next one at once."""
+
+    def __init__(self, compiled: CompiledCube, arrays: dict[str, Any]) -> None:
+        self.compiled, self.arrays = compiled, arrays
+        self.decoded: CubeResult | None = None
+
+    def result(self) -> CubeResult:
+        if self.decoded is None:
+            self.decoded = self.compiled.decode(self.arrays)
+        return self.decoded
+
+
 class _Answers:
-    """Answers to asks: each ask's source's decoded cube."""
+    """Answers to asks: each ask's query result (decoded when first read)."""
 
     def __init__(self) -> None:
-        self.results: dict[int, CubeResult] = {}
+        self.results: dict[int, _Fetched] = {}
 
     def table(self, ask: Ask) -> Table:
-        return self.results[id(ask)].table(ask.keys, ask.measures)
+        return self.results[id(ask)].result().table(ask.keys, ask.measures)
 
     def columns(self, ask: Ask) -> SetColumns:
-        return self.results[id(ask)].columns(ask.keys, ask.measures)
+        return self.results[id(ask)].result().columns(ask.keys, ask.measures)
 
     def extent(self, ask: Ask, column: str) -> tuple[dt.date | None, dt.date | None]:
-        return self.results[id(ask)].extent(column)
+        return self.results[id(ask)].result().extent(column)
 
 
 class MetricsEngine:
@@ -154,7 +168,7 @@ class MetricsEngine:
                 answered(key)
         return answers
 
-    def _execute(self, query: CubeQuery, compiled: CompiledCube) -> CubeResult:
+    def _execute(self, query: CubeQuery, compiled: CompiledCube) -> _Fetched:
         for name, columns in query.columns_read().items():
             self.columns_read.setdefault(name, set()).update(columns)
         arrays = self._fetch(compiled)
@@ -164,7 +178,7 @@ class MetricsEngine:
             compiled = query.compile(exact=True)
             arrays = self._fetch(compiled)
             self.exact_reruns += 1
-        return compiled.decode(arrays)
+        return _Fetched(compiled, arrays)
 
     def _stored_keys(self, source: Source) -> frozenset[str]:
         """The place families whose stored keys the source's dataset has."""
