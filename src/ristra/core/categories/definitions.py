@@ -14,6 +14,7 @@ listing each problem with its category id, field and (for rules) character posit
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ class CategoryDefinition:
         """The rule checked for ``dataset`` (``ValueError`` if the category does not apply)."""
         if dataset not in self.datasets:
             raise ValueError(f"category {self.id} does not apply to {dataset}; it applies to {', '.join(self.datasets)}")
-        return check(self.rule, dataset)
+        return _checked(self.rule, dataset)
 
     def sql(self, dataset: str) -> SqlFragment:
         """Boolean SQL (TRUE/FALSE/NULL) for ``dataset``."""
@@ -273,3 +274,10 @@ def changes(old: CategorySet, new: CategorySet) -> tuple[str, ...]:
             if fields:
                 out.append(f"changed {cid}: {', '.join(fields)}")
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked(rule: str, dataset: str) -> Rule:
+    """:func:`check` of a rule's text, kept: a metric pack checks each category's rule once per
+    metric, and a checked rule is an immutable value."""
+    return check(rule, dataset)
