@@ -289,26 +289,36 @@ class Pivot:
         block, grouped = self.splits[grouping_set]
         n = len(self.grouped)
         mask = sum(1 << (n - 1 - i) for i, k in enumerate(self.grouped) if k not in grouped)
-        rows = np.ma.getdata(arrays["g"]).astype(np.int64) == mask
-        grouped_values = {k: np.ma.asarray(arrays[f"d{keys.index(k)}"])[rows] for k in grouped}
+        rows = np.flatnonzero(np.ma.getdata(arrays["g"]).astype(np.int64) == mask)
+        # plain arrays and their masks, indexed once (indexing masked arrays is slow)
+        grouped_values = {k: (np.ma.getdata(arrays[f"d{keys.index(k)}"])[rows],
+                              np.ma.getmaskarray(arrays[f"d{keys.index(k)}"])[rows]) for k in grouped}
         b = self.blocks.index(block)
         values: list[list[np.ma.MaskedArray[Any, Any]]] = [[] for _ in grouping_set]
         counts = []
         for c, combo in enumerate(self.combos(len(block))):
-            columns = [np.ma.filled(np.ma.asarray(arrays[f"p{b}_{c}_{i}"])[rows], 0).astype(np.int64)
-                       for i in range(1 + n_measures)]
-            keep = columns[0] > 0
-            size = int(keep.sum())
-            counts.append(np.column_stack(columns)[keep])
+            columns = [_counts(arrays[f"p{b}_{c}_{i}"], rows) for i in range(1 + n_measures)]
+            keep = np.flatnonzero(columns[0] > 0)
+            size = keep.size
+            counts.append(np.column_stack([column[keep] for column in columns]))
             truth = dict(zip(block, (v for v, _ in combo), strict=True))
             for i, k in enumerate(grouping_set):
                 if k in truth:
                     v = truth[k]
                     values[i].append(np.ma.MaskedArray(np.full(size, bool(v)), mask=np.full(size, v is None)))
                 else:
-                    values[i].append(grouped_values[k][keep])
+                    data, missing = grouped_values[k]
+                    values[i].append(np.ma.MaskedArray(data[keep], mask=missing[keep]))
         return SetColumns(tuple(_concatenate(v) for v in values),
                           np.concatenate(counts).reshape(-1, 1 + n_measures))
+
+
+def _counts(column: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """A fetched count column at ``rows``, NULL (no row counted) as 0."""
+    data: np.ndarray[Any, np.dtype[np.int64]] = np.ma.getdata(column)[rows].astype(np.int64)
+    if np.ma.is_masked(column):
+        data[np.ma.getmaskarray(column)[rows]] = 0
+    return data
 
 
 def _pivot_count(block: tuple[str, ...], combo: Sequence[tuple[bool | None, str]], d: Sequence[str],
