@@ -213,24 +213,35 @@ def aalen_johansen_fit(
     wanted = present if causes is None else [int(c) for c in causes]
     last_time = float(records.exit.max()) if records.size else math.nan
 
-    # One row per cause: the exits by that cause at each exit time (sums of whole-number weights are exact).
-    d = np.zeros((len(wanted), times.size))
+    # One row per cause: the exits by that cause at each exit time (sums of whole-number weights are
+    # exact), kept only up to ``up_to``: the sums below run from the first time on, so a prefix of
+    # every array gives the same values there.
+    keep = times.size if up_to is None else int(np.searchsorted(times, up_to, side="right"))
     weight = records.weights()
     exited = records.event > 0
-    slot = np.searchsorted(times, records.exit[exited])
-    exit_cause, exit_weight = records.event[exited], weight[exited]
+    exit_time, exit_cause, exit_weight = records.exit[exited], records.event[exited], weight[exited]
+    by_code = np.bincount(exit_cause, weights=exit_weight) if exit_cause.size else np.zeros(1)
+    row_of = np.full(by_code.size, -1)
     for row, cause in enumerate(wanted):
-        if cause > 0:
-            hit = exit_cause == cause
-            d[row] = np.bincount(slot[hit], weights=exit_weight[hit], minlength=times.size)
-        else:
+        if 0 < cause < by_code.size:
+            row_of[cause] = row
+    chosen = row_of[exit_cause] >= 0
+    if up_to is not None and keep < times.size:
+        chosen &= exit_time <= up_to
+    slot = np.searchsorted(times[:keep], exit_time[chosen])  # each record's exit time (an event time)
+    d = np.asarray(np.bincount(row_of[exit_cause[chosen]] * keep + slot, weights=exit_weight[chosen],
+                               minlength=len(wanted) * keep), dtype=np.float64).reshape(len(wanted), keep)
+    totals = [float(by_code[c]) if 0 < c < by_code.size else 0.0 for c in wanted]
+    for row, cause in enumerate(wanted):
+        if 0 < cause < by_code.size and row_of[cause] != row:  # a cause asked for twice
+            d[row] = d[row_of[cause]]
+        elif cause <= 0:  # censoring asked for as a "cause": counted the same way
             hit = records.event == cause
-            np.add.at(d[row], np.searchsorted(times, records.exit[hit]), weight[hit])
-    n_events = tuple(int(row.sum()) for row in d)
-    if up_to is not None:  # prefixes of the arrays: the sums below run from the first time on
-        keep = int(np.searchsorted(times, up_to, side="right"))
-        times, d, population, before, greenwood = times[:keep], d[:, :keep], population[:keep], before[:keep], \
-            greenwood[:keep]
+            counts = np.zeros(times.size)
+            np.add.at(counts, np.searchsorted(times, records.exit[hit]), weight[hit])
+            d[row], totals[row] = counts[:keep], float(counts.sum())
+    n_events = tuple(int(t) for t in totals)
+    times, population, before, greenwood = times[:keep], population[:keep], before[:keep], greenwood[:keep]
     # Every cause at once, row by row the same arithmetic as for one cause (cumsum runs along each row).
     if times.size:
         incidence = np.cumsum(before * d / population, axis=1)
