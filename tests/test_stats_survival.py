@@ -362,3 +362,25 @@ def test_aalen_johansen_up_to_a_time_keeps_every_value_there(seed: int) -> None:
         part.incidence_at(0, [6.0])
     with pytest.raises(ValueError, match="up to a time"):
         part.result()
+
+
+@pytest.mark.parametrize(("seed", "weighted"), [(7, False), (8, True), (9, True)])
+def test_logrank_by_group_is_the_test_of_the_concatenated_records(seed: int, weighted: bool) -> None:
+    """Given group by group (in any order), the records give the very same test, value for value."""
+    from ristra.core.stats.survival.logrank import logrank_test_by_group
+
+    rng = np.random.default_rng(seed)
+    groups = {}
+    for label in ("women", "men", "unknown"):
+        entry, exit, event = staff(int(rng.integers(1000)), n=150, truncated=True, causes=2)
+        weights = rng.integers(1, 5, exit.size).astype(float) if weighted else None
+        groups[label] = (exit, event, entry, weights)
+    together = logrank_test(np.concatenate([g[0] for g in groups.values()]),
+                            np.concatenate([g[1] for g in groups.values()]),
+                            np.concatenate([np.full(g[0].size, label) for label, g in groups.items()]),
+                            np.concatenate([g[2] for g in groups.values()]),
+                            np.concatenate([g[3] for g in groups.values()]) if weighted else None)
+    apart = logrank_test_by_group(groups)
+    assert apart == together and apart.groups == ("men", "unknown", "women") and not math.isnan(apart.statistic)
+    with pytest.raises(ValueError, match="entry times for every group"):
+        logrank_test_by_group({"a": (np.ones(3), np.ones(3), None, None), "b": (np.ones(3), np.ones(3), np.zeros(3), None)})

@@ -20,8 +20,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ristra.core.metrics.conditions import Always, CodeIn, Condition
 from ristra.core.metrics.groupings import Grouping
 from ristra.core.metrics.plans.base import Answers, Ask, Context, shares, snapshot_refs
@@ -34,9 +32,9 @@ from ristra.core.metrics.plans.follow_up import (
 from ristra.core.metrics.results import MetricResult, Row, SurvivalRow
 from ristra.core.metrics.specs import PromotionSpec, RetentionSpec
 from ristra.core.metrics.sql.source import Source, dataset_source, promotion_source, spell_columns
-from ristra.core.stats import logrank_test
 from ristra.core.stats.survival.competing_risks import aalen_johansen_fit, present_codes
 from ristra.core.stats.survival.kaplan_meier import kaplan_meier_fit
+from ristra.core.stats.survival.logrank import logrank_test_by_group
 from ristra.core.vocabularies import SEPARATION_REASON
 
 SURVIVAL_METHOD = ("Kaplan–Meier with left truncation and log(−log) Greenwood intervals, log-rank test across "
@@ -93,10 +91,8 @@ def _analyse(grouping: Grouping, answers: Answers, entry_ask: Ask, exit_ask: Ask
         analysis.records[level] = compact_records(tables[level])
     known = [lv for lv in grouping.levels if not grouping.is_unknown(lv) and analysis.records[lv].people > 0]
     if len(known) >= 2:
-        parts = [analysis.records[lv] for lv in known]
-        test = logrank_test(np.concatenate([p.exit for p in parts]), np.concatenate([p.event for p in parts]) > 0,
-                            np.concatenate([np.full(p.exit.size, lv) for lv, p in zip(known, parts, strict=True)]),
-                            np.concatenate([p.entry for p in parts]), np.concatenate([p.weight for p in parts]))
+        parts = {lv: analysis.records[lv] for lv in known}
+        test = logrank_test_by_group({lv: (p.exit, p.event > 0, p.entry, p.weight) for lv, p in parts.items()})
         analysis.logrank = (test.statistic, test.dof, test.p_value)
         analysis.logrank_note = test.note
     else:

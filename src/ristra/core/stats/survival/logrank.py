@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ristra.core.stats.survival.follow_up import at_risk, event_times, follow_up, group_labels
+from ristra.core.stats.survival.follow_up import FollowUp, at_risk, event_times, follow_up, group_labels
 
 
 @dataclass(frozen=True)
@@ -60,15 +61,41 @@ def logrank_test(
     """
     records = follow_up(exit, event, entry, weights)
     labels, codes = group_labels(groups, records.exit.size)
+    return _logrank(labels, [records.subset(codes == g) for g in range(len(labels))], records.left_truncated)
+
+
+def logrank_test_by_group(
+    groups: Mapping[str, tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None]],
+) -> LogRankTest:
+    """:func:`logrank_test` of records given group by group: ``{label: (exit, event, entry,
+    weights)}`` (entry and weights optional, as there; every group given the same way). The
+    same test as :func:`logrank_test` of the concatenated records with those labels, value for
+    value; it only spares the caller concatenating and the test splitting again."""
+    labels = tuple(sorted(groups))
+    parts = [follow_up(groups[label][0], groups[label][1], groups[label][2], groups[label][3]) for label in labels]
+    truncated = {p.left_truncated for p in parts}
+    if len(truncated) > 1:
+        raise ValueError("give entry times for every group or for none")
+    return _logrank(labels, parts, truncated.pop() if truncated else False)
+
+
+def _logrank(labels: tuple[str, ...], parts: Sequence[FollowUp], left_truncated: bool) -> LogRankTest:
+    """The test (see :func:`logrank_test`) over each group's checked records, labels sorted."""
     k = len(labels)
-    times, deaths = event_times(records)
+    exits = [p.exit[p.event > 0] for p in parts]
+    weighted = any(p.weight is not None for p in parts)
+    exit_weights = [p.weights()[p.event > 0] for p in parts] if weighted else None
+    times, deaths = event_times(FollowUp(np.zeros(0), np.concatenate(exits) if exits else np.zeros(0),
+                                         np.ones(sum(e.size for e in exits), dtype=np.int64), False,
+                                         np.concatenate(exit_weights) if exit_weights else None))
     m = times.size
 
     observed = np.zeros((m, k))
-    exited = records.event > 0
-    np.add.at(observed, (np.searchsorted(times, records.exit[exited]), codes[exited]), records.weights()[exited])
-    risk = np.column_stack([at_risk(records.subset(codes == g), times) for g in range(k)]) if k else \
-        np.zeros((m, 0))
+    for g, part in enumerate(parts):  # sums of whole-number weights: exact in any order
+        exited = part.event > 0
+        observed[:, g] = np.bincount(np.searchsorted(times, part.exit[exited]), weights=part.weights()[exited],
+                                     minlength=m)
+    risk = np.column_stack([at_risk(part, times) for part in parts]) if k else np.zeros((m, 0))
     total = risk.sum(axis=1)
 
     share = risk / total[:, None] if m else risk
@@ -85,7 +112,7 @@ def logrank_test(
         statistic=math.nan,
         dof=max(k - 1, 0),
         p_value=math.nan,
-        left_truncated=records.left_truncated,
+        left_truncated=left_truncated,
         note=None,
     )
     if k < 2:
