@@ -524,3 +524,23 @@ def test_a_place_missing_from_the_stored_keys_falls_back_to_the_data_keys(tmp_pa
         assert got == want
     finally:
         engine.close()
+
+
+def test_a_file_without_some_columns_reads_them_as_null(tmp_path: Path) -> None:
+    """A snapshot written before a column existed: the column reads as NULL; a list column is one
+    column (its nested parts are not columns)."""
+    import duckdb
+
+    from ristra.core.metrics.results import SnapshotRef
+    from ristra.engine.session import MetricsEngine, SnapshotFile
+
+    path = tmp_path / "older.parquet"
+    duckdb.sql(f"COPY (SELECT 'A1' AS application_id, 'P1' AS person_id, 'female' AS sex, "
+               f"['black', 'white'] AS race, 'no' AS hispanic) TO '{path}' (FORMAT parquet)")
+    engine = MetricsEngine({"applications": SnapshotFile(SnapshotRef("applications", "old", 1), path)})
+    try:
+        assert engine._columns_of([path])[str(path)] == {"application_id", "person_id", "sex", "race", "hispanic"}
+        got = engine.con.execute('SELECT sex, race, hispanic, residence_city, "cycle" FROM applications').fetchall()
+        assert got == [("female", ["black", "white"], "no", None, None)]
+    finally:
+        engine.close()

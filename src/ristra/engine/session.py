@@ -99,35 +99,54 @@ class MetricsEngine:
             self.con.execute(f"SET threads = {int(threads)}")
         reference_tables.load(self.con)
         self._stored: dict[str, set[str]] = {}
+        schema = self._columns_of([f.path for f in self.files.values()]
+                                  + [p for f in self.files.values() for p in f.place_keys.values()])
         for name, file in self.files.items():
-            self._view(name, file.path)
+            self._view(name, file, schema)
         self.queries_run = 0
         self.exact_reruns = 0
         self._key_tables: set[KeyTable] = set()
         self.columns_read: dict[str, set[str]] = {}
 
-    def _view(self, name: str, path: Path) -> None:
-        ds = dataset(name)
-        raw = f"{name}__file"
-        self.con.read_parquet(str(path)).create_view(raw)
-        families = stored_key_columns(name)
-        for family, keys_path in self.files[name].place_keys.items():
-            if family not in families:
+    def _columns_of(self, paths: Sequence[Path]) -> dict[str, set[str]]:
+        """The top-level column names of each Parquet file, from one read of their schemas."""
+        rows = self.con.execute("SELECT file_name, name, num_children FROM parquet_schema(?::VARCHAR[])",
+                                [[str(p) for p in paths]]).fetchall()
+        columns: dict[str, set[str]] = {str(p): set() for p in paths}
+        pending: list[int] = []  # children still to come at each open level (the schema is depth-first)
+        for file_name, column, children in rows:
+            if not pending:  # a file's root
+                pending.append(int(children or 0))
+                current = columns.setdefault(str(file_name), set())
                 continue
-            stored = f"{name}__stored_file__{family}"
-            self.con.read_parquet(str(keys_path)).create_view(stored)
-            present = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(stored)}").fetchall()}
-            if not set(families[family]) <= present:
+            if len(pending) == 1:
+                current.add(str(column))
+            pending[-1] -= 1
+            if children:
+                pending.append(int(children))
+            while pending and pending[-1] == 0:
+                pending.pop()
+        for path in paths:  # a file the listing did not name as given: ask it directly
+            if not columns[str(path)]:
+                described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+                columns[str(path)] = {row[0] for row in described}
+        return columns
+
+    def _view(self, name: str, file: SnapshotFile, schema: dict[str, set[str]]) -> None:
+        ds = dataset(name)
+        families = stored_key_columns(name)
+        for family, keys_path in file.place_keys.items():
+            if family not in families or not set(families[family]) <= schema.get(str(keys_path), set()):
                 continue  # not this release's layout: the data's own keys are used
             columns = ", ".join(quote_identifier(c) for c in families[family])
             self.con.execute(f"CREATE VIEW {stored_keys_relation(name, family)} AS SELECT {columns} "
-                             f"FROM {quote_identifier(stored)}")
+                             f"FROM read_parquet({_literal(keys_path)})")
             self._stored.setdefault(name, set()).add(family)
-        present = {row[0] for row in self.con.execute(f"DESCRIBE {quote_identifier(raw)}").fetchall()}
+        present = schema.get(str(file.path), set())
         columns = [quote_identifier(c.name) if c.name in present
                    else f"CAST(NULL AS {c.storage_type}) AS {quote_identifier(c.name)}" for c in ds.columns]
         self.con.execute(f"CREATE VIEW {quote_identifier(name)} AS SELECT {', '.join(columns)} "
-                         f"FROM {quote_identifier(raw)}")
+                         f"FROM read_parquet({_literal(file.path)})")
 
     @property
     def snapshots(self) -> dict[str, SnapshotRef]:
@@ -258,6 +277,11 @@ class MetricsEngine:
                 del waiting[i]
                 ready(i)
         pending.result()
+
+
+def _literal(path: Path) -> str:
+    """A file path as an SQL string literal (a view's definition cannot hold parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _extent_only(ask: Ask) -> bool:
