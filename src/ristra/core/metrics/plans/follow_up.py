@@ -19,8 +19,9 @@ original records (tests check this against the row-level records).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -176,8 +177,10 @@ class WeightedRecords:
     exit: NDArray[np.float64]
     event: NDArray[np.int64]
     weight: NDArray[np.float64]
+    #: People at risk by time, filled by whoever counts them (the records never change).
+    at_risk_memo: dict[float, int] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def people(self) -> int:
         return int(self.weight.sum())
 

@@ -70,7 +70,12 @@ def data_window(answers: Answers, ask: Ask, window_start: str | None, as_of: str
 
 
 def _at_risk(records: WeightedRecords, t: float) -> int:
-    return int(records.weight[(records.entry < t) & (t <= records.exit)].sum())
+    """People at risk at ``t`` (entry < t <= exit); kept per records and time, since every
+    competing exit of a level reports the same number at the same horizon."""
+    found = records.at_risk_memo.get(t)
+    if found is None:
+        found = records.at_risk_memo[t] = int(records.weight[(records.entry < t) & (t <= records.exit)].sum())
+    return found
 
 
 @dataclass
