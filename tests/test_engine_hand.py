@@ -544,3 +544,48 @@ def test_a_file_without_some_columns_reads_them_as_null(tmp_path: Path) -> None:
         assert got == [("female", ["black", "white"], "no", None, None)]
     finally:
         engine.close()
+
+
+def _event(i: int, appointment: str, kind: str, day: str, from_rank: str | None, to_rank: str | None) -> dict[str, Any]:
+    return {"event_id": f"E{i}", "person_id": "P0", "appointment_id": appointment, "event": kind,
+            "date": dt.date.fromisoformat(day), "from_rank": from_rank, "to_rank": to_rank}
+
+
+EVENTS = [
+    _event(1, "H1", "hire", "2010-01-01", None, "assistant_professor"),
+    _event(2, "H1", "promotion", "2014-07-01", "assistant_professor", "associate_professor"),
+    _event(3, "H2", "hire", "2015-01-01", None, "assistant_professor"),
+    _event(4, "H3", "hire", "2016-01-01", None, "assistant_professor"),
+    _event(5, "H3", "promotion", "2019-01-01", "assistant_professor", "associate_professor"),
+    _event(6, "H4", "hire", "2005-01-01", None, "associate_professor"),
+    _event(7, "H5", "hire", "2015-06-01", None, "assistant_professor"),
+    _event(8, "H6", "hire", "2015-06-01", None, "assistant_professor"),  # staff: not followed
+]
+
+
+def test_retention_and_promotion_share_one_query_and_answer_as_alone(tmp_path: Path) -> None:
+    """Promotion spells hold every employee row (the spells' own condition picks faculty), so
+    retention's spells are answered in the same query: one pass over the employees, the same
+    results as each metric on an engine of its own."""
+    from ristra.core.metrics.specs import PromotionSpec
+
+    rows = {"employees": EMPLOYEES, "employee_events": EVENTS}
+    specs = [RetentionSpec("women", window_start="2015-01-01", as_of="2021-01-01"),
+             PromotionSpec("women", window_start="2015-01-01", as_of="2021-01-01")]
+    alone = []
+    for i, spec in enumerate(specs):
+        (tmp_path / f"alone{i}").mkdir()
+        engine = engine_over(tmp_path / f"alone{i}", rows)
+        alone.append(engine.run([plan_for(spec, context_for(rows))])[0].to_dict())
+        assert engine.queries_run == 2  # the data window, then the spells
+        engine.close()
+    (tmp_path / "together").mkdir()
+    engine = engine_over(tmp_path / "together", rows)
+    together = [r.to_dict() for r in engine.run([plan_for(s, context_for(rows)) for s in specs])]
+    assert engine.queries_run == 2 and together == alone
+    engine.close()
+    promoted = {(r["population"], r["level"], r["measure"]): r for r in together[1]["rows"]}
+    share = promoted[("assistant_professor->associate_professor", "yes", "promoted_share")]
+    # women hired as assistant professors and followed in the window: H1 (promoted 2014, before
+    # the window opened: no time at risk), H2 and H3 (promoted 2019)
+    assert (share["events"], share["n"]) == (1, 2)

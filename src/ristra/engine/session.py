@@ -163,6 +163,7 @@ class MetricsEngine:
         by_key: dict[QueryKey, list[Ask]] = {}
         for ask in asks:  # one query per source and shape, reading the rows any of its asks needs
             by_key.setdefault(query_key(ask), []).append(ask)
+        also = _merge_into_relations(by_key)
         queries: list[tuple[QueryKey, list[Ask], CubeQuery, CompiledCube]] = []
         # Survival times first: their statistics take longest, and are computed on the caller's
         # thread while the other queries run.
@@ -172,6 +173,7 @@ class MetricsEngine:
             for ask in group:
                 query.add(ask.dims, ask.measures)
                 query.restrict(ask.where)
+                query.within(ask.scope)
                 for column in ask.extents:
                     query.extent(column)
             queries.append((key, group, query, query.compile(stored=self._stored_keys(source))))
@@ -184,7 +186,8 @@ class MetricsEngine:
             for ask in group:
                 answers.results[id(ask)] = result
             if answered is not None:
-                answered(key)
+                for done in (key, *also.get(key, ())):
+                    answered(done)
         return answers
 
     def _execute(self, query: CubeQuery, compiled: CompiledCube) -> _Fetched:
@@ -277,6 +280,22 @@ class MetricsEngine:
                 del waiting[i]
                 ready(i)
         pending.result()
+
+
+def _merge_into_relations(by_key: dict[QueryKey, list[Ask]]) -> dict[QueryKey, list[QueryKey]]:
+    """Move the per-row asks over a dataset's own view into the query over a relation holding
+    that dataset's rows one for one (:attr:`Source.row_for_row`), so the rows are read and their
+    categories looked up once; returns, per relation's key, the keys it now answers too."""
+    also: dict[QueryKey, list[QueryKey]] = {}
+    for key in list(by_key):
+        source, per_row = key
+        if not per_row or source.prelude is not None:
+            continue
+        into = next((k for k in by_key if k[1] and k[0].row_for_row and k[0].dataset == source.dataset), None)
+        if into is not None:
+            by_key[into].extend(by_key.pop(key))
+            also.setdefault(into, []).append(key)
+    return also
 
 
 def _literal(path: Path) -> str:

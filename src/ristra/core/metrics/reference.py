@@ -42,8 +42,6 @@ def promotion_rows(transitions: Sequence[tuple[str, str]], employees: Rows, even
                 found[key] = min(found.get(key, day), day)
     out = []
     for row in employees:
-        if row.get("employee_class") != "faculty":
-            continue
         spells = firsts.get(str(row.get("appointment_id")), {})
         extra = {f"{name}_{i}": spells.get(f"{name}_{i}") for i in range(len(transitions))
                  for name in ("rank_start", "promoted")}

@@ -36,13 +36,16 @@ Table = dict[tuple[object, ...], Counts]
 class Ask:
     """One table wanted from ``source``: counts (``n`` and each of ``measures``) by the values of
     ``dims``; ``extents`` asks for the min and max of date columns. ``where`` (optional) says the
-    asker ignores other rows, so a query may skip them (the table may still hold them)."""
+    asker ignores other rows, so a query may skip them (the table may still hold them). ``scope``
+    (optional) is implied by ``where`` and reads only the source dataset's own columns, so a
+    query over a joined relation may skip rows before joining."""
 
     source: Source
     dims: tuple[CubeDimension, ...]
     measures: tuple[Condition, ...] = ()
     extents: tuple[str, ...] = ()
     where: SqlFragment | None = None
+    scope: SqlFragment | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:

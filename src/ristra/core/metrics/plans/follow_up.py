@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from ristra.core.categories import SqlFragment
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import Value
-from ristra.core.metrics.conditions import Condition
+from ristra.core.metrics.conditions import Always, Condition
 from ristra.core.metrics.sql.cube import SetColumns, ValueDimension
 
 DAYS_PER_YEAR = 365.25
@@ -105,6 +105,13 @@ class SpellDefinition:
     def followed(self) -> SqlFragment:
         """SQL: the row's spell is followed (in the population, with a start date)."""
         return self._followed()
+
+    def scope(self) -> SqlFragment | None:
+        """SQL over the dataset's own columns true for every followed row (the population), or
+        None when everyone may be followed."""
+        if isinstance(self.population, Always):
+            return None
+        return join("coalesce(", self.population.sql(), ", FALSE)")
 
     def _followed(self) -> SqlFragment:
         return join("(coalesce(", self.population.sql(), f", FALSE) AND {quote_identifier(self.start)} IS NOT NULL)")

@@ -117,9 +117,9 @@ def _row(category: str, population: str, level: str, measure: str, horizon: floa
 
 def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
     dims = grouping.dimensions("employees")
-    where = spell.followed()
-    return (Ask(source, (*dims, spell.entry_dimension()), where=where),
-            Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension()), where=where))
+    where, scope = spell.followed(), spell.scope()
+    return (Ask(source, (*dims, spell.entry_dimension()), where=where, scope=scope),
+            Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension()), where=where, scope=scope))
 
 
 @dataclass
@@ -219,7 +219,7 @@ class PromotionPlan:
         for i, (a, b) in enumerate(spec.transitions):
             start, promoted = spell_columns(i)
             spell = SpellDefinition(f"promotion:{a}:{b}:{self.window[0]}:{self.window[1]}", start, promoted,
-                                    "separation_date", None, Always(), *self.window)
+                                    "separation_date", None, population_condition("faculty"), *self.window)
             self.spell_asks.append(_spell_asks(source, self.grouping, spell))
         return [ask for pair in self.spell_asks for ask in pair]
 

@@ -93,6 +93,8 @@ class CubeQuery:
     extents: list[str] = field(default_factory=list)
     wheres: list[SqlFragment] = field(default_factory=list)
     unrestricted: bool = False
+    scopes: list[SqlFragment] = field(default_factory=list)
+    unscoped: bool = False
 
     def add(self, dims: Sequence[CubeDimension], measures: Sequence[Condition] = ()) -> tuple[str, ...]:
         """Ask for the table of ``dims`` with ``measures``; returns the dimension keys."""
@@ -149,6 +151,14 @@ class CubeQuery:
         elif where not in self.wheres:
             self.wheres.append(where)
 
+    def within(self, scope: SqlFragment | None) -> None:
+        """Every row an asker reads satisfies ``scope`` (over the dataset's own columns; None:
+        any row may be read). Over a joined relation the query skips other rows before joining."""
+        if scope is None:
+            self.unscoped = True
+        elif scope not in self.scopes:
+            self.scopes.append(scope)
+
     def compile(self, exact: bool = False, stored: frozenset[str] = frozenset()) -> CompiledCube:
         """The SQL statement and the layout needed to decode its rows (``exact``: see
         :meth:`~.lookups.RowCompiler.joins`; ``stored``: the place families whose keys the
@@ -166,6 +176,11 @@ class CubeQuery:
         if self.wheres and not self.unrestricted:
             condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres) + ")",
                                     tuple(v for w in self.wheres for v in w.params))
+            if self.source.prelude is not None and self.scopes and not self.unscoped:
+                # implied by the condition, and over the dataset's columns only: DuckDB applies it
+                # to the dataset's rows before the prelude's join
+                condition = SqlFragment(f"({' OR '.join(sc.sql for sc in self.scopes)}) AND {condition.sql}",
+                                        tuple(v for sc in self.scopes for v in sc.params) + condition.params)
         rows = RowCompiler(self.source.dataset, stored)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []

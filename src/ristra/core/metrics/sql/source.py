@@ -25,6 +25,9 @@ class Source:
     datasets: tuple[str, ...] = ()
     transitions: tuple[tuple[str, str], ...] = ()
     columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The relation holds every row of ``dataset`` once, with more columns: asks over the
+    #: dataset's own view may be answered from it in the same query.
+    row_for_row: bool = False
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -47,11 +50,12 @@ def spell_columns(index: int) -> tuple[str, str]:
 
 
 def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
-    """Faculty appointments with, for each transition (from_rank, to_rank), the first date the
+    """Every employee row with, for each transition (from_rank, to_rank), the first date the
     appointment held ``from_rank`` (a ``hire`` or ``promotion`` event with ``to_rank`` =
     from_rank) and the first ``promotion`` event from ``from_rank`` to ``to_rank``. Events are
-    linked by ``appointment_id``; appointments with no hire or promotion event among these ranks
-    have no spell and are left out."""
+    linked by ``appointment_id``; a row with no such event has NULL dates (no spell). Who is
+    followed (faculty) is the spells' own condition, so the relation is the employees' rows, one
+    for one (:attr:`Source.row_for_row`)."""
     columns: list[str] = []
     params: list[Value] = []
     for i, (from_rank, to_rank) in enumerate(transitions):
@@ -67,13 +71,13 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
     asked = " OR ".join('("from_rank" = ? AND "to_rank" = ?)' for _ in transitions)
     sql = (
         f'"{PROMOTION_SOURCE}" AS (SELECT e.*, {chosen} FROM "employees" AS e '
-        f'JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
+        f'LEFT JOIN (SELECT "appointment_id", {", ".join(columns)} FROM "employee_events" '
         f'WHERE "appointment_id" IS NOT NULL AND "event" IN (?, ?) AND ("to_rank" IN ({marks}) '
         f'OR ("event" = ? AND ({asked}))) GROUP BY "appointment_id") AS s '
-        f'ON s."appointment_id" = e."appointment_id" WHERE e."employee_class" = ?)'
+        f'ON s."appointment_id" = e."appointment_id")'
     )
-    params += ["hire", "promotion", *starts, "promotion", *(r for t in transitions for r in t), "faculty"]
-    reads = (("employees", ("appointment_id", "employee_class")),
+    params += ["hire", "promotion", *starts, "promotion", *(r for t in transitions for r in t)]
+    reads = (("employees", ("appointment_id",)),
              ("employee_events", ("appointment_id", "event", "date", "from_rank", "to_rank")))
     return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"),
-                  tuple((a, b) for a, b in transitions), reads)
+                  tuple((a, b) for a, b in transitions), reads, row_for_row=True)
