@@ -263,3 +263,21 @@ def test_cochran_armitage_undefined_cases() -> None:
     assert math.isnan(cochran_armitage([0, 0], [0, 0]).p_value)
     with pytest.raises(ValueError):
         cochran_armitage([1, 2], [10])
+
+
+def test_one_share_has_the_bounds_of_the_vectorised_wilson_bit_for_bit() -> None:
+    """``proportion`` computes one Wilson interval in plain floats; the bounds are exactly those
+    of :func:`wilson_intervals` (the same operations in the same order)."""
+    import numpy as np
+
+    from ristra.core.stats.proportions import wilson_intervals
+
+    rng = np.random.default_rng(11)
+    n = np.concatenate([np.arange(0, 60), rng.integers(1, 10_000_000, 3000)])
+    k = np.array([int(rng.integers(0, v + 1)) for v in n])
+    k[:60] = np.minimum(k[:60], n[:60])
+    for confidence in (0.9, 0.95, 0.99):
+        arrays = wilson_intervals(k, n, confidence)
+        for i in range(n.size):
+            one = proportion(int(k[i]), int(n[i]), confidence)
+            assert (one.lower, one.upper) == (float(arrays.lower[i]), float(arrays.upper[i]))

@@ -96,6 +96,23 @@ def wilson_intervals(
     return IntervalArrays(lower=np.asarray(lower, dtype=np.float64), upper=np.asarray(upper, dtype=np.float64))
 
 
+def _wilson(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """:func:`wilson_intervals` (without correction) of one share, in plain floats: the same
+    operations in the same order, each correctly rounded, so the same bounds bit for bit."""
+    if n == 0:
+        return 0.0, 1.0
+    z = normal_quantile(confidence)
+    z2 = z * z
+    n_f = float(n)
+    p = k / n_f
+    denom = 1.0 + z2 / n_f
+    centre = (p + z2 / (2.0 * n_f)) / denom
+    half = z * math.sqrt(p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)) / denom
+    lower = 0.0 if k == 0 else min(max(centre - half, 0.0), 1.0)
+    upper = 1.0 if k == n else min(max(centre + half, 0.0), 1.0)
+    return lower, upper
+
+
 def clopper_pearson_intervals(k: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> IntervalArrays:
     """Clopper–Pearson "exact" intervals for arrays of counts (vectorised).
 
@@ -156,18 +173,22 @@ def proportion(
     """
     k_int, n_int = check_count_pair(k, n, "proportion")
     check_confidence(confidence)
-    if method == "wilson" or method == "wilson_cc":
-        bounds = wilson_intervals(k_int, n_int, confidence, continuity_correction=method == "wilson_cc")
+    if method == "wilson":
+        lower, upper = _wilson(k_int, n_int, confidence)
+    elif method == "wilson_cc":
+        bounds = wilson_intervals(k_int, n_int, confidence, continuity_correction=True)
+        lower, upper = float(bounds.lower), float(bounds.upper)
     elif method == "clopper_pearson":
         bounds = clopper_pearson_intervals(k_int, n_int, confidence)
+        lower, upper = float(bounds.lower), float(bounds.upper)
     else:
         raise ValueError(f"unknown proportion interval method {method!r}; choose one of {METHODS}")
     return Proportion(
         k=k_int,
         n=n_int,
         share=k_int / n_int if n_int else math.nan,
-        lower=float(bounds.lower),
-        upper=float(bounds.upper),
+        lower=lower,
+        upper=upper,
         method=method,
         confidence=float(confidence),
         small_number=is_small_number(k_int, n_int, small_number_threshold),
