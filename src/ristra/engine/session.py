@@ -3,15 +3,20 @@
 Contract
 --------
 * ``MetricsEngine(files)`` takes, per dataset, the snapshot it reads (:class:`SnapshotFile`:
-  the :class:`~ristra.core.metrics.results.SnapshotRef` and the Parquet path). Each dataset becomes
-  a view named after it with the canonical columns (a column missing from an older file reads as
-  NULL of its declared type); nothing is written anywhere but the in-memory database, where the
-  distinct keys of each lookup family are kept per dataset and shared by every query
-  (:class:`~ristra.core.metrics.sql.lookups.KeyTable`; the files never change under an engine).
-* :meth:`MetricsEngine.run` takes plans, answers every plan's first-phase asks with one query
-  per source (reading the rows any of its asks needs: survival spells of several populations
-  share one scan), then the follow-up asks likewise, and returns each plan's result, in order.
-  Many metrics over one snapshot therefore share one scan.
+  the :class:`~ristra.core.metrics.results.SnapshotRef`, the Parquet path and the stored place
+  keys, if any). Each dataset becomes a view named after it with the canonical columns (a column
+  missing from an older file reads as NULL of its declared type); nothing is written anywhere but
+  the in-memory database, where the distinct keys of each lookup family are kept per dataset and
+  shared by every query (:class:`~ristra.core.metrics.sql.lookups.KeyTable`, taken from the
+  stored place keys where the snapshot has them; the files never change under an engine).
+* :meth:`MetricsEngine.run` takes plans and returns each plan's result, in order. Asks are
+  answered with one query per source and shape (:func:`query_key`), reading the rows any of
+  its asks needs: survival spells of several populations share one scan, and retention spells
+  join the promotion spells' query, whose relation holds every employee row. Plans that first
+  ask only for date extents (the survival plans' data window) get them from a small query of
+  their own, so their spells are asked with everyone's first queries; other follow-up asks are
+  answered once every plan is past its first phase. Many metrics over one snapshot therefore
+  share one scan.
 * The connection is not shared between threads; a caller that needs concurrency holds a lock
   (the metrics service does).
 """
@@ -222,10 +227,10 @@ class MetricsEngine:
     def run(self, plans: Sequence[Plan]) -> list[MetricResult]:
         """Every plan's result (see the module docstring).
 
-        The queries run on a worker thread (DuckDB releases the GIL) while this thread handles
-        each plan as soon as every source it asked about is answered: it takes the plan's
-        follow-up asks or, if there are none, finishes it. Once every plan is past its first
-        phase, the follow-up queries run the same way.
+        The queries run on a worker thread (DuckDB releases the GIL), survival queries first,
+        while this thread handles each plan as soon as every query it asked about is answered:
+        it decodes the results, takes the plan's follow-up asks or, if there are none, finishes
+        it. Once every plan is past its first phase, the follow-up queries run the same way.
         """
         first = {i: list(p.asks()) for i, p in enumerate(plans)}
         answers = _Answers()
