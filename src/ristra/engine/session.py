@@ -121,8 +121,9 @@ class MetricsEngine:
         pending: list[int] = []  # children still to come at each open level (the schema is depth-first)
         for file_name, column, children in rows:
             if not pending:  # a file's root
-                pending.append(int(children or 0))
                 current = columns.setdefault(str(file_name), set())
+                if children:
+                    pending.append(int(children))
                 continue
             if len(pending) == 1:
                 current.add(str(column))
