@@ -201,8 +201,9 @@ class MetricsEngine:
             self.columns_read.setdefault(name, set()).update(columns)
         arrays = self._fetch(compiled)
         if compiled.collisions(arrays) or compiled.misses(arrays):
-            # two lookup keys share a hash, or a stored value is outside the vocabulary: join on
-            # the keys themselves, with key tables made of the data's own distinct values
+            # two lookup keys share a hash, or a row's key is missing from a key table built from
+            # the vocabularies or the stored place keys: join on the keys themselves, with key
+            # tables made of the data's own distinct values
             compiled = query.compile(exact=True)
             arrays = self._fetch(compiled)
             self.exact_reruns += 1

@@ -9,7 +9,8 @@ Contract
 
   1. lookup CTEs for the rules (:mod:`.lookups`), over key tables the caller creates once per
      dataset (:attr:`CompiledCube.key_tables`); where a key table is built from the vocabularies
-     the rows also count the values it lacks (``"miss"``, :meth:`CompiledCube.misses`);
+     or from a snapshot's stored place keys, the rows also count the values it lacks (``"miss"``,
+     :meth:`CompiledCube.misses`);
   2. ``rows``: one scan of the dataset computing every dimension and measure per row;
   3. ``cube``: one aggregation over *all* dimensions together (few groups: category levels and
      years), with ``count(*)``, every ``count_if`` and the extents;
@@ -413,8 +414,8 @@ class CompiledCube:
         return int(values.max()) if values.size else 0
 
     def misses(self, arrays: Mapping[str, np.ndarray[Any, Any]]) -> bool:
-        """Whether a row found no row in a key table built from the vocabularies (then compile
-        with ``exact`` and run again). Every row is counted in some group of every grouping set,
+        """Whether a row found no row in a key table built from the vocabularies or from stored
+        place keys (then compile with ``exact`` and run again). Every row is counted in some group of every grouping set,
         so one group with a miss is enough to know."""
         if "miss" not in arrays:
             return False

@@ -114,8 +114,12 @@ def _sorted(values: NDArray[np.float64]) -> NDArray[np.float64]:
 def event_times(records: FollowUp) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distinct times with at least one exit by any cause, and the number of such exits at each."""
     exited = records.event > 0
-    values = records.exit[exited]
-    weight = None if records.weight is None else records.weight[exited]
+    return distinct_times(records.exit[exited], None if records.weight is None else records.weight[exited])
+
+
+def distinct_times(values: NDArray[np.float64], weight: NDArray[np.float64] | None
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The distinct ``values`` and how many people (``weight``, or one each) have each."""
     if not _is_sorted(values):  # a stable sort is fast on runs of sorted records (e.g. groups of them)
         order = np.argsort(values, kind="stable")
         values = values[order]

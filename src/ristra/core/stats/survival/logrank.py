@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ristra.core.stats.survival.follow_up import FollowUp, at_risk, event_times, follow_up, group_labels
+from ristra.core.stats.survival.follow_up import FollowUp, at_risk, distinct_times, follow_up, group_labels
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,8 @@ def _logrank(labels: tuple[str, ...], parts: Sequence[FollowUp], left_truncated:
     k = len(labels)
     exits = [p.exit[p.event > 0] for p in parts]
     weighted = any(p.weight is not None for p in parts)
-    exit_weights = [p.weights()[p.event > 0] for p in parts] if weighted else None
-    times, deaths = event_times(FollowUp(np.zeros(0), np.concatenate(exits) if exits else np.zeros(0),
-                                         np.ones(sum(e.size for e in exits), dtype=np.int64), False,
-                                         np.concatenate(exit_weights) if exit_weights else None))
+    exit_weights = np.concatenate([p.weights()[p.event > 0] for p in parts]) if weighted and parts else None
+    times, deaths = distinct_times(np.concatenate(exits) if exits else np.zeros(0), exit_weights)
     m = times.size
 
     observed = np.zeros((m, k))
