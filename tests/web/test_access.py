@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from ninja.operation import PathView
 
 from ristra.web.access import Access, RoleGate, rule_of
-from ristra.web.roles import Role
+from ristra.web.roles import READERS, Role
 
 SAMPLES = {"program_id": "PP01", "name": "the-viewer", "dataset": "applications", "version": "1",
            "job_id": "999", "report_id": "999"}
@@ -43,9 +43,9 @@ def _patterns(resolvers: list[URLPattern | URLResolver], prefix: str = "",
             yield prefix + str(entry.pattern), namespace, entry
 
 
-def _url(route: str) -> str:
+def _url(route: str, samples: Mapping[str, str] = SAMPLES) -> str:
     def fill(match: re.Match[str]) -> str:
-        return SAMPLES.get(match.group(2), "1")
+        return samples.get(match.group(2), "1")
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route).lstrip("^").rstrip("$")
 
@@ -57,10 +57,10 @@ def _path_view(callback: Any) -> PathView | None:
     return None
 
 
-def routes() -> list[Route]:
+def routes(samples: Mapping[str, str] = SAMPLES) -> list[Route]:
     found: dict[str, Route] = {}
     for route, namespace, pattern in _patterns(get_resolver().url_patterns):
-        url = _url(route)
+        url = _url(route, samples)
         view = _path_view(pattern.callback) if namespace == "api" else None
         if view is None:
             rule = rule_of(pattern.callback)
@@ -145,3 +145,111 @@ def test_logout_needs_post_and_signs_out(client_as: Any) -> None:
     client = client_as("viewer")
     assert client.post("/logout/").status_code == 302
     assert client.get("/dashboard/").status_code == 302
+
+
+# --- safe methods change nothing; authenticated answers are never stored by a cache -------------
+
+SAFE = ("GET", "HEAD", "OPTIONS")
+#: Audit events that record a read (a view of internal figures, a download) by design.
+READ_EVENTS = ("internal_view", "export")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Real objects for the walk's URLs: a valid upload ready to import, a report file."""
+
+    samples: dict[str, str]
+    data_dir: Path
+
+
+@pytest.fixture
+def scene(people: dict[str, Any], data_dir: Path, school_sources: Path) -> Scene:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ristra.categories_store import CategoryStore
+    from ristra.web import import_flow
+    from ristra.web.models import ApiToken, ImportJob, ReportRecord
+
+    CategoryStore(data_dir).current()  # the first reader seeds version 1 (the defaults): do it first
+    upload = SimpleUploadedFile("programs.csv", (school_sources / "programs.csv").read_bytes())
+    job = import_flow.validate(import_flow.stage(upload, "programs", "the-analyst"))
+    assert job.state == ImportJob.VALID
+    for person in people.values():
+        ApiToken.issue(person, "walk")
+    report = data_dir / "web-reports" / "walk.csv"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("a,b\n1,2\n", encoding="utf-8")
+    record = ReportRecord.objects.create(template="walk", audience="public", file_format="csv",
+                                         generated_by="the-analyst", path=str(report), sha256="0" * 64, size=8)
+    samples = {**SAMPLES, "job_id": str(job.pk), "report_id": str(record.pk)}
+    return Scene(samples, data_dir)
+
+
+def _files(root: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for top in ("snapshots", "categories", "web-uploads", "web-reports") if (root / top).is_dir()
+            for p in sorted((root / top).rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+
+
+def _state(root: Path) -> dict[str, Any]:
+    """Everything a request could change: snapshots and category versions (files), import jobs,
+    people and roles, API tokens, report records, and the audit log (less the reads it records)."""
+    from django.contrib.auth import get_user_model
+
+    from ristra.web.models import ApiToken, AuditEvent, ImportJob, Profile, ReportRecord
+
+    return {
+        "files": _files(root),
+        "jobs": list(ImportJob.objects.order_by("pk").values_list("pk", "state", "message", "snapshot_id",
+                                                                  "staged_path")),
+        "users": list(get_user_model().objects.order_by("pk").values_list("pk", "username", "password",
+                                                                          "is_active", "last_login")),
+        "profiles": list(Profile.objects.order_by("pk").values_list("pk", "role", "programs")),
+        "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "digest", "revoked", "last_used_at")),
+        "reports": list(ReportRecord.objects.order_by("pk").values_list("pk", "path", "sha256")),
+        "audit": list(AuditEvent.objects.exclude(action__in=READ_EVENTS).order_by("id")
+                      .values_list("id", "action", "target")),
+    }
+
+
+def _send(client: Any, method: str, url: str) -> HttpResponse:
+    return {"GET": client.get, "HEAD": client.head, "OPTIONS": client.options}[method](url)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_get_head_and_options_change_nothing_anywhere(role: str, client_as: Any, scene: Scene) -> None:
+    client = client_as(role)
+    before = _state(scene.data_dir)
+    changed = []
+    for route in routes(scene.samples):
+        for method in SAFE:
+            _send(client, method, route.url)
+            after = _state(scene.data_dir)
+            if after != before:
+                changed.append(f"{method} {route.url} as {role}: "
+                               f"{sorted(k for k in after if after[k] != before[k])}")
+                before = after
+    assert changed == []
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_authenticated_answers_are_not_stored(role: str, client_as: Any, scene: Scene) -> None:
+    client = client_as(role)
+    stored = []
+    for route in routes(scene.samples):
+        for method in (*SAFE, *(m for m in route.rules if m not in SAFE)):
+            if route.name == "logout" and method == "POST":
+                continue
+            response = _send(client, method, route.url) if method in SAFE else client.post(route.url, {})
+            no_store = "no-store" in response.get("Cache-Control", "")
+            if role != "anonymous" and not no_store:
+                stored.append(f"{method} {route.url} as {role}: {response.status_code} "
+                              f"Cache-Control {response.get('Cache-Control')!r}")
+    assert stored == []
+    if Role(role) in READERS:
+        download = client.get(f"/reports/{scene.samples['report_id']}/download")
+        assert download.status_code == 200 and "no-store" in download["Cache-Control"]
+        api = client.get(f"/api/reports/{scene.samples['report_id']}/download")
+        assert api.status_code == 200 and "no-store" in api["Cache-Control"]

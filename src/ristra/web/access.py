@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from ninja.errors import HttpError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
@@ -96,6 +97,28 @@ class AccessMiddleware:
         if rule.allows(role, request.method or "GET"):
             return None
         return _refuse(request, role, "Your role does not give access to this page or action.")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with Django's other never-cache headers) on every response to a
+    signed-in person or an API token — pages, API answers, report downloads — so that neither a
+    shared cache nor the browser's history keeps figures or personal pages. Anonymous answers
+    (the sign-in page, "about", the health check, static files) are left cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = _authenticated(request)
+        response = self.get_response(request)
+        if before or _authenticated(request):
+            add_never_cache_headers(response)
+        return response
+
+
+def _authenticated(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(getattr(user, "is_authenticated", False)) or getattr(request, "ristra_token", None) is not None
 
 
 class TokenAuthenticationMiddleware:

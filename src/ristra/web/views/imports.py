@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from ristra.core.datasets import DATASETS, UnknownDataset
@@ -85,7 +86,9 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @allow(ANALYSTS, change=ANALYSTS)
+@require_POST
 def confirm_import(request: HttpRequest, job_id: int) -> HttpResponse:
+    """POST only: import a valid upload (GET, HEAD and OPTIONS answer 405 and change nothing)."""
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.state not in (ImportJob.VALID, ImportJob.BUSY):
         messages.error(request, f"This upload is {job.state}; only a valid upload can be imported.")
