@@ -10,12 +10,37 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+#: What a spreadsheet runs as a formula when it leads a cell: ``= + - @``, and a tab or a
+#: carriage return (which some spreadsheets strip before looking again).
+FORMULA_LEADS = "=+-@"
+#: Leading characters a spreadsheet (and :func:`looks_like_formula`) skips before looking for a
+#: formula lead: every character for which Python's ``str.isspace`` holds.
+_SPACES_RE2 = r"\s\p{Z}\x0b\x1c-\x1f\x{85}"
+#: The same test as :func:`looks_like_formula`, as an RE2 pattern for DuckDB's ``regexp_matches``
+#: (``tests/test_ingest_verdicts.py`` checks that the two agree on every character).
+FORMULA_SQL_PATTERN = rf"^([{_SPACES_RE2}]*[=+\-@]|[\t\r])"
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether ``text`` would run as a spreadsheet formula when exported: it begins, after any
+    whitespace, with ``=``, ``+``, ``-`` or ``@``, or it begins with a tab or a carriage return.
+
+    The import refuses such text in every text column (reason code ``formula``); the web app
+    can call this for category labels and other text typed into it. Pure: no I/O.
+    """
+    if text[:1] in ("\t", "\r"):
+        return True
+    return text.lstrip()[:1] in tuple(FORMULA_LEADS)
+
 #: Every reason code with a one-line meaning.
 REASONS: dict[str, str] = {
     "unreadable": "the file cannot be read as CSV, XLSX or Parquet",
     "empty_file": "the file has no content",
     "no_rows": "the file has a header but no data rows",
     "encoding": "the text is not valid in any supported encoding",
+    "no_header": "the first line holds data, not column names (the file has no header row)",
+    "too_many_columns": "the header has more columns than ristra reads",
+    "empty_sheet": "the chosen worksheet of a workbook is empty",
     "missing_column": "a required column is absent",
     "unknown_column": "a column is not part of the dataset and the column map does not ignore it",
     "duplicate_column": "two columns have the same name (after mapping)",
@@ -24,12 +49,12 @@ REASONS: dict[str, str] = {
     "malformed_row": "a row cannot be parsed (e.g. an unterminated quote)",
     "missing_value": "a required value is empty",
     "unknown_code": "a value is not one of the column's allowed codes",
-    "bad_integer": "not a whole number",
-    "bad_number": "not a number",
-    "bad_year": "not a four-digit year",
+    "bad_integer": "not a whole number written in digits only (an optional leading minus)",
+    "bad_number": "not a decimal number written in digits with an optional point and minus",
+    "bad_year": "not a four-digit year written in digits only",
     "bad_date": "not a valid date (or an impossible one such as 30 February)",
     "future_date": "a date or year lies in the future",
-    "out_of_range": "a number lies outside the column's allowed range",
+    "out_of_range": "a number or date lies outside the column's allowed range",
     "bad_fips": "not a five-digit county FIPS code",
     "bad_zip": "not a five-digit ZIP code",
     "bad_state": "not a two-letter US state or territory code",

@@ -21,12 +21,24 @@ from dataclasses import dataclass
 
 from ristra.core.columnmap import ColumnMap
 from ristra.core.datasets import US_STATES, Column
+from ristra.core.validation_issues import FORMULA_SQL_PATTERN
+from ristra.ingest.messages import EARLIEST_DATE
 
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
+#: A formula lead after any whitespace, checked on the value as stored (trimmed), in every
+#: text column (:func:`ristra.core.validation_issues.looks_like_formula` is the same test).
+FORMULA_PATTERN = FORMULA_SQL_PATTERN
 CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 UNKNOWN_CODES = ("unknown", "declined")
-#: Text the fast pass leaves to the full pass: a formula lead, surrounding space, control characters.
-FAST_TEXT_REFUSALS = r"^[=+\-@\t\r ]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]| $"
+#: Text the fast pass leaves to the full pass: a formula lead, surrounding space (``trim``
+#: removes every space separator, ``\p{Zs}``), control characters. Matched in multi-line mode.
+FAST_TEXT_REFUSALS = r"^[=+\-@\t\r\p{Zs}]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{85}]|\p{Zs}$"
+#: The written forms of numbers, the same in both passes: digits only (an optional leading
+#: minus); a decimal may have one point. No exponent, no ``+``, no separators, no hex.
+INTEGER_PATTERN = "-?[0-9]+"
+NUMBER_PATTERN = r"-?([0-9]+(\.[0-9]+)?|\.[0-9]+)"
+YEAR_PATTERN = "[0-9]{4}"
+#: A decimal is stored as a double: more significant digits than this would be rounded.
+MAX_NUMBER_DIGITS = 15
 #: The ENUM type of US state codes (created by the fast pass).
 STATE_ENUM = '"__us_state"'
 
@@ -71,7 +83,7 @@ def column_sql(column: Column, raw: str, column_map: ColumnMap, today: dt.date) 
         value = text
         checks += [
             (f"length({text}) > {int(column.max_length)}", "too_long"),
-            (f"regexp_matches({raw}, '{FORMULA_PATTERN}')", "formula"),
+            (f"regexp_matches({text}, '{FORMULA_PATTERN}')", "formula"),
             (f"regexp_matches({text}, '{CONTROL_PATTERN}')", "control_character"),
         ]
     elif kind == "code":
@@ -96,15 +108,17 @@ def column_sql(column: Column, raw: str, column_map: ColumnMap, today: dt.date) 
         value = f"CAST({looked_up} AS BOOLEAN)"
         checks.append((f"{text} IS NOT NULL AND {looked_up} IS NULL", "unknown_code"))
     elif kind == "integer":
-        value = f"TRY_CAST({text} AS INTEGER)"
+        value = f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') THEN TRY_CAST({text} AS INTEGER) END"
         checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_integer"))
         checks += _range_checks(column, value)
     elif kind == "number":
-        value = f"TRY_CAST({text} AS DOUBLE)"
-        checks.append((f"{text} IS NOT NULL AND ({value} IS NULL OR isnan({value}) OR isinf({value}))", "bad_number"))
+        digits = f"length(regexp_replace({text}, '[^0-9]', '', 'g'))"
+        value = (f"CASE WHEN regexp_full_match({text}, '{NUMBER_PATTERN}') AND {digits} <= {MAX_NUMBER_DIGITS} "
+                 f"THEN CAST({text} AS DOUBLE) END")
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_number"))
         checks += _range_checks(column, value)
     elif kind == "year":
-        value = f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}') THEN CAST({text} AS SMALLINT) END"
+        value = f"CASE WHEN regexp_full_match({text}, '{YEAR_PATTERN}') THEN CAST({text} AS SMALLINT) END"
         checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_year"))
         checks.append((f"{value} > {today.year + column.future_years}", "future_date"))
         checks += _range_checks(column, value)
@@ -114,7 +128,7 @@ def column_sql(column: Column, raw: str, column_map: ColumnMap, today: dt.date) 
         limit = today + dt.timedelta(days=int(366 * column.future_years))
         checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_date"))
         checks.append((f"{value} > DATE '{limit.isoformat()}'", "future_date"))
-        checks.append((f"{value} < DATE '1900-01-01'", "out_of_range"))
+        checks.append((f"{value} < DATE '{EARLIEST_DATE}'", "out_of_range"))
     elif kind == "fips":
         value = f"CASE WHEN regexp_full_match({text}, '[0-9]{{4,5}}') THEN lpad({text}, 5, '0') END"
         checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_fips"))
@@ -176,24 +190,27 @@ class FastColumn:
     #: Free text whose refusals (:data:`FAST_TEXT_REFUSALS`) the caller checks, for every such
     #: column of a row at once (:func:`row_guard`).
     free_text: str | None = None
-    #: Text that must be all digits (its length is checked in ``guard``), checked likewise.
+    #: Text that must be all digits (its length, ``digits_length``, is checked in ``guard``),
+    #: checked likewise.
     digits: str | None = None
+    digits_length: int = 5
 
 
 def row_guard(columns: Sequence[FastColumn]) -> str:
     """True for a row the fast pass will not decide: any column's guard, or refused free text or
     digits in any column. Free texts are joined by line feeds and matched once in multi-line mode
     (a value holding a line feed can only fire more often, never less); digit columns, already
-    checked for length 5, are joined (a missing one reads as ``00000``) and matched once."""
+    checked for their length, are joined (a missing one reads as zeros) and matched once."""
     parts = [c.guard for c in columns if c.guard != "false"]
     texts = [c.free_text for c in columns if c.free_text is not None]
     if texts:
         joined = ", chr(10), ".join(texts)
         parts.append(f"regexp_matches(concat({joined}), '(?m){FAST_TEXT_REFUSALS}')")
-    digits = [c.digits for c in columns if c.digits is not None]
+    digits = [c for c in columns if c.digits is not None]
     if digits:
-        joined = ", ".join(f"coalesce({d}, '00000')" for d in digits)
-        parts.append(f"NOT regexp_full_match(concat({joined}), '[0-9]{{{5 * len(digits)}}}')")
+        joined = ", ".join(f"coalesce({c.digits}, '{'0' * c.digits_length}')" for c in digits)
+        total = sum(c.digits_length for c in digits)
+        parts.append(f"NOT regexp_full_match(concat({joined}), '[0-9]{{{total}}}')")
     return " OR ".join(parts) or "false"
 
 
@@ -257,17 +274,28 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
         guard = f"({missing} OR strlen({raw}) > {int(column.max_length)})"
         return FastColumn(column, "VARCHAR", raw, guard, free_text=raw)
     if kind in ("integer", "number", "year"):
-        reader = {"integer": "INTEGER", "number": "DOUBLE", "year": "SMALLINT"}[kind]
+        # Read as text and checked against the same written form as the full pass: the CSV
+        # reader's own INTEGER/DOUBLE/SMALLINT parsing accepts (and rounds) 2016.4, 2.016e3,
+        # 20_16 or +2016, which the full pass refuses.
+        storage = {"integer": "INTEGER", "number": "DOUBLE", "year": "SMALLINT"}[kind]
+        value = f"CAST({raw} AS {storage})"
+        typed = f"TRY_CAST({raw} AS {storage})"
         bounds = [missing]
         if kind == "year":
-            bounds.append(f"{raw} > {today.year + column.future_years} OR {raw} < 1000")
-        if kind == "number":
-            bounds.append(f"isnan({raw}) OR isinf({raw})")
-        bounds += [condition for condition, _ in _range_checks(column, raw)]
-        return FastColumn(column, reader, raw, "(" + " OR ".join(bounds) + ")")
+            bounds.append(f"strlen({raw}) <> 4")
+            bounds.append(f"{typed} > {today.year + column.future_years} OR {typed} < 1000")
+        elif kind == "integer":
+            bounds.append(f"strlen({raw}) > 9 OR NOT regexp_full_match({raw}, '{INTEGER_PATTERN}')")
+        else:
+            bounds.append(f"strlen({raw}) > {MAX_NUMBER_DIGITS} OR NOT regexp_full_match({raw}, '{NUMBER_PATTERN}')")
+        bounds += [condition for condition, _ in _range_checks(column, typed)]
+        guard = "(" + " OR ".join(bounds) + ")"
+        if kind == "year":
+            return FastColumn(column, "VARCHAR", value, guard, digits=raw, digits_length=4)
+        return FastColumn(column, "VARCHAR", value, guard)
     if kind == "date":
         limit = today + dt.timedelta(days=int(366 * column.future_years))
-        guard = f"({missing} OR {raw} > DATE '{limit.isoformat()}' OR {raw} < DATE '1900-01-01')"
+        guard = f"({missing} OR {raw} > DATE '{limit.isoformat()}' OR {raw} < DATE '{EARLIEST_DATE}')"
         return FastColumn(column, "DATE", raw, guard)
     if kind in ("fips", "zip"):
         return FastColumn(column, "VARCHAR", raw, f"({missing} OR strlen({raw}) <> 5)", digits=raw)

@@ -12,6 +12,15 @@ from ristra.core.datasets import Column
 from ristra.core.validation_issues import REASONS
 
 _EXCERPT_LENGTH = 40
+#: The earliest date any date column accepts (the check is in :mod:`ristra.ingest.expressions`).
+EARLIEST_DATE = "1900-01-01"
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252",
+                   "latin-1": "Latin-1"}
+
+
+def encoding_name(encoding: str) -> str:
+    """``utf-8-sig`` → ``UTF-8``: the name a person knows an encoding by."""
+    return _ENCODING_NAMES.get(encoding, encoding)
 
 
 def neutralise(text: str) -> str:
@@ -33,6 +42,7 @@ def issue_message(
     dataset: str | None = None,
     header: str | None = None,
     fields: int | None = None,
+    encoding: str | None = None,
 ) -> str:
     """The message for one issue. ``excerpt`` is used only for non-sensitive columns."""
     shown = ""
@@ -46,7 +56,8 @@ def issue_message(
     if code == "malformed_row":
         return "this row cannot be parsed (an unterminated quote or an over-long line)"
     if code == "encoding":
-        return "this row contains bytes that are not valid text in the file's encoding"
+        tried = f" {encoding_name(encoding)}" if encoding else " text in the file's encoding"
+        return f"this row contains bytes that are not valid{tried}; save the file as UTF-8 and try again"
     if column is None:
         return REASONS[code]
     name = column.name
@@ -59,7 +70,7 @@ def issue_message(
     if code == "too_long":
         return f"{name}: text is longer than {column.max_length} characters"
     if code == "formula":
-        return f"{name}: text begins with = + - or @ and would run as a spreadsheet formula{shown}"
+        return f"{name}: text begins (after any spaces) with = + - or @ and would run as a spreadsheet formula{shown}"
     if code == "control_character":
         return f"{name}: text contains control characters"
     if code == "bad_date":
@@ -67,6 +78,8 @@ def issue_message(
         return f"{name}: not a valid date in the format {fmt}, or an impossible date{shown}"
     if code == "future_date":
         return f"{name}: lies in the future{shown}"
+    if code == "out_of_range" and column.kind == "date":
+        return f"{name}: out of range (must be on or after {EARLIEST_DATE}){shown}"
     if code == "out_of_range":
         bounds = []
         if column.minimum is not None:
