@@ -99,6 +99,13 @@ class AccessMiddleware:
         return _refuse(request, role, "Your role does not give access to this page or action.")
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address for sign-in throttling: ``REMOTE_ADDR``, which ``ristra serve``
+    (waitress) sets from ``X-Forwarded-For`` only when the request comes from the configured
+    ``RISTRA_TRUSTED_PROXY``; a forwarded header from anyone else is dropped, never believed."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class NoStoreMiddleware:
     """``Cache-Control: no-store`` (with Django's other never-cache headers) on every response to a
     signed-in person or an API token — pages, API answers, report downloads — so that neither a

@@ -14,7 +14,9 @@ mode with a message that says what to set:
                                 least 50 characters, not a placeholder
 ``RISTRA_ALLOWED_HOSTS``        comma-separated host names served (default ``127.0.0.1,localhost``)
 ``RISTRA_HTTPS``                ``true`` (default outside demo): secure cookies, HSTS
-``RISTRA_BEHIND_PROXY``         ``true``: trust ``X-Forwarded-Proto`` from a TLS-terminating proxy
+``RISTRA_BEHIND_PROXY``         ``true``: TLS ends at a reverse proxy; plain HTTP is redirected to HTTPS
+``RISTRA_TRUSTED_PROXY``        the proxy's address (default ``127.0.0.1`` behind a proxy): only from
+                                it are ``X-Forwarded-Proto`` and ``X-Forwarded-For`` believed
 ``RISTRA_MAX_UPLOAD_MB``        largest accepted upload (default 200)
 ``RISTRA_OIDC_*``               single sign-on; see :class:`OidcConfig`
 ==============================  ==================================================================
@@ -22,6 +24,7 @@ mode with a message that says what to set:
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -101,6 +104,29 @@ class OidcConfig:
                    default_role=default_role, role_claim=environ.get("RISTRA_OIDC_ROLE_CLAIM", "").strip() or None)
 
 
+DEFAULT_TRUSTED_PROXY = "127.0.0.1"
+
+
+def trusted_proxy(environ: Mapping[str, str], behind_proxy: bool) -> str | None:
+    """The one address whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` headers are believed
+    (``RISTRA_TRUSTED_PROXY``; ``127.0.0.1`` by default behind a proxy; nobody otherwise)."""
+    raw = environ.get("RISTRA_TRUSTED_PROXY", "").strip()
+    if not behind_proxy:
+        if raw:
+            raise UnsafeConfiguration("RISTRA_TRUSTED_PROXY is set but RISTRA_BEHIND_PROXY is not: "
+                                      "set RISTRA_BEHIND_PROXY=true too, or unset RISTRA_TRUSTED_PROXY")
+        return None
+    if not raw:
+        return DEFAULT_TRUSTED_PROXY
+    if raw == "localhost":  # waitress's name for a proxy on a Unix socket
+        return raw
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise UnsafeConfiguration(f"RISTRA_TRUSTED_PROXY must be the proxy's IP address (such as 127.0.0.1), "
+                                  f"not {raw!r}") from None
+
+
 def check_secret_key(key: str) -> None:
     """Refuse a missing, short, repetitive or placeholder secret key."""
     if not key:
@@ -146,6 +172,7 @@ class WebConfig:
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
     https: bool = True
     behind_proxy: bool = False
+    trusted_proxy: str | None = None
     max_upload_bytes: int = 200 * 1024 * 1024
     background_import_bytes: int = 5 * 1024 * 1024
     oidc: OidcConfig | None = None
@@ -172,11 +199,13 @@ class WebConfig:
             raise UnsafeConfiguration("RISTRA_MAX_UPLOAD_MB must be a whole number of megabytes") from None
         if max_upload_mb < 1:
             raise UnsafeConfiguration("RISTRA_MAX_UPLOAD_MB must be at least 1")
+        behind_proxy = _flag(environ, "RISTRA_BEHIND_PROXY", False)
         return cls(
             data_dir=root, database_url=database_url, secret_key=secret_key, demo=demo,
             allowed_hosts=hosts or ("127.0.0.1", "localhost"),
             https=_flag(environ, "RISTRA_HTTPS", not demo),
-            behind_proxy=_flag(environ, "RISTRA_BEHIND_PROXY", False),
+            behind_proxy=behind_proxy,
+            trusted_proxy=trusted_proxy(environ, behind_proxy),
             max_upload_bytes=max_upload_mb * 1024 * 1024,
             oidc=OidcConfig.from_environ(environ),
         )

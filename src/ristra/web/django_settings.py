@@ -145,6 +145,9 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
         "AXES_FAILURE_LIMIT": 5,
         "AXES_COOLOFF_TIME": timedelta(minutes=15),
         "AXES_LOCKOUT_PARAMETERS": ["username", "ip_address"],
+        # the address is REMOTE_ADDR: the peer, or the client the trusted proxy names (waitress
+        # rewrites it from X-Forwarded-For only for a request from RISTRA_TRUSTED_PROXY)
+        "AXES_CLIENT_IP_CALLABLE": "ristra.web.access.client_address",
         "AXES_RESET_ON_SUCCESS": True,
         "AXES_LOCKOUT_CALLABLE": "ristra.web.views.accounts.locked_out",
         "AXES_ENABLE_ADMIN": False,
@@ -170,6 +173,7 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
         "RISTRA_MAX_UPLOAD_BYTES": config.max_upload_bytes,
         "RISTRA_BACKGROUND_IMPORT_BYTES": config.background_import_bytes,
         "RISTRA_DEMO": config.demo,
+        "RISTRA_TRUSTED_PROXY": config.trusted_proxy,
         "RISTRA_SSO": config.oidc is not None,
     }
     settings.update(extra)

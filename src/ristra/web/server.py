@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from ristra.web.config import WebConfig
 from ristra.web.runtime import configure, prepare_database, wsgi_application
@@ -28,12 +29,25 @@ def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None
     threading.Thread(target=warm_up, name="ristra-chart-warm-up", daemon=True).start()
     if on_ready is not None:
         on_ready(f"http://{host}:{port}/")
+    waitress.serve(wsgi_application(), host=host, port=port, threads=threads, **waitress_options())
+
+
+def waitress_options() -> dict[str, Any]:
+    """waitress's settings for the configured application: a body larger than the upload limit
+    (plus room for the form) is cut off by the server itself; ``X-Forwarded-Proto`` and
+    ``X-Forwarded-For`` are believed only from ``RISTRA_TRUSTED_PROXY`` (waitress then sets the
+    request's scheme and ``REMOTE_ADDR`` from them) and dropped from anyone else."""
     from django.conf import settings
 
-    # a body larger than the upload limit (plus room for the form) is cut off by the server itself
-    limit = int(settings.RISTRA_MAX_UPLOAD_BYTES) + 10 * 1024 * 1024
-    waitress.serve(wsgi_application(), host=host, port=port, threads=threads, ident="ristra",
-                   max_request_body_size=limit, clear_untrusted_proxy_headers=True)
+    options: dict[str, Any] = {
+        "ident": "ristra", "max_request_body_size": int(settings.RISTRA_MAX_UPLOAD_BYTES) + 10 * 1024 * 1024,
+        "clear_untrusted_proxy_headers": True,
+    }
+    proxy = getattr(settings, "RISTRA_TRUSTED_PROXY", None)
+    if proxy:
+        options.update(trusted_proxy=proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"})
+    return options
 
 
 def demo_administrator() -> tuple[str, str]:
