@@ -44,6 +44,33 @@ def test_postgresql_refuses_changes_in_the_database_itself(database: str) -> Non
             cursor.execute("DELETE FROM ristra_web_auditevent")
 
 
+def test_the_database_itself_refuses_changes_on_every_engine(database: str) -> None:
+    alias = {"sqlite": "default", "postgres": "postgres"}[database]
+    event = audit.record(None, AuditEvent.EXPORT, "report 1", actor="someone")
+    statements = [f"UPDATE ristra_web_auditevent SET target = 'x' WHERE id = {event.pk}",
+                  f"DELETE FROM ristra_web_auditevent WHERE id = {event.pk}", "DELETE FROM ristra_web_auditevent"]
+    if database == "postgres":
+        statements.append("TRUNCATE ristra_web_auditevent")
+    for statement in statements:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(using=alias):
+            with connections[alias].cursor() as cursor:
+                cursor.execute(statement)
+    assert AuditEvent.objects.get(pk=event.pk).target == "report 1"
+
+
+def test_revoking_a_token_is_recorded(client_as: Any, data_dir: Path) -> None:
+    from ristra.web.models import ApiToken
+
+    client = client_as("analyst")
+    assert client.post("/account/", {"action": "issue", "name": "nightly"}).status_code == 200
+    token = ApiToken.objects.get(name="nightly")
+    assert client.post("/account/", {"action": "revoke", "token": token.pk}).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked
+    event = AuditEvent.objects.get(action=AuditEvent.TOKEN_REVOKED)
+    assert event.actor == "the-analyst" and event.target == f"token {token.pk} (nightly)" and event.via == "web"
+
+
 def test_sign_in_with_argon2_is_logged_and_throttled(database: str, data_dir: Path) -> None:
     user = create_person("erin", Role.ANALYST, PASSWORD)
     assert user.password.startswith("argon2")

@@ -21,6 +21,7 @@ from ristra.core.metrics.errors import MetricError
 from ristra.ingest.sources import UnreadableFile
 from ristra.services.workspace import Settings, Workspace, resolve_data_dir
 from ristra.snapshots import SnapshotError
+from ristra.web import cli_audit
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     UnknownDataset, ColumnMapError, UnreadableFile, SnapshotError, FileNotFoundError, PermissionError,
@@ -52,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings(data_dir=resolve_data_dir(args.data_dir, os.environ),
                                 user=args.user or os.environ.get("USER") or "ristra")
             workspace = Workspace(settings)
+            before = cli_audit.published(workspace)
+            try:
+                return int(args.handler(args, workspace))
+            finally:  # imports, rollbacks, category versions: into the app's audit log, even on an error
+                _record(before, workspace)
         return int(args.handler(args, workspace))
     except EXPECTED_ERRORS as error:
         message = str(error).strip("'\"") if not isinstance(error, OSError) else f"{error.strerror}: {error.filename}"
@@ -69,6 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error(f"internal error ({type(error).__name__}); nothing was published. "
                      "Set RISTRA_DEBUG=1 to see the traceback.")
         return 3
+
+
+def _record(before: cli_audit.Published, workspace: Workspace) -> None:
+    try:
+        cli_audit.record_changes(before, workspace, os.environ)
+    except Exception as error:  # the change is made; say loudly that its record is missing
+        if os.environ.get("RISTRA_DEBUG"):
+            raise
+        output.error(f"the change is made but could not be written to the audit log ({type(error).__name__}: "
+                     f"{error}); record it by hand")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ class AuditEvent(models.Model):
     """One thing that happened: who, when, what, about what, over which snapshots.
 
     Append-only: saving an existing event, deleting one, or bulk-updating or deleting through a
-    queryset raises ``PermissionError``; on PostgreSQL a trigger refuses UPDATE and DELETE too.
+    queryset raises ``PermissionError``; in the database itself triggers refuse UPDATE and DELETE
+    (PostgreSQL and SQLite) and TRUNCATE (PostgreSQL), whoever sends the SQL.
     """
 
     LOGIN = "login"
@@ -81,9 +82,10 @@ class AuditEvent(models.Model):
     INTERNAL_VIEW = "internal_view"
     USER_CHANGE = "user_change"
     TOKEN = "token_issued"
+    TOKEN_REVOKED = "token_revoked"
     ACTIONS: ClassVar[tuple[str, ...]] = (
         LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, IMPORT, IMPORT_REFUSED, ROLLBACK, CATEGORY_CHANGE, REPORT,
-        EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN,
+        EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED,
     )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -41,8 +42,10 @@ def account(request: HttpRequest) -> HttpResponse:
             audit.record(request, AuditEvent.TOKEN, f"token {record.pk} ({name})")
         elif action == "revoke":
             token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=request.user)
-            token.revoked = True
-            token.save(update_fields=["revoked"])
+            with transaction.atomic():
+                token.revoked = True
+                token.save(update_fields=["revoked"])
+                audit.record(request, AuditEvent.TOKEN_REVOKED, f"token {token.pk} ({token.name})")
             messages.success(request, f"Token {token.name} revoked.")
             return redirect("account")
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
