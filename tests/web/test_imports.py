@@ -132,3 +132,78 @@ def test_large_files_are_checked_in_the_background(client_as: Any, data_dir: Pat
             time.sleep(0.05)
     assert ImportJob.objects.get().state == ImportJob.IMPORTED
     assert AuditEvent.objects.filter(action=AuditEvent.IMPORT, actor="the-analyst").count() == 1
+
+
+def _staged_job(school_sources: Path, state: str) -> ImportJob:
+    from ristra.web import import_flow
+
+    upload = SimpleUploadedFile("programs.csv", (school_sources / "programs.csv").read_bytes())
+    job = import_flow.stage(upload, "programs", "the-analyst")
+    ImportJob.objects.filter(pk=job.pk).update(state=state, step="reading", progress=40.0)
+    job.refresh_from_db()
+    return job
+
+
+def test_jobs_a_dead_server_left_running_are_failed_at_start_and_can_be_validated_again(
+        client_as: Any, data_dir: Path, school_sources: Path) -> None:
+    from ristra.web import import_flow
+
+    client = client_as("analyst")
+    checking = _staged_job(school_sources, ImportJob.VALIDATING)
+    importing = _staged_job(school_sources, ImportJob.IMPORTING)
+    live = _staged_job(school_sources, ImportJob.VALIDATING)
+    assert client.post(f"/imports/{checking.pk}/confirm").status_code == 302  # refused: not valid
+    with import_flow._running(live):  # a live server is still working on this one
+        settled = import_flow.recover_interrupted()
+    assert sorted(j.pk for j in settled) == [checking.pk, importing.pk]
+    for job in (checking, importing):
+        job.refresh_from_db()
+        assert job.state == ImportJob.FAILED and "The server stopped" in job.message
+        assert "nothing was imported" in job.message and job.progress is None
+    live.refresh_from_db()
+    assert live.state == ImportJob.VALIDATING
+    page = client.get(f"/imports/{checking.pk}/")
+    assert "The server stopped while this file was being checked" in html.unescape(page.content.decode())
+    assert f'action="/imports/{checking.pk}/validate"' in page.content.decode()
+    assert client.get(f"/imports/{checking.pk}/validate").status_code == 405
+    assert client.post(f"/imports/{checking.pk}/validate").status_code == 302
+    checking.refresh_from_db()
+    assert checking.state == ImportJob.VALID and checking.message.endswith("ready to import")
+    client.post(f"/imports/{checking.pk}/confirm")
+    checking.refresh_from_db()
+    assert checking.state == ImportJob.IMPORTED and _current(data_dir, "programs") == checking.snapshot_id
+    api = client.post(f"/api/imports/{importing.pk}/validate")
+    assert api.status_code == 200 and api.json()["state"] == ImportJob.VALID
+    assert client.post(f"/api/imports/{importing.pk}/validate").status_code == 409  # valid now: nothing to redo
+    assert client.post(f"/imports/{checking.pk}/validate").status_code == 302  # imported: refused, unchanged
+    checking.refresh_from_db()
+    assert checking.state == ImportJob.IMPORTED
+
+
+def test_an_import_published_just_before_the_server_died_is_recorded_as_imported(
+        database: str, data_dir: Path, school_sources: Path) -> None:
+    from ristra.services import imports
+    from ristra.web import import_flow
+
+    job = _staged_job(school_sources, ImportJob.IMPORTING)
+    result = imports.import_file(Workspace(Settings(data_dir=data_dir, user="the-analyst")), "programs",
+                                 Path(job.staged_path))
+    assert result.manifest is not None
+    assert [j.pk for j in import_flow.recover_interrupted()] == [job.pk]
+    job.refresh_from_db()
+    assert job.state == ImportJob.IMPORTED and job.snapshot_id == result.manifest.snapshot_id
+    assert not Path(job.staged_path).exists()
+
+
+def test_a_crash_during_validation_in_the_request_fails_the_job(
+        client_as: Any, data_dir: Path, school_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ristra.services import imports
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(imports, "validate", crash)
+    response = _upload(client_as("analyst"), "programs", "programs.csv", (school_sources / "programs.csv").read_bytes())
+    assert response.status_code == 200
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.FAILED and "internal error (UnicodeDecodeError)" in job.message

@@ -130,6 +130,19 @@ def confirm_import(request: HttpRequest, job_id: int) -> Status[Json]:
     return Status((409 if job.state == ImportJob.BUSY else 200), job.to_dict())
 
 
+@api.post("/imports/{int:job_id}/validate", auth=RoleGate(ANALYSTS, change=ANALYSTS),
+          response={200: Json, 409: Json}, tags=["imports"])
+def validate_again(request: HttpRequest, job_id: int) -> Status[Json]:
+    """Check a failed upload's kept file again (after the server stopped mid-job); 409 otherwise."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if not import_flow.can_validate_again(job):
+        return Status(409, {"detail": f"this upload is {job.state}; only a failed upload whose file is kept "
+                                      "can be validated again", **job.to_dict()})
+    import_flow.run(job, import_flow.validate, on_done=import_views.audit_hook(request))
+    job.refresh_from_db()
+    return Status(200, job.to_dict())
+
+
 @api.get("/snapshots", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
 def snapshots(request: HttpRequest) -> list[Json]:
     return [h.to_dict() for h in history(workspace())]

@@ -9,16 +9,26 @@ smaller ones in the request itself.
 Two imports of one dataset at once: the snapshot store lets one run and refuses the other with
 ``ImportInProgress``; the refused job keeps its staged file and state ``busy`` so that it can be
 confirmed again — neither upload is lost. A staged file is deleted once imported.
+
+A job being validated or imported holds a lock file (``web-uploads/.running/<job>.lock``) for as
+long as the work runs, in a request or on a worker thread. A server that dies mid-job releases it
+with its process: :func:`recover_interrupted`, run when ``ristra serve`` starts, marks each such
+job failed with a message (or imported, if its snapshot was published just before), and a failed
+job whose file is kept can be validated again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import logging
 import re
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +42,11 @@ from ristra.ingest.progress import Report
 from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
 from ristra.snapshots import ImportInProgress, SnapshotError
+from ristra.snapshots.durable import sha256_file
 from ristra.web.models import ImportJob
 from ristra.web.runtime import workspace, workspace_for
+
+log = logging.getLogger(__name__)
 
 #: Called with a job whose outcome is being saved (in the same transaction).
 Done = Callable[[ImportJob], None]
@@ -99,49 +112,74 @@ def progress_recorder(job: ImportJob) -> Report:
     return record
 
 
+def _lock_path(job: ImportJob) -> Path:
+    return upload_root() / ".running" / f"{job.pk}.lock"
+
+
+@contextlib.contextmanager
+def _running(job: ImportJob) -> Iterator[None]:
+    """Hold the job's lock while it is validated or imported (released by the process's death)."""
+    path = _lock_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def can_validate_again(job: ImportJob) -> bool:
+    """A failed job (the server stopped, an internal error) whose staged file is still there."""
+    return job.state == ImportJob.FAILED and Path(job.staged_path).is_file()
+
+
 def validate(job: ImportJob, *, report: Report | None = None, done: Done | None = None) -> ImportJob:
     """Validate the staged file; the job ends ``valid`` or ``invalid`` with its report."""
-    job.state = ImportJob.VALIDATING
-    job.save(update_fields=["state", "updated_at"])
-    try:
-        outcome = imports.validate(workspace(), job.dataset, Path(job.staged_path), report=report)
-    except (UnreadableFile, UnknownDataset, ColumnMapError) as error:
-        _refusal(job, error)
-    else:
-        job.report = outcome.to_dict()
-        job.state = ImportJob.VALID if outcome.valid else ImportJob.INVALID
-        job.message = (f"{outcome.row_count:,} rows, no problems: ready to import" if outcome.valid else
-                       f"{outcome.issue_total:,} problem(s) found; nothing was imported")
-    _settle(job, done)
+    with _running(job):
+        job.state = ImportJob.VALIDATING
+        job.message = ""
+        job.save(update_fields=["state", "message", "updated_at"])
+        try:
+            outcome = imports.validate(workspace(), job.dataset, Path(job.staged_path), report=report)
+        except (UnreadableFile, UnknownDataset, ColumnMapError) as error:
+            _refusal(job, error)
+        else:
+            job.report = outcome.to_dict()
+            job.state = ImportJob.VALID if outcome.valid else ImportJob.INVALID
+            job.message = (f"{outcome.row_count:,} rows, no problems: ready to import" if outcome.valid else
+                           f"{outcome.issue_total:,} problem(s) found; nothing was imported")
+        _settle(job, done)
     return job
 
 
 def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None,
             done: Done | None = None) -> ImportJob:
     """Import a validated job as a new snapshot (validating again: the file is the evidence)."""
-    job.state = ImportJob.IMPORTING
-    job.save(update_fields=["state", "updated_at"])
-    try:
-        result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path), report=report)
-    except ImportInProgress as error:
-        job.state = ImportJob.BUSY
-        job.message = f"{error} Your file is kept: confirm again to import it."
-    except (UnreadableFile, UnknownDataset, ColumnMapError) as error:
-        _refusal(job, error)
-    except SnapshotError as error:
-        job.state = ImportJob.FAILED
-        job.message = str(error)
-    else:
-        job.report = result.report.to_dict()
-        if result.manifest is None:
-            job.state = ImportJob.INVALID
-            job.message = f"{result.report.issue_total:,} problem(s) found; nothing was imported"
+    with _running(job):
+        job.state = ImportJob.IMPORTING
+        job.save(update_fields=["state", "updated_at"])
+        try:
+            result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path), report=report)
+        except ImportInProgress as error:
+            job.state = ImportJob.BUSY
+            job.message = f"{error} Your file is kept: confirm again to import it."
+        except (UnreadableFile, UnknownDataset, ColumnMapError) as error:
+            _refusal(job, error)
+        except SnapshotError as error:
+            job.state = ImportJob.FAILED
+            job.message = str(error)
         else:
-            job.state = ImportJob.IMPORTED
-            job.snapshot_id = result.manifest.snapshot_id
-            job.message = f"imported {result.manifest.row_count:,} rows as snapshot {result.manifest.snapshot_id}"
-            shutil.rmtree(Path(job.staged_path).parent, ignore_errors=True)
-    _settle(job, done)
+            job.report = result.report.to_dict()
+            if result.manifest is None:
+                job.state = ImportJob.INVALID
+                job.message = f"{result.report.issue_total:,} problem(s) found; nothing was imported"
+            else:
+                job.state = ImportJob.IMPORTED
+                job.snapshot_id = result.manifest.snapshot_id
+                job.message = f"imported {result.manifest.row_count:,} rows as snapshot {result.manifest.snapshot_id}"
+                shutil.rmtree(Path(job.staged_path).parent, ignore_errors=True)
+        _settle(job, done)
     return job
 
 
@@ -154,24 +192,83 @@ def _settle(job: ImportJob, done: Done | None) -> None:
             done(job)
 
 
+STOPPED = {
+    ImportJob.VALIDATING: "The server stopped while this file was being checked; nothing was imported. "
+                          "Validate it again.",
+    ImportJob.IMPORTING: "The server stopped during this import; nothing was imported. Validate the file again, "
+                         "then import it.",
+}
+
+
+def recover_interrupted() -> list[ImportJob]:
+    """Settle the jobs a dead server left ``validating`` or ``importing`` (their lock is free):
+    failed with a message saying so (the staged file is kept, so they can be validated again), or
+    imported when the dataset's current snapshot was published from this very file after the
+    import began. Jobs another live process is running keep their state. Returns the jobs settled."""
+    settled: list[ImportJob] = []
+    for job in ImportJob.objects.filter(state__in=tuple(STOPPED)).order_by("pk"):
+        path = _lock_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live server is running it
+            job.refresh_from_db()
+            if job.state not in STOPPED:
+                continue
+            published = _published_from(job) if job.state == ImportJob.IMPORTING else None
+            if published is not None:
+                job.state, job.snapshot_id = ImportJob.IMPORTED, published
+                job.message = (f"imported as snapshot {published}; the server stopped before it could say so")
+                shutil.rmtree(Path(job.staged_path).parent, ignore_errors=True)
+            else:
+                job.message = STOPPED[job.state]
+                job.state = ImportJob.FAILED
+            job.step, job.progress = "", None
+            job.save()
+            path.unlink(missing_ok=True)
+        settled.append(job)
+    return settled
+
+
+def _published_from(job: ImportJob) -> str | None:
+    """The current snapshot of the job's dataset, if it was made from the job's staged file after
+    the import began (the server died between publishing it and recording it)."""
+    staged = Path(job.staged_path)
+    current = workspace().snapshots.current(job.dataset)
+    if current is None or not staged.is_file() or current.source_sha256 is None:
+        return None
+    imported_at = dt.datetime.fromisoformat(current.imported_at.replace("Z", "+00:00"))
+    if imported_at < job.updated_at - dt.timedelta(seconds=1):
+        return None
+    return current.snapshot_id if sha256_file(staged)[0] == current.source_sha256 else None
+
+
 def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,
         on_done: Callable[[ImportJob], None] | None = None) -> bool:
     """Run ``step(job, *args)`` now, or on a worker thread when the file is large; returns whether
     it ran in the background (the page then polls the job). ``on_done`` is called with the job in
     the transaction that saves its outcome."""
 
-    def work() -> None:
+    def guarded(report: Report | None) -> None:
         try:
-            step(job, *args, report=progress_recorder(job), done=on_done)
-        except Exception as error:  # a worker must record its failure, not vanish
+            step(job, *args, report=report, done=on_done)
+        except Exception as error:  # record the failure on the job, never leave it "validating"
+            log.exception("import job %s failed", job.pk)
             job.state = ImportJob.FAILED
             job.message = f"internal error ({type(error).__name__}); nothing was imported"
+            job.step, job.progress = "", None
             job.save()
+
+    def work() -> None:
+        try:
+            guarded(progress_recorder(job))
         finally:
             close_old_connections()
 
     if job.size > int(settings.RISTRA_BACKGROUND_IMPORT_BYTES):
         threading.Thread(target=work, name=f"ristra-import-{job.pk}", daemon=True).start()
         return True
-    step(job, *args, done=on_done)
+    guarded(None)
     return False

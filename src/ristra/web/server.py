@@ -15,9 +15,15 @@ DEMO_ADMIN = "demo-admin"
 
 
 def start(config: WebConfig) -> None:
-    """Configure Django for ``config`` and bring the database schema up to date."""
+    """Configure Django for ``config``, bring the database schema up to date, and settle the
+    import jobs a server that died left running (failed, with a message; see
+    :func:`ristra.web.import_flow.recover_interrupted`)."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)  # the default SQLite database lives there
     configure(config)
     prepare_database()
+    from ristra.web.import_flow import recover_interrupted
+
+    recover_interrupted()
 
 
 def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None] | None = None) -> None:

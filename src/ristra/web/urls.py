@@ -50,6 +50,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/", imports.import_page, name="imports"),
     path("imports/<int:job_id>/", imports.import_job, name="import_job"),
     path("imports/<int:job_id>/confirm", imports.confirm_import, name="import_confirm"),
+    path("imports/<int:job_id>/validate", imports.validate_again, name="import_validate_again"),
     path("snapshots/", imports.snapshots_page, name="snapshots"),
     path("categories/", categories.categories_page, name="categories"),
     path("categories/edit/", categories.categories_edit, name="categories_edit"),

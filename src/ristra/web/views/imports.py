@@ -82,7 +82,8 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     template = "ristra/import_job_state.html" if getattr(request, "htmx", False) else "ristra/import_job.html"
     status = 409 if job.state == ImportJob.BUSY else 200
-    return render(request, template, {"job": job}, status=status)
+    return render(request, template, {"job": job, "job_file_kept": import_flow.can_validate_again(job)},
+                  status=status)
 
 
 @allow(ANALYSTS, change=ANALYSTS)
@@ -94,6 +95,19 @@ def confirm_import(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, f"This upload is {job.state}; only a valid upload can be imported.")
         return redirect("import_job", job_id=job.pk)
     import_flow.run(job, import_flow.confirm, request.user.get_username(), on_done=audit_hook(request))
+    return redirect("import_job", job_id=job.pk)
+
+
+@allow(ANALYSTS, change=ANALYSTS)
+@require_POST
+def validate_again(request: HttpRequest, job_id: int) -> HttpResponse:
+    """POST only: check a failed upload's kept file again (after the server stopped mid-job)."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if not import_flow.can_validate_again(job):
+        messages.error(request, f"This upload is {job.state}; only a failed upload whose file is kept can be "
+                                "validated again.")
+        return redirect("import_job", job_id=job.pk)
+    import_flow.run(job, import_flow.validate, on_done=audit_hook(request))
     return redirect("import_job", job_id=job.pk)
 
 
