@@ -235,7 +235,8 @@ def test_get_head_and_options_change_nothing_anywhere(role: str, client_as: Any,
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_authenticated_answers_are_not_stored(role: str, client_as: Any, scene: Scene) -> None:
+def test_authenticated_answers_are_not_stored(role: str, client_as: Any, people: dict[str, Any],
+                                             scene: Scene) -> None:
     client = client_as(role)
     stored = []
     for route in routes(scene.samples):
@@ -248,6 +249,14 @@ def test_authenticated_answers_are_not_stored(role: str, client_as: Any, scene: 
                 stored.append(f"{method} {route.url} as {role}: {response.status_code} "
                               f"Cache-Control {response.get('Cache-Control')!r}")
     assert stored == []
+    if role != "anonymous":  # a script with an API token, no session
+        from django.test import Client
+
+        from ristra.web.models import ApiToken
+
+        _, secret = ApiToken.issue(people[role], "no-store")
+        answer = Client().get("/api/me", headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status_code == 200 and "no-store" in answer["Cache-Control"]
     if Role(role) in READERS:
         download = client.get(f"/reports/{scene.samples['report_id']}/download")
         assert download.status_code == 200 and "no-store" in download["Cache-Control"]
