@@ -14,10 +14,10 @@ groups' audits into one :class:`~ristra.core.disclosure.SuppressionSummary`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ristra.core.disclosure import Link, Policy, ReleasedTable, SuppressionSummary, release
+from ristra.core.disclosure import Carried, Link, Order, Policy, ReleasedTable, SuppressionSummary, release
 from ristra.core.tables import Table
 
 
@@ -30,8 +30,10 @@ class JointRelease:
     fingerprint: str
 
 
-def groups(tables: Sequence[Table], links: Sequence[Link]) -> list[tuple[list[Table], list[Link]]]:
-    """Tables split into groups that no link joins, each with its links, in key order."""
+def groups(tables: Sequence[Table], links: Sequence[Link],
+           orders: Sequence[Order] = ()) -> list[tuple[list[Table], list[Link], list[Order]]]:
+    """Tables split into groups that no link or order relation joins, each with its links and
+    orders, in key order."""
     parent = {t.key: t.key for t in tables}
 
     def root(key: str) -> str:
@@ -40,26 +42,35 @@ def groups(tables: Sequence[Table], links: Sequence[Link]) -> list[tuple[list[Ta
             key = parent[key]
         return key
 
-    for link in links:
-        for part in link.parts:
-            a, b = root(link.total.table), root(part.table)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    found: dict[str, tuple[list[Table], list[Link]]] = {}
+    pairs = [(link.total.table, part.table) for link in links for part in link.parts]
+    pairs += [(order.smaller.table, order.larger.table) for order in orders]
+    for x, y in pairs:
+        a, b = root(x), root(y)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    found: dict[str, tuple[list[Table], list[Link], list[Order]]] = {}
     for table in sorted(tables, key=lambda t: t.key):
-        found.setdefault(root(table.key), ([], []))[0].append(table)
+        found.setdefault(root(table.key), ([], [], []))[0].append(table)
     for link in links:
         found[root(link.total.table)][1].append(link)
+    for order in orders:
+        found[root(order.larger.table)][2].append(order)
     return [found[k] for k in sorted(found)]
 
 
-def release_jointly(tables: Sequence[Table], policy: Policy, links: Sequence[Link]) -> JointRelease:
-    """Release ``tables`` with ``links`` (see the module docstring). Raises what
+def release_jointly(tables: Sequence[Table], policy: Policy, links: Sequence[Link], orders: Sequence[Order] = (),
+                    carried: Carried | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> JointRelease:
+    """Release ``tables`` with ``links`` and ``orders`` (see the module docstring), keeping what
+    ``carried`` says an earlier publication suppressed. Raises what
     :func:`~ristra.core.disclosure.release` raises; nothing is released if any group fails."""
     released: dict[str, ReleasedTable] = {}
     summaries: list[SuppressionSummary] = []
-    for members, joining in groups(tables, links):
-        for table in release(members, policy, linked=joining):
+    found = groups(tables, links, orders)
+    for done, (members, joining, ordering) in enumerate(found):
+        if progress is not None:
+            progress(done, len(found))
+        for table in release(members, policy, linked=joining, ordered=ordering, carried=carried):
             released[table.key] = table
         summaries.append(released[members[0].key].suppression_summary)
     summary = merge(summaries, policy)

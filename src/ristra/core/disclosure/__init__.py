@@ -19,7 +19,16 @@ See ``docs/disclosure.md`` for the formulation, the protection model and referen
 """
 
 from ristra.core.disclosure.errors import DisclosureError, PolicyError
-from ristra.core.disclosure.links import CellRef, Link, across_years, same_cells, same_column, same_row
+from ristra.core.disclosure.links import (
+    Carried,
+    CellRef,
+    Link,
+    Order,
+    across_years,
+    same_cells,
+    same_column,
+    same_row,
+)
 from ristra.core.disclosure.policy import INTERNAL, PUBLIC, Policy, Protection
 from ristra.core.disclosure.released import (
     SUPPRESSED,
@@ -31,7 +40,7 @@ from ristra.core.disclosure.released import (
 from ristra.core.disclosure.releasing import release
 
 __all__ = [
-    "INTERNAL", "PUBLIC", "SUPPRESSED", "CellInterval", "CellRef", "DisclosureError", "Link", "Policy",
+    "INTERNAL", "PUBLIC", "SUPPRESSED", "Carried", "CellInterval", "CellRef", "Order", "DisclosureError", "Link", "Policy",
     "PolicyError", "Protection", "ReleasedDerived", "ReleasedTable", "SuppressionSummary", "across_years",
     "release", "same_cells", "same_column", "same_row",
 ]

@@ -63,6 +63,8 @@ def attacker_intervals(system: LinearSystem, published: Sequence[int | None]) ->
     intervals: list[Interval] = []
     for component in system.components(suppressed):
         cells = component.cells
+        if system.hidden[cells].all():
+            continue  # only slack cells of order relations: nothing published is at stake
         if component.rows.size == 0:
             intervals.extend(Interval(int(cell), 0, None) for cell in cells)
             continue

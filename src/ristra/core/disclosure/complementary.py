@@ -69,17 +69,23 @@ def protection_levels(system: LinearSystem, primary: BoolArray, policy: Policy) 
     return upl, lpl
 
 
-def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, time_limit: float = 120.0) -> Pattern:
-    """The optimal complementary-suppression pattern (see the module docstring)."""
+def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, forced: BoolArray | None = None,
+            time_limit: float = 120.0) -> Pattern:
+    """The optimal complementary-suppression pattern (see the module docstring).
+
+    ``forced`` cells are suppressed whatever it costs but need no protection of their own: the
+    hidden slack cells of order relations, and cells suppressed in an earlier publication to
+    the same audience. Their loss is not counted (it was paid before, or is not a cell)."""
+    fixed = primary | system.hidden if forced is None else primary | forced | system.hidden
     if not primary.any():
-        return Pattern(primary.copy(), primary.copy(), rounds=0, cuts=0, loss=0)
+        return Pattern(primary.copy(), fixed.copy(), rounds=0, cuts=0, loss=0)
     upl, lpl = protection_levels(system, primary, policy)
     base = np.maximum(system.values, 1) if policy.cost == "value" else np.ones(system.size, np.int64)
-    weight: FloatArray = np.where(primary, 0, base).astype(np.float64)
+    weight: FloatArray = np.where(fixed, 0, base).astype(np.float64)
     separator = Separator(system, primary, upl, lpl, weight)
     cuts = _seed_cuts(system, primary, upl, lpl)
     seen = {(c.cells, c.coefs, c.rhs) for c in cuts}
-    solver = _Master(system, primary, weight, time_limit)
+    solver = _Master(system, fixed, weight, time_limit)
     for rounds in range(1, _MAX_ROUNDS + 1):
         y = solver.solve(cuts)
         found = separator.cuts(y)
@@ -102,11 +108,11 @@ def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, time_li
 class _Master:
     """The master MILP over binary suppression variables."""
 
-    def __init__(self, system: LinearSystem, primary: BoolArray, weight: FloatArray, time_limit: float) -> None:
+    def __init__(self, system: LinearSystem, fixed: BoolArray, weight: FloatArray, time_limit: float) -> None:
         self.size = system.size
         self.weight = weight
-        self.rank = np.where(primary, 0.0, np.arange(1, system.size + 1, dtype=np.float64))
-        self.bounds = Bounds(np.where(primary, 1.0, 0.0), np.ones(system.size))
+        self.rank = np.where(fixed, 0.0, np.arange(1, system.size + 1, dtype=np.float64))
+        self.bounds = Bounds(np.where(fixed, 1.0, 0.0), np.ones(system.size))
         self.time_limit = time_limit
         self.fixed: list[LinearConstraint] = []
         if system.identities:

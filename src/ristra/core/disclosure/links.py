@@ -44,6 +44,31 @@ class Link:
             raise TableError("a link repeats a cell")
 
 
+@dataclass(frozen=True)
+class Order:
+    """``smaller <= larger``: an order relation an attacker knows (the rows of one count are a
+    subset of the rows of another, e.g. offered <= interviewed). The release models it as
+    ``larger == smaller + slack`` with a hidden, never-published slack cell ``slack >= 0``, so
+    the attacker's LP and the complementary-suppression programme both carry it exactly."""
+
+    smaller: CellRef
+    larger: CellRef
+
+    def __post_init__(self) -> None:
+        if self.smaller == self.larger:
+            raise TableError("an order relation needs two different cells")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What an audience was served before (the publication history): cells that were suppressed
+    in an earlier publication stay suppressed, and cells that were sensitive then stay held to
+    the protection rule (so comparing two publications shows no cell newly, nor narrows one)."""
+
+    suppressed: frozenset[CellRef] = frozenset()
+    sensitive: frozenset[CellRef] = frozenset()
+
+
 def same_cells(a: Table, b: Table, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[Link, ...]:
     """Identity links: cell ``pa`` of ``a`` shows the same number as cell ``pb`` of ``b``."""
     return tuple(Link(CellRef(a.key, *pa), (CellRef(b.key, *pb),)) for pa, pb in pairs)

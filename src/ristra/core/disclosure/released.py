@@ -25,12 +25,18 @@ meant for the internal audit log.
 
 from __future__ import annotations
 
-from dataclasses import InitVar, dataclass, field
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Any, Final, NoReturn
 
 from ristra.core.disclosure.errors import DisclosureError
 from ristra.core.disclosure.policy import Policy
-from ristra.core.tables import DerivedKind, DerivedValue, Sum
+from ristra.core.tables import DerivedCell, DerivedKind, DerivedValue, Sum
+
+#: What a slice's derived cells are computed from: the slice's published cells only.
+Published = tuple[tuple[int | None, ...], ...]
 
 #: How a suppressed cell appears in ``to_dict()``.
 SUPPRESSED: Final = "suppressed"
@@ -84,6 +90,14 @@ class SuppressionSummary:
             "intervals": [i.to_dict() for i in self.intervals], "passed": self.passed,
             "milp_rounds": self.rounds, "cuts": self.cuts,
         }
+
+    def restricted(self, key: str, cells: dict[tuple[str, int, int], tuple[int, int]]) -> SuppressionSummary:
+        """The summary of a slice: the same release and verdict, with the intervals of the
+        slice's own suppressed cells (renumbered to the slice) only."""
+        kept = [(CellInterval(key, *cells[(i.table, i.row, i.col)], i.lower, i.upper), k)
+                for i, k in zip(self.intervals, self._kinds or ("",) * len(self.intervals), strict=True)
+                if (i.table, i.row, i.col) in cells]
+        return replace(self, intervals=tuple(i for i, _ in kept), _kinds=tuple(k for _, k in kept))
 
     def audit_record(self) -> dict[str, Any]:
         """Confidential (internal audit log only): adds each suppressed cell's kind
@@ -151,6 +165,46 @@ class ReleasedTable:
 
     def is_suppressed(self, row: int, col: int) -> bool:
         return self.cells[row][col] is None
+
+    def slice(self, key: str, title: str, rows: Sequence[int], cols: Sequence[int], *,
+              derive: Callable[[Published], Iterable[DerivedCell]] | None = None,
+              notes: Sequence[str] | None = None, row_dims: tuple[str, ...] | None = None,
+              row_labels: Sequence[tuple[str, ...]] | None = None,
+              col_labels: Sequence[str] | None = None) -> ReleasedTable:
+        """Rows ``rows`` and columns ``cols`` of this table as a table of their own: the same
+        published cells (nothing new is released), the margins whose total and parts are all
+        kept, and derived cells computed by ``derive`` from the slice's *published* cells only
+        (``None`` for a suppressed one); a derived cell whose sources include a suppressed count
+        is suppressed. Labels may be renamed (``row_labels``/``col_labels``, same lengths)."""
+        rows, cols = list(rows), list(cols)
+        cells = tuple(tuple(self.cells[r][c] for c in cols) for r in rows)
+        rpos = {r: i for i, r in enumerate(rows)}
+        cpos = {c: i for i, c in enumerate(cols)}
+        row_sums = tuple(Sum(rpos[s.total], tuple(rpos[p] for p in s.parts)) for s in self.row_sums
+                         if s.total in rpos and all(p in rpos for p in s.parts))
+        col_sums = tuple(Sum(cpos[s.total], tuple(cpos[p] for p in s.parts)) for s in self.col_sums
+                         if s.total in cpos and all(p in cpos for p in s.parts))
+        derived = []
+        for cell in (derive(cells) if derive is not None else ()):
+            hidden = any(cells[r][c] is None for r, c in cell.sources)
+            derived.append(ReleasedDerived(cell.row, cell.column, cell.kind, None if hidden else cell.value, hidden))
+        mapping = {(self.key, r, c): (rpos[r], cpos[c]) for r in rows for c in cols}
+        summary = self.suppression_summary.restricted(key, mapping)
+        labels_r = tuple(row_labels) if row_labels is not None else tuple(self.row_labels[r] for r in rows)
+        labels_c = tuple(col_labels) if col_labels is not None else tuple(self.col_labels[c] for c in cols)
+        if len(labels_r) != len(rows) or len(labels_c) != len(cols):
+            raise DisclosureError("a slice's labels must match its rows and columns")
+        content = {"key": key, "cells": [list(r) for r in cells], "derived": [d.to_dict() for d in derived],
+                   "labels": [list(map(list, labels_r)), list(labels_c)], "title": title, "of": self.fingerprint}
+        fingerprint = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        flags = tuple(dict.fromkeys((*(f for f in self.flags if f != "suppressed_cells"),
+                                     *(("suppressed_cells",) if any(v is None for r in cells for v in r) else ()),
+                                     "slice_of_publication")))
+        return ReleasedTable(
+            key=key, title=title, row_dims=row_dims or self.row_dims, row_labels=labels_r, col_dim=self.col_dim,
+            col_labels=labels_c, cells=cells, row_sums=row_sums, col_sums=col_sums, derived=tuple(derived),
+            notes=tuple(notes) if notes is not None else self.notes, policy=self.policy,
+            suppression_summary=summary, flags=flags, fingerprint=fingerprint, _token=_TOKEN)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ import numpy as np
 from ristra.core.disclosure.audit import attacker_intervals, violations
 from ristra.core.disclosure.complementary import Pattern, protect
 from ristra.core.disclosure.errors import DisclosureError, PolicyError
-from ristra.core.disclosure.links import Link
+from ristra.core.disclosure.links import Carried, Link, Order
 from ristra.core.disclosure.policy import Policy
 from ristra.core.disclosure.released import (
     _TOKEN,
@@ -45,20 +45,25 @@ from ristra.core.tables import Table, TableError
 
 
 @overload
-def release(tables: Table, policy: Policy, *, linked: Sequence[Link] = ()) -> ReleasedTable: ...
+def release(tables: Table, policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+            carried: Carried | None = None) -> ReleasedTable: ...
 @overload
-def release(tables: Sequence[Table], policy: Policy, *, linked: Sequence[Link] = ()) -> tuple[ReleasedTable, ...]: ...
+def release(tables: Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+            carried: Carried | None = None) -> tuple[ReleasedTable, ...]: ...
 
 
 def release(
-    tables: Table | Sequence[Table], policy: Policy, *, linked: Sequence[Link] = ()
+    tables: Table | Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+    carried: Carried | None = None,
 ) -> ReleasedTable | tuple[ReleasedTable, ...]:
     """Protect and release one table, or several tables that an attacker may read together.
 
-    ``linked`` holds the equations tying cells of different tables (see :mod:`.links`).
+    ``linked`` holds the equations tying cells of different tables and ``ordered`` the order
+    relations between cells (see :mod:`.links`); ``carried`` what the same audience was served
+    before (cells suppressed then stay suppressed; cells sensitive then stay protected).
     Returns one :class:`ReleasedTable` for one table, else a tuple in the order given; all
     share one :class:`SuppressionSummary`. Raises :class:`PolicyError` for a bad policy,
-    :class:`~ristra.core.tables.TableError` for inconsistent tables or links and
+    :class:`~ristra.core.tables.TableError` for inconsistent tables, links or orders and
     :class:`DisclosureError` when the audit fails.
     """
     if not isinstance(policy, Policy):
@@ -67,11 +72,22 @@ def release(
     given: tuple[Table, ...] = (tables,) if isinstance(tables, Table) else tuple(tables)
     if not given or not all(isinstance(t, Table) for t in given):
         raise TableError("release needs at least one Table")
-    system = LinearSystem(given, tuple(linked))
+    system = LinearSystem(given, tuple(linked), tuple(ordered))
     primary: BoolArray = np.array([policy.is_sensitive(int(v)) for v in system.values], dtype=bool)
-    pattern = protect(system, primary, policy)
+    primary &= ~system.hidden
+    forced: BoolArray = np.zeros(system.size, dtype=bool)
+    if carried is not None:
+        keys = set(system.offsets)
+        for ref in carried.suppressed:
+            if ref.table in keys:
+                forced[system.index(ref)] = True
+        for ref in carried.sensitive:
+            if ref.table in keys and system.values[system.index(ref)] > 0:
+                primary[system.index(ref)] = True
+    pattern = protect(system, primary, policy, forced=forced)
     summary = _audit(system, pattern, policy)
-    released = tuple(_released_table(system, t, pattern.suppressed, policy, summary, bool(linked)) for t in given)
+    joined = bool(linked) or bool(ordered)
+    released = tuple(_released_table(system, t, pattern.suppressed, policy, summary, joined) for t in given)
     return released[0] if single else released
 
 
@@ -83,14 +99,16 @@ def _audit(system: LinearSystem, pattern: Pattern, policy: Policy) -> Suppressio
         where = ", ".join(str(system.locate(i.index)) for i in bad[:5])
         raise DisclosureError(f"audit failed: {len(bad)} sensitive cell(s) can be narrowed too far: {where}")
     cells = []
-    for interval in intervals:
+    shown = [i for i in intervals if not system.hidden[i.index]]
+    for interval in shown:
         ref = system.locate(interval.index)
         cells.append(CellInterval(ref.table, ref.row, ref.col, interval.lower, interval.upper))
-    kinds = tuple("primary" if pattern.primary[i.index] else "secondary" for i in intervals)
+    kinds = tuple("primary" if pattern.primary[i.index] else "secondary" for i in shown)
+    visible = ~system.hidden
     return SuppressionSummary(
         audience=policy.audience, threshold=policy.threshold, tables=tuple(t.key for t in system.tables),
-        cells=system.size, primary=int(pattern.primary.sum()),
-        secondary=int((pattern.suppressed & ~pattern.primary).sum()),
+        cells=system.table_cells, primary=int((pattern.primary & visible).sum()),
+        secondary=int((pattern.suppressed & ~pattern.primary & visible).sum()),
         required_lower=policy.required_lower, required_upper=policy.required_upper,
         intervals=tuple(cells), passed=True, rounds=pattern.rounds, cuts=pattern.cuts,
         _kinds=kinds, _loss=pattern.loss,

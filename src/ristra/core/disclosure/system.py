@@ -16,7 +16,7 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ristra.core.disclosure.links import CellRef, Link
+from ristra.core.disclosure.links import CellRef, Link, Order
 from ristra.core.tables import Table, TableError
 
 IntArray = npt.NDArray[np.int64]
@@ -34,7 +34,7 @@ class Component:
 class LinearSystem:
     """Cells and additive equations of a release (see the module docstring)."""
 
-    def __init__(self, tables: Sequence[Table], links: Sequence[Link] = ()) -> None:
+    def __init__(self, tables: Sequence[Table], links: Sequence[Link] = (), orders: Sequence[Order] = ()) -> None:
         keys = [t.key for t in tables]
         if len(set(keys)) != len(keys):
             raise TableError("tables of one release need distinct keys (set Table.key)")
@@ -45,8 +45,19 @@ class LinearSystem:
         for table in self.tables:
             self.offsets[table.key] = start
             start += table.shape[0] * table.shape[1]
-        self.size = start
-        self.values: IntArray = np.concatenate([t.array.ravel() for t in self.tables]).astype(np.int64)
+        #: cells of the tables (published or suppressed); slack cells of order relations follow them
+        self.table_cells = start
+        table_values = np.concatenate([t.array.ravel() for t in self.tables]).astype(np.int64)
+        pairs = sorted({(self.index(o.smaller), self.index(o.larger)) for o in orders})
+        for small, large in pairs:
+            if table_values[small] > table_values[large]:
+                raise TableError(f"order relation {self.locate(small)} <= {self.locate(large)} does not hold on the counts")
+        slack = np.array([table_values[large] - table_values[small] for small, large in pairs], dtype=np.int64)
+        self.size = start + len(pairs)
+        self.values: IntArray = np.concatenate([table_values, slack]).astype(np.int64)
+        #: True for the hidden slack cells (never published, never sensitive)
+        self.hidden: BoolArray = np.zeros(self.size, dtype=bool)
+        self.hidden[start:] = True
         equations: set[tuple[int, tuple[int, ...]]] = set()
         for table in self.tables:
             for total_cell, part_cells in table.equations():
@@ -61,6 +72,8 @@ class LinearSystem:
             equations.add((total, parts))
             if len(parts) == 1:
                 identities.add((min(total, parts[0]), max(total, parts[0])))
+        for j, (small, large) in enumerate(pairs):
+            equations.add((large, tuple(sorted((small, start + j)))))
         self.equations: tuple[tuple[int, tuple[int, ...]], ...] = tuple(sorted(equations))
         self.identities: tuple[tuple[int, int], ...] = tuple(sorted(identities))
         rows: list[int] = []
@@ -94,7 +107,9 @@ class LinearSystem:
         return self._by_key[key]
 
     def locate(self, index: int) -> CellRef:
-        """The table key, row and column of a global index."""
+        """The table key, row and column of a global index (slack cells have none)."""
+        if index >= self.table_cells:
+            raise IndexError(f"cell {index} is the hidden slack of an order relation")
         for table in reversed(self.tables):
             start = self.offsets[table.key]
             if index >= start:
@@ -103,19 +118,25 @@ class LinearSystem:
         raise IndexError(index)
 
     def components(self, suppressed: BoolArray) -> list[Component]:
-        """Connected groups of suppressed cells (two cells are tied when one equation holds both)."""
+        """Connected groups of suppressed cells (two cells are tied when one equation holds both),
+        in the order of their first cell."""
         cells = np.flatnonzero(suppressed).astype(np.int64)
         if cells.size == 0:
             return []
-        sub = self.matrix[:, cells]
-        touching = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0) if sub.shape[0] else np.zeros(0, np.int64)
+        sub = sparse.csr_array(self.matrix[:, cells])
+        touching = np.flatnonzero(np.diff(sub.indptr) > 0) if sub.shape[0] else np.zeros(0, np.int64)
         block = sparse.csr_array(abs(sub[touching, :]))
         graph = (block.T @ block) if block.shape[0] else sparse.csr_array((cells.size, cells.size))
         count, labels = connected_components(graph, directed=False)
-        block_csc = block.tocsc()
+        # every row of the block touches one component only; name it by the row's first cell
+        row_labels = labels[block.indices[block.indptr[:-1]]] if block.shape[0] else np.zeros(0, np.int64)
+        cell_order = np.argsort(labels, kind="stable")
+        cell_bounds = np.searchsorted(labels[cell_order], np.arange(count + 1))
+        row_order = np.argsort(row_labels, kind="stable")
+        row_bounds = np.searchsorted(row_labels[row_order], np.arange(count + 1))
         out: list[Component] = []
         for label in range(count):
-            members = np.flatnonzero(labels == label)
-            rows = np.unique(block_csc[:, members].tocoo().row) if block.shape[0] else np.zeros(0, np.int64)
-            out.append(Component(cells=cells[members], rows=touching[rows].astype(np.int64)))
+            members = cell_order[cell_bounds[label]:cell_bounds[label + 1]]
+            rows = np.sort(touching[row_order[row_bounds[label]:row_bounds[label + 1]]])
+            out.append(Component(cells=cells[members], rows=rows.astype(np.int64)))
         return out

@@ -8,7 +8,7 @@ subset of the first (offers not declined = offers − declined offers).
 Every count also has a **meaning** (:class:`Meaning`): the dataset, the set of atomic
 conditions that select its rows (flags, codes, missing values, the year and the ``by`` value),
 the category and the level. Two cells with the same meaning show the same number wherever they
-appear; a cell over all years is the sum of the same cell in every year. :mod:`.linking` turns
+appear; a cell over all years is the sum of the same cell in every year. :mod:`ristra.core.publication.relations` turns
 those facts into the equations disclosure control must know (DESIGN.md §6).
 """
 
@@ -138,6 +138,8 @@ _MEASURES = (
             _FACULTY),
     Measure("employees.faculty_current", "employees", "Faculty", "Faculty still employed (no separation date).",
             _still_employed(_FACULTY)),
+    Measure("employees.current", "employees", "Faculty and staff", "Faculty and staff still employed (no separation date).",
+            IsMissing("separation_date")),
     Measure("employees.senior_administrative", "employees", "Senior administrative appointments",
             "Senior administrative staff appointments (by hire year: new hires).", _SENIOR),
     Measure("employees.senior_administrative_current", "employees", "Senior administrative staff",
