@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ristra.cli import output
-from ristra.core.datasets import DATASETS
+from ristra.core.datasets import DATASETS, dataset
+from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
 from ristra.services.workspace import Workspace
+
+#: The largest file `validate` and `import` accept, as for the web app's uploads.
+MAX_SIZE_ENV = "RISTRA_MAX_UPLOAD_MB"
+DEFAULT_MAX_SIZE_MB = 200
 
 #: Import order for the demo: programs before their rosters.
 IMPORT_ORDER = ("programs", "participants", "applications", "students", "trainees", "employees", "employee_events")
@@ -34,6 +40,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         p.add_argument("dataset", help=f"one of: {', '.join(DATASETS)}")
         p.add_argument("file", type=Path)
         p.add_argument("--map", type=Path, default=None, help="column map (YAML) for another system's export")
+        p.add_argument("--sheet", default=None, metavar="NAME",
+                       help="the worksheet of an XLSX workbook to read (default: the first visible one)")
+        p.add_argument("--max-size-mb", type=int, default=None, metavar="MB",
+                       help=f"largest file accepted (default: ${MAX_SIZE_ENV}, else {DEFAULT_MAX_SIZE_MB}, "
+                            "the same limit as the web app's uploads)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(handler=handler, needs_workspace=True)
 
@@ -70,10 +81,25 @@ def cmd_synth(args: argparse.Namespace, workspace: Workspace | None) -> int:
     return 0
 
 
+def max_bytes(flag: int | None, environ: Mapping[str, str]) -> int:
+    """The size limit in bytes: ``--max-size-mb``, else ``$RISTRA_MAX_UPLOAD_MB``, else 200 MB."""
+    if flag is not None:
+        megabytes = flag
+    else:
+        try:
+            megabytes = int(environ.get(MAX_SIZE_ENV, "").strip() or DEFAULT_MAX_SIZE_MB)
+        except ValueError:
+            raise UnreadableFile(f"{MAX_SIZE_ENV} must be a whole number of megabytes") from None
+    if megabytes < 1:
+        raise UnreadableFile("the size limit must be at least 1 MB")
+    return megabytes * 1024 * 1024
+
+
 def cmd_validate(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
     with _percent_progress(f"validating {args.file.name}") as report_progress:
-        report = imports.validate(workspace, args.dataset, args.file, args.map, report=report_progress)
+        report = imports.validate(workspace, args.dataset, args.file, args.map, report=report_progress,
+                                  sheet=args.sheet, max_bytes=max_bytes(args.max_size_mb, os.environ))
     if args.json:
         output.print_json([issue.to_dict() for issue in report.issues])
     else:
@@ -84,7 +110,8 @@ def cmd_validate(args: argparse.Namespace, workspace: Workspace | None) -> int:
 def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
     with _percent_progress(f"importing {args.file.name}") as report_progress:
-        result = imports.import_file(workspace, args.dataset, args.file, args.map, report=report_progress)
+        result = imports.import_file(workspace, args.dataset, args.file, args.map, report=report_progress,
+                                     sheet=args.sheet, max_bytes=max_bytes(args.max_size_mb, os.environ))
     if args.json:
         if result.manifest:
             output.print_json({"snapshot_id": result.manifest.snapshot_id, "dataset": result.manifest.dataset,
@@ -103,7 +130,7 @@ def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
 def cmd_snapshots(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
     store = workspace.snapshots
-    names = [imports.dataset(args.dataset).name] if args.dataset else store.datasets()
+    names = [dataset(args.dataset).name] if args.dataset else store.datasets()
     entries = [(name, entry) for name in names for entry in reversed(store.history(name))]
     if args.json:
         output.print_json([{"dataset": name, **entry.to_dict()} for name, entry in entries])

@@ -14,8 +14,9 @@ A column map is plain data (the CLI reads it from YAML)::
       race: {"Am Ind": american_indian_alaska_native}
     date_format: "%m/%d/%Y"          # strptime format of date columns (default ISO 8601)
 
-Headers are matched after normalisation (:func:`normalise_header`): trimmed, lower-cased,
-runs of spaces, hyphens and dots turned into one underscore. The built-in spellings of
+Headers are matched ignoring case and spacing (:func:`header_key`): ``App ID``, ``AppID``,
+``app_id`` and ``APP-ID`` are one header, both as map entries and against canonical column
+names (``BirthYear`` is ``birth_year``). :func:`normalise_header` gives the display form. The built-in spellings of
 each vocabulary (``"F"``, ``"Female"``, ``"W"`` → ``female``; ``"Y"``, ``"1"``, ``"true"``
 → ``yes``) always apply; a map adds to them and may not contradict them.
 """
@@ -44,6 +45,12 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[\s\-.]+", "_", cleaned)
 
 
+def header_key(text: str) -> str:
+    """What headers are matched by: case, spaces, underscores, hyphens and dots ignored
+    (``"App ID"``, ``"AppID"`` and ``"app_id"`` → ``"appid"``)."""
+    return re.sub(r"[\s_\-.]+", "", text.replace("\ufeff", "").casefold())
+
+
 @dataclass(frozen=True)
 class ColumnMap:
     """A validated column map. Use :func:`parse_column_map` to build one from plain data."""
@@ -56,18 +63,18 @@ class ColumnMap:
     date_format: str = ISO_DATE
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rename", MappingProxyType(dict(self.rename)))
+        object.__setattr__(self, "rename", MappingProxyType({header_key(k): v for k, v in self.rename.items()}))
+        object.__setattr__(self, "ignore", frozenset(header_key(h) for h in self.ignore))
         object.__setattr__(
             self, "values", MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.values.items()})
         )
 
     def canonical_name(self, source_header: str) -> str:
         """The canonical column a source header maps to (itself, normalised, if unmapped)."""
-        key = normalise_header(source_header)
-        return self.rename.get(key, key)
+        return self.rename.get(header_key(source_header), normalise_header(source_header))
 
     def is_ignored(self, source_header: str) -> bool:
-        return normalise_header(source_header) in self.ignore
+        return header_key(source_header) in self.ignore
 
     def spellings(self, column: Column) -> dict[str, str]:
         """All accepted spellings (lower case) of a coded column → canonical code."""
@@ -104,7 +111,13 @@ def parse_column_map(data: Any, dataset: Dataset) -> ColumnMap:
     canonical = set(dataset.column_names)
     rename: dict[str, str] = {}
     targets: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for source, target in _mapping(data, "columns").items():
+        key = header_key(str(source))
+        if key in sources:
+            raise ColumnMapError(f"columns: {sources[key]!r} and {source!r} are the same header "
+                                 "(headers match ignoring case and spacing)")
+        sources[key] = str(source)
         target_name = str(target).strip()
         if target_name not in canonical:
             raise ColumnMapError(
@@ -113,12 +126,12 @@ def parse_column_map(data: Any, dataset: Dataset) -> ColumnMap:
         if target_name in targets:
             raise ColumnMapError(f"columns: both {targets[target_name]!r} and {source!r} map to {target_name!r}")
         targets[target_name] = str(source)
-        rename[normalise_header(str(source))] = target_name
+        rename[key] = target_name
 
     ignore_raw = data.get("ignore") or []
     if not isinstance(ignore_raw, list):
         raise ColumnMapError("ignore: must be a list of source headers")
-    ignore = frozenset(normalise_header(str(h)) for h in ignore_raw)
+    ignore = frozenset(header_key(str(h)) for h in ignore_raw)
 
     values: dict[str, dict[str, str]] = {}
     for column_name, mapping in _mapping(data, "values").items():

@@ -15,6 +15,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,10 +60,42 @@ class PreparedSource:
     #: UTF-8 judged from the first bytes only; DuckDB checks the rest as it reads, and
     #: :func:`confirm_encoding` decides properly if it finds a problem.
     assumed_utf8: bool = False
+    #: Why the file is empty, when that needs saying (a workbook's chosen sheet is empty).
+    empty_message: str | None = None
+
+
+def check_regular_file(path: Path, *, max_bytes: int | None = None) -> int:
+    """The size of ``path`` after checking, without opening it, that it is a regular file (not
+    a directory, a named pipe, a device such as ``/dev/zero`` or a socket) and, when
+    ``max_bytes`` is given, no larger than that. Raises :class:`UnreadableFile`."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise UnreadableFile(f"no such file: {path.name}") from None
+    except NotADirectoryError:
+        raise UnreadableFile(f"no such file: {path}") from None
+    except OSError as error:
+        raise UnreadableFile(f"cannot open {path.name}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UnreadableFile(f"{path.name} is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(f"{path.name} is not a regular file (a named pipe, a device or a socket); "
+                             "save the data to a file and import that")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise UnreadableFile(f"{path.name} is {_megabytes(info.st_size)}; the largest file accepted is "
+                             f"{_megabytes(max_bytes)}. Split it, or raise the limit "
+                             "(--max-size-mb, or RISTRA_MAX_UPLOAD_MB)")
+    return info.st_size
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
 
 
 def detect_format(path: Path) -> str:
-    """``csv``, ``xlsx`` or ``parquet`` from the file's first bytes (never its extension)."""
+    """``csv``, ``xlsx`` or ``parquet`` from the file's first bytes (never its extension).
+    Only a regular file is opened (:func:`check_regular_file`)."""
+    check_regular_file(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
@@ -81,16 +115,24 @@ def detect_format(path: Path) -> str:
     return "csv"
 
 
-def prepare(path: Path, workdir: Path) -> PreparedSource:
+def prepare(path: Path, workdir: Path, *, sheet: str | None = None) -> PreparedSource:
     """Recognise ``path`` and return it as UTF-8 delimited text (converting when needed).
 
-    Temporary files are written inside ``workdir``, which the caller owns and removes.
+    ``sheet`` names the worksheet of a workbook (default: the first visible one); it is
+    refused for other formats. Temporary files are written inside ``workdir``, which the
+    caller owns and removes.
     """
     kind = detect_format(path)
+    if sheet is not None and kind != "xlsx":
+        raise UnreadableFile(f"{path.name} is not a workbook, so it has no sheet {sheet!r} to choose")
     if kind == "xlsx":
         from ristra.ingest.workbook import workbook_to_csv
 
-        return _prepared_text(workbook_to_csv(path, workdir / "converted.csv"), "xlsx", "utf-8")
+        converted = workbook_to_csv(path, workdir / "converted.csv", sheet=sheet)
+        prepared = _prepared_text(converted.path, "xlsx", "utf-8")
+        if prepared.empty:
+            return replace(prepared, empty_message=converted.empty_message)
+        return prepared
     if kind == "parquet":
         from ristra.ingest.parquet_source import parquet_to_csv
 

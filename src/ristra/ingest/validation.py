@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from ristra.core.columnmap import ColumnMap, normalise_header
+from ristra.core.columnmap import ColumnMap, header_key, normalise_header
 from ristra.core.datasets import US_STATES, Column, Dataset
 from ristra.core.validation_issues import ValidationIssue, ValidationReport
 from ristra.engine.connections import connect
@@ -83,18 +83,21 @@ def validate_file(
     memory_limit: str = "1GB",
     report: progress.Report | None = None,
     fast_pass: bool = True,
+    sheet: str | None = None,
 ) -> ValidationReport:
     """Validate ``path`` as ``dataset``; when valid and ``output`` is given, write the
     canonical Parquet there. Raises :class:`~ristra.ingest.sources.UnreadableFile` when the
     file is not CSV, XLSX or Parquet. ``workdir`` (owned by the caller) holds temporary files.
     ``report(step, percent)``, if given, is called as the file is read. ``fast_pass=False``
     sends the file straight to the full pass (the tests compare the two passes' verdicts).
+    ``sheet`` names the worksheet of a workbook (default: the first visible one).
     """
-    source = prepare(path, workdir)
+    source = prepare(path, workdir, sheet=sheet)
     base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
             "encoding": source.encoding, "delimiter": source.delimiter}
     if source.empty:
-        issue = ValidationIssue(None, None, "empty_file", "the file is empty: it has no header and no rows")
+        issue = (ValidationIssue(None, None, "empty_sheet", source.empty_message) if source.empty_message
+                 else ValidationIssue(None, None, "empty_file", "the file is empty: it has no header and no rows"))
         return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
     layout = _layout(dataset, source, column_map)
     con = connect(config={"memory_limit": memory_limit, "temp_directory": str(workdir / "spill")})
@@ -149,6 +152,7 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
     seen: dict[str, int] = {}
     present: list[tuple[Column, int]] = []
     canonical = set(dataset.column_names)
+    by_key = {header_key(name): name for name in dataset.column_names}
     for position, header in enumerate(source.header):
         if not header.strip():
             issues.append(ValidationIssue(None, None, "blank_column_name",
@@ -157,6 +161,7 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
         if column_map.is_ignored(header):
             continue
         name = column_map.canonical_name(header)
+        name = name if name in canonical else by_key.get(header_key(name), name)
         if name not in canonical:
             issues.append(ValidationIssue(None, _printable(header), "unknown_column",
                                           issue_message("unknown_column", None, dataset=dataset.name,

@@ -1,4 +1,9 @@
-"""XLSX input: the first worksheet, read with python-calamine, written out as UTF-8 CSV.
+"""XLSX input: one worksheet, read with python-calamine, written out as UTF-8 CSV.
+
+The sheet is the one named (``--sheet NAME`` on the command line), else the first *visible*
+worksheet: a hidden sheet (a draft, a lookup table) is never imported unless named. When the
+chosen sheet is empty the message names the workbook's sheets, so that the right one can be
+chosen.
 
 Guards: the archive is inspected before anything is decompressed, and a workbook whose
 parts would expand past :data:`~ristra.ingest.sources.MAX_XLSX_EXPANDED_BYTES`, or by more
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +46,82 @@ def check_archive(path: Path) -> None:
         raise UnreadableFile(f"{path.name} is a zip archive but not an XLSX workbook")
 
 
-def workbook_to_csv(path: Path, target: Path) -> Path:
-    """Write the first worksheet of ``path`` to ``target`` as UTF-8 CSV and return ``target``."""
+@dataclass(frozen=True)
+class ConvertedSheet:
+    """The CSV written from one worksheet; ``empty_message`` says so when the sheet was empty."""
+
+    path: Path
+    sheet: str
+    empty_message: str | None = None
+
+
+def workbook_to_csv(path: Path, target: Path, *, sheet: str | None = None) -> ConvertedSheet:
+    """Write worksheet ``sheet`` of ``path`` (default: the first visible one) to ``target`` as
+    UTF-8 CSV. Raises :class:`UnreadableFile` for a corrupt workbook, a sheet that does not
+    exist, or a workbook whose worksheets are all hidden."""
     from python_calamine import CalamineWorkbook
 
     check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
+        sheets = _worksheets(workbook)
+        chosen = _choose(path, sheets, sheet)
+        rows = workbook.get_sheet_by_name(chosen).iter_rows()
+        written = False
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             for row in rows:
-                writer.writerow([_cell_text(value) for value in row])
+                cells = [_cell_text(value) for value in row]
+                written = written or any(cells)
+                writer.writerow(cells)
+        if written:
+            return ConvertedSheet(target, chosen)
+        target.write_bytes(b"")
+        listed = ", ".join(_described(workbook, name, hidden) for name, hidden in sheets)
+        return ConvertedSheet(target, chosen, f"the sheet {chosen!r} is empty; the workbook's sheets are: {listed}. "
+                                              "Choose the sheet with the data (ristra import --sheet NAME), or move "
+                                              "it to the first sheet")
     except UnreadableFile:
         raise
     except Exception as error:  # calamine raises several unrelated types for corrupt parts
         raise UnreadableFile(f"{path.name} could not be read as an XLSX workbook ({type(error).__name__})") from None
-    return target
+
+
+def _worksheets(workbook: Any) -> list[tuple[str, bool]]:
+    """(name, hidden) of each worksheet, in the workbook's order (chart sheets left out)."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    return [(meta.name, meta.visible != SheetVisibleEnum.Visible) for meta in workbook.sheets_metadata
+            if meta.typ == SheetTypeEnum.WorkSheet]
+
+
+def _choose(path: Path, sheets: list[tuple[str, bool]], sheet: str | None) -> str:
+    names = ", ".join(f"{name!r}" + (" (hidden)" if hidden else "") for name, hidden in sheets) or "none"
+    if sheet is not None:
+        for name, _hidden in sheets:
+            if name == sheet:
+                return name
+        for name, _hidden in sheets:
+            if name.strip().casefold() == sheet.strip().casefold():
+                return name
+        raise UnreadableFile(f"{path.name} has no sheet named {sheet!r}; its sheets are: {names}")
+    for name, hidden in sheets:
+        if not hidden:
+            return name
+    raise UnreadableFile(f"{path.name} has no visible worksheet (its sheets are: {names}); "
+                         "name the one to import with --sheet NAME")
+
+
+def _described(workbook: Any, name: str, hidden: bool) -> str:
+    notes = []
+    try:
+        if not any(any(cell not in (None, "") for cell in row) for row in workbook.get_sheet_by_name(name).iter_rows()):
+            notes.append("empty")
+    except Exception:  # noqa: BLE001 - a sheet that cannot be read is described without a note
+        pass
+    if hidden:
+        notes.append("hidden")
+    return repr(name) + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _cell_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
 from ristra.ingest.place_keys import write_place_keys
 from ristra.ingest.progress import Report
-from ristra.ingest.sources import detect_format
+from ristra.ingest.sources import check_regular_file, detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
 from ristra.snapshots.durable import sha256_file
@@ -45,27 +45,34 @@ class _Rejected(Exception):
 
 
 def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
-             *, report: Report | None = None) -> ValidationReport:
+             *, report: Report | None = None, sheet: str | None = None,
+             max_bytes: int | None = None) -> ValidationReport:
     """Validate ``path`` as ``dataset_name`` without changing anything.
 
-    Raises ``UnknownDataset``, ``ColumnMapError`` or ``UnreadableFile`` (all with plain messages).
+    ``path`` must be a regular file (checked before it is opened: a named pipe or a device is
+    refused) of at most ``max_bytes`` when given; ``sheet`` names the worksheet of a workbook
+    (default: the first visible one). Raises ``UnknownDataset``, ``ColumnMapError`` or
+    ``UnreadableFile`` (all with plain messages).
     """
     ds = dataset(dataset_name)
+    check_regular_file(path, max_bytes=max_bytes)
     column_map = load_column_map(map_path, ds)
     with workspace.scratch() as work:
         return validate_file(ds, path, workdir=work, column_map=column_map, today=workspace.settings.today,
-                             memory_limit=workspace.settings.memory_limit, report=report)
+                             memory_limit=workspace.settings.memory_limit, report=report, sheet=sheet)
 
 
 def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
-                *, wait_seconds: float = 0.0, report: Report | None = None) -> ImportResult:
+                *, wait_seconds: float = 0.0, report: Report | None = None, sheet: str | None = None,
+                max_bytes: int | None = None) -> ImportResult:
     """Validate ``path`` and, only if it is valid, publish it as a new snapshot of ``dataset_name``.
 
     An invalid file changes nothing; a second import of the same dataset while one runs
     raises ``ImportInProgress`` (or waits ``wait_seconds``). ``report(step, percent)`` is
-    called as the file is read.
+    called as the file is read. ``path``, ``sheet`` and ``max_bytes`` as for :func:`validate`.
     """
     ds = dataset(dataset_name)
+    check_regular_file(path, max_bytes=max_bytes)
     column_map = load_column_map(map_path, ds)
     source_format = detect_format(path)
     settings = workspace.settings
@@ -81,17 +88,17 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
         ) as writer:
             with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while DuckDB reads it
                 source_hash = pool.submit(sha256_file, path)
-                report = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
-                                       output=writer.path("data.parquet"), memory_limit=settings.memory_limit,
-                                       report=report)
-                if not report.valid:
-                    raise _Rejected(report)
+                outcome = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
+                                        output=writer.path("data.parquet"), memory_limit=settings.memory_limit,
+                                        report=report, sheet=sheet)
+                if not outcome.valid:
+                    raise _Rejected(outcome)
                 write_place_keys(ds, writer.path("data.parquet"), writer.directory, settings.memory_limit)
                 writer.source_sha256 = source_hash.result()[0]
-            writer.row_count = report.row_count
+            writer.row_count = outcome.row_count
     except _Rejected as rejected:
         return ImportResult(rejected.report, None)
-    return ImportResult(report, writer.manifest)
+    return ImportResult(outcome, writer.manifest)
 
 
 def rollback(workspace: Workspace, dataset_name: str, snapshot_id: str) -> SnapshotManifest:
