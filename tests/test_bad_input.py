@@ -137,7 +137,7 @@ CASES: list[Case] = [
     Case("header only", _csv([]), 1, ((None, None, "no_rows"),)),
     Case("binary garbage", _raw(bytes(range(256)) * 40), 2, message="binary data"),
     Case("png renamed csv", _png, 2, message="PNG image"),
-    Case("utf-16 without a byte-order mark", _utf16_without_bom, 2, message="binary data"),
+    Case("utf-16 without a byte-order mark", _utf16_without_bom, 2, message="UTF-16 text without a byte-order mark"),
     Case("missing required column", _header_with(_missing, _rows_missing), 1, ((None, "cycle", "missing_column"),)),
     Case("unknown column", _header_with(_unknown_header, _rows_unknown), 1,
          ((None, "favourite_colour", "unknown_column"),)),
@@ -176,6 +176,17 @@ CASES: list[Case] = [
     Case("parquet with wrong types", _parquet_wrong_types, 1,
          ((2, "application_date", "bad_date"), (4, "cycle", "bad_year"))),
     Case("no such file", lambda d: d / "absent.csv", 2, message="no such file"),
+    # issue 14: values changed silently, wrong or leaking messages
+    Case("year written as a decimal", _csv([row(1), row(2, cycle="1994.0")]), 1, ((3, "cycle", "bad_year"),)),
+    Case("year in scientific notation", _csv([row(1, cycle="2.016e3")]), 1, ((2, "cycle", "bad_year"),)),
+    Case("formula behind spaces", _csv([row(1, program='  =HYPERLINK("http://x","y")')]), 1,
+         ((2, "program", "formula"),)),
+    Case("stray byte in UTF-8", _raw(",".join(HEADER).encode() + b"\n" + ",".join(row(1, residence_city="Mu\u00f1oz"))
+                                     .encode() + b"\n" + ",".join(row(2)).encode().replace(b"Albuquerque", b"Albu\xffq")
+                                     + b"\n"), 1, ((3, None, "encoding"),)),
+    Case("no header row", _csv([row(2)], header=tuple(row(1, person_id="SECRET-PERSON"))), 1,
+         ((1, None, "no_header"),)),
+    Case("a directory", lambda d: d, 2, message="is a directory"),
 ]
 
 

@@ -40,8 +40,9 @@ from ristra.ingest.expressions import (
     quote_identifier,
     row_guard,
 )
+from ristra.ingest.headers import MAX_COLUMNS, first_line_is_data, looks_like_column_name
 from ristra.ingest.messages import issue_message
-from ristra.ingest.sources import PreparedSource, confirm_encoding, prepare
+from ristra.ingest.sources import PreparedSource, confirm_encoding, normalise_line_endings, prepare
 
 INVALID_ROW = "ristra: invalid row"
 #: How snapshot Parquet is written. Pages are left uncompressed: the metrics engine reads a
@@ -96,8 +97,13 @@ def validate_file(
     base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
             "encoding": source.encoding, "delimiter": source.delimiter}
     if source.empty:
-        issue = (ValidationIssue(None, None, "empty_sheet", source.empty_message) if source.empty_message
-                 else ValidationIssue(None, None, "empty_file", "the file is empty: it has no header and no rows"))
+        issue = source.issue or ValidationIssue(None, None, "empty_file",
+                                                "the file is empty: it has no header and no rows")
+        return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
+    if len(source.header) > MAX_COLUMNS:
+        issue = ValidationIssue(1, None, "too_many_columns",
+                                f"the header has {len(source.header):,} columns; ristra reads at most {MAX_COLUMNS:,} "
+                                "(check the delimiter, or remove the columns no dataset uses)")
         return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
     layout = _layout(dataset, source, column_map)
     con = connect(config={"memory_limit": memory_limit, "temp_directory": str(workdir / "spill")})
@@ -106,11 +112,14 @@ def validate_file(
         target = output or workdir / "validated.parquet"
         if not layout.header_issues and fast_pass:
             rows = _fast_pass(con, dataset, source, layout, column_map, today, target, report)
-            if rows is None and source.assumed_utf8:
-                confirmed = confirm_encoding(source, path, workdir)
-                if confirmed.encoding != source.encoding:
-                    source = confirmed
-                    base["encoding"] = source.encoding
+            if rows is None:
+                reconsidered = _reconsidered(source, path, workdir)
+                changed = (reconsidered.path, reconsidered.encoding) != (source.path, source.encoding)
+                source = reconsidered
+                base["encoding"] = source.encoding
+                if changed:
+                    layout = _layout(dataset, source, column_map)
+                if changed and not layout.header_issues:
                     target.unlink(missing_ok=True)
                     con.close()
                     con = connect(config={"memory_limit": memory_limit,
@@ -126,9 +135,11 @@ def validate_file(
             target.unlink(missing_ok=True)
     finally:
         con.close()
-    if source.assumed_utf8:
-        source = confirm_encoding(source, path, workdir)
+    reconsidered = _reconsidered(source, path, workdir)
+    if (reconsidered.path, reconsidered.encoding) != (source.path, source.encoding):
+        source = reconsidered
         base["encoding"] = source.encoding
+        layout = _layout(dataset, source, column_map)
     full = connect(str(workdir / "full-pass.duckdb"), config={"memory_limit": memory_limit,
                                                                      "temp_directory": str(workdir / "spill")})
     try:
@@ -147,32 +158,59 @@ def validate_file(
     return ValidationReport(**base, row_count=row_count, issues=issues[:max_listed], issue_total=total)
 
 
+def _reconsidered(source: PreparedSource, path: Path, workdir: Path) -> PreparedSource:
+    """After the fast pass declined a file: its encoding decided over the whole file (when the
+    first bytes decided it), and mixed CRLF/LF line endings made uniform (once)."""
+    return normalise_line_endings(confirm_encoding(source, path, workdir), workdir)
+
+
 def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> _Layout:
     issues: list[ValidationIssue] = []
     seen: dict[str, int] = {}
     present: list[tuple[Column, int]] = []
+    unknown: list[tuple[int, str]] = []
     canonical = set(dataset.column_names)
     by_key = {header_key(name): name for name in dataset.column_names}
+    known = 0
+    if source.encoding.startswith("utf-8") and any("\ufffd" in h for h in source.header):
+        issues.append(ValidationIssue(1, None, "encoding", issue_message("encoding", None, encoding=source.encoding)))
     for position, header in enumerate(source.header):
         if not header.strip():
             issues.append(ValidationIssue(None, None, "blank_column_name",
                                           f"column {position + 1} of the header has no name"))
             continue
         if column_map.is_ignored(header):
+            known += 1
             continue
         name = column_map.canonical_name(header)
         name = name if name in canonical else by_key.get(header_key(name), name)
         if name not in canonical:
-            issues.append(ValidationIssue(None, _printable(header), "unknown_column",
-                                          issue_message("unknown_column", None, dataset=dataset.name,
-                                                        header=_printable(header))))
+            unknown.append((position, header))
             continue
+        known += 1
         if name in seen:
             issues.append(ValidationIssue(None, name, "duplicate_column",
                                           f"columns {seen[name] + 1} and {position + 1} both give {name}"))
             continue
         seen[name] = position
         present.append((dataset.column(name), position))
+    data_like = first_line_is_data(source.header, known, dataset)
+    if data_like:
+        cells = len(source.header)
+        message = (f"the first line is not a header: none of its {cells} cells names a column of {dataset.name}, "
+                   f"and {data_like} of them look like data (dates, e-mail addresses, numbers or codes); "
+                   "add a header row with the column names (see the data dictionary), or a column map")
+        return _Layout((), (ValidationIssue(1, None, "no_header", message),), len(source.header))
+    for position, header in unknown:
+        if looks_like_column_name(header, dataset):
+            issues.append(ValidationIssue(None, _printable(header), "unknown_column",
+                                          issue_message("unknown_column", None, dataset=dataset.name,
+                                                        header=_printable(header))))
+        else:
+            issues.append(ValidationIssue(None, None, "unknown_column",
+                                          f"column {position + 1} of the header is not part of {dataset.name}, and "
+                                          "its name looks like a value, so it is not shown; check that the first "
+                                          "line is the header"))
     for column in dataset.columns:
         if column.required and column.name not in seen:
             issues.append(ValidationIssue(None, column.name, "missing_column",
@@ -336,7 +374,8 @@ def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     issues: list[ValidationIssue] = []
     for line, error_type, _ in structural:
         code = _STRUCTURAL.get(str(error_type), "malformed_row")
-        issues.append(ValidationIssue(int(line), None, code, issue_message(code, None, fields=layout.raw_count)))
+        issues.append(ValidationIssue(int(line), None, code, issue_message(code, None, fields=layout.raw_count,
+                                                                           encoding=source.encoding)))
 
     sqls = _column_sqls(layout, column_map, today)
     cell_total = 0
