@@ -191,3 +191,11 @@ def test_an_empty_first_sheet_names_the_sheets(tmp_path: Path, workspace: Worksp
     assert "'Cover' is empty" in message and "'Cover' (empty), 'Data'" in message
     assert "the file is empty" not in message
     assert imports.validate(workspace, "applications", path, sheet="Data").valid
+
+
+def test_every_reason_code_is_in_the_user_guide() -> None:
+    from ristra.core.validation_issues import REASONS
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    missing = [code for code in REASONS if f"`{code}`" not in guide and code != "unreadable"]
+    assert not missing
