@@ -211,3 +211,26 @@ def test_numbers_are_refused_unless_written_plainly(tmp_path: Path, column: str,
     cells[2][column] = text
     valid, issues, _ = _verdict(_write(tmp_path / "in.csv", cells), tmp_path / "w", fast=fast)
     assert not valid and issues == ((4, column, code),)
+
+
+def test_parquet_floats_keep_their_value(tmp_path: Path, workspace: Workspace) -> None:
+    """pandas writes an integer column with gaps as float64: a whole float is its digits, any
+    other float is refused, not rounded."""
+    path = tmp_path / "a.parquet"
+    duckdb.connect().execute(
+        f"""COPY (SELECT 'A' || i AS application_id, 'P' || i AS person_id, 'female' AS sex, 'no' AS hispanic,
+        'white' AS race, CASE WHEN i = 0 THEN NULL ELSE 1990.0 + i END::DOUBLE AS birth_year,
+        2020.0::DOUBLE AS cycle, 'MD' AS program, 'yes' AS in_state, true AS completed, false AS interviewed,
+        false AS offered, false AS declined, false AS waitlisted, false AS matriculated FROM range(3) t(i))
+        TO '{path}' (FORMAT parquet)"""
+    )
+    result = import_file(workspace, "applications", path)
+    assert result.imported, result.report.issues
+    got = duckdb.connect().execute("SELECT birth_year, cycle FROM read_parquet(?) ORDER BY application_id",
+                                   [str(workspace.snapshots.path(result.manifest))]).fetchall()  # type: ignore[arg-type]
+    assert got == [(None, 2020), (1991, 2020), (1992, 2020)]
+    bad = tmp_path / "b.parquet"
+    duckdb.connect().execute(f"COPY (SELECT * REPLACE (2015.6::DOUBLE AS cycle) FROM read_parquet('{path}')) "
+                             f"TO '{bad}' (FORMAT parquet)")
+    refused = import_file(workspace, "applications", bad)
+    assert {(i.column, i.code) for i in refused.report.issues} == {("cycle", "bad_year")}

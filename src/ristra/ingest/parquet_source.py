@@ -3,7 +3,8 @@
 A Parquet file may carry real types (dates, integers, lists) or the wrong ones (a year
 stored as text, a date as an integer). Converting every column to text and validating that
 text means wrong types become ordinary, row-numbered issues instead of crashes: a list
-becomes ``a;b``, a date or timestamp becomes ``YYYY-MM-DD``, everything else its text form.
+becomes ``a;b``, a date or timestamp becomes ``YYYY-MM-DD``, a whole float its digits
+(``1990.0`` → ``1990``, as for a spreadsheet's numbers), everything else its text form.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def parquet_to_csv(path: Path, target: Path) -> Path:
                 text = f"array_to_string({quoted}, ';')"
             elif type_upper == "DATE" or type_upper.startswith("TIMESTAMP"):
                 text = f"strftime({quoted}, '%Y-%m-%d')"
+            elif type_upper in ("FLOAT", "DOUBLE"):
+                # a whole float is written as its digits, as for a spreadsheet's numbers (pandas
+                # stores an integer column with gaps as float64: 1990.0); any other stays as it is
+                text = (f"CASE WHEN {quoted} = trunc({quoted}) AND abs({quoted}) < 1e15 "
+                        f"THEN CAST(CAST({quoted} AS BIGINT) AS VARCHAR) ELSE CAST({quoted} AS VARCHAR) END")
             else:
                 text = f"CAST({quoted} AS VARCHAR)"
             expressions.append(f"{text} AS {quoted}")
