@@ -279,16 +279,16 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
         # 20_16 or +2016, which the full pass refuses.
         storage = {"integer": "INTEGER", "number": "DOUBLE", "year": "SMALLINT"}[kind]
         value = f"CAST({raw} AS {storage})"
-        typed = f"TRY_CAST({raw} AS {storage})"
+        parsed = f"TRY_CAST({raw} AS {storage})"
         bounds = [missing]
         if kind == "year":
             bounds.append(f"strlen({raw}) <> 4")
-            bounds.append(f"{typed} > {today.year + column.future_years} OR {typed} < 1000")
+            bounds.append(f"{parsed} > {today.year + column.future_years} OR {parsed} < 1000")
         elif kind == "integer":
             bounds.append(f"strlen({raw}) > 9 OR NOT regexp_full_match({raw}, '{INTEGER_PATTERN}')")
         else:
             bounds.append(f"strlen({raw}) > {MAX_NUMBER_DIGITS} OR NOT regexp_full_match({raw}, '{NUMBER_PATTERN}')")
-        bounds += [condition for condition, _ in _range_checks(column, typed)]
+        bounds += [condition for condition, _ in _range_checks(column, parsed)]
         guard = "(" + " OR ".join(bounds) + ")"
         if kind == "year":
             return FastColumn(column, "VARCHAR", value, guard, digits=raw, digits_length=4)
