@@ -212,8 +212,9 @@ def test_all_unknown_and_one_person(workspace: Workspace, tmp_path: Path) -> Non
     assert [(r["level"], r["count"]) for r in result.records()] == [("yes", 0), ("no", 0), ("unknown", 1)]
     assert any("all 1 rows are unknown" in w for w in result.warnings)
     selection = svc.query("selection-ratio", category="women", stages=["offered"], by=[])
-    assert [(r["group"], r["reference_group"]) for r in selection.records()] == [("yes", "unknown"), ("no", "unknown")]
-    assert all(math.isnan(r.rate) for r in selection.rows)  # type: ignore[attr-defined]
+    # unknown is never the reference: with nobody of known membership the first known level is
+    assert [(r["group"], r["reference_group"]) for r in selection.records()] == [("no", "yes"), ("unknown", "yes")]
+    assert all(math.isnan(r.impact_ratio) for r in selection.rows)  # type: ignore[attr-defined]
     ratio = svc.query("representation-ratio", category="women", dataset="applications")
     assert ratio.records()[0]["known"] == 0 and ratio.records()[0]["ratio"] is None
     svc.close()

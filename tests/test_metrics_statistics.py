@@ -68,14 +68,17 @@ def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path) -> None:
     [result] = engine_results(tmp_path, [SelectionRatioSpec("women", ("cycle",), ("offered",))], {"applications": APPS})
     pooled = [r for r in result.records() if r["scope"] == "pooled"]
     counts = _counts("offered", "interviewed")
-    reference = max(counts, key=lambda g: (counts[g][0] / counts[g][1], counts[g][1]))
+    # the reference: the known group (never unknown) of at least 30 people with the highest rate
+    reference = max((g for g in counts if g != "unknown" and counts[g][1] >= 30),
+                    key=lambda g: (counts[g][0] / counts[g][1], counts[g][1]))
     assert {r["reference_group"] for r in pooled} == {reference}
     p_values = []
     for r in pooled:
         (a, n1), (c, n0) = counts[r["group"]], counts[reference]
         table = [[a, n1 - a], [c, n0 - c]]
         assert r["fisher_p"] == pytest.approx(stats.fisher_exact(table)[1], rel=REL)
-        p_values.append(r["fisher_p"])
+        if r["in_family"]:
+            p_values.append(r["fisher_p"])
         if r["chi_square_p"] is not None:
             assert r["chi_square_p"] == pytest.approx(stats.chi2_contingency(table, correction=False)[1], rel=REL)
         per_cycle = []
@@ -89,7 +92,15 @@ def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path) -> None:
         lo, hi = st.oddsratio_pooled_confint(alpha=0.05)
         assert r["mh_lower"] == pytest.approx(lo, rel=REL) and r["mh_upper"] == pytest.approx(hi, rel=REL)
     adjusted = multipletests(p_values, method="holm")[1]
-    assert [r["holm_p"] for r in pooled] == pytest.approx(list(adjusted), rel=REL)
+    assert [r["holm_p"] for r in pooled if r["in_family"]] == pytest.approx(list(adjusted), rel=REL)
+    unknown = one_row(pooled, group="unknown")
+    assert unknown["in_family"] is False
+    assert unknown["holm_p"] is None
+
+
+def one_row(rows: list[dict[str, Any]], **match: object) -> dict[str, Any]:
+    [found] = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    return found
 
 
 def test_trend_matches_statsmodels_linear_by_linear(tmp_path: Path) -> None:

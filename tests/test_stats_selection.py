@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ristra.core.stats import (
     chi_square_tests,
+    choose_reference,
     compare_selection,
     fisher_exact_test,
     fisher_exact_tests,
@@ -158,21 +159,70 @@ def test_one_person_in_each_group() -> None:
     assert c.fisher is not None and c.fisher.p_value == 1.0
 
 
-def test_four_fifths_analysis_uses_the_highest_rate_and_holm() -> None:
+def test_four_fifths_analysis_uses_the_highest_known_rate_and_holm_over_known_groups() -> None:
     groups = {"women": (40, 200), "men": (90, 250), "unknown": (3, 20), "declined": (0, 0), "other": (25, 80)}
     analysis = four_fifths_analysis(groups)
     assert analysis.reference_label == "men"
     labels = [g.label for g in analysis.groups]
     assert labels == ["women", "unknown", "declined", "other"]
-    p_values = [stats.fisher_exact([[k, n - k], [90, 160]]).pvalue for label, (k, n) in groups.items()
-                if label not in ("men", "declined")]
+    known = [label for label in ("women", "other")]
+    p_values = [stats.fisher_exact([[groups[g][0], groups[g][1] - groups[g][0]], [90, 160]]).pvalue for g in known]
     reject, adjusted, *_ = multipletests(p_values, alpha=0.05, method="holm")
-    tested = [g for g in analysis.groups if g.label != "declined"]
-    for g, adj, rej in zip(tested, adjusted, reject, strict=True):
-        assert close(g.p_value_holm, adj) and g.reject_holm == bool(rej)
-    declined = next(g for g in analysis.groups if g.label == "declined")
+    by_label = {g.label: g for g in analysis.groups}
+    for label, adj, rej in zip(known, adjusted, reject, strict=True):
+        assert close(by_label[label].p_value_holm, adj)
+        assert by_label[label].reject_holm == bool(rej)
+    assert analysis.family_size == 2
+    unknown = by_label["unknown"]
+    assert unknown.in_family is False
+    assert math.isnan(unknown.p_value_holm)
+    assert unknown.comparison.fisher is not None
+    assert close(unknown.comparison.fisher.p_value, stats.fisher_exact([[3, 17], [90, 160]]).pvalue)
+    declined = by_label["declined"]
     assert math.isnan(declined.p_value_holm) and not declined.reject_holm
     assert analysis.to_dict()["groups"][0]["label"] == "women"
+
+
+def test_a_tiny_unknown_group_is_never_the_reference() -> None:
+    # issue 15: pooled offered stage, women 627/1303 and men 560/1091 against 6 of 7 unknown
+    analysis = four_fifths_analysis({"yes": (627, 1303), "no": (560, 1091), "unknown": (6, 7)})
+    assert analysis.reference_label == "no"
+    women = analysis.groups[0]
+    assert women.comparison.below_four_fifths is False
+    assert close(women.comparison.rate_ratio.ratio, (627 / 1303) / (560 / 1091))
+    assert analysis.reference_small is False
+    assert "highest selection rate" in analysis.reference_rule
+
+
+def test_a_known_group_below_the_minimum_size_is_not_the_reference() -> None:
+    analysis = four_fifths_analysis({"a": (9, 10), "b": (50, 100), "c": (40, 100)})
+    assert analysis.reference_label == "b"
+    assert analysis.reference_small is False
+    assert four_fifths_analysis({"a": (9, 10), "b": (50, 100)}, min_reference_size=10).reference_label == "a"
+
+
+def test_without_a_large_known_group_the_highest_known_rate_is_the_reference_flagged_small() -> None:
+    analysis = four_fifths_analysis({"a": (3, 10), "b": (5, 10), "unknown": (4, 4)})
+    assert analysis.reference_label == "b"
+    assert analysis.reference_small is True
+
+
+def test_with_everybody_unknown_the_reference_is_the_first_known_group() -> None:
+    analysis = four_fifths_analysis({"yes": (0, 0), "no": (0, 0), "unknown": (1, 1)})
+    assert analysis.reference_label == "yes"
+    assert analysis.reference_small is True
+    assert analysis.family_size == 0
+    assert all(math.isnan(g.comparison.rate_ratio.ratio) for g in analysis.groups)
+
+
+def test_choose_reference_ties_go_to_the_larger_group_then_the_first() -> None:
+    assert choose_reference({"a": (20, 40), "b": (30, 60)}) == ("b", False)
+    assert choose_reference({"a": (20, 40), "b": (20, 40)}) == ("a", False)
+    assert choose_reference({"unknown": (5, 5)}) == ("unknown", True)
+    with pytest.raises(ValueError):
+        choose_reference({})
+    with pytest.raises(ValueError):
+        four_fifths_analysis({"a": (1, 2)}, min_reference_size=-1)
 
 
 def test_four_fifths_analysis_explicit_reference_and_errors() -> None:

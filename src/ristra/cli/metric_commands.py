@@ -57,6 +57,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--as-of", help="end of the data, YYYY-MM-DD")
     p.add_argument("--year", help="year column (trend)")
     p.add_argument("--confidence", type=float)
+    p.add_argument("--min-reference-size", type=int, help="smallest known group that may be the reference "
+                                                          "(selection-ratio; default 30)")
     p.add_argument("--json", action="store_true", help="print a list of row objects (keys: docs/metrics.md)")
     p.set_defaults(handler=cmd_query, needs_workspace=True)
 
@@ -72,7 +74,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _options(args: argparse.Namespace) -> dict[str, object]:
     names = ("dataset", "by", "stage", "stages", "population", "geography", "within", "horizons", "window_start",
-             "as_of", "year", "confidence")
+             "as_of", "year", "confidence", "min_reference_size")
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 

@@ -160,6 +160,13 @@ class SelectionRow(Row):
     strata: int | None
     small_number: bool
     note: str | None
+    #: False for unknown (and declined) membership: compared on its own line, outside the family.
+    in_family: bool = True
+    #: The multiplicity family ``holm_p`` was adjusted over, in words; ``family_size`` its tests.
+    family: str | None = None
+    family_size: int | None = None
+    #: True when no known group reached the minimum reference size (the reference is small).
+    reference_small: bool = False
 
 
 @dataclass(frozen=True)

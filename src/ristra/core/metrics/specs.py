@@ -152,10 +152,15 @@ class SelectionRatioSpec(MetricSpec):
     threshold: float = 0.8
     alpha: float = 0.05
     confidence: float = 0.95
+    #: The smallest known group (people at the stage before) that may be the reference group.
+    min_reference_size: int = 30
 
     def check(self) -> None:
         _check_by("applications", self.by)
         _check_confidence(self.confidence)
+        if isinstance(self.min_reference_size, bool) or not isinstance(self.min_reference_size, int) \
+                or self.min_reference_size < 0:
+            raise InvalidSpecification(f"min_reference_size must be a whole number >= 0, not {self.min_reference_size!r}")
         bad = [s for s in self.stages if s not in SELECTION_STAGES]
         if bad or not self.stages:
             raise InvalidSpecification(f"unknown selection stage(s) {bad}; choose from {', '.join(SELECTION_STAGES)}")

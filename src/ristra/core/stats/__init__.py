@@ -39,9 +39,11 @@ from ristra.core.stats.ratios import (
     representation_ratio_sampled,
 )
 from ristra.core.stats.selection import (
+    MIN_REFERENCE_SIZE,
     FourFifthsAnalysis,
     GroupSelection,
     SelectionComparison,
+    choose_reference,
     compare_selection,
     four_fifths_analyses,
     four_fifths_analysis,
@@ -61,6 +63,7 @@ from ristra.core.stats.survival import (
 from ristra.core.stats.trends import TrendTest, cochran_armitage
 
 __all__ = [
+    "MIN_REFERENCE_SIZE",
     "ChiSquareReport",
     "ChiSquareTest",
     "CompetingRisks",
@@ -82,6 +85,7 @@ __all__ = [
     "TrendTest",
     "aalen_johansen",
     "chi_square_tests",
+    "choose_reference",
     "clopper_pearson_intervals",
     "cochran_armitage",
     "compare_selection",

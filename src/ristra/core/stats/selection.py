@@ -1,10 +1,16 @@
 """Selection-rate comparison at one stage: the four-fifths rule with Fisher's exact test,
-chi-square where the cells allow, and Holm's correction across groups."""
+chi-square where the cells allow, and Holm's correction across groups.
+
+The reference group (:func:`choose_reference`) is the known group with the highest selection rate
+among the groups with at least ``min_reference_size`` people (default 30) at the stage before;
+unknown and declined membership are never the reference, are compared with it on their own line
+and are left out of the multiplicity family.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +28,18 @@ from ristra.core.stats.ratios import RatioEstimate, katz_ratio
 
 #: The EEOC Uniform Guidelines' threshold: a rate below 4/5 of the highest is evidence of adverse impact.
 FOUR_FIFTHS = 0.8
+#: The smallest group (people at the stage before) that may be the reference group.
+MIN_REFERENCE_SIZE = 30
+#: Labels of unknown membership: never the reference, compared outside the multiplicity family.
+UNKNOWN_LABELS: tuple[str, ...] = ("unknown", "declined")
+
+
+def reference_rule(min_reference_size: int = MIN_REFERENCE_SIZE) -> str:
+    """The reference-group rule of :func:`choose_reference`, in words (printed in notes)."""
+    return (f"the reference group is the known group with the highest selection rate among the groups with at least "
+            f"{min_reference_size} people at the stage before (ties: the larger group); unknown and declined are "
+            "never the reference and are compared on their own line, outside the multiplicity family; when no known "
+            "group is that large, the highest-rate known group is the reference and the comparison is flagged")
 
 
 @dataclass(frozen=True)
@@ -50,12 +68,14 @@ class SelectionComparison:
 
 @dataclass(frozen=True)
 class GroupSelection:
-    """A labelled comparison with its Holm-adjusted Fisher p-value (NaN when there is no test)."""
+    """A labelled comparison with its Holm-adjusted Fisher p-value (NaN when there is no test, or
+    when the group is outside the family: ``in_family`` is False for unknown membership)."""
 
     label: str
     comparison: SelectionComparison
     p_value_holm: float
     reject_holm: bool
+    in_family: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,12 +83,21 @@ class GroupSelection:
 
 @dataclass(frozen=True)
 class FourFifthsAnalysis:
-    """Every group against the reference group at one stage, Holm-corrected across groups."""
+    """Every group against the reference group at one stage, Holm-corrected across the known groups.
+
+    ``reference_rule`` states how the reference was chosen; ``reference_small`` is True when no
+    known group reached ``min_reference_size`` (the reference is then small, or empty);
+    ``family_size`` is the number of tests Holm's correction ran over.
+    """
 
     reference_label: str
     threshold: float
     alpha: float
     groups: tuple[GroupSelection, ...]
+    reference_rule: str = ""
+    reference_small: bool = False
+    min_reference_size: int = MIN_REFERENCE_SIZE
+    family_size: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,14 +177,21 @@ def four_fifths_analysis(
     confidence: float = 0.95,
     threshold: float = FOUR_FIFTHS,
     small_number_threshold: int = SMALL_NUMBER_THRESHOLD,
+    unknown: Collection[str] = UNKNOWN_LABELS,
+    min_reference_size: int = MIN_REFERENCE_SIZE,
 ) -> FourFifthsAnalysis:
     """Each group's (selected, total) against a reference group, with Holm's correction.
 
     Method: :func:`compare_selection` for every group other than the reference; the Fisher
-    p-values of those comparisons are adjusted with Holm's step-down procedure (groups with
-    no test are left out of the family). ``reference`` defaults to the group with the
-    highest selection rate (ties: the larger group, then the first listed), as the Uniform
-    Guidelines prescribe.
+    p-values of the comparisons of *known* groups are adjusted with Holm's step-down procedure
+    (groups with no test are left out of the family). The groups named in ``unknown`` (default
+    ``unknown`` and ``declined``) are compared with the reference on their own line, with their
+    own Fisher p-value, but outside the family (``in_family`` False, Holm p-value NaN): unknown
+    membership is not a group the guideline compares, and a test of it would only dilute the
+    correction. ``reference`` defaults to :func:`choose_reference`: the known group with the
+    highest selection rate among those with at least ``min_reference_size`` people (ties: the
+    larger group, then the first listed) — the Uniform Guidelines compare with "the group with
+    the highest rate" and warn that small numbers make rates unreliable.
 
     Assumptions: as for :func:`compare_selection`; the groups should not overlap. The
     comparisons share the reference group, so they are dependent — Holm's procedure is
@@ -163,7 +199,8 @@ def four_fifths_analysis(
 
     References: 29 CFR 1607.4(D); Holm, Scand. J. Statist. 6 (1979) 65–70.
     """
-    return four_fifths_analyses([groups], reference, alpha, confidence, threshold, small_number_threshold)[0]
+    return four_fifths_analyses([groups], reference, alpha, confidence, threshold, small_number_threshold, unknown,
+                                min_reference_size)[0]
 
 
 def four_fifths_analyses(
@@ -173,15 +210,20 @@ def four_fifths_analyses(
     confidence: float = 0.95,
     threshold: float = FOUR_FIFTHS,
     small_number_threshold: int = SMALL_NUMBER_THRESHOLD,
+    unknown: Collection[str] = UNKNOWN_LABELS,
+    min_reference_size: int = MIN_REFERENCE_SIZE,
 ) -> list[FourFifthsAnalysis]:
     """:func:`four_fifths_analysis` of each mapping in ``many`` (same results), with every
     Fisher test computed in one vectorised batch (:func:`~.contingency.fisher_exact_tests`)."""
-    plans = [_plan(groups, reference) for groups in many]
-    tables = [_table(*counts[label], *counts[ref]) for counts, ref, labels in plans for label in labels
+    if min_reference_size < 0:
+        raise ValueError(f"min_reference_size must not be negative, got {min_reference_size!r}")
+    plans = [_plan(groups, reference, unknown, min_reference_size) for groups in many]
+    tables = [_table(*counts[label], *counts[ref]) for counts, ref, _, labels in plans for label in labels
               if counts[label][1] and counts[ref][1]]
     fishers = iter(fisher_exact_tests(tables))
+    rule = reference_rule(min_reference_size) if reference is None else f"the reference group is {reference!r} (given)"
     out = []
-    for counts, ref, labels in plans:
+    for counts, ref, small_ref, labels in plans:
         ref_k, ref_n = counts[ref]
         ref_share = proportion(ref_k, ref_n, confidence, "wilson", small_number_threshold)
         comparisons = []
@@ -190,31 +232,61 @@ def four_fifths_analyses(
             fisher = next(fishers) if n and ref_n else None
             share = proportion(k, n, confidence, "wilson", small_number_threshold)
             comparisons.append(_comparison(share, ref_share, fisher, confidence, threshold))
-        p_values = [c.fisher.p_value if c.fisher is not None else math.nan for c in comparisons]
+        in_family = [label not in unknown for label in labels]
+        p_values = [c.fisher.p_value if c.fisher is not None and member else math.nan
+                    for c, member in zip(comparisons, in_family, strict=True)]
         correction = holm(p_values, alpha)
         out.append(FourFifthsAnalysis(
             reference_label=ref,
             threshold=float(threshold),
             alpha=float(alpha),
             groups=tuple(
-                GroupSelection(label, comparison, adjusted, rejected)
-                for label, comparison, adjusted, rejected in zip(
-                    labels, comparisons, correction.adjusted, correction.reject, strict=True
+                GroupSelection(label, comparison, adjusted, rejected, member)
+                for label, comparison, adjusted, rejected, member in zip(
+                    labels, comparisons, correction.adjusted, correction.reject, in_family, strict=True
                 )
             ),
+            reference_rule=rule,
+            reference_small=small_ref,
+            min_reference_size=int(min_reference_size),
+            family_size=correction.family_size,
         ))
     return out
 
 
-def _plan(groups: Mapping[str, tuple[int, int]],
-          reference: str | None) -> tuple[dict[str, tuple[int, int]], str, list[str]]:
-    """The checked counts, the reference group and the groups compared with it."""
+def choose_reference(counts: Mapping[str, tuple[int, int]], unknown: Collection[str] = UNKNOWN_LABELS,
+                     min_reference_size: int = MIN_REFERENCE_SIZE) -> tuple[str, bool]:
+    """The reference group of a four-fifths analysis, and whether it is below the minimum size.
+
+    Rule: among the groups not in ``unknown`` with at least ``min_reference_size`` people, the
+    one with the highest selection rate (ties: the larger group, then the first listed). When no
+    known group is that large, the highest-rate known group with anyone in it (flagged: True);
+    when no known group has anyone, the first known group (flagged; every ratio is then
+    undefined). Unknown groups are the reference only when every group is unknown.
+    """
+    if not counts:
+        raise ValueError("four_fifths_analysis needs at least one group")
+    ranked = [(k / n, n, -i, label) for i, (label, (k, n)) in enumerate(counts.items()) if n > 0 and label not in unknown]
+    eligible = [r for r in ranked if r[1] >= min_reference_size]
+    if eligible:
+        return max(eligible)[3], False
+    if ranked:
+        return max(ranked)[3], True
+    known = [label for label in counts if label not in unknown]
+    return (known[0] if known else next(iter(counts))), True
+
+
+def _plan(groups: Mapping[str, tuple[int, int]], reference: str | None, unknown: Collection[str],
+          min_reference_size: int) -> tuple[dict[str, tuple[int, int]], str, bool, list[str]]:
+    """The checked counts, the reference group, whether it is small, and the groups compared with it."""
     counts = {label: check_count_pair(k, n, f"group {label!r}") for label, (k, n) in groups.items()}
     if not counts:
         raise ValueError("four_fifths_analysis needs at least one group")
+    small = False
     if reference is None:
-        populated = [(k / n, n, -i, label) for i, (label, (k, n)) in enumerate(counts.items()) if n > 0]
-        reference = max(populated)[3] if populated else next(iter(counts))
-    if reference not in counts:
+        reference, small = choose_reference(counts, unknown, min_reference_size)
+    elif reference not in counts:
         raise ValueError(f"reference group {reference!r} is not among the groups")
-    return counts, reference, [label for label in counts if label != reference]
+    else:
+        small = counts[reference][1] < min_reference_size
+    return counts, reference, small, [label for label in counts if label != reference]

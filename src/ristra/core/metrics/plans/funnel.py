@@ -33,6 +33,7 @@ from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SelectionR
 from ristra.core.metrics.specs import APPLICATION_STAGES, SELECTION_STAGES, FunnelSpec, SelectionRatioSpec
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses, mantel_haenszel
+from ristra.core.stats.selection import reference_rule
 
 #: Measures asked of the applications: each stage flag, then each (previous stage, stage) pair.
 STAGE_FLAGS: tuple[str, ...] = APPLICATION_STAGES[1:]
@@ -106,23 +107,36 @@ class FunnelPlan(_ApplicationsPlan[FunnelSpec]):
 
 def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, scope: str,
                     by: tuple[tuple[str, object], ...], mh: dict[str, tuple[float, float, float, float, int]],
-                    notes: dict[str, str]) -> list[Row]:
+                    notes: dict[str, str], family: str) -> list[Row]:
     rows: list[Row] = []
     for group in analysis.groups:
         c = group.comparison
         m = mh.get(group.label)
         chi = c.chi_square.pearson.p_value if c.chi_square.pearson is not None else None
-        note = "; ".join([*c.notes, *([notes[group.label]] if group.label in notes else [])]) or None
+        extra = [notes[group.label]] if group.label in notes else []
+        if not group.in_family:
+            extra.append("unknown membership: compared on its own line, outside the multiplicity family")
+        if analysis.reference_small:
+            extra.append(f"the reference group has fewer than {analysis.min_reference_size} people at the stage "
+                         "before (no known group has that many)")
+        note = "; ".join(dict.fromkeys([*c.notes, *extra])) or None
+        tested = c.fisher is not None and group.in_family
         rows.append(SelectionRow(
             category, stage, scope, by, group.label, analysis.reference_label, c.group.k, c.group.n, c.group.share,
             c.group.lower, c.group.upper, c.reference.k, c.reference.n, c.reference.share, c.rate_ratio.ratio,
             c.rate_ratio.lower, c.rate_ratio.upper, c.below_four_fifths,
             c.fisher.p_value if c.fisher is not None else None,
             None if math.isnan(group.p_value_holm) else group.p_value_holm,
-            group.reject_holm if c.fisher is not None else None, chi,
+            group.reject_holm if tested else None, chi,
             m[0] if m else None, m[1] if m else None, m[2] if m else None, m[3] if m else None, m[4] if m else None,
-            c.small_number, note))
+            c.small_number, note, group.in_family, family if group.in_family else None,
+            analysis.family_size if group.in_family else None, analysis.reference_small))
     return rows
+
+
+def _family(stage: str, scope: str, by: tuple[tuple[str, object], ...]) -> str:
+    where = ", ".join(f"{k} {v}" for k, v in by) if by else "pooled over the strata"
+    return f"Holm over the known groups compared with the reference at {stage}, {where}"
 
 
 @dataclass
@@ -148,12 +162,15 @@ class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
             jobs.append((stage, "pooled", (), {
                 lv: (sum(s[lv][0] for s in per_stratum.values()), sum(s[lv][1] for s in per_stratum.values()))
                 for lv in g.levels}))
+        unknown = tuple(lv for lv in g.levels if g.is_unknown(lv))
         analyses = four_fifths_analyses([groups for *_, groups in jobs], alpha=spec.alpha,
-                                        confidence=spec.confidence, threshold=spec.threshold)
+                                        confidence=spec.confidence, threshold=spec.threshold, unknown=unknown,
+                                        min_reference_size=spec.min_reference_size)
         rows: list[Row] = []
         for (stage, scope, by, _), analysis in zip(jobs, analyses, strict=True):
             if scope == "stratum":
-                rows += _selection_rows(analysis, g.id, stage, scope, by_values(spec.by, by), {}, {})
+                by_pairs = by_values(spec.by, by)
+                rows += _selection_rows(analysis, g.id, stage, scope, by_pairs, {}, {}, _family(stage, scope, by_pairs))
                 continue
             per_stratum = per_stage[stage]
             mh: dict[str, tuple[float, float, float, float, int]] = {}
@@ -167,12 +184,12 @@ class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
                     mh[group.label] = (result.odds_ratio, result.lower, result.upper, result.p_value, result.strata_used)
                     if result.note:
                         notes[group.label] = f"Mantel–Haenszel: {result.note}"
-            rows += _selection_rows(analysis, g.id, stage, "pooled", (), mh, notes)
+            rows += _selection_rows(analysis, g.id, stage, "pooled", (), mh, notes, _family(stage, "pooled", ()))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         method = ("four-fifths rule: impact ratio with Katz interval, Fisher's exact test, chi-square where every "
                   "expected count is at least 5, Holm across groups, Mantel–Haenszel across strata "
                   "(docs/methods.md: Selection-rate comparison)")
-        notes_out = ("the reference group is the group with the highest selection rate in each stratum "
+        notes_out = (f"{reference_rule(spec.min_reference_size)}; chosen in each stratum and pooled "
                      "(29 CFR 1607.4(D)); Mantel–Haenszel compares each group with the pooled reference group",)
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, "applications", totals)), notes_out)
