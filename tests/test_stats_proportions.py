@@ -19,6 +19,7 @@ from ristra.core.stats import (
     proportion,
     representation_ratio_fixed,
     representation_ratio_sampled,
+    score_ratio,
     wilson_intervals,
 )
 
@@ -222,8 +223,12 @@ def test_sampled_representation_ratio_carries_both_proportions() -> None:
     r = representation_ratio_sampled(30, 100, 450, 1200)
     assert r.group.k == 30 and r.reference is not None and r.reference.n == 1200
     assert r.reference_share == 450 / 1200 and close(r.ratio, 0.3 / 0.375)
-    assert r.estimate == katz_ratio(30, 100, 450, 1200)
-    assert r.to_dict()["estimate"]["method"] == "katz_log"
+    assert r.estimate == score_ratio(30, 100, 450, 1200)
+    assert r.to_dict()["estimate"]["method"] == "miettinen_nurminen"
+    katz = representation_ratio_sampled(30, 100, 450, 1200, method="katz_log")
+    assert katz.estimate == katz_ratio(30, 100, 450, 1200)
+    with pytest.raises(ValueError):
+        representation_ratio_sampled(30, 100, 450, 1200, method="wald")  # type: ignore[arg-type]
 
 
 @settings(max_examples=200, deadline=None)

@@ -125,7 +125,7 @@ def test_compare_selection_numbers_and_flags() -> None:
     assert c.fisher is not None and close(c.fisher.p_value, reference.pvalue)
     assert c.chi_square.pearson is not None
     assert close(c.chi_square.pearson.statistic, stats.chi2_contingency([[20, 80], [60, 90]], False).statistic)
-    assert c.to_dict()["rate_ratio"]["method"] == "katz_log"
+    assert c.to_dict()["rate_ratio"]["method"] == "miettinen_nurminen"
 
 
 @pytest.mark.parametrize(("k1", "n1", "k0", "n0", "below"), [(79, 100, 100, 100, True), (80, 100, 100, 100, False),

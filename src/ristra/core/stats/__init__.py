@@ -5,7 +5,8 @@ in its docstring; ``docs/methods.md`` collects them. Every number is checked in 
 against SciPy, statsmodels or lifelines on the same data.
 
 - :mod:`.proportions` — shares with Wilson (default) or Clopper–Pearson intervals.
-- :mod:`.ratios` — representation ratios (fixed census benchmark; Katz log for two samples).
+- :mod:`.ratios` — representation ratios (fixed census benchmark; Miettinen–Nurminen score or Katz
+  log for two samples).
 - :mod:`.contingency` — Fisher's exact test and Pearson's chi-square for a 2×2 table.
 - :mod:`.selection` — the four-fifths rule with tests and Holm's correction across groups.
 - :mod:`.mantel_haenszel` — pooled odds ratio (RBG interval) and MH test across cycles.
@@ -33,10 +34,13 @@ from ristra.core.stats.proportions import (
 )
 from ristra.core.stats.ratios import (
     RatioEstimate,
+    RatioIntervals,
     RepresentationRatio,
     katz_ratio,
     representation_ratio_fixed,
     representation_ratio_sampled,
+    score_ratio,
+    score_ratio_intervals,
 )
 from ristra.core.stats.selection import (
     MIN_REFERENCE_SIZE,
@@ -79,6 +83,7 @@ __all__ = [
     "MantelHaenszel",
     "Proportion",
     "RatioEstimate",
+    "RatioIntervals",
     "RepresentationRatio",
     "SelectionComparison",
     "SurvivalPoint",
@@ -102,5 +107,7 @@ __all__ = [
     "proportion",
     "representation_ratio_fixed",
     "representation_ratio_sampled",
+    "score_ratio",
+    "score_ratio_intervals",
     "wilson_intervals",
 ]

@@ -24,7 +24,7 @@ from ristra.core.stats.contingency import (
 )
 from ristra.core.stats.multiplicity import holm
 from ristra.core.stats.proportions import SMALL_NUMBER_THRESHOLD, Proportion, proportion
-from ristra.core.stats.ratios import RatioEstimate, katz_ratio
+from ristra.core.stats.ratios import RatioEstimate, score_ratios
 
 #: The EEOC Uniform Guidelines' threshold: a rate below 4/5 of the highest is evidence of adverse impact.
 FOUR_FIFTHS = 0.8
@@ -46,7 +46,7 @@ def reference_rule(min_reference_size: int = MIN_REFERENCE_SIZE) -> str:
 class SelectionComparison:
     """One group's selection rate against a reference group's at one stage.
 
-    ``rate_ratio`` is the impact ratio (group rate / reference rate) with its Katz interval;
+    ``rate_ratio`` is the impact ratio (group rate / reference rate) with its score interval;
     ``below_four_fifths`` is None when the ratio is undefined (an empty group or both rates
     0). ``fisher`` is None when either group is empty. ``small_number`` is set when either
     group is small (see :func:`~ristra.core.stats.proportions.proportion`).
@@ -115,8 +115,9 @@ def compare_selection(
     """Compare a group's selection rate with a reference group's (four-fifths rule).
 
     Method: selection rates with Wilson intervals; the impact ratio (group rate / reference
-    rate) with the Katz log interval; ``below_four_fifths`` when the ratio is below
-    ``threshold`` (0.8, 29 CFR 1607.4(D)); Fisher's exact two-sided test on the 2×2 table
+    rate) with the Miettinen–Nurminen score interval (:func:`~.ratios.score_ratio`, valid at
+    rates of 0 and 1, where the Katz log interval breaks); ``below_four_fifths`` when the
+    ratio is below ``threshold`` (0.8, 29 CFR 1607.4(D)); Fisher's exact two-sided test on the 2×2 table
     [[group selected, group not], [reference selected, reference not]]; Pearson's chi-square
     with and without Yates's correction only when every expected count is >= 5.
 
@@ -129,24 +130,24 @@ def compare_selection(
     comparison the guideline intends (it names the group with the highest rate).
 
     References: Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D)
-    (1978); Fisher (1935); Katz et al. (1978); Wilson (1927).
+    (1978); Fisher (1935); Miettinen and Nurminen (1985); Wilson (1927).
     """
     group = proportion(group_selected, group_total, confidence, "wilson", small_number_threshold)
     reference = proportion(reference_selected, reference_total, confidence, "wilson", small_number_threshold)
     table = _table(group.k, group.n, reference.k, reference.n)
     fisher = fisher_exact_test(table) if group.n and reference.n else None
-    return _comparison(group, reference, fisher, confidence, threshold)
+    [ratio] = score_ratios([(group.k, group.n, reference.k, reference.n)], confidence)
+    return _comparison(group, reference, fisher, ratio, threshold)
 
 
 def _table(k: int, n: int, ref_k: int, ref_n: int) -> list[list[int]]:
     return [[k, n - k], [ref_k, ref_n - ref_k]]
 
 
-def _comparison(group: Proportion, reference: Proportion, fisher: FisherTest | None, confidence: float,
+def _comparison(group: Proportion, reference: Proportion, fisher: FisherTest | None, ratio: RatioEstimate,
                 threshold: float) -> SelectionComparison:
-    """:func:`compare_selection` given the two proportions and the table's Fisher test (None
-    when a group is empty)."""
-    ratio = katz_ratio(group.k, group.n, reference.k, reference.n, confidence)
+    """:func:`compare_selection` given the two proportions, the table's Fisher test (None when a
+    group is empty) and the impact ratio with its interval."""
     table = _table(group.k, group.n, reference.k, reference.n)
     notes: list[str] = []
     if fisher is None:
@@ -221,6 +222,8 @@ def four_fifths_analyses(
     tables = [_table(*counts[label], *counts[ref]) for counts, ref, _, labels in plans for label in labels
               if counts[label][1] and counts[ref][1]]
     fishers = iter(fisher_exact_tests(tables))
+    ratios = iter(score_ratios([(*counts[label], *counts[ref]) for counts, ref, _, labels in plans for label in labels],
+                               confidence))
     rule = reference_rule(min_reference_size) if reference is None else f"the reference group is {reference!r} (given)"
     out = []
     for counts, ref, small_ref, labels in plans:
@@ -231,7 +234,7 @@ def four_fifths_analyses(
             k, n = counts[label]
             fisher = next(fishers) if n and ref_n else None
             share = proportion(k, n, confidence, "wilson", small_number_threshold)
-            comparisons.append(_comparison(share, ref_share, fisher, confidence, threshold))
+            comparisons.append(_comparison(share, ref_share, fisher, next(ratios), threshold))
         in_family = [label not in unknown for label in labels]
         p_values = [c.fisher.p_value if c.fisher is not None and member else math.nan
                     for c, member in zip(comparisons, in_family, strict=True)]

@@ -186,7 +186,7 @@ class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
                         notes[group.label] = f"Mantel–Haenszel: {result.note}"
             rows += _selection_rows(analysis, g.id, stage, "pooled", (), mh, notes, _family(stage, "pooled", ()))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
-        method = ("four-fifths rule: impact ratio with Katz interval, Fisher's exact test, chi-square where every "
+        method = ("four-fifths rule: impact ratio with Miettinen–Nurminen score interval, Fisher's exact test, chi-square where every "
                   "expected count is at least 5, Holm across groups, Mantel–Haenszel across strata "
                   "(docs/methods.md: Selection-rate comparison)")
         notes_out = (f"{reference_rule(spec.min_reference_size)}; chosen in each stratum and pooled "

@@ -18,8 +18,9 @@ senior_administrative employees        ``senior_administrative`` = yes, still em
 
 The share is the ``yes`` share among people whose membership is known (unknowns are reported as
 their own count). Ratios (docs/methods.md, "Representation ratio"): to the state, the share's
-Wilson interval over the fixed census share; to the previous stage with data, the Katz log
-interval — conservative here, since many stages are nested in the one before.
+Wilson interval over the fixed census share; to the previous stage with data, the
+Miettinen–Nurminen score interval — conservative here, since many stages are nested in the one
+before.
 """
 
 from __future__ import annotations
@@ -128,9 +129,9 @@ class PathPlan:
             previous = (stage, yes, known)
         for ds, ask in self.asks_by_dataset.items():
             warnings += warnings_for(g, ds, level_totals(answers.table(ask), g, range(len(ask.dims))))
-        method = ("share of the known with Wilson interval; ratio to the fixed census share and Katz log ratio to "
-                  "the previous stage (docs/methods.md: Representation ratio)")
-        notes = ("successive stages are nested or overlapping populations: the Katz intervals are conservative",
+        method = ("share of the known with Wilson interval; ratio to the fixed census share and score-interval "
+                  "(Miettinen–Nurminen) ratio to the previous stage (docs/methods.md: Representation ratio)")
+        notes = ("successive stages are nested or overlapping populations: the ratio intervals are conservative",
                  "faculty and senior administrative staff are those still employed (no separation date)")
         return MetricResult(spec.metric, spec, tuple(rows), snapshot_refs(self.context, list(self.asks_by_dataset)),
                             self.context.categories.version, method, tuple(warnings), notes)

@@ -3,7 +3,7 @@ benchmark and the previous application stage) and trends by year.
 
 Methods (docs/methods.md): shares with Wilson score intervals ("Proportions"); the ratio to a
 census benchmark divides the share's interval by the fixed benchmark share, the ratio to the
-previous stage is the Katz log interval ("Representation ratio"); trends use the
+previous stage is the Miettinen–Nurminen score interval ("Representation ratio"); trends use the
 Cochran–Armitage test ("Trends over years").
 """
 
@@ -190,9 +190,9 @@ class RepresentationRatioPlan(SingleAsk):
                                      rs.estimate.lower, rs.estimate.upper, rs.estimate.method,
                                      rs.group.small_number or rs.reference.small_number, rs.estimate.note))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
-        method = ("share of the known with Wilson interval; ratio to a fixed census share, or Katz log interval "
+        method = ("share of the known with Wilson interval; ratio to a fixed census share, or Miettinen–Nurminen score interval "
                   "against the previous stage (docs/methods.md: Representation ratio)")
         if spec.stage is not None:
-            notes.append("successive stages are nested, so the Katz interval against the previous stage is conservative")
+            notes.append("successive stages are nested, so the score interval against the previous stage is conservative")
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, spec.dataset, totals)), tuple(notes))
