@@ -58,7 +58,8 @@ def test_kaplan_meier_matches_lifelines(seed: int, truncated: bool, whole_years:
     points = ours.survival_at(timeline)
     survival = np.array([p.survival for p in points])
     assert_close(survival, reference.survival_function_.to_numpy().ravel())
-    positive = survival > 0  # lifelines reports (1, 1) where the estimate is 0; we report (0, 0)
+    # lifelines reports (1, 1) where the estimate is 1 or 0; we report exact bounds there
+    positive = (survival > 0) & (survival < 1)
     ci = reference.confidence_interval_.to_numpy()
     assert_close(np.array([p.lower for p in points])[positive], ci[positive, 0])
     assert_close(np.array([p.upper for p in points])[positive], ci[positive, 1])
@@ -86,7 +87,9 @@ def test_kaplan_meier_with_left_truncation_by_hand() -> None:
     ours = kaplan_meier(exit, event, entry)
     assert ours.times == (2.0, 4.0, 6.0) and ours.at_risk == (3, 4, 1) and ours.events == (1, 2, 1)
     assert_close(np.asarray(ours.survival), np.array([2 / 3, 1 / 3, 0.0]))
-    assert ours.lower[-1] == ours.upper[-1] == 0.0 and ours.median == 4.0
+    assert ours.lower[-1] == 0.0 and ours.median == 4.0
+    # Ŝ = 0 at t = 6: the smallest risk set up to then is 1 (after t = 5), so the upper bound is 1 − 0.025
+    assert ours.upper[-1] == pytest.approx(0.975, rel=1e-12)
     assert ours.survival_at([1.0, 3.0, 7.0])[1].survival == pytest.approx(2 / 3)
     assert math.isnan(ours.survival_at([7.0])[0].survival)
 

@@ -37,8 +37,10 @@ from ristra.core.stats.survival.kaplan_meier import kaplan_meier_fit
 from ristra.core.stats.survival.logrank import logrank_test_by_group
 from ristra.core.vocabularies import SEPARATION_REASON
 
-SURVIVAL_METHOD = ("Kaplan–Meier with left truncation and log(−log) Greenwood intervals, log-rank test across "
-                   "levels of known membership, Aalen–Johansen cumulative incidence (docs/methods.md: Survival)")
+SURVIVAL_METHOD = ("Kaplan–Meier with left truncation and log(−log) Greenwood intervals (at an estimate of 0 or 1, "
+                   "the exact Clopper–Pearson bound for no events among the smallest risk set up to the horizon), "
+                   "log-rank test across levels of known membership, Aalen–Johansen cumulative incidence "
+                   "(docs/methods.md: Survival)")
 SMALL_PEOPLE, SMALL_EVENTS = 30, 5
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ristra.core.stats.arguments import check_confidence, normal_quantile
-from ristra.core.stats.survival.follow_up import follow_up
+from ristra.core.stats.survival.follow_up import exact_bounds, floor_at, follow_up
 from ristra.core.stats.survival.kaplan_meier import (
     KaplanMeier,
     KaplanMeierFit,
@@ -49,13 +49,21 @@ class CumulativeIncidence:
     confidence: float
     n_events: int
     last_time: float
+    #: The smallest risk set up to each time (see ``follow_up.risk_floor``): the n of the exact
+    #: bound where F_j is 0 or 1.
+    floor_times: tuple[float, ...] = ()
+    floor_at_risk: tuple[int, ...] = ()
 
     def incidence_at(self, times: Iterable[float]) -> tuple[IncidencePoint, ...]:
-        """F_j(t) and its interval at each t (0 before the first exit; NaN beyond ``last_time``)."""
+        """F_j(t) and its interval at each t (0 before the first exit, with the exact upper bound
+        for no exits among the smallest risk set up to t; NaN beyond ``last_time``)."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
+        floor = floor_at(np.asarray(self.floor_times, dtype=np.float64),
+                         np.asarray(self.floor_at_risk, dtype=np.float64), asked)
         return curve_points(asked, index, self.incidence, self.lower, self.upper, empty=math.isnan(self.last_time),
-                            last_time=self.last_time, before=0.0, point=IncidencePoint)
+                            last_time=self.last_time, before=0.0, point=IncidencePoint, floor=floor,
+                            confidence=self.confidence)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,7 +119,7 @@ class AalenJohansenFit:
         index = np.searchsorted(self.times, asked, side="right") - 1
         return curve_points(asked, index, self.incidence[row], self.lower[row], self.upper[row],
                             empty=math.isnan(self.last_time), last_time=self.last_time, before=0.0,
-                            point=IncidencePoint)
+                            point=IncidencePoint, floor=self.survival.floor(asked), confidence=self.confidence)
 
     def result(self) -> CompetingRisks:
         if self.up_to is not None:
@@ -127,6 +135,8 @@ class AalenJohansenFit:
             confidence=self.confidence,
             n_events=self.n_events[row],
             last_time=self.last_time,
+            floor_times=tuple(self.survival.floor_times.tolist()),
+            floor_at_risk=tuple(self.survival.floor_at_risk.astype(np.int64).tolist()),
         ) for row, cause in enumerate(self.causes))
         return CompetingRisks(causes=self.causes, incidence=curves, survival=self.survival.result_with_times(times))
 
@@ -164,7 +174,10 @@ def aalen_johansen(
     Var F_j(t) = Σ (F_j(t) − F_j(t_i))² d_i/(n_i(n_i − d_i)) + Σ Ŝ(t_{i−1})² d_ji(n_i − d_ji)/n_i³
     − 2 Σ (F_j(t) − F_j(t_i)) Ŝ(t_{i−1}) d_ji/n_i², over t_i <= t (d_i all causes); a term
     with n_i = d_i is 0 (exact: F_j no longer changes). The interval uses the log(−log F)
-    transformation, so it lies in [0, 1]; where F_j is 0 or 1 it is (F_j, F_j).
+    transformation, so it lies in [0, 1]; where F_j is 0 or 1 (where that interval has zero
+    width) the open end is the exact Clopper–Pearson bound for no exits by the cause (or no
+    other outcome) among the smallest risk set up to the time, 1 − (α/2)^(1/n) above 0 and
+    (α/2)^(1/n) below 1 (the whole of [0, 1] when nobody was observed).
 
     Assumptions: censoring and truncation independent of the exit process (non-informative);
     each person exits at most once, by one cause; the causes are exhaustive and mutually
@@ -254,6 +267,10 @@ def aalen_johansen_fit(
         variance = np.maximum(0.0, incidence * incidence * a_sum - 2.0 * incidence * a_lin + a_sq
                               + b_sum - 2.0 * (incidence * c_sum - c_lin))
         lower, upper = incidence_bounds(incidence, variance, z)
+        boundary = (incidence <= 0.0) | (incidence >= 1.0)
+        if boundary.any():  # zero-width there: the exact bound for no exits (all exits) by the cause
+            floor = np.broadcast_to(survival_curve.floor(times), incidence.shape)
+            lower, upper = exact_bounds(incidence, lower, upper, floor, confidence)
     else:
         incidence = variance = lower = upper = d
 

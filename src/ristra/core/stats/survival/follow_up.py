@@ -12,6 +12,7 @@ stands for; every estimate is then exactly the one of the expanded records.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,3 +150,56 @@ def group_labels(groups: ArrayLike, size: int) -> tuple[tuple[str, ...], NDArray
             return tuple(str(label) for label in labels), codes.astype(np.int64)
     labels, codes = np.unique(text, return_inverse=True)
     return tuple(str(label) for label in labels), codes.astype(np.int64)
+
+
+def risk_floor(records: FollowUp) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The smallest risk set up to each time, as a step function ``(points, counts)``: the
+    smallest number at risk at any s in (m, t] (m the earliest entry) is ``counts[i]`` for the last
+    ``points[i] < t``, and 0 for t <= m (nobody is observed yet); see :func:`floor_at`.
+
+    Between exits the risk set only grows (entries join it), so its smallest value on (m, t] is
+    taken just after m or just after an exit (of any kind) before t: N(c+) = #{entry <= c} −
+    #{exit <= c} (people, i.e. weighted). Only the points where the running minimum falls are kept.
+    """
+    if records.exit.size == 0:
+        return np.zeros(0), np.zeros(0)
+    weight = records.weights()
+    start = float(records.entry.min())
+    exits, _ = distinct_times(records.exit, weight)
+    points = np.concatenate(([start], exits)) if math.isfinite(start) else exits
+    entry_order = np.argsort(records.entry, kind="stable")
+    exit_order = np.argsort(records.exit, kind="stable")
+    entered = np.concatenate(([0.0], np.cumsum(weight[entry_order])))[
+        np.searchsorted(records.entry[entry_order], points, side="right")]
+    exited = np.concatenate(([0.0], np.cumsum(weight[exit_order])))[
+        np.searchsorted(records.exit[exit_order], points, side="right")]
+    if not math.isfinite(start):  # no entry times: everyone is at risk from the start
+        points = np.concatenate(([-np.inf], points))
+        entered = np.concatenate(([float(weight.sum())], entered))
+        exited = np.concatenate(([0.0], exited))
+    running = np.minimum.accumulate(entered - exited)
+    falls = np.concatenate(([True], running[1:] < running[:-1]))
+    return points[falls].astype(np.float64), running[falls].astype(np.float64)
+
+
+def floor_at(points: NDArray[np.float64], counts: NDArray[np.float64], times: ArrayLike) -> NDArray[np.float64]:
+    """The smallest risk set on (m, t] at each of ``times``, from :func:`risk_floor`."""
+    asked = np.asarray(times, dtype=np.float64)
+    index = np.searchsorted(points, asked, side="left") - 1
+    return np.where(index >= 0, counts[np.maximum(index, 0)] if counts.size else 0.0, 0.0)
+
+
+def exact_bounds(estimate: NDArray[np.float64], lower: NDArray[np.float64], upper: NDArray[np.float64],
+                 people: NDArray[np.float64], confidence: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Bounds at an estimate of exactly 1 or 0 (where a variance-based interval has zero width):
+    the exact Clopper–Pearson bound for no events (no survivors) among ``people``, the smallest
+    risk set up to the time — (α/2)^(1/n) below an estimate of 1, 1 − (α/2)^(1/n) above an
+    estimate of 0, and the whole of [0, 1] when nobody was observed (n = 0). Elsewhere the
+    bounds are returned unchanged."""
+    half = (1.0 - confidence) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.where(people > 0, half ** (1.0 / np.where(people > 0, people, 1.0)), 0.0)
+    one, zero = estimate >= 1.0, estimate <= 0.0
+    lower = np.where(one, root, np.where(zero, 0.0, lower))
+    upper = np.where(zero, np.where(people > 0, 1.0 - root, 1.0), np.where(one, 1.0, upper))
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)

@@ -5,14 +5,23 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ristra.core.stats.arguments import check_confidence, normal_quantile
-from ristra.core.stats.survival.follow_up import FollowUp, at_risk, event_times, follow_up, group_labels
+from ristra.core.stats.survival.follow_up import (
+    FollowUp,
+    at_risk,
+    event_times,
+    exact_bounds,
+    floor_at,
+    follow_up,
+    group_labels,
+    risk_floor,
+)
 
 SurvivalInterval = Literal["log-log", "plain"]
 
@@ -54,13 +63,21 @@ class KaplanMeier:
     left_truncated: bool
     last_time: float
     median: float
+    #: The smallest risk set up to each time as a step function (see ``follow_up.risk_floor``):
+    #: the n of the exact bound where Ŝ is 1 or 0.
+    floor_times: tuple[float, ...] = ()
+    floor_at_risk: tuple[int, ...] = ()
 
     def survival_at(self, times: Iterable[float]) -> tuple[SurvivalPoint, ...]:
-        """Ŝ(t) and its interval at each t (right-continuous step function; 1 before the first exit)."""
+        """Ŝ(t) and its interval at each t (right-continuous step function; 1 before the first
+        exit, with the exact lower bound for no exits among the smallest risk set up to t)."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = [bisect_right(self.times, t) - 1 for t in asked]  # the times are sorted
+        floor = floor_at(np.asarray(self.floor_times, dtype=np.float64),
+                         np.asarray(self.floor_at_risk, dtype=np.float64), asked)
         return curve_points(asked, index, self.survival, self.lower, self.upper, empty=self.n_subjects == 0,
-                            last_time=self.last_time, before=1.0, point=SurvivalPoint)
+                            last_time=self.last_time, before=1.0, point=SurvivalPoint, floor=floor,
+                            confidence=self.confidence)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,16 +89,23 @@ Values = Sequence[float] | NDArray[np.float64]
 
 def curve_points(asked: NDArray[np.float64], index: Sequence[int] | NDArray[np.intp], values: Values, lower: Values,
                  upper: Values, *, empty: bool, last_time: float, before: float,
-                 point: Callable[[float, float, float, float], Point]) -> tuple[Point, ...]:
+                 point: Callable[[float, float, float, float], Point], floor: NDArray[np.float64],
+                 confidence: float) -> tuple[Point, ...]:
     """The points ``point(t, value, lower, upper)`` of a step curve at each time ``asked``, ``index``
     being the last curve time at or before it: NaN where the curve is ``empty`` or beyond
-    ``last_time``, ``before`` (with a degenerate interval) before the first curve time."""
+    ``last_time``; ``before`` (1 or 0) before the first curve time. Where the value is 0 or 1 the
+    interval is the exact bound for no events among ``floor`` (the smallest risk set up to each
+    asked time; see ``follow_up.exact_bounds``)."""
     points = []
-    for t, i in zip(asked, index, strict=True):
+    for t, i, people in zip(asked, index, floor, strict=True):
         if empty or t > last_time:
             points.append(point(float(t), math.nan, math.nan, math.nan))
-        elif i < 0:
-            points.append(point(float(t), before, before, before))
+        elif i < 0 or values[i] <= 0.0 or values[i] >= 1.0:
+            # at 0 or 1 the bound depends on the risk sets up to t itself, not to the last curve time
+            value = before if i < 0 else float(values[i])
+            lo, hi = exact_bounds(np.array([value]), np.array([value]), np.array([value]), np.array([people]),
+                                  confidence)
+            points.append(point(float(t), value, float(lo[0]), float(hi[0])))
         else:
             points.append(point(float(t), float(values[i]), float(lower[i]), float(upper[i])))
     return tuple(points)
@@ -108,13 +132,20 @@ class KaplanMeierFit:
     left_truncated: bool
     last_time: float
     median: float
+    floor_times: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    floor_at_risk: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    def floor(self, times: ArrayLike) -> NDArray[np.float64]:
+        """The smallest risk set up to each of ``times`` (the n of the exact bounds)."""
+        return floor_at(self.floor_times, self.floor_at_risk, times)
 
     def survival_at(self, times: Iterable[float]) -> tuple[SurvivalPoint, ...]:
         """As :meth:`KaplanMeier.survival_at`."""
         asked = np.asarray(list(times), dtype=np.float64)
         index = np.searchsorted(self.times, asked, side="right") - 1
         return curve_points(asked, index, self.survival, self.lower, self.upper, empty=self.n_subjects == 0,
-                            last_time=self.last_time, before=1.0, point=SurvivalPoint)
+                            last_time=self.last_time, before=1.0, point=SurvivalPoint, floor=self.floor(asked),
+                            confidence=self.confidence)
 
     def events_to(self, time: float) -> int:
         """Exits (people) at times up to and including ``time``."""
@@ -140,6 +171,8 @@ class KaplanMeierFit:
             left_truncated=self.left_truncated,
             last_time=self.last_time,
             median=self.median,
+            floor_times=tuple(self.floor_times.tolist()),
+            floor_at_risk=tuple(self.floor_at_risk.astype(np.int64).tolist()),
         )
 
 
@@ -193,6 +226,10 @@ def fit_kaplan_meier_arrays(
     terms = greenwood_terms(deaths, population)
     greenwood_sum = np.cumsum(terms)
     lower, upper = greenwood_bounds(survival, greenwood_sum, z, interval)
+    floor_times, floor_counts = risk_floor(records)
+    boundary = (survival <= 0.0) | (survival >= 1.0)
+    if boundary.any():  # zero-width there: the exact bound for no survivors (no exits) instead
+        lower, upper = exact_bounds(survival, lower, upper, floor_at(floor_times, floor_counts, times), confidence)
     reached = np.flatnonzero(survival <= 0.5 + 1e-12)  # products that are 1/2 exactly may round above it
     if records.size == 0:
         median = math.nan
@@ -214,6 +251,8 @@ def fit_kaplan_meier_arrays(
         left_truncated=records.left_truncated,
         last_time=float(records.exit.max()) if records.size else math.nan,
         median=median,
+        floor_times=floor_times,
+        floor_at_risk=floor_counts,
     )
 
 
@@ -249,8 +288,13 @@ def kaplan_meier(
     is set to 0, which is exact because Ŝ is then 0 from that time on. The default
     "log-log" interval is exp(−exp(log(−log Ŝ) ± z·sqrt(Σ d/(n(n−d))) / |log Ŝ|)) (Kalbfleisch
     & Prentice 2002; the one lifelines uses), always inside [0, 1]; "plain" is Ŝ ± z·SE clipped to
-    [0, 1]. Where Ŝ is exactly 1 or 0 the log-log interval is degenerate and reported as
-    (Ŝ, Ŝ) (lifelines reports (1, 1) at Ŝ = 0; R reports NA).
+    [0, 1]. Where Ŝ is exactly 1 (no exits yet) or 0 (nobody left) both intervals have zero
+    width (lifelines reports (1, 1) at Ŝ = 0; R reports NA); there the open end is instead the
+    exact Clopper–Pearson bound for no exits (no survivors) among n people, n the smallest risk
+    set at any time up to t (``follow_up.risk_floor``; under left truncation the early risk sets
+    may be small): (α/2)^(1/n) below Ŝ = 1 and 1 − (α/2)^(1/n) above Ŝ = 0 — exact for n people
+    followed to t, conservative otherwise, since Ŝ(t) is at most the conditional survival over
+    the last step. Nobody observed yet (n = 0): the whole of [0, 1].
 
     Left truncation: people who joined before the data window (hired before it starts) are
     counted only from their entry time; with left truncation the curve estimates survival
