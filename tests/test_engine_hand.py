@@ -131,7 +131,8 @@ def test_selection_ratio_pooled_and_by_cycle(service: MetricsService) -> None:
         pooled[0]["reference_group"]: (pooled[0]["reference_selected"], pooled[0]["reference_total"])} == {
         "yes": (1, 2), "no": (1, 1), "unknown": (1, 1)}
     women = one(result, scope="pooled", group="yes")
-    assert women["impact_ratio"] == pytest.approx(0.5) and women["below_four_fifths"] is True
+    assert women["impact_ratio"] == pytest.approx(0.5) and women["ratio_below_threshold"] is True
+    assert women["below_four_fifths"] is None  # 1 of 2: too small to assert the rule
     assert women["fisher_p"] == pytest.approx(1.0) and women["small_number"] is True
     assert women["strata"] == 1  # 2025 has no interviewed woman: that stratum carries no information
 
@@ -217,6 +218,7 @@ def test_all_unknown_and_one_person(workspace: Workspace, tmp_path: Path) -> Non
     assert all(math.isnan(r.impact_ratio) for r in selection.rows)  # type: ignore[attr-defined]
     ratio = svc.query("representation-ratio", category="women", dataset="applications")
     assert ratio.records()[0]["known"] == 0 and ratio.records()[0]["ratio"] is None
+    assert ratio.records()[0]["note"] == "nobody of known membership (1 unknown); the share and the ratio are undefined"
     svc.close()
 
 

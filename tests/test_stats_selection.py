@@ -136,7 +136,8 @@ def test_four_fifths_threshold_is_strict(k1: int, n1: int, k0: int, n0: int, bel
 
 def test_nobody_selected_in_the_group() -> None:
     c = compare_selection(0, 25, 10, 30)
-    assert c.rate_ratio.ratio == 0.0 and c.below_four_fifths is True and c.small_number
+    assert c.rate_ratio.ratio == 0.0 and c.ratio_below_threshold is True and c.small_number
+    assert c.below_four_fifths is None  # not asserted on a small group
     assert c.fisher is not None and close(c.fisher.p_value, stats.fisher_exact([[0, 25], [10, 20]]).pvalue)
     assert c.chi_square.pearson is None and any("chi-square" in n for n in c.notes)
 
@@ -150,12 +151,14 @@ def test_everybody_selected() -> None:
 def test_group_with_zero_members() -> None:
     c = compare_selection(0, 0, 10, 30)
     assert math.isnan(c.rate_ratio.ratio) and c.below_four_fifths is None and c.fisher is None
-    assert c.small_number and c.notes
+    assert c.small_number
+    assert c.notes == ("the group has nobody at the stage before; no ratio and no test",)
 
 
 def test_one_person_in_each_group() -> None:
     c = compare_selection(1, 1, 0, 1)
-    assert c.rate_ratio.ratio == math.inf and c.below_four_fifths is False and c.small_number
+    assert c.rate_ratio.ratio == math.inf and c.ratio_below_threshold is False and c.small_number
+    assert c.below_four_fifths is None
     assert c.fisher is not None and c.fisher.p_value == 1.0
 
 
@@ -227,7 +230,7 @@ def test_choose_reference_ties_go_to_the_larger_group_then_the_first() -> None:
 
 def test_four_fifths_analysis_explicit_reference_and_errors() -> None:
     analysis = four_fifths_analysis({"a": (5, 10), "b": (9, 10)}, reference="a")
-    assert analysis.reference_label == "a" and analysis.groups[0].comparison.below_four_fifths is False
+    assert analysis.reference_label == "a" and analysis.groups[0].comparison.ratio_below_threshold is False
     with pytest.raises(ValueError):
         four_fifths_analysis({"a": (5, 10)}, reference="z")
     with pytest.raises(ValueError):

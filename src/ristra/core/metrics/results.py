@@ -167,6 +167,8 @@ class SelectionRow(Row):
     family_size: int | None = None
     #: True when no known group reached the minimum reference size (the reference is small).
     reference_small: bool = False
+    #: The impact ratio is below the threshold (also on small rows, where ``below_four_fifths`` is null).
+    ratio_below_threshold: bool | None = None
 
 
 @dataclass(frozen=True)

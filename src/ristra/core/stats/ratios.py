@@ -271,7 +271,8 @@ def representation_ratio_fixed(
     use :func:`representation_ratio_sampled`), or when the category is defined differently
     (e.g. census race "alone" against school data "alone or in combination").
     ``reference_share`` must lie in (0, 1]; a zero benchmark makes every ratio undefined and
-    is rejected with ``ValueError``. n = 0 gives a NaN ratio with interval (0, 1/benchmark).
+    is rejected with ``ValueError``. n = 0 gives a NaN ratio with interval (0, 1/benchmark): the
+    share's interval is then (0, 1), and a share cannot exceed 1.
 
     References: Wilson (1927) for the interval (dividing by a constant is exact); for the
     ratio as a measure of representation in medicine, L. A. Lett et al., "Trends in
@@ -288,7 +289,8 @@ def representation_ratio_fixed(
         method="fixed_reference",
         confidence=group.confidence,
         zero_corrected=False,
-        note="the group has no members; the ratio is undefined" if group.n == 0 else None,
+        note="n = 0: nobody to take a share of; the ratio is undefined (its interval is (0, 1/benchmark), "
+             "since a share cannot exceed 1)" if group.n == 0 else None,
     )
     return RepresentationRatio(group=group, reference=None, reference_share=share, estimate=estimate)
 

@@ -47,8 +47,10 @@ class SelectionComparison:
     """One group's selection rate against a reference group's at one stage.
 
     ``rate_ratio`` is the impact ratio (group rate / reference rate) with its score interval;
-    ``below_four_fifths`` is None when the ratio is undefined (an empty group or both rates
-    0). ``fisher`` is None when either group is empty. ``small_number`` is set when either
+    ``ratio_below_threshold`` says whether it is below the threshold (None when undefined: an
+    empty group or both rates 0); ``below_four_fifths`` is the same, but None also when either
+    group has fewer than the small-number threshold (30) people — the rule is not asserted on
+    groups too small to bear it (29 CFR 1607.4(D) warns about small numbers). ``fisher`` is None when either group is empty. ``small_number`` is set when either
     group is small (see :func:`~ristra.core.stats.proportions.proportion`).
     """
 
@@ -61,6 +63,7 @@ class SelectionComparison:
     chi_square: ChiSquareReport
     small_number: bool
     notes: tuple[str, ...]
+    ratio_below_threshold: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,8 +120,10 @@ def compare_selection(
     Method: selection rates with Wilson intervals; the impact ratio (group rate / reference
     rate) with the Miettinen–Nurminen score interval (:func:`~.ratios.score_ratio`, valid at
     rates of 0 and 1, where the Katz log interval breaks); ``below_four_fifths`` when the
-    ratio is below ``threshold`` (0.8, 29 CFR 1607.4(D)); Fisher's exact two-sided test on the 2×2 table
-    [[group selected, group not], [reference selected, reference not]]; Pearson's chi-square
+    ratio is below ``threshold`` (0.8, 29 CFR 1607.4(D)) and both groups have at least
+    ``small_number_threshold`` people (None otherwise; ``ratio_below_threshold`` keeps the bare
+    comparison); Fisher's exact two-sided test
+    on the 2×2 table [[group selected, group not], [reference selected, reference not]]; Pearson's chi-square
     with and without Yates's correction only when every expected count is >= 5.
 
     Assumptions: independent decisions about different people; the four-fifths rule is a
@@ -137,7 +142,7 @@ def compare_selection(
     table = _table(group.k, group.n, reference.k, reference.n)
     fisher = fisher_exact_test(table) if group.n and reference.n else None
     [ratio] = score_ratios([(group.k, group.n, reference.k, reference.n)], confidence)
-    return _comparison(group, reference, fisher, ratio, threshold)
+    return _comparison(group, reference, fisher, ratio, threshold, small_number_threshold)
 
 
 def _table(k: int, n: int, ref_k: int, ref_n: int) -> list[list[int]]:
@@ -145,19 +150,27 @@ def _table(k: int, n: int, ref_k: int, ref_n: int) -> list[list[int]]:
 
 
 def _comparison(group: Proportion, reference: Proportion, fisher: FisherTest | None, ratio: RatioEstimate,
-                threshold: float) -> SelectionComparison:
+                threshold: float, small_group: int) -> SelectionComparison:
     """:func:`compare_selection` given the two proportions, the table's Fisher test (None when a
     group is empty) and the impact ratio with its interval."""
     table = _table(group.k, group.n, reference.k, reference.n)
     notes: list[str] = []
-    if fisher is None:
-        notes.append("a group has no members; no test is possible")
+    empty = [name for name, p in (("the group", group), ("the reference group", reference)) if p.n == 0]
     chi_square = chi_square_tests(table)
-    if ratio.note:
+    if empty:  # one note, not one per statistic that cannot be computed
+        notes.append(f"{' and '.join(empty)} {'have' if len(empty) == 2 else 'has'} nobody at the stage before; "
+                     "no ratio and no test")
+    elif ratio.note:
         notes.append(ratio.note)
-    if chi_square.reason:
+    if chi_square.reason and not empty:
         notes.append(f"chi-square not reported: {chi_square.reason}")
-    below = None if math.isnan(ratio.ratio) else ratio.ratio < threshold
+    raw_below = None if math.isnan(ratio.ratio) else ratio.ratio < threshold
+    small = group.small_number or reference.small_number
+    few = min(group.n, reference.n) < small_group
+    below = None if few else raw_below
+    if few and raw_below:
+        notes.append(f"the ratio is below the threshold, but a group has fewer than {small_group} people: "
+                     "not read as adverse impact")
     return SelectionComparison(
         group=group,
         reference=reference,
@@ -166,8 +179,9 @@ def _comparison(group: Proportion, reference: Proportion, fisher: FisherTest | N
         below_four_fifths=below,
         fisher=fisher,
         chi_square=chi_square,
-        small_number=group.small_number or reference.small_number,
+        small_number=small,
         notes=tuple(notes),
+        ratio_below_threshold=raw_below,
     )
 
 
@@ -234,7 +248,7 @@ def four_fifths_analyses(
             k, n = counts[label]
             fisher = next(fishers) if n and ref_n else None
             share = proportion(k, n, confidence, "wilson", small_number_threshold)
-            comparisons.append(_comparison(share, ref_share, fisher, next(ratios), threshold))
+            comparisons.append(_comparison(share, ref_share, fisher, next(ratios), threshold, small_number_threshold))
         in_family = [label not in unknown for label in labels]
         p_values = [c.fisher.p_value if c.fisher is not None and member else math.nan
                     for c, member in zip(comparisons, in_family, strict=True)]

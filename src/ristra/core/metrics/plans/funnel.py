@@ -130,7 +130,8 @@ def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, sco
             group.reject_holm if tested else None, chi,
             m[0] if m else None, m[1] if m else None, m[2] if m else None, m[3] if m else None, m[4] if m else None,
             c.small_number, note, group.in_family, family if group.in_family else None,
-            analysis.family_size if group.in_family else None, analysis.reference_small))
+            analysis.family_size if group.in_family else None, analysis.reference_small,
+            c.ratio_below_threshold))
     return rows
 
 

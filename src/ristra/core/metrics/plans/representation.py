@@ -129,6 +129,15 @@ class TrendPlan(SingleAsk):
                             method, tuple(warnings_for(g, spec.dataset, totals)), overlap_notes(g))
 
 
+def _known_note(known: int, unknown: int) -> str | None:
+    """The note of a ratio row with nobody of known membership (None otherwise)."""
+    if known:
+        return None
+    if unknown:
+        return f"nobody of known membership ({unknown} unknown); the share and the ratio are undefined"
+    return "nobody in this group; the share and the ratio are undefined"
+
+
 def previous_stage(stage: str) -> str:
     return APPLICATION_STAGES[APPLICATION_STAGES.index(stage) - 1]
 
@@ -178,7 +187,8 @@ class RepresentationRatioPlan(SingleAsk):
                 rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "state", label, yes, known, unknown,
                                      rr.group.share, rr.group.lower, rr.group.upper, benchmark.numerator,
                                      float(benchmark.denominator), benchmark.share, rr.ratio, rr.estimate.lower,
-                                     rr.estimate.upper, rr.estimate.method, rr.group.small_number, rr.estimate.note))
+                                     rr.estimate.upper, rr.estimate.method, rr.group.small_number,
+                                     _known_note(known, unknown) or rr.estimate.note))
             if spec.stage is not None:
                 prev_yes = levels[g.positive or ""][before]
                 prev_known = sum(c[before] for lv, c in levels.items() if not g.is_unknown(lv))
@@ -188,7 +198,8 @@ class RepresentationRatioPlan(SingleAsk):
                                      previous_stage(spec.stage), yes, known, unknown, rs.group.share, rs.group.lower,
                                      rs.group.upper, float(prev_yes), float(prev_known), rs.reference.share, rs.ratio,
                                      rs.estimate.lower, rs.estimate.upper, rs.estimate.method,
-                                     rs.group.small_number or rs.reference.small_number, rs.estimate.note))
+                                     rs.group.small_number or rs.reference.small_number,
+                                     _known_note(known, unknown) or rs.estimate.note))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         method = ("share of the known with Wilson interval; ratio to a fixed census share, or Miettinen–Nurminen score interval "
                   "against the previous stage (docs/methods.md: Representation ratio)")
