@@ -14,7 +14,7 @@ groups' audits into one :class:`~ristra.core.disclosure.SuppressionSummary`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ristra.core.disclosure import Carried, Link, Order, Policy, ReleasedTable, SuppressionSummary, release
@@ -59,7 +59,7 @@ def groups(tables: Sequence[Table], links: Sequence[Link],
 
 
 def release_jointly(tables: Sequence[Table], policy: Policy, links: Sequence[Link], orders: Sequence[Order] = (),
-                    carried: Carried | None = None,
+                    carried: Carried | None = None, stages: Mapping[str, int] | None = None,
                     progress: Callable[[int, int], None] | None = None) -> JointRelease:
     """Release ``tables`` with ``links`` and ``orders`` (see the module docstring), keeping what
     ``carried`` says an earlier publication suppressed. Raises what
@@ -70,7 +70,7 @@ def release_jointly(tables: Sequence[Table], policy: Policy, links: Sequence[Lin
     for done, (members, joining, ordering) in enumerate(found):
         if progress is not None:
             progress(done, len(found))
-        for table in release(members, policy, linked=joining, ordered=ordering, carried=carried):
+        for table in release(members, policy, linked=joining, ordered=ordering, carried=carried, stages=stages):
             released[table.key] = table
         summaries.append(released[members[0].key].suppression_summary)
     summary = merge(summaries, policy)

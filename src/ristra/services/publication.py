@@ -141,6 +141,7 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
         return [c for c, ds in categories if any(d in ds for d in datasets)]
 
     def funnel(section_id: str, title: str, where: Mapping[str, str]) -> dict[str, Any]:
+        """Every stage by cycle, and over all cycles, for every category."""
         columns = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize()} for s in FUNNEL_STAGES]
         columns += [{"id": f"{s}_all", "metric": f"applications.{s}", "label": f"All cycles: {s}",
                      "per_year": False} for s in FUNNEL_STAGES]
@@ -155,8 +156,11 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
         sections.append({"id": "path", "kind": "path", "title": "The path", "categories": applying(*PATH_DATASETS)})
     if applying("applications"):
         sections.append(funnel("funnel", "Admissions funnel, all programs", {}))
-        for i, program in enumerate(programs):
-            sections.append(funnel(f"funnel_{i}", f"Admissions funnel, program {program}", {"program": program}))
+        if programs:
+            columns = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize(), "by": "program"}
+                       for s in FUNNEL_STAGES]
+            sections.append({"id": "funnel_programs", "kind": "table", "title": "Admissions funnel by program",
+                             "categories": applying("applications"), "columns": columns})
     if applying("employees"):
         sections.append({"id": "retention", "kind": "retention", "title": "Faculty retention",
                          "categories": applying("employees"), "population": "faculty", "horizons": list(HORIZONS)})

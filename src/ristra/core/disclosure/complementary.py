@@ -45,7 +45,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from ristra.core.disclosure.errors import DisclosureError
 from ristra.core.disclosure.policy import Policy
 from ristra.core.disclosure.separation import Cut, FloatArray, Separator
-from ristra.core.disclosure.system import BoolArray, LinearSystem
+from ristra.core.disclosure.system import BoolArray, IntArray, LinearSystem
 
 _MAX_ROUNDS = 500
 
@@ -70,12 +70,24 @@ def protection_levels(system: LinearSystem, primary: BoolArray, policy: Policy) 
 
 
 def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, forced: BoolArray | None = None,
-            time_limit: float = 120.0) -> Pattern:
-    """The optimal complementary-suppression pattern (see the module docstring).
+            stages: IntArray | None = None, time_limit: float = 120.0) -> Pattern:
+    """The complementary-suppression pattern (see the module docstring).
 
     ``forced`` cells are suppressed whatever it costs but need no protection of their own: the
     hidden slack cells of order relations, and cells suppressed in an earlier publication to
-    the same audience. Their loss is not counted (it was paid before, or is not a cell)."""
+    the same audience. Their loss is not counted (it was paid before, or is not a cell).
+
+    ``stages`` (one whole number per cell) protects a large linked system **module by module**,
+    as the modular methods of tabular protection do (τ-ARGUS's modular method): stage by
+    stage, the cells of the stage are chosen by the exact programme over the *whole* system,
+    with the cells of earlier stages frozen as decided and the non-sensitive cells of later
+    stages held published (the attacker is assumed to know them — pessimistic, so later
+    stages can only hide more, and protection is monotone in the suppressed set); the
+    sensitive cells of every stage so far must be protected. Each stage is optimal given the
+    earlier ones, not the whole pattern; the pattern is protected against the whole system
+    (the last stage checks every sensitive cell, and the audit checks again). When a stage
+    cannot protect its cells alone, the cells of later and then of earlier stages are
+    released to it at a high cost."""
     fixed = primary | system.hidden if forced is None else primary | forced | system.hidden
     if not primary.any():
         return Pattern(primary.copy(), fixed.copy(), rounds=0, cuts=0, loss=0)
@@ -83,75 +95,154 @@ def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, forced:
     base = np.maximum(system.values, 1) if policy.cost == "value" else np.ones(system.size, np.int64)
     weight: FloatArray = np.where(fixed, 0, base).astype(np.float64)
     separator = Separator(system, primary, upl, lpl, weight)
-    cuts = _seed_cuts(system, primary, upl, lpl)
-    seen = {(c.cells, c.coefs, c.rhs) for c in cuts}
+    stage = np.zeros(system.size, dtype=np.int64) if stages is None else np.asarray(stages, dtype=np.int64).copy()
+    if system.identities:  # one number shown in two places is decided once, at its earliest stage
+        pairs = np.array(system.identities, dtype=np.int64)
+        while True:
+            before = stage.copy()
+            np.minimum.at(stage, pairs[:, 0], stage[pairs[:, 1]])
+            np.minimum.at(stage, pairs[:, 1], stage[pairs[:, 0]])
+            if np.array_equal(before, stage):
+                break
+    tagged = [(int(stage[s]), cut) for s, cut in _seed_cuts(system, primary, upl, lpl)]
+    seen = {(c.cells, c.coefs, c.rhs) for _, c in tagged}
     solver = _Master(system, fixed, weight, time_limit)
+    y = fixed.copy()
+    rounds = 0
+    for current in sorted(set(stage.tolist())):
+        earlier, later = stage < current, stage > current
+        separator.active = primary & (stage <= current)
+        lower = np.where(earlier, y, fixed).astype(np.float64)
+        upper = np.where(earlier, y, np.where(later & ~fixed, False, True)).astype(np.float64)
+        y, used = _stage(solver, separator, tagged, seen, current, lower, upper, earlier, later, weight)
+        rounds += used
+    return Pattern(primary.copy(), y, rounds=rounds, cuts=len(tagged), loss=int(weight @ y))
+
+
+def _stage(solver: _Master, separator: Separator, tagged: list[tuple[int, Cut]], seen: set[tuple[tuple[int, ...], tuple[float, ...], float]],
+           current: int, lower: FloatArray, upper: FloatArray, earlier: BoolArray,
+           later: BoolArray, weight: FloatArray) -> tuple[BoolArray, int]:
+    """One stage of :func:`protect`: row generation until every active sensitive cell holds."""
+    relaxations = [(upper, weight),
+                   (np.where(earlier, upper, 1.0), np.where(later, 1000 * weight, weight)),
+                   (np.ones_like(upper), np.where(later | earlier, 1000 * weight, weight))]
+    level = 0
     for rounds in range(1, _MAX_ROUNDS + 1):
-        y = solver.solve(cuts)
+        bounds_upper, cost = relaxations[level]
+        bounds_lower = lower  # what an earlier stage hid stays hidden
+        cuts = [c for k, c in tagged if k <= current]
+        try:
+            y = solver.solve(cuts, lower=bounds_lower, upper=bounds_upper, weight=cost)
+        except DisclosureError:
+            if level == len(relaxations) - 1:
+                raise
+            level += 1
+            continue
         found = separator.cuts(y)
         if not found:
-            tied = solver.solve(cuts, keep_loss=float(weight @ y))
+            tied = solver.solve(cuts, keep_loss=float(cost @ y), lower=bounds_lower, upper=bounds_upper, weight=cost)
             found = [] if np.array_equal(tied, y) else separator.cuts(tied)
             y = tied
             if not found:
-                return Pattern(primary.copy(), y, rounds=rounds, cuts=len(cuts), loss=int(weight @ y))
+                return y, rounds
         fresh = [c for c in found if (c.cells, c.coefs, c.rhs) not in seen]
         if not fresh:  # numerical safety: forbid this pattern and all of its subsets
-            outside = tuple(int(i) for i in np.flatnonzero(~y))
+            outside = tuple(int(i) for i in np.flatnonzero(~y & (bounds_upper > 0)))
+            if not outside:
+                raise DisclosureError("complementary suppression cannot protect every sensitive cell")
             fresh = [Cut(outside, (1.0,) * len(outside), 1.0)]
         for cut in fresh:
             seen.add((cut.cells, cut.coefs, cut.rhs))
-        cuts.extend(fresh)
+            tagged.append((current, cut))
     raise DisclosureError(f"complementary suppression did not converge in {_MAX_ROUNDS} rounds")
 
 
 class _Master:
-    """The master MILP over binary suppression variables."""
+    """The master MILP over binary suppression variables. Each solve works on the variables
+    its bounds leave free only (cells fixed by bounds, or equal by an identity to a fixed cell,
+    are substituted into the cuts), so a stage of a modular protection is a small programme."""
 
     def __init__(self, system: LinearSystem, fixed: BoolArray, weight: FloatArray, time_limit: float) -> None:
         self.size = system.size
         self.weight = weight
         self.rank = np.where(fixed, 0.0, np.arange(1, system.size + 1, dtype=np.float64))
-        self.bounds = Bounds(np.where(fixed, 1.0, 0.0), np.ones(system.size))
+        self.lower = np.where(fixed, 1.0, 0.0)
+        self.upper = np.ones(system.size)
         self.time_limit = time_limit
-        self.fixed: list[LinearConstraint] = []
-        if system.identities:
-            pairs = np.array(system.identities, dtype=np.int64)
-            k = len(pairs)
-            rows = np.repeat(np.arange(k), 2)
-            cols = pairs.ravel()
-            data = np.tile([1.0, -1.0], k)
-            same = sparse.csr_array((data, (rows, cols)), shape=(k, system.size))
-            self.fixed.append(LinearConstraint(same, 0.0, 0.0))
+        self.pairs = np.array(system.identities, dtype=np.int64).reshape(-1, 2)
 
-    def solve(self, cuts: list[Cut], keep_loss: float | None = None) -> BoolArray:
-        constraints = list(self.fixed)
+    def _propagate(self, lower: FloatArray, upper: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Bounds with identities applied (a cell equal to a fixed cell is fixed too)."""
+        lo, hi = lower.copy(), upper.copy()
+        if self.pairs.size == 0:
+            return lo, hi
+        a, b = self.pairs[:, 0], self.pairs[:, 1]
+        while True:
+            new_lo = np.maximum(lo, np.zeros_like(lo))
+            np.maximum.at(new_lo, a, lo[b])
+            np.maximum.at(new_lo, b, lo[a])
+            new_hi = hi.copy()
+            np.minimum.at(new_hi, a, hi[b])
+            np.minimum.at(new_hi, b, hi[a])
+            if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+                break
+            lo, hi = new_lo, new_hi
+        if (lo > hi).any():
+            raise DisclosureError("complementary suppression MILP failed: identities contradict the fixed cells")
+        return lo, hi
+
+    def solve(self, cuts: list[Cut], keep_loss: float | None = None, *, lower: FloatArray | None = None,
+              upper: FloatArray | None = None, weight: FloatArray | None = None) -> BoolArray:
+        weight = self.weight if weight is None else weight
+        lo, hi = self._propagate(self.lower if lower is None else lower, self.upper if upper is None else upper)
+        free = np.flatnonzero(lo < hi)
+        position = np.full(self.size, -1, dtype=np.int64)
+        position[free] = np.arange(free.size)
+        constraints: list[LinearConstraint] = []
         if cuts:
             rows = np.concatenate([np.full(len(c.cells), k) for k, c in enumerate(cuts)])
             cols = np.concatenate([np.array(c.cells, dtype=np.int64) for c in cuts])
             data = np.concatenate([np.array(c.coefs) for c in cuts])
             matrix = sparse.csr_array((data, (rows, cols)), shape=(len(cuts), self.size))
-            constraints.append(LinearConstraint(matrix, np.array([c.rhs for c in cuts]) - 1e-9, np.inf))
-        objective = self.weight
+            rhs = np.array([c.rhs for c in cuts]) - matrix @ np.where(lo == hi, lo, 0.0)
+            local = sparse.csr_array(matrix[:, free]) if free.size else None
+            open_rows = np.flatnonzero(rhs > 1e-9)
+            if open_rows.size:
+                if local is None or (np.diff(local.indptr)[open_rows] == 0).any():
+                    raise DisclosureError("complementary suppression MILP failed: a cut cannot be met")
+                constraints.append(LinearConstraint(local[open_rows, :], rhs[open_rows] - 1e-9, np.inf))
+        if free.size == 0:
+            return lo > 0.5
+        both = self.pairs[(position[self.pairs[:, 0]] >= 0) & (position[self.pairs[:, 1]] >= 0)] \
+            if self.pairs.size else np.zeros((0, 2), np.int64)
+        if both.size:
+            k = len(both)
+            same = sparse.csr_array((np.tile([1.0, -1.0], k), (np.repeat(np.arange(k), 2), position[both].ravel())),
+                                    shape=(k, free.size))
+            constraints.append(LinearConstraint(same, 0.0, 0.0))
+        objective = weight[free]
         if keep_loss is not None:
-            constraints.append(LinearConstraint(self.weight.reshape(1, -1), -np.inf, keep_loss + 0.5))
-            objective = self.rank
+            spent = float(weight @ np.where(lo == hi, lo, 0.0))
+            constraints.append(LinearConstraint(weight[free].reshape(1, -1), -np.inf, keep_loss + 0.5 - spent))
+            objective = self.rank[free]
         result = milp(
-            objective, integrality=np.ones(self.size), bounds=self.bounds, constraints=constraints,
+            objective, integrality=np.ones(free.size), bounds=Bounds(lo[free], hi[free]), constraints=constraints,
             options={"mip_rel_gap": 0.0, "time_limit": self.time_limit, "presolve": True},
         )
         if result.status != 0 or result.x is None:
             raise DisclosureError(f"complementary suppression MILP failed: {result.message}")
-        chosen: BoolArray = np.asarray(result.x) > 0.5
-        return chosen
+        chosen = lo.copy()
+        chosen[free] = np.asarray(result.x)
+        picked: BoolArray = chosen > 0.5
+        return picked
 
 
-def _seed_cuts(system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray) -> list[Cut]:
-    """Capacity cuts of each single equation through each sensitive cell."""
+def _seed_cuts(system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray) -> list[tuple[int, Cut]]:
+    """Capacity cuts of each single equation through each sensitive cell (with the cell)."""
     values = system.values
     columns = system.matrix.tocsc()
     rows_of = system.matrix.tocsr()
-    cuts: list[Cut] = []
+    cuts: list[tuple[int, Cut]] = []
     for s in np.flatnonzero(primary):
         for e in columns.indices[columns.indptr[s]:columns.indptr[s + 1]]:
             start, stop = rows_of.indptr[e], rows_of.indptr[e + 1]
@@ -166,5 +257,5 @@ def _seed_cuts(system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: F
                     for j, same in others
                 }
                 kept = sorted((j, c) for j, c in coef.items() if c > 0)
-                cuts.append(Cut(tuple(j for j, _ in kept), tuple(c for _, c in kept), float(need)))
+                cuts.append((int(s), Cut(tuple(j for j, _ in kept), tuple(c for _, c in kept), float(need))))
     return cuts

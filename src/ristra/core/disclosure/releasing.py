@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import overload
 
 import numpy as np
@@ -46,21 +46,23 @@ from ristra.core.tables import Table, TableError
 
 @overload
 def release(tables: Table, policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
-            carried: Carried | None = None) -> ReleasedTable: ...
+            carried: Carried | None = None, stages: Mapping[str, int] | None = None) -> ReleasedTable: ...
 @overload
 def release(tables: Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
-            carried: Carried | None = None) -> tuple[ReleasedTable, ...]: ...
+            carried: Carried | None = None, stages: Mapping[str, int] | None = None) -> tuple[ReleasedTable, ...]: ...
 
 
 def release(
     tables: Table | Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
-    carried: Carried | None = None,
+    carried: Carried | None = None, stages: Mapping[str, int] | None = None,
 ) -> ReleasedTable | tuple[ReleasedTable, ...]:
     """Protect and release one table, or several tables that an attacker may read together.
 
     ``linked`` holds the equations tying cells of different tables and ``ordered`` the order
     relations between cells (see :mod:`.links`); ``carried`` what the same audience was served
-    before (cells suppressed then stay suppressed; cells sensitive then stay protected).
+    before (cells suppressed then stay suppressed; cells sensitive then stay protected);
+    ``stages`` (table key → whole number) protects a large release module by module (see
+    :func:`~ristra.core.disclosure.complementary.protect`; the audit still covers everything).
     Returns one :class:`ReleasedTable` for one table, else a tuple in the order given; all
     share one :class:`SuppressionSummary`. Raises :class:`PolicyError` for a bad policy,
     :class:`~ristra.core.tables.TableError` for inconsistent tables, links or orders and
@@ -84,7 +86,13 @@ def release(
         for ref in carried.sensitive:
             if ref.table in keys and system.values[system.index(ref)] > 0:
                 primary[system.index(ref)] = True
-    pattern = protect(system, primary, policy, forced=forced)
+    stage = None
+    if stages:
+        stage = np.zeros(system.size, dtype=np.int64)
+        for table in system.tables:
+            start = system.offsets[table.key]
+            stage[start:start + table.shape[0] * table.shape[1]] = int(stages.get(table.key, 0))
+    pattern = protect(system, primary, policy, forced=forced, stages=stage)
     summary = _audit(system, pattern, policy)
     joined = bool(linked) or bool(ordered)
     released = tuple(_released_table(system, t, pattern.suppressed, policy, summary, joined) for t in given)

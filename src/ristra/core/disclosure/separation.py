@@ -57,6 +57,8 @@ class Separator:
         self.system = system
         self.weight = weight
         self.primary = primary
+        #: the sensitive cells to check (all of them, unless a staged protection says otherwise)
+        self.active = primary
         self.need = {1.0: upl, -1.0: lpl}
         self.values = system.values.astype(np.float64)
         self.proof: dict[tuple[int, float], _Attack] = {}
@@ -75,7 +77,7 @@ class Separator:
             cells = component.cells
             todo = [
                 (int(s), direction)
-                for s in cells if self.primary[s]
+                for s in cells if self.active[s]
                 for direction in (1.0, -1.0)
                 if self.need[direction][s] > 0 and not self._still_proved(int(s), direction, y)
             ]
@@ -110,7 +112,7 @@ class Separator:
             if not offers:
                 break
             pattern[min(offers)[1]] = True
-            component = next(c for c in self.system.components(pattern) if s in c.cells)
+            component = self.system.component_of(pattern, s)
             block = self.system.matrix[component.rows, :]
             local = sparse.csc_array(block[:, component.cells])
             position = int(np.flatnonzero(component.cells == s)[0])

@@ -86,6 +86,8 @@ class LinearSystem:
             rows.extend([e] * len(parts))
             cols.extend(parts)
             data.extend([-1.0] * len(parts))
+        self._cell_rows: sparse.csr_array | None = None
+        self._row_cells: sparse.csr_array | None = None
         self.matrix = sparse.csr_array(
             (np.array(data), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
             shape=(len(self.equations), self.size),
@@ -116,6 +118,34 @@ class LinearSystem:
                 row, col = divmod(index - start, table.shape[1])
                 return CellRef(table.key, row, col)
         raise IndexError(index)
+
+    def component_of(self, suppressed: BoolArray, cell: int) -> Component:
+        """The connected group of suppressed cells holding ``cell`` (itself suppressed), found by
+        growing it equation by equation (cheaper than every component when one is needed)."""
+        incidence = self._incidence()
+        by_row = self._incidence_rows()
+        member = np.zeros(self.size, dtype=bool)
+        member[cell] = True
+        rows = np.zeros(incidence.shape[0], dtype=bool)
+        while True:
+            new_rows = (by_row @ member.astype(np.float64)) > 0
+            grown = member | (((incidence @ new_rows.astype(np.float64)) > 0) & suppressed)
+            if np.array_equal(grown, member) and np.array_equal(new_rows, rows):
+                break
+            member, rows = grown, new_rows
+        return Component(cells=np.flatnonzero(member).astype(np.int64), rows=np.flatnonzero(rows).astype(np.int64))
+
+    def _incidence(self) -> sparse.csr_array:
+        """|A| transposed: cell × equation (cached)."""
+        if getattr(self, "_cell_rows", None) is None:
+            self._cell_rows = sparse.csr_array(abs(self.matrix).T)
+        return self._cell_rows
+
+    def _incidence_rows(self) -> sparse.csr_array:
+        """|A|: equation × cell (cached)."""
+        if getattr(self, "_row_cells", None) is None:
+            self._row_cells = sparse.csr_array(abs(self.matrix))
+        return self._row_cells
 
     def components(self, suppressed: BoolArray) -> list[Component]:
         """Connected groups of suppressed cells (two cells are tied when one equation holds both),
