@@ -108,11 +108,7 @@ def detect_format(path: Path) -> str:
     try:
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
-    except FileNotFoundError:
-        raise UnreadableFile(f"no such file: {path.name}") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path.name} is a directory, not a file") from None
-    except OSError as error:
+    except OSError as error:  # the file changed after it was checked
         raise UnreadableFile(f"cannot open {path.name}: {error.strerror}") from None
     if head.startswith(b"PAR1"):
         return "parquet"

@@ -4,8 +4,8 @@ protected and audited as one linked system (DESIGN.md §6, docs/disclosure.md §
 Contract
 --------
 * :func:`build` computes every table of every shipped report template and every table the
-  dashboard slices (the path, the admissions funnel by cycle for all programs and for each
-  program, faculty retention, faculty and staff by department — for every category that
+  dashboard slices (the path, the admissions funnel by cycle for all programs and by program
+  over all cycles, faculty retention, faculty and staff by department — for every category that
   applies), in one pass of the metrics engine; writes the relations that hold by construction
   (:mod:`ristra.core.publication.relations`); releases everything together with
   :func:`~ristra.reports.joint_release.release_jointly`, keeping what the audience was served
@@ -93,12 +93,11 @@ class InformationLoss:
 
 @dataclass(frozen=True)
 class DashboardIndex:
-    """Which dashboard tables exist: categories (id, label), the programs with a funnel of their
-    own, cycles, departments, and for each panel the categories it applies to."""
+    """Which dashboard tables exist: categories (id, label), the programs of the funnel by
+    program, and for each panel the categories it applies to."""
 
     categories: tuple[tuple[str, str], ...] = ()
     programs: tuple[str, ...] = ()
-    funnel_sections: Mapping[str, str] = field(default_factory=dict)
     applies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -140,22 +139,20 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
     def applying(*datasets: str) -> list[str]:
         return [c for c, ds in categories if any(d in ds for d in datasets)]
 
-    def funnel(section_id: str, title: str, where: Mapping[str, str]) -> dict[str, Any]:
+    def funnel(section_id: str, title: str) -> dict[str, Any]:
         """Every stage by cycle, and over all cycles, for every category."""
         columns = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize()} for s in FUNNEL_STAGES]
         columns += [{"id": f"{s}_all", "metric": f"applications.{s}", "label": f"All cycles: {s}",
                      "per_year": False} for s in FUNNEL_STAGES]
         raw: dict[str, Any] = {"id": section_id, "kind": "table", "title": title, "categories": applying("applications"),
                                "years": {"column": "cycle"}, "columns": columns}
-        if where:
-            raw["where"] = dict(where)
         return raw
 
     sections: list[dict[str, Any]] = []
     if applying(*PATH_DATASETS):
         sections.append({"id": "path", "kind": "path", "title": "The path", "categories": applying(*PATH_DATASETS)})
     if applying("applications"):
-        sections.append(funnel("funnel", "Admissions funnel, all programs", {}))
+        sections.append(funnel("funnel", "Admissions funnel, all programs"))
         if programs:
             columns = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize(), "by": "program"}
                        for s in FUNNEL_STAGES]
@@ -377,8 +374,7 @@ def _index(dash: ReportTemplate, categories: Any, programs: Sequence[str], conte
     sections = {s.id: s for s in dash.sections}
     applies = {key: tuple(sections[key].categories) if key in sections else ()
                for key in ("path", "funnel", "retention", "departments")}
-    funnels = {program: f"funnel_{i}" for i, program in enumerate(programs)}
-    return DashboardIndex(labels, tuple(programs), funnels, applies)
+    return DashboardIndex(labels, tuple(programs), applies)
 
 
 def _record(history: History, publication: Publication, plans: Sequence[TablePlan],

@@ -37,8 +37,10 @@ tabular data with linear constraints", *Management Science* 47(7), 2001, 1008-10
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -96,14 +98,8 @@ def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, forced:
     weight: FloatArray = np.where(fixed, 0, base).astype(np.float64)
     separator = Separator(system, primary, upl, lpl, weight)
     stage = np.zeros(system.size, dtype=np.int64) if stages is None else np.asarray(stages, dtype=np.int64).copy()
-    if system.identities:  # one number shown in two places is decided once, at its earliest stage
-        pairs = np.array(system.identities, dtype=np.int64)
-        while True:
-            before = stage.copy()
-            np.minimum.at(stage, pairs[:, 0], stage[pairs[:, 1]])
-            np.minimum.at(stage, pairs[:, 1], stage[pairs[:, 0]])
-            if np.array_equal(before, stage):
-                break
+    # one number shown in two places is decided once, at its earliest stage
+    stage = _across_identities(stage, np.array(system.identities, dtype=np.int64).reshape(-1, 2), np.minimum)
     tagged = [(int(stage[s]), cut) for s, cut in _seed_cuts(system, primary, upl, lpl)]
     seen = {(c.cells, c.coefs, c.rhs) for _, c in tagged}
     solver = _Master(system, fixed, weight, time_limit)
@@ -173,20 +169,8 @@ class _Master:
 
     def _propagate(self, lower: FloatArray, upper: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Bounds with identities applied (a cell equal to a fixed cell is fixed too)."""
-        lo, hi = lower.copy(), upper.copy()
-        if self.pairs.size == 0:
-            return lo, hi
-        a, b = self.pairs[:, 0], self.pairs[:, 1]
-        while True:
-            new_lo = np.maximum(lo, np.zeros_like(lo))
-            np.maximum.at(new_lo, a, lo[b])
-            np.maximum.at(new_lo, b, lo[a])
-            new_hi = hi.copy()
-            np.minimum.at(new_hi, a, hi[b])
-            np.minimum.at(new_hi, b, hi[a])
-            if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
-                break
-            lo, hi = new_lo, new_hi
+        lo = _across_identities(lower, self.pairs, np.maximum)
+        hi = _across_identities(upper, self.pairs, np.minimum)
         if (lo > hi).any():
             raise DisclosureError("complementary suppression MILP failed: identities contradict the fixed cells")
         return lo, hi
@@ -235,6 +219,20 @@ class _Master:
         chosen[free] = np.asarray(result.x)
         picked: BoolArray = chosen > 0.5
         return picked
+
+
+def _across_identities(values: npt.NDArray[Any], pairs: IntArray, combine: np.ufunc) -> npt.NDArray[Any]:
+    """``values`` made equal across every identity pair by ``combine`` (``np.minimum`` or
+    ``np.maximum``), to a fixed point (chains of identities)."""
+    out = values.copy()
+    if pairs.size == 0:
+        return out
+    while True:
+        before = out.copy()
+        combine.at(out, pairs[:, 0], out[pairs[:, 1]])
+        combine.at(out, pairs[:, 1], out[pairs[:, 0]])
+        if np.array_equal(before, out):
+            return out
 
 
 def _seed_cuts(system: LinearSystem, primary: BoolArray, upl: FloatArray, lpl: FloatArray) -> list[tuple[int, Cut]]:

@@ -137,13 +137,13 @@ class LinearSystem:
 
     def _incidence(self) -> sparse.csr_array:
         """|A| transposed: cell × equation (cached)."""
-        if getattr(self, "_cell_rows", None) is None:
+        if self._cell_rows is None:
             self._cell_rows = sparse.csr_array(abs(self.matrix).T)
         return self._cell_rows
 
     def _incidence_rows(self) -> sparse.csr_array:
         """|A|: equation × cell (cached)."""
-        if getattr(self, "_row_cells", None) is None:
+        if self._row_cells is None:
             self._row_cells = sparse.csr_array(abs(self.matrix))
         return self._row_cells
 
