@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ristra.reports.document import FigureView, TableView
+from ristra.reports.planning import SHARE_OF_ALL, SHARE_OF_KNOWN
 
 WIDTH, HEIGHT = 520, 260
 _HORIZON = re.compile(r"Retained at ([0-9.]+) year")
@@ -37,7 +38,8 @@ def chart_data(figure: FigureView) -> list[dict[str, Any]]:
         r = view.released
         group = view.category_label
         if figure.kind in ("path", "trend"):
-            for row, value in _values(view, "Share in category (of known)"):
+            share = SHARE_OF_ALL if SHARE_OF_ALL in view.derived_columns else SHARE_OF_KNOWN
+            for row, value in _values(view, share):
                 if figure.kind == "trend" and row == len(r.row_labels) - 1:
                     continue  # the total row
                 label = r.row_labels[row][0]

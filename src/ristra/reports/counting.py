@@ -32,7 +32,9 @@ from ristra.reports.planning import (
     code_label,
     known_levels,
     level_label,
+    merged_note,
     ordered,
+    share_label,
 )
 from ristra.reports.templates import ColumnSpec, Section
 
@@ -190,7 +192,8 @@ class CountTableBinder:
         table = Table(title=self.section.title, row_dims=("Category", "Membership"), row_labels=tuple(rows),
                       col_dim="Measure", col_labels=tuple(col.label for col in columns), counts=_rows(grid),
                       row_sums=tuple(row_sums), col_sums=self._col_sums(columns),
-                      derived=self._rates(columns, grid), key=self.section.id, notes=self.section.notes)
+                      derived=self._rates(columns, grid), key=self.section.id,
+                      notes=(*self.section.notes, *dict.fromkeys(n for g in self.groupings for n in merged_note(g))))
         formats = {d.column: "percent" for d in table.derived}
         return SectionPlan(self.section, (TablePlan(table, meanings, formats),))
 
@@ -293,7 +296,8 @@ class BreakdownBinder:
                 col_dim=g.label, col_labels=tuple(level_label(g, lv) if lv else TOTAL_LEVEL for lv in levels),
                 counts=_rows(grid), row_sums=(Sum(len(values), tuple(range(len(values)))),),
                 col_sums=(Sum(len(levels) - 1, tuple(range(len(levels) - 1))),),
-                derived=self._shares(g, grid), key=f"{self.section.id}.{g.id}", notes=self.section.notes)
+                derived=self._shares(g, grid), key=f"{self.section.id}.{g.id}",
+                notes=(*self.section.notes, *merged_note(g)))
             plans.append(TablePlan(table, meanings, {d.column: "percent" for d in table.derived}, g.id, g.label))
         return SectionPlan(self.section, tuple(plans))
 
@@ -302,7 +306,7 @@ class BreakdownBinder:
         targets = [g.levels.index(g.positive)] if g.positive else known
         cells = []
         for target in targets:
-            label = "Share in category (of known)" if g.positive else f"Share {level_label(g, g.levels[target])} (of known)"
+            label = share_label(g) if g.positive else f"Share {level_label(g, g.levels[target])} (of known)"
             for r, row in enumerate(grid):
                 den = sum(row[i] for i in known)
                 cells.append(DerivedCell(r, label, "share", row[target] / den if den else None,

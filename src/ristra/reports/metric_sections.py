@@ -29,13 +29,20 @@ from ristra.core.metrics.specs import (
 )
 from ristra.core.tables import DerivedCell, Sum, Table
 from ristra.reports.measures import Meaning, atoms_of, meaning
-from ristra.reports.planning import TOTAL_LEVEL, Cell, SectionPlan, TablePlan, level_label
+from ristra.reports.planning import (
+    TOTAL_LEVEL,
+    Cell,
+    SectionPlan,
+    TablePlan,
+    level_label,
+    merged_note,
+    share_label,
+)
 from ristra.reports.templates import Section
 
 STAGE_CONDITIONS: Mapping[str, tuple[str, Condition]] = {stage: (ds, c) for stage, _, ds, c in STAGES}
 FUNNEL_LABELS = {"applied": "Applied", "completed": "Completed", "interviewed": "Interviewed",
                  "offered": "Offered a place", "matriculated": "Matriculated"}
-SHARE = "Share in category (of known)"
 INTERVAL = "95% interval of the share"
 
 
@@ -87,11 +94,12 @@ class PathBinder(_MetricBinder):
                     continue
                 r = len(rows)
                 yes, known = round(row.count), round(row.known)
-                grid.append([yes, known - yes, int(row.unknown or 0), known + int(row.unknown or 0)])
+                unknown = int(row.unknown or 0)
+                grid.append([yes, known - yes, *(() if g.unknown_merged else (unknown,)), known + unknown])
                 rows.append((row.stage_label,))
                 index[row.stage] = r
                 sources: tuple[Cell, ...] = ((r, 0), (r, 1))
-                derived.append(DerivedCell(r, SHARE, "share", _finite(row.share), sources))
+                derived.append(DerivedCell(r, share_label(g), "share", _finite(row.share), sources))
                 if row.lower is not None and row.upper is not None:
                     derived.append(DerivedCell(r, INTERVAL, "interval", (row.lower, row.upper), sources))
                 if row.stage != "state_population":
@@ -105,9 +113,9 @@ class PathBinder(_MetricBinder):
                                                    (*sources, (prev, 0), (prev, 1))))
             table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Stage",), row_labels=tuple(rows),
                           col_dim=g.label, col_labels=self.columns(g), counts=tuple(tuple(row) for row in grid),
-                          col_sums=(Sum(3, (0, 1, 2)),), derived=tuple(derived), key=f"{self.section.id}.{g.id}",
-                          notes=self.section.notes)
-            formats = {SHARE: "percent", INTERVAL: "interval_percent", "Ratio to the state population": "ratio",
+                          col_sums=(Sum(len(g.levels), tuple(range(len(g.levels)))),), derived=tuple(derived),
+                          key=f"{self.section.id}.{g.id}", notes=(*self.section.notes, *merged_note(g)))
+            formats = {share_label(g): "percent", INTERVAL: "interval_percent", "Ratio to the state population": "ratio",
                        "Ratio to the stage before": "ratio"}
             plans.append(TablePlan(table, meanings, formats, g.id, g.label))
         return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
@@ -167,7 +175,7 @@ class FunnelBinder(_MetricBinder):
             table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Stage", "Membership"),
                           row_labels=tuple(rows), col_dim="Count", col_labels=("Applications",), counts=tuple(tuple(row) for row in grid),
                           row_sums=tuple(sums), derived=tuple(derived), key=f"{self.section.id}.{g.id}",
-                          notes=self.section.notes)
+                          notes=(*self.section.notes, *merged_note(g)))
             formats = {"Rate from the stage before": "percent", "Selection-rate ratio": "ratio",
                        "Fisher p (Holm)": "pvalue"}
             plans.append(TablePlan(table, meanings, formats, g.id, g.label))
@@ -231,10 +239,10 @@ class RetentionBinder(_MetricBinder):
                           row_labels=tuple((level_label(g, lv),) for lv in g.levels) + ((TOTAL_LEVEL,),),
                           col_dim="Count",
                           col_labels=("People followed", "Separations",
-                                      *(f"Separations within {_horizon(h)}" for h in horizons)),
+                                      *(f"Separations within {h:g} year{'s' if h != 1 else ''}" for h in horizons)),
                           counts=tuple(tuple(row) for row in grid),
                           row_sums=(Sum(total, tuple(range(total))),), derived=tuple(derived),
-                          key=f"{self.section.id}.{g.id}", notes=self.section.notes)
+                          key=f"{self.section.id}.{g.id}", notes=(*self.section.notes, *merged_note(g)))
             formats = {_horizon(h): "percent" for h in self.section.horizons} | {"Log-rank p (known levels)": "pvalue"}
             plans.append(TablePlan(table, self._meanings(g), formats, g.id, g.label))
         return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))

@@ -49,15 +49,36 @@ class SectionPlan:
     notes: tuple[str, ...] = ()
 
 
+_MERGED_LABELS = {**_LEVEL_LABELS, "no": "Not in category or unknown"}
+#: the headline share of a category: of known membership, or of everyone when unknown is merged
+SHARE_OF_KNOWN = "Share in category (of known)"
+SHARE_OF_ALL = "Share in category"
+
+
 def level_label(grouping: Grouping, level: str) -> str:
-    """How a level of a grouping is shown (``yes`` → "In category"; crossings name both parts)."""
+    """How a level of a grouping is shown (``yes`` → "In category"; crossings name both parts;
+    with unknown merged, ``no`` → "Not in category or unknown")."""
+    labels = _MERGED_LABELS if grouping.unknown_merged else _LEVEL_LABELS
     if grouping.kind == "category":
-        return _LEVEL_LABELS.get(level, level)
+        return labels.get(level, level)
     if grouping.kind == "crossed":
         parts = level.split(SEPARATOR)
         names = [d.label for d in grouping.definitions]
-        return "; ".join(f"{n}: {_LEVEL_LABELS.get(p, p).lower()}" for n, p in zip(names, parts, strict=False))
+        return "; ".join(f"{n}: {labels.get(p, p).lower()}" for n, p in zip(names, parts, strict=False))
     return code_label(level)
+
+
+def share_label(grouping: Grouping) -> str:
+    """The column label of the headline share of ``grouping``."""
+    return SHARE_OF_ALL if grouping.unknown_merged else SHARE_OF_KNOWN
+
+
+def merged_note(grouping: Grouping) -> tuple[str, ...]:
+    """The note a table with unknown merged carries (none otherwise)."""
+    if not grouping.unknown_merged:
+        return ()
+    return ("People whose category membership is not recorded are counted with \"not in category\" (a fixed "
+            "rule, so no small group of unknown membership is shown or has to be hidden); shares are of everyone.",)
 
 
 def code_label(value: object) -> str:

@@ -262,6 +262,16 @@ def _carried(history: History, plans: Sequence[TablePlan], policy: Policy) -> Ca
     return Carried(frozenset(suppressed), frozenset(small))
 
 
+def merges_unknown(policy: Policy) -> bool:
+    """Whether the publication counts unknown category membership with "not in category": for
+    every audience, by rule (never by the counts; docs/disclosure.md §10). A small "unknown"
+    group is most of the primary cells of the default school, and protecting it hides the large
+    "not in category" group beside it; merged, both audiences' publications are protected in
+    seconds and lose far less. (Unknown membership stays visible to analysts in the import
+    reports and the data overview, which are not publications.)"""
+    return True
+
+
 def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Path] | None = None,
           progress: Progress | None = None, audit_log: AuditLog | None = None, record: bool = True) -> Publication:
     """Make, protect, audit and record the publication of ``policy``'s audience (see the module
@@ -284,7 +294,8 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         snapshots = {k: f.ref.snapshot_id for k, f in sorted(files.items())}
         categories = service.categories()
         version = categories.version
-        context = Context(categories, service.benchmarks, {k: f.ref for k, f in files.items()})
+        context = Context(categories, service.benchmarks, {k: f.ref for k, f in files.items()},
+                          merge_unknown=merges_unknown(policy))
         step("computing")
         singles = []
         for cid in categories.ids:
@@ -412,6 +423,8 @@ class Status:
     done: int = 0
     total: int = 0
     error: str = ""
+    #: the error that made the build fail (for a caller that re-raises it; never shown as is)
+    cause: BaseException | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "stage": self.stage, "done": self.done, "total": self.total,
@@ -420,7 +433,7 @@ class Status:
 
 _BUILT: dict[tuple[object, ...], Publication] = {}
 _RUNNING: dict[tuple[object, ...], Status] = {}
-_FAILED: dict[tuple[object, ...], str] = {}
+_FAILED: dict[tuple[object, ...], tuple[str, BaseException]] = {}
 _LOCK = threading.Lock()
 
 
@@ -436,59 +449,68 @@ def in_force(workspace: Workspace) -> tuple[tuple[tuple[str, str], ...], int]:
     return tuple(sorted(snapshots)), CategoryStore(workspace.root).current().version
 
 
-def _key(workspace: Workspace, policy: Policy, state: tuple[tuple[tuple[str, str], ...], int]) -> tuple[object, ...]:
-    return (str(workspace.root.resolve()), policy, state)
+def _key(workspace: Workspace, policy: Policy, templates: tuple[str, ...],
+         state: tuple[tuple[tuple[str, str], ...], int]) -> tuple[object, ...]:
+    return (str(workspace.root.resolve()), policy, templates, state)
 
 
-def current(workspace: Workspace, policy: Policy, *, state: tuple[tuple[tuple[str, str], ...], int] | None = None,
-            wait: bool = False, audit_log: AuditLog | None = None) -> Status:
+def current(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Path] | None = None,
+            state: tuple[tuple[tuple[str, str], ...], int] | None = None,
+            wait: bool | float = False, audit_log: AuditLog | None = None) -> Status:
     """The publication of the snapshots in force for ``policy`` (see the module docstring).
-    With ``wait`` the call builds it if needed and returns when it is ready (or failed)."""
+    ``templates`` replaces the shipped report templates (a publication of its own). With
+    ``wait`` the call builds it if needed and returns when it is ready or failed — or, when
+    ``wait`` is a number of seconds, at the latest then (still preparing)."""
     state = in_force(workspace) if state is None else state
-    key = _key(workspace, policy, state)
+    chosen = tuple(str(t) for t in templates) if templates is not None else ()
+    key = _key(workspace, policy, chosen, state)
     with _LOCK:
         built = _BUILT.get(key)
         if built is not None:
             return Status("ready", built)
-        if key in _FAILED and not wait:
-            return Status("failed", error=_FAILED[key])
+        if key in _FAILED:
+            if wait is False:
+                return Status("failed", error=_FAILED[key][0], cause=_FAILED[key][1])
+            del _FAILED[key]  # a caller that waits tries again (the cause may have been fixed)
         running = _RUNNING.get(key)
         if running is None:
             _RUNNING[key] = Status("preparing", stage="starting")
-            thread = threading.Thread(target=_build_in_background, args=(workspace, policy, key, audit_log),
+            thread = threading.Thread(target=_build_in_background,
+                                      args=(workspace, policy, templates, key, audit_log),
                                       name=f"publication-{policy.audience}", daemon=True)
             thread.start()
         else:
             thread = None
-    if wait:
-        while True:
+    if wait is not False:
+        deadline = None if wait is True else time.monotonic() + float(wait)
+        while deadline is None or time.monotonic() < deadline:
             with _LOCK:
                 if key in _BUILT:
                     return Status("ready", _BUILT[key])
                 if key in _FAILED:
-                    return Status("failed", error=_FAILED[key])
-            time.sleep(0.05)
+                    return Status("failed", error=_FAILED[key][0], cause=_FAILED[key][1])
+            time.sleep(0.02)
     with _LOCK:
         return _RUNNING.get(key) or (Status("ready", _BUILT[key]) if key in _BUILT else Status("preparing"))
 
 
-def _build_in_background(workspace: Workspace, policy: Policy, key: tuple[object, ...],
-                         audit_log: AuditLog | None) -> None:
+def _build_in_background(workspace: Workspace, policy: Policy, templates: Sequence[str | Path] | None,
+                         key: tuple[object, ...], audit_log: AuditLog | None) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         with _LOCK:
             _RUNNING[key] = Status("preparing", stage=stage, done=done, total=total)
 
     try:
-        publication = build(workspace, policy, progress=progress, audit_log=audit_log)
+        publication = build(workspace, policy, templates=templates, progress=progress, audit_log=audit_log)
     except Exception as error:  # recorded and shown; the previous publication is not mixed in
         message = str(error) if isinstance(error, PublicationError | ValueError) else \
             f"the publication could not be made ({type(error).__name__})"
         with _LOCK:
-            _FAILED[key] = message
+            _FAILED[key] = (message, error)
             _RUNNING.pop(key, None)
         return
     with _LOCK:
-        for old in [k for k in _BUILT if k[:2] == key[:2]]:
+        for old in [k for k in _BUILT if k[:3] == key[:3]]:
             del _BUILT[old]
         _BUILT[key] = publication
         _FAILED.pop(key, None)

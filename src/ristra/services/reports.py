@@ -13,15 +13,15 @@ Stable API (the web application and the CLI use it)
 
 How a report is made
 --------------------
-1. The templates of the **release of record** are loaded: every shipped template (plus a custom
-   template file when one is asked for). All their tables are computed over one pinned set of
-   current snapshots and one category version, in one pass of the metrics engine.
-2. All tables are released together with the links found by :mod:`ristra.reports.linking`
-   (:func:`ristra.reports.joint_release.release_jointly`: one call of
-   :func:`ristra.core.disclosure.release` per group of tables that links tie together, which
-   protects exactly as one call would), so any two reports of the same data, audience and
-   threshold — LCME next to the annual report, the DOCX next to the CSV — come from one release
-   and cannot be differenced to recover a suppressed cell. Releases are cached in memory.
+1. A report is a slice of its audience's **publication** (:mod:`ristra.services.publication`):
+   every shipped report template and every dashboard table, computed over one pinned set of
+   current snapshots and one category version in one pass of the metrics engine, with the
+   relations that hold by construction between them, protected and audited together, keeping
+   what the audience was served before. Any two outputs to one audience — the LCME report next
+   to the annual report, the dashboard next to either, the DOCX next to the CSV — come from one
+   protected publication and cannot be combined to recover a suppressed cell. Publications are
+   cached in memory and recorded under ``<data dir>/publications/``.
+2. A custom template file (or another ``scope``) makes a publication of its own.
 3. The report's released tables become a :class:`~ristra.reports.document.ReportDocument`, which
    the renderer of the format turns into bytes; the bytes are written atomically.
 
@@ -33,31 +33,27 @@ missing output directory), :class:`~ristra.reports.templates.TemplateError`,
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
-from ristra.core.metrics.plans import Context, plan_for
-from ristra.core.metrics.results import MetricResult
-from ristra.core.metrics.specs import MetricSpec
+from ristra.core.disclosure import INTERNAL, PUBLIC, Policy, PolicyError
+from ristra.core.metrics.errors import MetricError
 from ristra.reports import FORMATS, render
-from ristra.reports.binding import BoundTemplate, bind, datasets_needed
-from ristra.reports.document import ReportDocument, ReportMetadata, assemble
+from ristra.reports.binding import datasets_needed
+from ristra.reports.document import ReportDocument
 from ristra.reports.files import write_atomically
-from ristra.reports.joint_release import release_jointly
-from ristra.reports.linking import links_for
-from ristra.reports.planning import SectionPlan
-from ristra.reports.templates import ReportTemplate, load_template, shipped_template_ids
+from ristra.reports.templates import TemplateError, load_template, shipped_template_ids
 
 __all__ = [
     "AUDIENCES", "ReportError", "ReportRecord", "TemplateInfo", "clear_cache", "compute_sections", "documents",
     "generate", "generate_pack", "list_templates", "load_template", "policy_for", "write_document",
 ]
+from ristra.services import publication
 from ristra.services.metrics import MetricsService
+from ristra.services.publication import compute_sections
 from ristra.services.workspace import Workspace
 
 AuditLog = Callable[[dict[str, Any]], None]
@@ -130,84 +126,37 @@ def policy_for(audience: str, threshold: int | None = None) -> Policy:
                   protection=base.protection, cost=base.cost)
 
 
-_cache: dict[tuple[object, ...], dict[str, ReportDocument]] = {}
-_cache_lock = threading.Lock()
-
-
 def documents(workspace: Workspace, template_ids: Sequence[str | Path], audience: str, *,
               threshold: int | None = None, scope: Sequence[str | Path] | None = None) -> dict[str, ReportDocument]:
-    """The documents of ``template_ids`` (ids or template files), cut from the release of record
-    (see the module docstring), by template id. ``scope`` lists the other templates released
-    with them (default: every shipped template); reports of different scopes are different
-    releases and must not be published side by side."""
+    """The documents of ``template_ids`` (ids or template files), cut from the audience's
+    protected publication (:mod:`ristra.services.publication`: every report and every dashboard
+    table of the snapshots in force, protected together), by template id. ``scope`` lists the
+    report templates published with them (default: every shipped template); a custom template
+    or scope makes a publication of its own, recorded like any other."""
     policy = policy_for(audience, threshold)
     asked = [load_template(t) for t in template_ids]
-    others = shipped_template_ids() if scope is None else scope
-    released_with = {t.id: t for t in [load_template(i) for i in others]}
-    released_with.update({t.id: t for t in asked})
-    templates = [released_with[k] for k in sorted(released_with)]
+    others = list(shipped_template_ids() if scope is None else scope)
+    known = {load_template(t).id for t in others}
+    extra = [t for t, loaded in zip(template_ids, asked, strict=True) if loaded.id not in known]
     service = MetricsService(workspace)
     try:
-        files = {k: f for k, f in service.current_files().items() if f.ref.row_count > 0}
-        if not files:
-            raise ReportError("no data has been imported yet, so there is nothing to report; import files with "
-                              "`ristra import DATASET FILE` (or `ristra demo` for the synthetic school)")
-        needed = datasets_needed([t for t in templates if t.id in {a.id for a in asked}])
-        if needed and not any(d in files for d in needed):
-            raise ReportError(f"none of the data this report needs has been imported ({', '.join(needed)})")
-        categories = service.categories()
-        key = (str(workspace.root.resolve()), tuple(sorted((k, f.ref.snapshot_id) for k, f in files.items())),
-               categories.version, tuple((t.id, t.version, t) for t in templates), policy)
-        with _cache_lock:
-            cached = _cache.get(key)
-        if cached is None:
-            context = Context(categories, service.benchmarks, {k: f.ref for k, f in files.items()})
-            cached = _release_of_record(workspace, service, templates, context, policy)
-            with _cache_lock:
-                while len(_cache) >= _CACHE_SIZE:
-                    _cache.pop(next(iter(_cache)))
-                _cache[key] = cached
+        files = {k for k, f in service.current_files().items() if f.ref.row_count > 0}
     finally:
         service.close()
-    return {t.id: cached[t.id] for t in asked}
-
-
-def compute_sections(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
-                     context: Context) -> dict[str, tuple[SectionPlan, ...]]:
-    """Every section's unreleased tables, by template id: one pass of the metrics engine over the
-    snapshots of ``context`` (for the service's own use and the benchmark's baseline)."""
-    from ristra.engine import MetricsEngine
-
-    bound: list[BoundTemplate] = [bind(t, context) for t in templates]
-    specs = list(dict.fromkeys(s for b in bound for s in b.specs()))
-    plans = {s: plan_for(s, context) for s in specs}
-    files = {k: f for k, f in service.current_files().items() if k in context.snapshots}
-    engine = MetricsEngine(files, memory_limit=workspace.settings.memory_limit)
-    try:
-        answers = engine.answer([*(a for b in bound for a in b.asks()), *(a for p in plans.values() for a in p.asks())])
-        followups = [a for p in plans.values() for a in p.followups(answers)]
-        if followups:
-            engine.answer(followups, answers)
-        results: dict[MetricSpec, MetricResult] = {s: p.finish(answers) for s, p in plans.items()}
-    finally:
-        engine.close()
-    return {b.template.id: b.build(answers, results) for b in bound}
-
-
-def _release_of_record(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
-                       context: Context, policy: Policy) -> dict[str, ReportDocument]:
-    section_plans = compute_sections(workspace, service, templates, context)
-    table_plans = [t for ps in section_plans.values() for p in ps for t in p.tables]
-    joint = release_jointly([t.table for t in table_plans], policy, links_for(table_plans))
-    issued = max((workspace.snapshots.current(d).imported_at for d in context.snapshots  # type: ignore[union-attr]
-                  if workspace.snapshots.current(d) is not None), default="1980-01-01T00:00:00Z")
-    out = {}
-    for t in templates:
-        meta = ReportMetadata(t.id, t.version, t.title, t.description, policy.audience, policy.threshold,
-                              context.categories.version, tuple(sorted(context.snapshots.values(), key=lambda s: s.dataset)),
-                              joint.fingerprint, tuple(x.id for x in templates), issued)
-        out[t.id] = assemble(t, section_plans[t.id], joint.tables, meta, joint.summary)
-    return out
+    if not files:
+        raise ReportError("no data has been imported yet, so there is nothing to report; import files with "
+                          "`ristra import DATASET FILE` (or `ristra demo` for the synthetic school)")
+    needed = datasets_needed(asked)
+    if needed and not any(d in files for d in needed):
+        raise ReportError(f"none of the data this report needs has been imported ({', '.join(needed)})")
+    templates = None if scope is None and not extra else [*others, *extra]
+    status = publication.current(workspace, policy, templates=templates, wait=True)
+    if status.publication is None:
+        if isinstance(status.cause, TemplateError | MetricError | PolicyError):
+            raise status.cause  # what the user can fix, as it was raised
+        raise ReportError(status.error or "the publication could not be made")
+    found = status.publication.documents
+    return {t.id: found[t.id] for t in asked}
 
 
 def _check_format(fmt: str) -> str:
@@ -259,6 +208,5 @@ def generate_pack(workspace: Workspace, template_ids: Sequence[str | Path], audi
 
 
 def clear_cache() -> None:
-    """Forget cached releases (tests and benchmarks)."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget built publications (tests and benchmarks)."""
+    publication.clear_cache()

@@ -80,10 +80,11 @@ class SchemeDimension:
 Dimension = RuleDimension | SchemeDimension
 
 
-def truth_level(value: object) -> str:
-    """The level of a rule value: TRUE → yes, FALSE → no, NULL → unknown."""
+def truth_level(value: object, unknown_as_no: bool = False) -> str:
+    """The level of a rule value: TRUE → yes, FALSE → no, NULL → unknown (→ no when
+    ``unknown_as_no``)."""
     if value is None:
-        return UNKNOWN
+        return NO if unknown_as_no else UNKNOWN
     return YES if value else NO
 
 
@@ -103,6 +104,23 @@ class Grouping:
     benchmark_key: str | None = None
     positive: str | None = YES
     definitions: tuple[CategoryDefinition, ...] = field(default=())
+    #: unknown membership counted with ``no`` ("not in category or unknown"): a recoding for
+    #: public output decided by the audience, never by the counts (see :meth:`with_unknown_merged`)
+    unknown_merged: bool = False
+
+    def with_unknown_merged(self) -> Grouping:
+        """The same grouping with unknown membership counted with "not in category" (categories
+        and crossings; race schemes keep their unknown and declined groups). A data-independent
+        recoding: public tables then never show a small "unknown" group that would otherwise have
+        to be suppressed together with the large "not in category" group beside it."""
+        if self.kind == "category":
+            levels: tuple[str, ...] = (YES, NO)
+        elif self.kind == "crossed":
+            levels = tuple(f"{x}{SEPARATOR}{y}" for x in (YES, NO) for y in (YES, NO))
+        else:
+            return self
+        return Grouping(self.id, self.label, self.kind, levels, self.datasets, self.benchmark_key, self.positive,
+                        self.definitions, unknown_merged=True)
 
     @property
     def overlapping(self) -> bool:
@@ -151,9 +169,10 @@ class Grouping:
             raise ValueError(f"{self.id} is overlapping: a row has several levels (use memberships)")
         if self.kind == "race_scheme":
             return str(values[0])
+        merged = self.unknown_merged
         if self.kind == "crossed":
-            return f"{truth_level(values[0])}{SEPARATOR}{truth_level(values[1])}"
-        return truth_level(values[0])
+            return f"{truth_level(values[0], merged)}{SEPARATOR}{truth_level(values[1], merged)}"
+        return truth_level(values[0], merged)
 
     def memberships(self, values: Sequence[object]) -> tuple[str, ...]:
         """Every level of one row (or group): one for disjoint groupings, any number of
@@ -174,6 +193,7 @@ class Grouping:
             "levels": list(self.levels),
             "datasets": list(self.datasets),
             "benchmark_key": self.benchmark_key,
+            "unknown_merged": self.unknown_merged,
         }
 
 

@@ -70,9 +70,13 @@ class Context:
     categories: CategorySet
     benchmarks: BenchmarkSet
     snapshots: Mapping[str, SnapshotRef] = field(default_factory=dict)
+    #: count unknown membership with "not in category" (public output; see
+    #: :meth:`~ristra.core.metrics.groupings.Grouping.with_unknown_merged`)
+    merge_unknown: bool = False
 
     def grouping(self, name: str) -> Grouping:
-        return resolve_grouping(self.categories, name)
+        found = resolve_grouping(self.categories, name)
+        return found.with_unknown_merged() if self.merge_unknown else found
 
     def require(self, dataset: str, metric: str) -> SnapshotRef:
         if dataset not in self.snapshots:
