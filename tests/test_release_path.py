@@ -74,20 +74,29 @@ def test_a_released_table_hides_the_small_count() -> None:
 
 def test_a_retention_estimate_does_not_reveal_a_few_leavers() -> None:
     """A retention estimate near 100 % in a large group reveals how many left (200 people, 3 left
-    within a year: 98.5 %). The estimate is derived from the leavers within its horizon, so when
-    that count is small it is suppressed with it."""
+    within a year: 98.5 %). The table every output uses (the report binder, which the dashboard
+    slices) derives the estimate from the leavers within its horizon, so when that count is small
+    it is suppressed with it."""
     from types import SimpleNamespace
 
-    from ristra.web.dashboard_panels import retention_table
+    from ristra.core.metrics.groupings import Grouping
+    from ristra.core.metrics.results import SurvivalRow
+    from ristra.reports.metric_sections import RetentionBinder
 
-    def row(level: str, n: int, events: int, horizon: float, estimate: float, within: int) -> SimpleNamespace:
-        return SimpleNamespace(level=level, measure="retention", horizon=horizon, n=n, events=events,
-                               estimate=estimate, events_to_horizon=within, logrank_p=None)
+    def row(level: str, n: int, events: int, horizon: float, estimate: float, within: int) -> SurvivalRow:
+        return SurvivalRow(category="women", population="faculty", level=level, measure="retention", horizon=horizon,
+                           estimate=estimate, lower=None, upper=None, n=n, events=events, at_risk=None,
+                           logrank_statistic=None, logrank_df=None, logrank_p=None, small_number=False, note=None,
+                           events_to_horizon=within)
 
+    women = Grouping("women", "Women", "category", ("yes", "no"), ("employees",), unknown_merged=True)
+    section = SimpleNamespace(id="retention", title="Retention", notes=(), population="faculty", horizons=(1.0, 5.0))
+    binder = RetentionBinder(section, [women])  # type: ignore[arg-type]
     result = SimpleNamespace(rows=[row("yes", 200, 40, 1.0, 0.985, 3), row("yes", 200, 40, 5.0, 0.80, 40),
-                                   row("no", 300, 60, 1.0, 0.95, 15), row("no", 300, 60, 5.0, 0.80, 60)])
-    released = release(retention_table(result, "women"), PUBLIC)
-    one_year = {(d.row, d.column): d for d in released.derived}
-    assert one_year[(0, "1 y")].suppressed and one_year[(0, "1 y")].value is None
-    assert not one_year[(0, "5 y")].suppressed and one_year[(0, "5 y")].value == 0.8
+                                   row("no", 300, 60, 1.0, 0.95, 15), row("no", 300, 60, 5.0, 0.80, 60)], notes=())
+    plan = binder.build(None, {binder._spec(women): result}).tables[0]
+    released = release(plan.table, PUBLIC)
+    estimates = {(d.row, d.column): d for d in released.derived}
+    assert estimates[(0, "Retained at 1 year")].suppressed and estimates[(0, "Retained at 1 year")].value is None
+    assert not estimates[(0, "Retained at 5 years")].suppressed and estimates[(0, "Retained at 5 years")].value == 0.8
     assert released.cells[0][2] is None  # the 3 leavers within a year

@@ -132,7 +132,7 @@ def membership_counts(workspace: Workspace, current: CategorySet,
     module = metrics_service()
     if module is None:
         return (), "Counts need the metrics engine, which is not part of this build."
-    from ristra.web.dashboard_panels import service_for
+    from ristra.web.dashboard import service_for
 
     service = service_for(module, workspace)
     present = set(service.current_files())

@@ -1,11 +1,13 @@
 """The dashboard: the path from the state population to senior leadership, the admissions
-funnel with selection-rate ratios, retention curves and trends — each a released table with
-its chart — for the viewer's role, filtered by year, program and department.
+funnel with selection-rate ratios, applicants by cycle, retention curves and departments —
+each a slice of the viewer's audience's protected publication with its chart — filtered by
+category, year or program, and department.
 
-The figures come from the metrics service (:mod:`ristra.services.metrics`), which caches its
-results per snapshot and category version; this module releases them under the viewer's
-policy and draws the charts, and caches that per (snapshots, category version, policy,
-filters) so a warm dashboard costs a dictionary lookup.
+The publication (:mod:`ristra.services.publication`) is built once per change of snapshots or
+category version, in the background; until it is ready the dashboard says it is being prepared
+(with the stage), and if it fails it says so — it never mixes an earlier publication with the
+new snapshots. Built dashboards are cached per (publication, filters), so a warm dashboard
+costs a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -75,12 +77,21 @@ class Dashboard:
     choices: dict[str, list[str]] = field(default_factory=dict)
     unavailable: str = ""
     category: str | None = None
+    category_labels: tuple[tuple[str, str], ...] = ()
+    notice: str = ""
+    publication: str = ""
+    information_loss: str = ""
+    #: ``ready``, ``preparing`` (then ``stage`` says where) or ``failed`` (then ``unavailable`` says why)
+    state: str = "ready"
+    stage: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"filters": self.filters.to_dict(), "category": self.category, "audience": self.audience,
-                "threshold": self.threshold,
+                "threshold": self.threshold, "state": self.state, "stage": self.stage or None,
                 "snapshots": self.snapshots, "category_version": self.category_version,
+                "publication": self.publication or None, "information_loss": self.information_loss or None,
                 "panels": [p.to_dict() for p in self.panels], "choices": self.choices,
+                "category_labels": dict(self.category_labels), "notice": self.notice or None,
                 "unavailable": self.unavailable or None}
 
 
@@ -92,28 +103,63 @@ _LOCK = threading.Lock()
 def metrics_service() -> Any:
     """The metrics service module (imported on first use: the web layer starts without DuckDB)."""
     return importlib.import_module("ristra.services.metrics")
-    try:
-        return importlib.import_module("ristra.services.metrics")
-    except Exception:  # absent, or not importable in this build: the page says it is unavailable
-        return None
 
 
-def build(workspace: Workspace, policy: Policy, filters: Filters) -> Dashboard:
-    """The dashboard for ``policy`` and ``filters`` (cached per snapshots and category version)."""
+_SERVICES: OrderedDict[Any, Any] = OrderedDict()
+_SERVICES_KEPT = 4
+
+
+def service_for(module: Any, workspace: Workspace) -> Any:
+    """One metrics service per data directory (it caches per snapshot and category version); the
+    least recently used is closed when more than a few directories are served."""
+    key = workspace.root
+    with _LOCK:
+        service = _SERVICES.get(key)
+        if service is None:
+            service = _SERVICES[key] = module.MetricsService(workspace)
+            while len(_SERVICES) > _SERVICES_KEPT:
+                _SERVICES.popitem(last=False)[1].close()
+        _SERVICES.move_to_end(key)
+        return service
+
+
+#: how long a page waits for a publication being built before it says "being prepared"
+WAIT_SECONDS = 1.0
+
+
+def build(workspace: Workspace, policy: Policy, filters: Filters, *, wait: float | None = None) -> Dashboard:
+    """The dashboard for ``policy`` and ``filters``: a slice of the publication of the snapshots
+    in force (see the module docstring)."""
+    from django.conf import settings
+
+    from ristra.services import publication
+
     snapshots = snapshots_in_force(workspace)
     version = category_version(workspace)
-    key = (tuple(sorted(snapshots.items())), version, policy, filters)
+    if not snapshots:
+        return Dashboard(filters, policy.audience, policy.threshold, snapshots, version,
+                         unavailable="No data has been imported yet.")
+    waited = wait if wait is not None else float(getattr(settings, "RISTRA_PUBLICATION_WAIT", WAIT_SECONDS))
+    status = publication.current(workspace, policy, wait=waited)
+    if status.publication is None:
+        if status.state == "failed":
+            return Dashboard(filters, policy.audience, policy.threshold, snapshots, version, state="failed",
+                             unavailable=f"The figures for the current data could not be published: {status.error} "
+                                         "Nothing is shown rather than figures of other data.")
+        stage = status.stage + (f" ({status.done} of {status.total})" if status.total else "")
+        return Dashboard(filters, policy.audience, policy.threshold, snapshots, version, state="preparing",
+                         stage=stage, unavailable="The figures for the current data are being prepared and "
+                                                  "protected; this page updates when they are ready.")
+    built_from = status.publication
+    key = (built_from.fingerprint, policy, filters)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    service = metrics_service()
-    if service is None:
-        return Dashboard(filters, policy.audience, policy.threshold, snapshots, version, unavailable=UNAVAILABLE)
     from ristra.web.dashboard_panels import panels
 
-    built = panels(service, workspace, policy, filters, snapshots, version)
+    built = panels(built_from, filters, dict(built_from.snapshots), built_from.category_version)
     with _LOCK:
         _CACHE[key] = built
         while len(_CACHE) > _CACHE_SIZE:

@@ -50,6 +50,17 @@ from ristra.core.disclosure.separation import Cut, FloatArray, Separator
 from ristra.core.disclosure.system import BoolArray, IntArray, LinearSystem
 
 _MAX_ROUNDS = 500
+#: work limits of one exact master solve; past them the stage is completed greedily
+_NODE_LIMIT = 2000
+_SOLVE_SECONDS = 10.0
+#: past this many master rounds in a stage, or this many violated cuts in one round, the stage is
+#: completed by the sequential heuristic (counts, not clock time: the same input gives the same pattern)
+_EXACT_ROUNDS = 40
+_EXACT_CUTS = 400
+
+
+class _OutOfWork(Exception):
+    """The exact master did not finish within its work limits."""
 
 
 @dataclass(frozen=True)
@@ -123,20 +134,31 @@ def _stage(solver: _Master, separator: Separator, tagged: list[tuple[int, Cut]],
                    (np.where(earlier, upper, 1.0), np.where(later, 1000 * weight, weight)),
                    (np.ones_like(upper), np.where(later | earlier, 1000 * weight, weight))]
     level = 0
+    y: BoolArray = lower > 0.5
     for rounds in range(1, _MAX_ROUNDS + 1):
         bounds_upper, cost = relaxations[level]
         bounds_lower = lower  # what an earlier stage hid stays hidden
         cuts = [c for k, c in tagged if k <= current]
+        if rounds > _EXACT_ROUNDS:
+            return _sequential(solver, separator, y, cuts, relaxations[-1][1]), rounds
         try:
             y = solver.solve(cuts, lower=bounds_lower, upper=bounds_upper, weight=cost)
+        except _OutOfWork:
+            return _sequential(solver, separator, bounds_lower > 0.5, cuts, relaxations[-1][1]), rounds
         except DisclosureError:
             if level == len(relaxations) - 1:
                 raise
             level += 1
             continue
-        found = separator.cuts(y)
+        found = separator.cuts(y, limit=_EXACT_CUTS)
+        if len(found) > _EXACT_CUTS:
+            return _sequential(solver, separator, y, [*cuts, *found], relaxations[-1][1]), rounds
         if not found:
-            tied = solver.solve(cuts, keep_loss=float(cost @ y), lower=bounds_lower, upper=bounds_upper, weight=cost)
+            try:
+                tied = solver.solve(cuts, keep_loss=float(cost @ y), lower=bounds_lower, upper=bounds_upper,
+                                    weight=cost)
+            except _OutOfWork:
+                tied = y
             found = [] if np.array_equal(tied, y) else separator.cuts(tied)
             y = tied
             if not found:
@@ -147,10 +169,26 @@ def _stage(solver: _Master, separator: Separator, tagged: list[tuple[int, Cut]],
             if not outside:
                 raise DisclosureError("complementary suppression cannot protect every sensitive cell")
             fresh = [Cut(outside, (1.0,) * len(outside), 1.0)]
-        for cut in fresh:
-            seen.add((cut.cells, cut.coefs, cut.rhs))
-            tagged.append((current, cut))
+        _keep(fresh, seen, tagged, current)
     raise DisclosureError(f"complementary suppression did not converge in {_MAX_ROUNDS} rounds")
+
+
+def _sequential(solver: _Master, separator: Separator, start: BoolArray, cuts: list[Cut],
+                weight: FloatArray) -> BoolArray:
+    """The stage completed by the sequential heuristic (:meth:`Separator.complete`) from
+    ``start`` with the known cuts met first; any cell may be added (at ``weight``)."""
+    upper = np.ones(start.size)
+    y = solver.cover(start, cuts, upper=upper, weight=weight)
+    return separator.complete(y, lambda pattern, found: solver.cover(pattern, found, upper=upper, weight=weight))
+
+
+def _keep(cuts: list[Cut], seen: set[tuple[tuple[int, ...], tuple[float, ...], float]],
+          tagged: list[tuple[int, Cut]], current: int) -> None:
+    for cut in cuts:
+        key = (cut.cells, cut.coefs, cut.rhs)
+        if key not in seen:
+            seen.add(key)
+            tagged.append((current, cut))
 
 
 class _Master:
@@ -211,14 +249,40 @@ class _Master:
             objective = self.rank[free]
         result = milp(
             objective, integrality=np.ones(free.size), bounds=Bounds(lo[free], hi[free]), constraints=constraints,
-            options={"mip_rel_gap": 0.0, "time_limit": self.time_limit, "presolve": True},
+            options={"mip_rel_gap": 0.0, "time_limit": min(self.time_limit, _SOLVE_SECONDS), "presolve": True,
+                     "node_limit": _NODE_LIMIT},
         )
+        if result.status == 1:  # an iteration, node or time limit: not proved optimal
+            raise _OutOfWork()
         if result.status != 0 or result.x is None:
             raise DisclosureError(f"complementary suppression MILP failed: {result.message}")
         chosen = lo.copy()
         chosen[free] = np.asarray(result.x)
         picked: BoolArray = chosen > 0.5
         return picked
+
+
+    def cover(self, start: BoolArray, cuts: list[Cut], *, upper: FloatArray, weight: FloatArray) -> BoolArray:
+        """``start`` with cells added until every cut holds: for each cut in turn that does not,
+        its cheapest cells per unit of the cut (cost ÷ coefficient, then canonical order) until it
+        does; identities are kept. Deterministic, and each cut it meets stays met (cells are only
+        added). A protected pattern, not a least-cost one (see :func:`protect`)."""
+        y = _across_identities(start.copy(), self.pairs, np.maximum)
+        for cut in cuts:
+            have = sum(coef for i, coef in zip(cut.cells, cut.coefs, strict=True) if y[i])
+            if have >= cut.rhs - 1e-9:
+                continue
+            offers = sorted((weight[i] / coef, i, coef) for i, coef in zip(cut.cells, cut.coefs, strict=True)
+                            if not y[i] and upper[i] > 0 and coef > 0)
+            for _, i, coef in offers:
+                y[i] = True
+                have += coef
+                if have >= cut.rhs - 1e-9:
+                    break
+            else:
+                raise DisclosureError("complementary suppression cannot protect every sensitive cell")
+            y = _across_identities(y, self.pairs, np.maximum)
+        return y
 
 
 def _across_identities(values: npt.NDArray[Any], pairs: IntArray, combine: np.ufunc) -> npt.NDArray[Any]:

@@ -16,6 +16,7 @@ falls short, its optimal duals give the capacity cut of Fischetti & Salazar-Gonz
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,8 +65,9 @@ class Separator:
         self.proof: dict[tuple[int, float], _Attack] = {}
         self.pattern: BoolArray = np.zeros(system.size, dtype=bool)
 
-    def cuts(self, y: BoolArray) -> list[Cut]:
-        """Capacity cuts violated by pattern ``y`` (empty when every sensitive cell is protected).
+    def cuts(self, y: BoolArray, limit: int | None = None) -> list[Cut]:
+        """Capacity cuts violated by pattern ``y`` (empty when every sensitive cell is protected;
+        at most about ``limit`` when given — the search stops once that many are found).
 
         Each cell is first attacked within a small neighbourhood (see :meth:`_local_attack`;
         the other suppressed cells held at their values, a restriction of the attacker, so a
@@ -98,7 +100,38 @@ class Separator:
                 if cut is not None:
                     found.append(cut)
                     found.extend(self._deepen(y, s, direction, cut))
+                    if limit is not None and len(found) > limit:
+                        return found
         return found
+
+    def complete(self, y: BoolArray, cover: Callable[[BoolArray, list[Cut]], BoolArray]) -> BoolArray:
+        """``y`` grown until every active sensitive cell is protected, **one cell at a time**: in
+        canonical order, each cell is attacked over its component of the current pattern; while
+        the attack falls short, ``cover`` adds cells that meet its capacity cut, and the cell is
+        attacked again. A cell protected once stays protected (more suppression only widens the
+        attacker's intervals), so one pass protects them all. This is the sequential heuristic of
+        the established tools for large or dense systems: protected, not least-cost."""
+        y = y.copy()
+        self.pattern = y
+        found = {int(c): comp for comp in self.system.components(y) for c in comp.cells}
+        for s in np.flatnonzero(self.active):
+            for direction in (1.0, -1.0):
+                if self.need[direction][s] <= 0:
+                    continue
+                while not self._still_proved(int(s), direction, y):
+                    component = found[int(s)]
+                    block = self.system.matrix[component.rows, :]
+                    local = sparse.csc_array(block[:, component.cells])
+                    position = int(np.flatnonzero(component.cells == s)[0])
+                    if local.shape[0] and self._push(local, component.cells, position, direction)[0]:
+                        break
+                    cut = self._attack(block, local, component.cells, position, direction)
+                    if cut is None:
+                        break
+                    y = cover(y, [cut])
+                    self.pattern = y
+                    found = {int(c): comp for comp in self.system.components(y) for c in comp.cells}
+        return y
 
     def _deepen(self, y: BoolArray, s: int, direction: float, cut: Cut) -> list[Cut]:
         """Cuts the next rounds would find: add the cheapest cell the cut offers to the
