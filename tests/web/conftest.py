@@ -77,6 +77,7 @@ def settings_for_tests() -> dict[str, Any]:
         values["DATABASES"]["postgres"] = {**database_entry(POSTGRES_URL), "CONN_MAX_AGE": 0,
                                            "TEST": {"NAME": "test_ristra_web"}}
     values["DATABASE_ROUTERS"] = [ROUTER]
+    values["RISTRA_PUBLICATION_WAIT"] = 600.0  # pages wait for the publication (the real server does not)
     values["PASSWORD_HASHERS"] = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     return values
 

@@ -105,6 +105,14 @@ def _page(browser: object, url: str, name: str, password: str) -> object:
     return page
 
 
+def _dashboard(page: object, url: str) -> str:
+    """Open the dashboard and wait until its publication is ready (the page says it is being
+    prepared and refreshes itself until then); the panels' text."""
+    page.goto(f"{url}/dashboard/")  # type: ignore[attr-defined]
+    page.locator("#panel-path").wait_for(timeout=300_000)  # type: ignore[attr-defined]
+    return str(page.locator("#panels").inner_text())  # type: ignore[attr-defined]
+
+
 def _shot(page: object, name: str) -> None:
     """Screenshots go to ``docs/screenshots/`` when ``RISTRA_SCREENSHOTS=1`` (to refresh the
     documentation), else to a scratch directory (the run still proves each page renders)."""
@@ -140,9 +148,18 @@ def test_import_with_errors_then_fixed_and_the_dashboard_changes(site: tuple[str
                                                                 tmp_path: Path) -> None:
     url, sources = site
     page = _page(browser, url, "ada", ADMIN_PASSWORD)
-    page.goto(f"{url}/dashboard/")
-    before = page.locator("#panels").inner_text()
+    page.set_viewport_size({"width": 1300, "height": 900})
+    before = _dashboard(page, url)
     _shot(page, "dashboard")
+    # what a first-time user sees at 1300 px: category labels, tables inside their panels, the
+    # path starting from the state population
+    options = page.locator("#f-category option").all_inner_texts()
+    assert "Women" in options and "urm_nm" not in options and "women" not in options
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    for table in page.locator("#panels table").all():
+        assert page.evaluate("(t) => t.closest('section, #panels').getBoundingClientRect().right >= "
+                             "t.closest('.table-scroll').getBoundingClientRect().right - 1", table.element_handle())
+    assert page.locator("#panels table").first.locator("tbody th").first.inner_text().startswith("State population")
 
     lines = (sources / "applications.csv").read_text().splitlines(keepends=True)
     fixed_rows = lines[: len(lines) - 60]  # the corrected export: 60 withdrawn applications left out
@@ -171,8 +188,7 @@ def test_import_with_errors_then_fixed_and_the_dashboard_changes(site: tuple[str
     snapshot = page.locator("#job-state code").inner_text()
     _shot(page, "import-done")
 
-    page.goto(f"{url}/dashboard/")
-    after = page.locator("#panels").inner_text()
+    after = _dashboard(page, url)
     assert snapshot in after and snapshot not in before
     if "not available in this build" not in before:
         path_before = before.split("The path", 1)[1].split("Admissions funnel", 1)[0]
@@ -229,8 +245,7 @@ def test_a_viewer_cannot_reach_internal_data(site: tuple[str, Path], browser: ob
     page = _page(browser, url, "vera", OTHER_PASSWORD)
     nav = page.get_by_role("navigation", name="Main").inner_text()
     assert "Dashboard" in nav and "Import" not in nav and "Audit log" not in nav
-    page.goto(f"{url}/dashboard/")
-    assert "Public figures (threshold 11)" in page.locator("#panels").inner_text()
+    assert "Public figures (threshold 11)" in _dashboard(page, url)
     for internal in ("/imports/", "/snapshots/", "/programs/PP01/", "/audit/", "/categories/edit/"):
         response = page.goto(f"{url}{internal}")
         assert response is not None and response.status == 403, internal

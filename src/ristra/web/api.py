@@ -153,6 +153,9 @@ def snapshots(request: HttpRequest) -> list[Json]:
 def rollback(request: HttpRequest, dataset: str, body: Rollback) -> Status[Json]:
     try:
         manifest = import_service.rollback(workspace_for(request.user.get_username()), dataset, body.snapshot_id)
+        from ristra.web import publishing
+
+        publishing.start(workspace_for(request.user.get_username()))
     except (SnapshotError, UnknownDataset, ValueError) as error:
         return Status(409, {"detail": str(error).strip("'\"")})
     audit.record(request, AuditEvent.ROLLBACK, dataset, snapshots={dataset: manifest.snapshot_id})

@@ -161,4 +161,8 @@ def membership_counts(workspace: Workspace, current: CategorySet,
 def save(workspace: Workspace, text: str, author: str, reason: str, based_on: int) -> CategorySet:
     """Store the edited text as the next version. Raises ``CategoryFileError`` (problems),
     ``StaleVersionError`` (edited meanwhile) or ``ValueError`` (no reason, nothing changed)."""
-    return CategoryStore(workspace.root).save(parse_text(text), author, reason, based_on)
+    saved = CategoryStore(workspace.root).save(parse_text(text), author, reason, based_on)
+    from ristra.web import publishing
+
+    publishing.start(workspace)
+    return saved

@@ -140,7 +140,9 @@ def build(workspace: Workspace, policy: Policy, filters: Filters, *, wait: float
         return Dashboard(filters, policy.audience, policy.threshold, snapshots, version,
                          unavailable="No data has been imported yet.")
     waited = wait if wait is not None else float(getattr(settings, "RISTRA_PUBLICATION_WAIT", WAIT_SECONDS))
-    status = publication.current(workspace, policy, wait=waited)
+    from ristra.web.publishing import audit_entry
+
+    status = publication.current(workspace, policy, wait=waited, audit_log=audit_entry)
     if status.publication is None:
         if status.state == "failed":
             return Dashboard(filters, policy.audience, policy.threshold, snapshots, version, state="failed",

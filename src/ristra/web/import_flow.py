@@ -180,6 +180,10 @@ def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None,
                 job.message = f"imported {result.manifest.row_count:,} rows as snapshot {result.manifest.snapshot_id}"
                 shutil.rmtree(Path(job.staged_path).parent, ignore_errors=True)
         _settle(job, done)
+        if job.state == ImportJob.IMPORTED:
+            from ristra.web import publishing
+
+            publishing.start(workspace_for(acting_user))
     return job
 
 

@@ -83,9 +83,11 @@ class AuditEvent(models.Model):
     USER_CHANGE = "user_change"
     TOKEN = "token_issued"
     TOKEN_REVOKED = "token_revoked"
+    PUBLICATION = "publication"
+    PUBLICATION_FAILED = "publication_failed"
     ACTIONS: ClassVar[tuple[str, ...]] = (
         LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, IMPORT, IMPORT_REFUSED, ROLLBACK, CATEGORY_CHANGE, REPORT,
-        EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED,
+        EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED, PUBLICATION, PUBLICATION_FAILED,
     )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -33,6 +33,10 @@ def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None
     from ristra.web.charts import warm_up
 
     threading.Thread(target=warm_up, name="ristra-chart-warm-up", daemon=True).start()
+    from ristra.web import publishing
+    from ristra.web.runtime import workspace
+
+    publishing.start(workspace())  # protect the publications of the data in force before anyone asks
     if on_ready is not None:
         on_ready(f"http://{host}:{port}/")
     waitress.serve(wsgi_application(), host=host, port=port, threads=threads, **waitress_options())

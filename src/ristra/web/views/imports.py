@@ -119,6 +119,9 @@ def snapshots_page(request: HttpRequest) -> HttpResponse:
         dataset, snapshot_id = request.POST.get("dataset", ""), request.POST.get("snapshot_id", "")
         try:
             manifest = import_service.rollback(workspace_for(request.user.get_username()), dataset, snapshot_id)
+            from ristra.web import publishing
+
+            publishing.start(workspace_for(request.user.get_username()))
         except (SnapshotError, UnknownDataset, ValueError) as error:
             messages.error(request, str(error).strip("'\""))
             status = 409

@@ -1,0 +1,48 @@
+"""Starting and recording publications from the web application.
+
+After an import, a rollback or a category edit — and when the server starts — the publications
+of both audiences of the new snapshots are built in the background
+(:func:`ristra.services.publication.current`); each one made, and each one that failed, is
+written to the audit log (who: ``ristra``; what was published, to whom, from which snapshots,
+and what protection cost — never a suppressed value).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ristra.core.disclosure import INTERNAL, PUBLIC
+from ristra.services import publication
+from ristra.services.workspace import Workspace
+
+AUDIENCES = (PUBLIC, INTERNAL)
+
+
+def audit_entry(event: dict[str, Any]) -> None:
+    """Write one publication event of :func:`ristra.services.publication.build` to the audit log."""
+    from django.db import connection
+
+    from ristra.web import audit
+    from ristra.web.models import AuditEvent
+
+    made = event.get("event") == "publication"
+    detail = {k: v for k, v in event.items() if k in ("fingerprint", "information_loss", "error", "threshold")}
+    if made:
+        summary = event.get("suppression", {})
+        detail["suppressed"] = {k: summary.get(k) for k in ("cells", "primary", "secondary") if k in summary}
+    try:
+        audit.record(None, AuditEvent.PUBLICATION if made else AuditEvent.PUBLICATION_FAILED,
+                     f"publication to {event.get('audience')} (threshold {event.get('threshold')})", actor="ristra",
+                     role="system", via="background", snapshots=event.get("snapshots"),
+                     category_version=event.get("category_version"), detail=detail)
+    except Exception as error:  # the audit database is unreachable: say so, do not lose the publication
+        print(f"ristra: could not write the publication to the audit log ({type(error).__name__})", file=sys.stderr)
+    finally:
+        connection.close()
+
+
+def start(workspace: Workspace) -> None:
+    """Begin building the publications of the snapshots in force (returns at once)."""
+    for policy in AUDIENCES:
+        publication.current(workspace, policy, audit_log=audit_entry)
