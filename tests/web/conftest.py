@@ -150,7 +150,7 @@ def school_data() -> Path:
     from ristra.synth import generate
 
     root = SESSION_DATA / "school"
-    sources = generate(SESSION_DATA / "school-source", applications_per_cycle=120, cycles=3)
+    sources = generate(SESSION_DATA / "school-source", applications_per_cycle=600, cycles=3)
     ws = Workspace(Settings(data_dir=root, user="setup"))
     for name in IMPORT_ORDER:
         assert imports.import_file(ws, name, sources[name]).imported

@@ -1,5 +1,6 @@
-"""The dashboard: released tables per role, charts with their tables, filters, audit of
-internal views, cache per snapshot and category version."""
+"""The dashboard: slices of the audience's publication per role, charts with their tables,
+filters limited to what the publication protects, panels that do not apply, audit of internal
+views and of publications, a new publication per snapshot and category version."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from ristra.core.disclosure import ReleasedTable
 from ristra.web.models import AuditEvent
 
-PANELS = ["path", "funnel", "retention", "trend", "departments"]
+PANELS = ["path", "funnel", "trend", "retention", "departments"]
 
 
 def test_every_panel_is_a_released_table_with_its_chart(client_as: Any, data_dir: Path) -> None:
@@ -19,8 +20,13 @@ def test_every_panel_is_a_released_table_with_its_chart(client_as: Any, data_dir
     assert [p.key for p in built.panels] == PANELS
     for panel in built.panels:
         assert isinstance(panel.table, ReleasedTable) and panel.table.policy.threshold == 11
+        assert built.publication and panel.table.suppression_summary.passed
         for row in panel.table.cells:
             assert all(v is None or v == 0 or v >= 11 for v in row)
+    # the category choice shows labels; the path starts from the state population
+    assert dict(built.category_labels)["urm_nm"] == "Underrepresented in medicine (New Mexico)"
+    assert built.panels[0].table.row_labels[0][0].startswith("State population")
+    assert "Underrepresented in medicine (New Mexico)</option>" in page.content.decode()
     html = page.content.decode()
     drawn = [panel.chart for panel in built.panels if panel.chart is not None]
     assert drawn and html.count('<img src="data:image/svg+xml;base64,') == len(drawn)
@@ -34,6 +40,7 @@ def test_analysts_see_internal_figures_and_each_view_is_audited(client_as: Any, 
     built = client.get("/dashboard/", {"year": "2024", "category": "women"}).context["dashboard"]
     assert built.threshold == 5 and built.category == "women" and built.filters.year == 2024
     assert "cycle 2024" in built.panels[1].table.title
+    assert built.panels[1].table.col_labels == ("Applied", "Completed", "Interviewed", "Offered", "Matriculated")
     event = AuditEvent.objects.get(action=AuditEvent.INTERNAL_VIEW)
     assert event.actor == "the-analyst" and event.detail["filters"]["year"] == 2024
     assert event.snapshots["applications"] == built.snapshots["applications"]
@@ -47,10 +54,11 @@ def test_filters_offer_the_data_and_narrow_the_tables(client_as: Any, data_dir: 
     built = client.get("/dashboard/").context["dashboard"]
     assert "2025" in built.choices["year"] and "MD" in built.choices["program"] and built.choices["department"]
     department = built.choices["department"][0]
-    narrowed = client.get("/dashboard/", {"department": department, "program": "MD"}).context["dashboard"]
+    narrowed = client.get("/dashboard/", {"department": department, "program": "MD", "year": "2024"}).context["dashboard"]
     departments = next(p for p in narrowed.panels if p.key == "departments").table
-    assert [label[0] for label in departments.row_labels] == [department]
-    assert "program MD" in narrowed.panels[1].table.title
+    assert [label[0] for label in departments.row_labels] == [department, "All departments"]
+    # a program is shown over all cycles: the publication does not protect a program within a cycle
+    assert "program MD" in narrowed.panels[1].table.title and narrowed.filters.year is None
 
 
 def test_the_api_returns_the_same_dashboard(client_as: Any, data_dir: Path) -> None:
@@ -81,3 +89,38 @@ def test_category_preview_counts(client_as: Any, data_dir: Path) -> None:
     page = client_as("analyst").post("/categories/edit/", {"definitions": text, "based_on": "1", "action": "preview"})
     html = page.content.decode()
     assert "Members of each category under the proposed definitions" in html and "Internal release" in html
+
+
+def test_a_category_that_applies_to_some_datasets_shows_the_panels_it_applies_to(client_as: Any,
+                                                                                 data_dir: Path) -> None:
+    page = client_as("viewer").get("/dashboard/", {"category": "first_generation"})
+    assert page.status_code == 200
+    built = page.context["dashboard"]
+    assert built.category == "first_generation" and [p.key for p in built.panels] == ["path", "funnel", "trend"]
+    assert "does not apply to the data of: Faculty retention, Faculty and staff by department" in built.notice
+    assert built.notice in page.content.decode()
+
+
+def test_derived_values_come_from_the_published_counts_of_their_own_table(client_as: Any, data_dir: Path) -> None:
+    built = client_as("analyst").get("/dashboard/", {"category": "women", "year": "2024"}).context["dashboard"]
+    for panel in built.panels:
+        t = panel.table
+        for d in t.derived:
+            if d.kind == "rate" and d.value is not None:
+                stage = t.col_labels.index(d.column.split(":")[0])
+                assert d.value == t.cells[d.row][stage] / t.cells[d.row][stage - 1]
+            if d.kind == "ratio" and panel.key == "funnel" and d.value is not None:
+                k = t.col_labels.index(d.column.split(":")[0])
+                rates = [t.cells[r][k] / t.cells[r][k - 1] for r in (0, 1)]
+                assert d.value == rates[0] / rates[1]
+            if d.suppressed:
+                assert d.value is None
+
+
+def test_each_publication_is_in_the_audit_log(client_as: Any, data_dir: Path) -> None:
+    client_as("viewer").get("/dashboard/")
+    made = AuditEvent.objects.filter(action=AuditEvent.PUBLICATION)
+    assert made.exists()
+    event = made.first()
+    assert event is not None and event.actor == "ristra" and event.snapshots
+    assert event.detail["information_loss"]["cells"] > 0

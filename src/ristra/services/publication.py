@@ -314,6 +314,7 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         if same is not None:  # the same inputs were published from another copy of this data
             if record and (last is None or last.get("fingerprint") != same.fingerprint):
                 _record_again(history, same)
+            _announce(audit_log, same)
             return same
         sections = compute_sections(workspace, service, chosen, context)
         plans = [t for ps in sections.values() for p in ps for t in p.tables]
@@ -352,10 +353,7 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
             _BY_INPUTS[inputs] = publication
             while len(_BY_INPUTS) > 8:
                 _BY_INPUTS.pop(next(iter(_BY_INPUTS)))
-        if audit_log is not None:
-            audit_log({"event": "publication", "audience": policy.audience, "threshold": policy.threshold,
-                       "snapshots": snapshots, "category_version": version, "fingerprint": joint.fingerprint,
-                       "information_loss": loss.to_dict(), "suppression": joint.summary.audit_record()})
+        _announce(audit_log, publication)
         step("done")
         return publication
     except PublicationError as error:
@@ -399,6 +397,15 @@ def _index(dash: ReportTemplate, categories: Any, programs: Sequence[str], conte
     applies = {key: tuple(sections[key].categories) if key in sections else ()
                for key in ("path", "funnel", "retention", "departments")}
     return DashboardIndex(labels, tuple(programs), applies)
+
+
+def _announce(audit_log: AuditLog | None, publication: Publication) -> None:
+    """Tell the audit log what was published (no suppressed value)."""
+    if audit_log is not None:
+        audit_log({"event": "publication", "audience": publication.audience, "threshold": publication.threshold,
+                   "snapshots": dict(publication.snapshots), "category_version": publication.category_version,
+                   "fingerprint": publication.fingerprint, "information_loss": publication.loss.to_dict(),
+                   "suppression": publication.summary.audit_record()})
 
 
 def _record_again(history: History, publication: Publication) -> None:

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,9 @@ from ristra.core.disclosure.system import BoolArray, LinearSystem
 
 _TOL = 1e-6
 FloatArray = npt.NDArray[np.float64]
+#: attacker LPs solved side by side (HiGHS runs without the interpreter lock)
+_WORKERS = 2
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="ristra-audit")
 
 
 @dataclass(frozen=True)
@@ -74,16 +79,18 @@ def attacker_intervals(system: LinearSystem, published: Sequence[int | None]) ->
         ceiling = _single_equation_bounds(local, rhs)
         low = np.full(cells.size, np.nan)
         high = np.full(cells.size, np.nan)
-        for position in range(cells.size):
-            if np.isnan(high[position]):
-                value, point = _bound(local, rhs, position, -1.0)
-                high[position] = np.inf if value is None else value
-                _learn(point, low, high, ceiling)
-        for position in range(cells.size):
-            if np.isnan(low[position]):
-                value, point = _bound(local, rhs, position, +1.0)
-                low[position] = 0.0 if value is None else value
-                _learn(point, low, high, ceiling)
+        for sense, bound, unbounded in ((-1.0, high, np.inf), (+1.0, low, 0.0)):
+            while True:
+                # the next cells whose bound is not yet known, solved side by side (HiGHS
+                # releases the interpreter lock); each optimal point may prove other bounds
+                batch = np.flatnonzero(np.isnan(bound))[:_WORKERS]
+                if batch.size == 0:
+                    break
+                solved = list(_POOL.map(_bound, repeat(local), repeat(rhs), batch.tolist(), repeat(sense)))
+                for position, (value, point) in zip(batch, solved, strict=True):
+                    if np.isnan(bound[position]):
+                        bound[position] = unbounded if value is None else value
+                    _learn(point, low, high, ceiling)
         for position, cell in enumerate(cells):
             upper = None if np.isinf(high[position]) else math.floor(high[position] + _TOL)
             intervals.append(Interval(int(cell), max(0, math.ceil(low[position] - _TOL)), upper))

@@ -1,0 +1,95 @@
+"""The intruder against the publication: everything one audience is served from the demo school —
+every report, every dashboard panel under every filter, the API (which serves the same panels) —
+and two successive publications around a one-record correction.
+
+The intruder (``tests/support/intruder.py``) is written independently of the production audit: it
+writes every relation it can infer from what each cell means (identities, sums over a dimension,
+``in`` sums, the levels of a category, order relations, equalities between measures) and solves
+``min``/``max`` of every suppressed cell by linear programming. Before the publication, the same
+intruder recovered 598 hidden small counts of the public audience and 296 of the internal one
+(``tests/support/collect_before.py``); a recovered cell here is a failure of the publication.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ristra.core.disclosure import INTERNAL, PUBLIC, Policy  # noqa: E402
+from ristra.services import publication  # noqa: E402
+from support.collect_before import build_school, late_separation  # noqa: E402
+from support.collect_publication import filter_combinations, observe, source_cells  # noqa: E402
+from support.intruder import attack, attack_snapshots  # noqa: E402
+
+DEMO_SIZE = 1700  # applications per cycle of `ristra demo`
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Path], Path]:
+    root = tmp_path_factory.mktemp("publication-intruder")
+    workspace, paths = build_school(root / "data", DEMO_SIZE, 20250701)
+    return workspace, paths, root
+
+
+def _truth(workspace: Any, policy: Policy) -> Any:
+    return publication.build(workspace, Policy(policy.audience, 1), record=False)
+
+
+@pytest.fixture(scope="module")
+def published(school: tuple[Any, dict[str, Path], Path]) -> dict[str, tuple[Any, Any]]:
+    workspace, _, _ = school
+    publication.clear_cache()
+    return {p.audience: (publication.build(workspace, p), _truth(workspace, p)) for p in (PUBLIC, INTERNAL)}
+
+
+@pytest.mark.parametrize("policy", [PUBLIC, INTERNAL], ids=["public", "internal"])
+def test_no_hidden_small_count_follows_from_the_whole_publication(published: dict[str, tuple[Any, Any]],
+                                                                  policy: Policy) -> None:
+    made, truth = published[policy.audience]
+    result = attack(observe(made, truth), policy.threshold)
+    assert result.inconsistent == [], "a relation or a published value disagrees with the true counts"
+    assert result.published_sensitive == []
+    assert result.sensitive > 50  # the intruder had small counts to go after
+    assert result.recovered == 0, [str(f) for f in result.findings[:5]]
+    assert made.summary.passed and made.loss.suppressed > 0
+
+
+def test_every_dashboard_panel_under_every_filter_shows_only_published_cells(
+        published: dict[str, tuple[Any, Any]]) -> None:
+    from ristra.web.dashboard_panels import panels
+
+    made, _ = published["public"]
+    checked = 0
+    for filters in filter_combinations(made):
+        if filters.department not in (None, "No such department") and filters.year not in (None, 2025):
+            continue  # the department narrows one panel only; every department is checked with two years
+        built = panels(made, filters, dict(made.snapshots), made.category_version)
+        for panel in built.panels:
+            for (r, c), (key, sr, sc) in source_cells(made, panel):
+                assert panel.table.cells[r][c] == made.tables[key].cells[sr][sc], (filters, panel.key, r, c)
+                checked += 1
+            for d in panel.table.derived:
+                assert (d.value is None) or not d.suppressed
+    assert checked > 10_000
+
+
+def test_a_correction_between_two_publications_reveals_nothing(school: tuple[Any, dict[str, Path], Path],
+                                                               published: dict[str, tuple[Any, Any]]) -> None:
+    workspace, paths, root = school
+    before, truth_before = published["public"]
+    late_separation(workspace, paths, root / "employees-corrected.csv")
+    after = publication.build(workspace, PUBLIC)
+    assert after.snapshots["employees"] != before.snapshots["employees"]
+    truth_after = _truth(workspace, PUBLIC)
+    result = attack_snapshots(observe(before, truth_before), observe(after, truth_after), 1, PUBLIC.threshold)
+    assert result.inconsistent == []
+    assert result.recovered == 0, [str(f) for f in result.findings[:5]]
+    # the history is recorded: two publications served to the public from two sets of snapshots
+    served = [r for r in publication.History(workspace, PUBLIC).records() if r["state"] == "served"]
+    assert [r["snapshots"]["employees"] for r in served[-2:]] == [before.snapshots["employees"],
+                                                                  after.snapshots["employees"]]
