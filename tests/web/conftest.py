@@ -78,6 +78,7 @@ def settings_for_tests() -> dict[str, Any]:
                                            "TEST": {"NAME": "test_ristra_web"}}
     values["DATABASE_ROUTERS"] = [ROUTER]
     values["RISTRA_PUBLICATION_WAIT"] = 600.0  # pages wait for the publication (the real server does not)
+    values["RISTRA_PUBLISH_ON_CHANGE"] = False  # a page builds the publication it needs (tests change data often)
     values["PASSWORD_HASHERS"] = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     return values
 
@@ -154,6 +155,11 @@ def school_data() -> Path:
     ws = Workspace(Settings(data_dir=root, user="setup"))
     for name in IMPORT_ORDER:
         assert imports.import_file(ws, name, sources[name]).imported
+    from ristra.core.disclosure import INTERNAL, PUBLIC
+    from ristra.services import publication
+
+    for policy in (PUBLIC, INTERNAL):  # once: every copy of the school is then served the same publications
+        assert publication.current(ws, policy, wait=True).state == "ready"
     return root
 
 

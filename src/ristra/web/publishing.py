@@ -43,6 +43,12 @@ def audit_entry(event: dict[str, Any]) -> None:
 
 
 def start(workspace: Workspace) -> None:
-    """Begin building the publications of the snapshots in force (returns at once)."""
+    """Begin building the publications of the snapshots in force (returns at once), unless the
+    setting ``RISTRA_PUBLISH_ON_CHANGE`` is false (then a page builds its own audience's
+    publication when it is first asked for)."""
+    from django.conf import settings
+
+    if not getattr(settings, "RISTRA_PUBLISH_ON_CHANGE", True):
+        return
     for policy in AUDIENCES:
         publication.current(workspace, policy, audit_log=audit_entry)
