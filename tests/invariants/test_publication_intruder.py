@@ -93,3 +93,37 @@ def test_a_correction_between_two_publications_reveals_nothing(school: tuple[Any
     served = [r for r in publication.History(workspace, PUBLIC).records() if r["state"] == "served"]
     assert [r["snapshots"]["employees"] for r in served[-2:]] == [before.snapshots["employees"],
                                                                   after.snapshots["employees"]]
+
+
+def test_derived_values_are_recomputed_from_the_published_counts_of_their_own_table(
+        published: dict[str, tuple[Any, Any]]) -> None:
+    """Shares, rates and selection-rate ratios of every report table, recomputed here from the
+    published counts of the same table and stratum; a suppressed count suppresses them."""
+    made, _ = published["public"]
+    checked = 0
+    for key, t in made.tables.items():
+        cols = list(t.col_labels)
+        rows = [tuple(labels) for labels in t.row_labels]
+        for d in t.derived:
+            if d.column == "Share in category" and "All" in cols:
+                yes, total = t.cells[d.row][0], t.cells[d.row][cols.index("All")]
+                expected = None if yes is None or total is None else (yes / total if total else None)
+            elif d.column == "Rate from the stage before":
+                stage, level = rows[d.row]
+                stages = list(dict.fromkeys(r[0] for r in rows))
+                before = rows.index((stages[stages.index(stage) - 1], level))
+                now, then = t.cells[d.row][0], t.cells[before][0]
+                expected = None if now is None or then is None else (now / then if then else None)
+            elif d.column == "Selection-rate ratio":
+                stage, level = rows[d.row]
+                stages = list(dict.fromkeys(r[0] for r in rows))
+                prior = stages[stages.index(stage) - 1]
+                other = next(r[1] for r in rows if r[0] == stage and r[1] not in (level, "All"))
+                a, b = t.cells[d.row][0], t.cells[rows.index((prior, level))][0]
+                c, e = t.cells[rows.index((stage, other))][0], t.cells[rows.index((prior, other))][0]
+                expected = None if None in (a, b, c, e) else (a / b) / (c / e) if b and e and c else None
+            else:
+                continue
+            checked += 1
+            assert d.value == pytest.approx(expected) if expected is not None else d.value is None, (key, d)
+    assert checked > 500

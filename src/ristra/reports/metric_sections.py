@@ -27,6 +27,8 @@ from ristra.core.metrics.specs import (
     RetentionSpec,
     SelectionRatioSpec,
 )
+from ristra.core.stats.contingency import fisher_exact_tests
+from ristra.core.stats.multiplicity import holm
 from ristra.core.tables import DerivedCell, Sum, Table
 from ristra.reports.measures import Meaning, atoms_of, meaning
 from ristra.reports.planning import (
@@ -44,6 +46,10 @@ STAGE_CONDITIONS: Mapping[str, tuple[str, Condition]] = {stage: (ds, c) for stag
 FUNNEL_LABELS = {"applied": "Applied", "completed": "Completed", "interviewed": "Interviewed",
                  "offered": "Offered a place", "matriculated": "Matriculated"}
 INTERVAL = "95% interval of the share"
+
+
+def _rate(count: int, base: int) -> float | None:
+    return count / base if base else None
 
 
 def _finite(value: float | None) -> float | None:
@@ -131,13 +137,10 @@ class FunnelBinder(_MetricBinder):
         plans = []
         for g in self.groupings:
             counts: dict[tuple[str, str], int] = {}
-            pairs: dict[tuple[str, str], int] = {}
             for row in results[FunnelSpec(g.id)].rows:
                 assert isinstance(row, FunnelRow)
                 key = (row.stage, row.level)
                 counts[key] = counts.get(key, 0) + row.count
-                if row.conversion is not None and row.previous_count:
-                    pairs[key] = pairs.get(key, 0) + round(row.conversion * row.previous_count)
             selection = {(r.stage, r.group): r for r in results[SelectionRatioSpec(g.id)].rows
                          if isinstance(r, SelectionRow) and r.scope == "pooled"}
             levels: list[str | None] = [*g.levels, None]
@@ -161,17 +164,30 @@ class FunnelBinder(_MetricBinder):
             for before, stage in zip(APPLICATION_STAGES, APPLICATION_STAGES[1:], strict=False):
                 for level in levels:
                     r, prev = at[(stage, level)], at[(before, level)]
-                    den = grid[prev][0]
-                    num = pairs.get((stage, level), 0) if level else sum(pairs.get((stage, lv), 0) for lv in g.levels)
-                    derived.append(DerivedCell(r, "Rate from the stage before", "rate", num / den if den else None,
-                                               ((r, 0), (prev, 0))))
-                    chosen = selection.get((stage, level or ""))
-                    if stage in SELECTION_STAGES and chosen is not None:
-                        ref = chosen.reference_group
-                        sources = ((r, 0), (prev, 0), (at[(stage, ref)], 0), (at[(before, ref)], 0))
-                        derived.append(DerivedCell(r, "Selection-rate ratio", "ratio",
-                                                   _finite(chosen.impact_ratio), sources))
-                        derived.append(DerivedCell(r, "Fisher p (Holm)", "other", _finite(chosen.holm_p), sources))
+                    derived.append(DerivedCell(r, "Rate from the stage before", "rate",
+                                               _rate(grid[r][0], grid[prev][0]), ((r, 0), (prev, 0))))
+                chosen = {lv: selection.get((stage, lv)) for lv in g.levels}
+                if stage not in SELECTION_STAGES or not any(chosen.values()):
+                    continue
+                # the reference group is chosen by the metric (highest rate among groups of at least
+                # 30); the ratio and the test are recomputed from this table's own counts, so
+                # each is exactly what a reader can compute from the published cells
+                compared = []
+                for level, row in chosen.items():
+                    if row is None or row.reference_group == level or row.reference_group not in g.levels:
+                        continue
+                    ref = row.reference_group
+                    cells = (at[(stage, level)], at[(before, level)], at[(stage, ref)], at[(before, ref)])
+                    compared.append((level, cells))
+                tests = fisher_exact_tests([[[grid[a][0], grid[b][0] - grid[a][0]], [grid[c][0], grid[d][0] - grid[c][0]]]
+                                            for _, (a, b, c, d) in compared])
+                adjusted = holm([t.p_value for t in tests]).adjusted if tests else ()
+                for (_, (a, b, c, d)), p_value in zip(compared, adjusted, strict=True):
+                    mine, theirs = _rate(grid[a][0], grid[b][0]), _rate(grid[c][0], grid[d][0])
+                    ratio = mine / theirs if mine is not None and theirs else None
+                    sources = ((a, 0), (b, 0), (c, 0), (d, 0))
+                    derived.append(DerivedCell(a, "Selection-rate ratio", "ratio", ratio, sources))
+                    derived.append(DerivedCell(a, "Fisher p (Holm)", "other", _finite(p_value), sources))
             table = Table(title=f"{self.section.title}: {g.label}", row_dims=("Stage", "Membership"),
                           row_labels=tuple(rows), col_dim="Count", col_labels=("Applications",), counts=tuple(tuple(row) for row in grid),
                           row_sums=tuple(sums), derived=tuple(derived), key=f"{self.section.id}.{g.id}",
@@ -179,8 +195,10 @@ class FunnelBinder(_MetricBinder):
             formats = {"Rate from the stage before": "percent", "Selection-rate ratio": "ratio",
                        "Fisher p (Holm)": "pvalue"}
             plans.append(TablePlan(table, meanings, formats, g.id, g.label))
-        notes = ("Selection-rate ratio: the group's rate from the stage before divided by the highest group's rate "
-                 "(four-fifths rule, 29 CFR 1607.4(D)); Fisher's exact test with Holm's correction across groups.",)
+        notes = ("Rates are the stage's count divided by the stage before's, from the counts shown. Selection-rate "
+                 "ratio: the group's rate divided by the reference group's (the highest rate among groups of at "
+                 "least 30; four-fifths rule, 29 CFR 1607.4(D)), pooled over the cycles the table covers; Fisher's "
+                 "exact test on the same counts, Holm's correction across the groups of a stage.",)
         return SectionPlan(self.section, tuple(plans), notes)
 
 

@@ -73,8 +73,11 @@ def data_overview(request: HttpRequest) -> Json:
 
 
 @api.get("/dashboard", auth=RoleGate(READERS), response=Json, tags=["dashboard"])
-def dashboard(request: HttpRequest, year: str = "", program: str = "", department: str = "") -> Json:
-    """The dashboard for your role (public or internal threshold); filters as on the page."""
+def dashboard(request: HttpRequest, category: str = "", year: str = "", program: str = "",
+              department: str = "") -> Json:
+    """The dashboard for your role: slices of your audience's protected publication (public or
+    internal threshold); filters as on the page. ``state`` is ``preparing`` while the
+    publication of new data is being protected, ``failed`` when it could not be."""
     return dashboard_view.dashboard_for(request).to_dict()
 
 
