@@ -151,7 +151,8 @@ def test_logout_needs_post_and_signs_out(client_as: Any) -> None:
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 #: Audit events that record a read (a view of internal figures, a download) by design.
-READ_EVENTS = ("internal_view", "export")
+# reads, and the publications the system makes of the data in force when they are first asked for
+READ_EVENTS = ("internal_view", "export", "publication", "publication_failed")
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,29 @@ def test_each_publication_is_in_the_audit_log(client_as: Any, data_dir: Path) ->
     event = made.first()
     assert event is not None and event.actor == "ristra" and event.snapshots
     assert event.detail["information_loss"]["cells"] > 0
+
+
+def test_a_publication_that_cannot_be_protected_is_not_served(client_as: Any, data_dir: Path,
+                                                              monkeypatch: Any) -> None:
+    from ristra.core.disclosure import DisclosureError
+    from ristra.services import publication
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise DisclosureError("audit failed: 1 sensitive cell(s) can be narrowed too far")
+
+    client = client_as("viewer")
+    served = client.get("/dashboard/").context["dashboard"]
+    assert served.panels
+    monkeypatch.setattr(publication, "release_jointly", refuse)
+    publication.clear_cache()
+    page = client.get("/dashboard/")
+    built = page.context["dashboard"]
+    assert built.state == "failed" and built.panels == ()
+    assert "could not be published" in page.content.decode() and "Nothing is shown" in page.content.decode()
+    event = AuditEvent.objects.get(action=AuditEvent.PUBLICATION_FAILED)
+    assert "could not be protected" in event.detail["error"] and event.actor == "ristra"
+    # the failed run is in the history; the publication served before stays the last one served
+    from ristra.services.workspace import Settings, Workspace
+
+    records = publication.History(Workspace(Settings(data_dir=data_dir)), served.panels[0].table.policy).records()
+    assert records[-1]["state"] == "failed" and any(r["state"] == "served" for r in records)

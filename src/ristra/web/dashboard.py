@@ -140,9 +140,10 @@ def build(workspace: Workspace, policy: Policy, filters: Filters, *, wait: float
         return Dashboard(filters, policy.audience, policy.threshold, snapshots, version,
                          unavailable="No data has been imported yet.")
     waited = wait if wait is not None else float(getattr(settings, "RISTRA_PUBLICATION_WAIT", WAIT_SECONDS))
-    from ristra.web.publishing import audit_entry
+    from ristra.web.publishing import audit_entry, flush
 
     status = publication.current(workspace, policy, wait=waited, audit_log=audit_entry)
+    flush()
     if status.publication is None:
         if status.state == "failed":
             return Dashboard(filters, policy.audience, policy.threshold, snapshots, version, state="failed",

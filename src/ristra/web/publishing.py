@@ -10,6 +10,7 @@ and what protection cost — never a suppressed value).
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any
 
 from ristra.core.disclosure import INTERNAL, PUBLIC
@@ -17,12 +18,42 @@ from ristra.services import publication
 from ristra.services.workspace import Workspace
 
 AUDIENCES = (PUBLIC, INTERNAL)
+_PENDING: list[dict[str, Any]] = []
+_LOCK = threading.Lock()
 
 
 def audit_entry(event: dict[str, Any]) -> None:
-    """Write one publication event of :func:`ristra.services.publication.build` to the audit log."""
+    """Write one publication event of :func:`ristra.services.publication.build` to the audit log
+    (from the thread that built it; if the database cannot take it now, the next page request
+    writes it: :func:`flush`)."""
     from django.db import connection
 
+    try:
+        _write(event)
+    except Exception:
+        with _LOCK:
+            _PENDING.append(event)
+    finally:
+        connection.close()
+
+
+def flush() -> None:
+    """Write the publication events the building thread could not (called by page requests)."""
+    with _LOCK:
+        waiting = list(_PENDING)
+        _PENDING.clear()
+    for number, event in enumerate(waiting):
+        try:
+            _write(event)
+        except Exception as error:  # the audit database is unreachable: keep the rest for later
+            with _LOCK:
+                _PENDING.extend(waiting[number:])
+            print(f"ristra: could not write a publication to the audit log ({type(error).__name__})",
+                  file=sys.stderr)
+            return
+
+
+def _write(event: dict[str, Any]) -> None:
     from ristra.web import audit
     from ristra.web.models import AuditEvent
 
@@ -31,15 +62,10 @@ def audit_entry(event: dict[str, Any]) -> None:
     if made:
         summary = event.get("suppression", {})
         detail["suppressed"] = {k: summary.get(k) for k in ("cells", "primary", "secondary") if k in summary}
-    try:
-        audit.record(None, AuditEvent.PUBLICATION if made else AuditEvent.PUBLICATION_FAILED,
-                     f"publication to {event.get('audience')} (threshold {event.get('threshold')})", actor="ristra",
-                     role="system", via="background", snapshots=event.get("snapshots"),
-                     category_version=event.get("category_version"), detail=detail)
-    except Exception as error:  # the audit database is unreachable: say so, do not lose the publication
-        print(f"ristra: could not write the publication to the audit log ({type(error).__name__})", file=sys.stderr)
-    finally:
-        connection.close()
+    audit.record(None, AuditEvent.PUBLICATION if made else AuditEvent.PUBLICATION_FAILED,
+                 f"publication to {event.get('audience')} (threshold {event.get('threshold')})", actor="ristra",
+                 role="system", via="background", snapshots=event.get("snapshots"),
+                 category_version=event.get("category_version"), detail=detail)
 
 
 def start(workspace: Workspace) -> None:
