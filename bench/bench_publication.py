@@ -97,7 +97,8 @@ def run(quick: bool) -> list[Measurement]:
                 detail=f"{len(made.tables)} tables, {made.loss.cells:,} counts, {s.primary} primary, "
                        f"{s.secondary} complementary; {made.relations['sums_and_equalities']:,} sums and equalities, "
                        f"{made.relations['identities']:,} identities, {made.relations['orders']:,} order relations; "
-                       f"{made.loss.describe()}; audit passed={s.passed}"))
+                       f"{made.loss.describe()}, {100 * made.loss.count_share:.0f}% of the total count hidden; "
+                       f"audit passed={s.passed}"))
             if policy is PUBLIC:
                 hidden, cells, share = _lcme_share(made.tables, counts)
                 _, before_plans = _reports_alone(workspace, Policy("public", 1))

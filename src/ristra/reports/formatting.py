@@ -92,10 +92,15 @@ def audit_lines(document: ReportDocument) -> list[str]:
         f"Disclosure audit {verdict}: for every suppressed cell, the least and greatest value an attacker can "
         f"derive from all tables of the release is at most {a['required_lower']} and at least "
         f"{a['required_upper']}.",
-        f"This report shows {a['report_cells']:,} counts, of which {a['report_suppressed']:,} are suppressed; the "
-        f"release holds {a['release_tables']} tables with {a['release_cells']:,} counts, "
-        f"{a['release_suppressed']:,} suppressed.",
+        f"This report shows {a['report_cells']:,} counts, of which {a['report_suppressed']:,} are suppressed "
+        f"({_percent(a['report_suppressed'], a['report_cells'])}); the publication it is part of holds "
+        f"{a['release_tables']} tables with {a['release_cells']:,} counts, {a['release_suppressed']:,} suppressed "
+        f"({_percent(a['release_suppressed'], a['release_cells'])}).",
     ]
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
 def interval_rows(document: ReportDocument) -> list[list[str]]:

@@ -87,8 +87,10 @@ class InformationLoss:
                 "count_share_percent": round(100 * self.count_share)}
 
     def describe(self) -> str:
-        return (f"{self.suppressed:,} of {self.cells:,} counts suppressed ({100 * self.cell_share:.0f}%); "
-                f"about {100 * self.count_share:.0f}% of the total count hidden")
+        """For any audience: the cells suppressed (which every reader can count anyway). The share of
+        the total count hidden is a linear fact about the hidden counts that the audit does not
+        model, so it goes to the audit log and the publication record only (:meth:`to_dict`)."""
+        return f"{self.suppressed:,} of {self.cells:,} counts suppressed ({100 * self.cell_share:.0f}%)"
 
 
 @dataclass(frozen=True)
