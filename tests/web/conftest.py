@@ -72,7 +72,8 @@ def settings_for_tests() -> dict[str, Any]:
     values = django_settings(config)
     # a file, not memory: a worker thread (background imports) then has a real database to share
     sqlite_file = SESSION_DATA / "web-test.sqlite3"
-    values["DATABASES"] = {"default": {**database_entry(f"sqlite:///{sqlite_file}"), "TEST": {"NAME": str(sqlite_file)}}}
+    values["DATABASES"] = {"default": {**database_entry(f"sqlite:///{sqlite_file}"), "CONN_MAX_AGE": 0,
+                                       "TEST": {"NAME": str(sqlite_file)}}}
     if POSTGRES:
         values["DATABASES"]["postgres"] = {**database_entry(POSTGRES_URL), "CONN_MAX_AGE": 0,
                                            "TEST": {"NAME": "test_ristra_web"}}

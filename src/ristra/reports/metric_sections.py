@@ -46,6 +46,7 @@ STAGE_CONDITIONS: Mapping[str, tuple[str, Condition]] = {stage: (ds, c) for stag
 FUNNEL_LABELS = {"applied": "Applied", "completed": "Completed", "interviewed": "Interviewed",
                  "offered": "Offered a place", "matriculated": "Matriculated"}
 INTERVAL = "95% interval of the share"
+NO_TIME_AT_RISK = "Records with no time at risk in the data window (a start on its last day) are left out."
 
 
 def _rate(count: int, base: int) -> float | None:
@@ -229,7 +230,10 @@ class RetentionBinder(_MetricBinder):
         notes: list[str] = []
         for g in self.groupings:
             result = results[self._spec(g)]
-            notes.extend(result.notes)
+            # a note never carries a count the tables do not show: how many records had no time at
+            # risk is left out, and the sentence is the same whether there were any
+            notes.extend(n for n in result.notes if "no time at risk" not in n)
+            notes.append(NO_TIME_AT_RISK)
             people: dict[str, tuple[int, int]] = {}
             estimates: dict[tuple[str, float], float | None] = {}
             within: dict[tuple[str, float], int] = {}

@@ -474,15 +474,53 @@ _LOCK = threading.Lock()
 
 
 def in_force(workspace: Workspace) -> tuple[tuple[tuple[str, str], ...], int]:
-    """The snapshots in force and the category version: what a publication is made from."""
+    """The snapshots in force and the category version: what a publication is made from. The
+    snapshots are read again only when a dataset's current-snapshot pointer changes (it is
+    replaced atomically on every publish or rollback)."""
+    store = workspace.snapshots
+    stamp = []
+    for name in store.datasets():
+        try:
+            info = store.layout.current_file(name).stat()
+        except FileNotFoundError:
+            continue
+        stamp.append((name, info.st_mtime_ns, info.st_ino, info.st_size))
+    known = _POINTERS.get(store.root)
+    if known is not None and known[0] == tuple(stamp):
+        snapshots = known[1]
+    else:
+        found = []
+        for name, *_ in stamp:
+            manifest = store.current(name)
+            if manifest is not None and manifest.row_count:
+                found.append((name, manifest.snapshot_id))
+        snapshots = tuple(sorted(found))
+        _POINTERS[store.root] = (tuple(stamp), snapshots)
+    return snapshots, category_version(workspace)
+
+
+_POINTERS: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], tuple[tuple[str, str], ...]]] = {}
+
+
+_VERSIONS: dict[Path, tuple[tuple[int, int], int]] = {}
+
+
+def category_version(workspace: Workspace) -> int:
+    """The current category version. Reading a version parses and checks every rule, so the number
+    is remembered per directory until the directory changes (a new version is a new file)."""
     from ristra.categories_store import CategoryStore
 
-    snapshots = []
-    for name in workspace.snapshots.datasets():
-        manifest = workspace.snapshots.current(name)
-        if manifest is not None and manifest.row_count:
-            snapshots.append((name, manifest.snapshot_id))
-    return tuple(sorted(snapshots)), CategoryStore(workspace.root).current().version
+    store = CategoryStore(workspace.root)
+    try:
+        stamp = (store.directory.stat().st_mtime_ns, sum(1 for _ in store.directory.iterdir()))
+    except FileNotFoundError:
+        return store.current().version  # seeds version 1
+    known = _VERSIONS.get(store.directory)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    version = store.current().version
+    _VERSIONS[store.directory] = (stamp, version)
+    return version
 
 
 def _key(workspace: Workspace, policy: Policy, templates: tuple[str, ...],

@@ -23,7 +23,6 @@ from typing import Any
 from ristra.core.disclosure import Policy, ReleasedTable
 from ristra.services.workspace import Workspace
 from ristra.web.charts import Chart
-from ristra.web.in_force import category_version, snapshots_in_force
 
 UNAVAILABLE = "Metrics are not available in this build: the metrics engine (ristra.services.metrics) is not installed."
 
@@ -134,15 +133,15 @@ def build(workspace: Workspace, policy: Policy, filters: Filters, *, wait: float
 
     from ristra.services import publication
 
-    snapshots = snapshots_in_force(workspace)
-    version = category_version(workspace)
+    state = publication.in_force(workspace)
+    snapshots, version = dict(state[0]), state[1]
     if not snapshots:
         return Dashboard(filters, policy.audience, policy.threshold, snapshots, version,
                          unavailable="No data has been imported yet.")
     waited = wait if wait is not None else float(getattr(settings, "RISTRA_PUBLICATION_WAIT", WAIT_SECONDS))
     from ristra.web.publishing import audit_entry, flush
 
-    status = publication.current(workspace, policy, wait=waited, audit_log=audit_entry)
+    status = publication.current(workspace, policy, state=state, wait=waited, audit_log=audit_entry)
     flush()
     if status.publication is None:
         if status.state == "failed":

@@ -22,7 +22,9 @@ SESSION_HOURS = 8
 def database(url: str) -> dict[str, Any]:
     """One ``DATABASES`` entry from a URL (SQLite or PostgreSQL)."""
     if url.startswith("sqlite"):
-        entry: dict[str, Any] = dict(dj_database_url.parse(url))
+        # persistent connections (a minute): opening SQLite and running its PRAGMAs on every request
+        # was most of a warm dashboard's time
+        entry: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         entry["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
                             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
         return entry

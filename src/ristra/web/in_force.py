@@ -5,12 +5,9 @@ Every audit event about data, every dashboard and every report records these.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ristra.categories_store import CategoryStore
 from ristra.core.datasets import DATASETS
 from ristra.services.workspace import Workspace
 
@@ -25,23 +22,11 @@ def snapshots_in_force(workspace: Workspace) -> dict[str, str]:
     return out
 
 
-_VERSIONS: dict[Path, tuple[tuple[int, int], int]] = {}
-
-
 def category_version(workspace: Workspace) -> int:
-    """The current category version. Reading a version parses and checks every rule, so the number
-    is remembered per directory until the directory changes (a new version is a new file)."""
-    store = CategoryStore(workspace.root)
-    try:
-        stamp = (store.directory.stat().st_mtime_ns, len(os.listdir(store.directory)))
-    except FileNotFoundError:
-        return store.current().version  # seeds version 1
-    known = _VERSIONS.get(store.directory)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    version = store.current().version
-    _VERSIONS[store.directory] = (stamp, version)
-    return version
+    """The current category version (remembered until the category directory changes)."""
+    from ristra.services.publication import category_version as current_version
+
+    return current_version(workspace)
 
 
 @dataclass(frozen=True)
