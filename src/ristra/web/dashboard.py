@@ -24,8 +24,6 @@ from ristra.core.disclosure import Policy, ReleasedTable
 from ristra.services.workspace import Workspace
 from ristra.web.charts import Chart
 
-UNAVAILABLE = "Metrics are not available in this build: the metrics engine (ristra.services.metrics) is not installed."
-
 
 @dataclass(frozen=True)
 class Filters:
