@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ristra import __version__
 from ristra.cli import data_commands, metric_commands, output, report_commands, web_commands
@@ -29,14 +30,29 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--data-dir", default=default,
+                        help="data directory (default: $RISTRA_DATA_DIR, else ./ristra-data)")
+    parser.add_argument("--user", default=default, help="who is acting (recorded in snapshots; default: $USER)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The command line. ``--data-dir`` and ``--user`` may come before or after the command
+    (``ristra --data-dir d import ...`` or ``ristra import ... --data-dir d``)."""
     parser = argparse.ArgumentParser(prog="ristra", description="ristra: an honest, disclosure-safe picture "
                                      "of whom a medical school trains and employs.")
     parser.add_argument("--version", action="version", version=f"ristra {__version__}")
-    parser.add_argument("--data-dir", default=None,
-                        help="data directory (default: $RISTRA_DATA_DIR, else ./ristra-data)")
-    parser.add_argument("--user", default=None, help="who is acting (recorded in snapshots; default: $USER)")
+    _global_options(parser, None)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)  # given after the command, it overrides; else the one before
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command = sub.add_parser
+
+    def with_global_options(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs["parents"] = [*kwargs.get("parents", ()), common]
+        return add_command(name, **kwargs)
+
+    sub.add_parser = with_global_options  # type: ignore[method-assign]
     data_commands.add_parsers(sub)
     metric_commands.add_parsers(sub)
     report_commands.add_parsers(sub)
