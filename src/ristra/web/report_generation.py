@@ -22,9 +22,6 @@ from django.conf import settings
 from ristra.web.models import ReportRecord
 from ristra.web.roles import Role, audiences_for
 
-FORMATS: tuple[str, ...] = ()  # a build without the report service offers none
-UNAVAILABLE = "Report generation is not available in this build: the report service (ristra.services.reports) is not installed."
-
 
 class ReportRefused(ValueError):
     """A report cannot be generated as asked; the message says why."""
@@ -33,14 +30,6 @@ class ReportRefused(ValueError):
 def report_service() -> Any:
     """The report service module (imported on first use)."""
     return importlib.import_module("ristra.services.reports")
-    try:
-        return importlib.import_module("ristra.services.reports")
-    except Exception:  # absent, or not importable in this build: the page says it is unavailable
-        return None
-
-
-def available() -> bool:
-    return report_service() is not None
 
 
 @dataclass(frozen=True)
@@ -48,18 +37,14 @@ class ReportChoices:
     templates: tuple[tuple[str, str], ...]
     audiences: tuple[str, ...]
     formats: tuple[str, ...]
-    unavailable: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"templates": [{"id": t, "title": title} for t, title in self.templates],
-                "audiences": list(self.audiences), "formats": list(self.formats),
-                "unavailable": self.unavailable or None}
+                "audiences": list(self.audiences), "formats": list(self.formats)}
 
 
 def choices(role: Role) -> ReportChoices:
     service = report_service()
-    if service is None:
-        return ReportChoices((), audiences_for(role), FORMATS, UNAVAILABLE)
     from ristra.web.report_binding import formats, templates
 
     return ReportChoices(templates(service), audiences_for(role), formats())
@@ -82,8 +67,6 @@ def generate(workspace: Any, role: Role, user_name: str, template: str, audience
     """Generate a report and record it; :class:`ReportRefused` for a choice the role may not make
     or a report the service cannot make."""
     service = report_service()
-    if service is None:
-        raise ReportRefused(UNAVAILABLE)
     if audience not in audiences_for(role):
         raise ReportRefused(f"your role may generate {' and '.join(audiences_for(role))} reports only")
     from ristra.web.report_binding import ReportFailed, formats, render
