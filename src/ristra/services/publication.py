@@ -431,12 +431,12 @@ def _record(history: History, publication: Publication, plans: Sequence[TablePla
                     if policy.is_sensitive(t.counts[r][c]):
                         sensitive.append(cell_id(t.key, labels, column))
     record = {"state": "served", "audience": publication.audience, "threshold": publication.threshold,
-          "snapshots": dict(publication.snapshots), "category_version": publication.category_version,
-          "fingerprint": publication.fingerprint, "built_at": publication.built_at,
-          "seconds": round(publication.seconds, 3), "tables": sorted(publication.tables),
-          "information_loss": publication.loss.to_dict(), "relations": dict(publication.relations),
-          "suppressed": sorted(suppressed), "sensitive": sorted(sensitive),
-          "passed": summary.passed}
+              "snapshots": dict(publication.snapshots), "category_version": publication.category_version,
+              "fingerprint": publication.fingerprint, "built_at": publication.built_at,
+              "seconds": round(publication.seconds, 3), "tables": sorted(publication.tables),
+              "information_loss": publication.loss.to_dict(), "relations": dict(publication.relations),
+              "suppressed": sorted(suppressed), "sensitive": sorted(sensitive),
+              "passed": summary.passed}
     _RECORDS[publication.fingerprint] = record
     history.write(record)
 

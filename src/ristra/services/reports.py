@@ -52,7 +52,6 @@ __all__ = [
     "generate", "generate_pack", "list_templates", "load_template", "policy_for", "write_document",
 ]
 from ristra.services import publication
-from ristra.services.metrics import MetricsService
 from ristra.services.publication import compute_sections
 from ristra.services.workspace import Workspace
 
@@ -138,11 +137,8 @@ def documents(workspace: Workspace, template_ids: Sequence[str | Path], audience
     others = list(shipped_template_ids() if scope is None else scope)
     known = {load_template(t).id for t in others}
     extra = [t for t, loaded in zip(template_ids, asked, strict=True) if loaded.id not in known]
-    service = MetricsService(workspace)
-    try:
-        files = {k for k, f in service.current_files().items() if f.ref.row_count > 0}
-    finally:
-        service.close()
+    state = publication.in_force(workspace)  # the snapshots with rows and the category version
+    files = {name for name, _ in state[0]}
     if not files:
         raise ReportError("no data has been imported yet, so there is nothing to report; import files with "
                           "`ristra import DATASET FILE` (or `ristra demo` for the synthetic school)")
@@ -150,7 +146,7 @@ def documents(workspace: Workspace, template_ids: Sequence[str | Path], audience
     if needed and not any(d in files for d in needed):
         raise ReportError(f"none of the data this report needs has been imported ({', '.join(needed)})")
     templates = None if scope is None and not extra else [*others, *extra]
-    status = publication.current(workspace, policy, templates=templates, wait=True)
+    status = publication.current(workspace, policy, templates=templates, state=state, wait=True)
     if status.publication is None:
         if isinstance(status.cause, TemplateError | MetricError | PolicyError):
             raise status.cause  # what the user can fix, as it was raised

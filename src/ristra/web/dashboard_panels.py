@@ -17,7 +17,7 @@ A panel whose category does not apply to its dataset is left out, and the dashbo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ristra.core.disclosure import ReleasedTable
 from ristra.core.disclosure.released import Published
@@ -34,7 +34,7 @@ def _category_rows(table: ReleasedTable, label: str) -> list[int]:
     return [r for r, labels in enumerate(table.row_labels) if labels[0] == label]
 
 
-def _funnel_derived(stage_columns: Sequence[int]) -> object:
+def _funnel_derived(stage_columns: Sequence[int]) -> Callable[[Published], list[DerivedCell]]:
     """Rates from the stage before and the selection-rate ratio (in the category ÷ not in it),
     from the slice's published counts (rows: in, not, all; columns: the stages in order)."""
     def derive(cells: Published) -> list[DerivedCell]:
@@ -75,10 +75,12 @@ def funnel_panel(publication: Publication, category: str, label: str, filters: F
         where = f"all cycles, program {filters.program}"
     else:
         table = publication.table("dashboard/funnel")
-        prefix = f"{filters.year}: " if filters.year is not None else "All cycles: "
-        wanted = [f"{prefix}{stage}" if filters.year is not None else f"All cycles: {stage.lower()}"
-                  for stage in STAGE_LABELS]
-        where = f"cycle {filters.year}" if filters.year is not None else "all cycles"
+        if filters.year is not None:
+            wanted = [f"{filters.year}: {stage}" for stage in STAGE_LABELS]
+            where = f"cycle {filters.year}"
+        else:
+            wanted = [f"All cycles: {stage}" for stage in FUNNEL_STAGES]
+            where = "all cycles"
     if table is None:
         return None
     rows = _category_rows(table, label)
@@ -137,7 +139,8 @@ def panels(publication: Publication, filters: Filters, snapshots: dict[str, str]
     category = filters.category if filters.category in labels else ("urm_nm" if "urm_nm" in labels else
                                                                    next(iter(labels), ""))
     label = labels.get(category, category)
-    year = filters.year if filters.year is not None and str(filters.year) in choices(publication)["year"] else None
+    offered = choices(publication)
+    year = filters.year if filters.year is not None and str(filters.year) in offered["year"] else None
     shown = Filters(year if not filters.program else None, filters.program if filters.program in index.programs else None,
                     filters.department, category)
     built: list[tuple[str, str, str, ReleasedTable | None, str, str, str]] = [
@@ -160,5 +163,5 @@ def panels(publication: Publication, filters: Filters, snapshots: dict[str, str]
     notice = (f"{label} does not apply to the data of: {', '.join(missing)}; those panels are not shown."
               if missing else "")
     return Dashboard(shown, publication.audience, publication.threshold, snapshots, version, tuple(result),
-                     choices(publication), category=category, category_labels=index.categories, notice=notice,
+                     offered, category=category, category_labels=index.categories, notice=notice,
                      publication=publication.fingerprint, information_loss=publication.loss.describe())

@@ -26,6 +26,15 @@ until no cut is violated. Because protection is monotone in the suppressed set a
 round removes the current pattern, the loop ends; its result is an optimal pattern of the
 full programme.
 
+Large or dense systems: when a master solve passes its work limits (:data:`_NODE_LIMIT`
+nodes, :data:`_SOLVE_SECONDS`), a round finds more than :data:`_EXACT_CUTS` violated cuts, or
+a stage needs more than :data:`_EXACT_ROUNDS` rounds, the stage is completed by the
+**sequential heuristic** (:meth:`Separator.complete`): each sensitive cell in canonical order is
+attacked and, while the attack falls short, the cheapest cells of its capacity cut are added.
+The pattern is then protected but not necessarily least-cost; the audit checks it as always.
+Only the time limit depends on the machine (a safety bound that the default school never
+reaches); the other limits are counts, so the same input gives the same pattern.
+
 Determinism: cells are in the canonical order of :class:`LinearSystem`; ties among optimal
 patterns are broken lexicographically by a second MILP that keeps the optimal loss and
 minimises the sum of the suppressed cells' canonical ranks (earlier cells preferred).
@@ -260,7 +269,6 @@ class _Master:
         chosen[free] = np.asarray(result.x)
         picked: BoolArray = chosen > 0.5
         return picked
-
 
     def cover(self, start: BoolArray, cuts: list[Cut], *, upper: FloatArray, weight: FloatArray) -> BoolArray:
         """``start`` with cells added until every cut holds: for each cut in turn that does not,
