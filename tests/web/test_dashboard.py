@@ -143,8 +143,10 @@ def test_a_publication_that_cannot_be_protected_is_not_served(client_as: Any, da
     built = page.context["dashboard"]
     assert built.state == "failed" and built.panels == ()
     assert "could not be published" in page.content.decode() and "Nothing is shown" in page.content.decode()
+    assert "narrowed too far" not in page.content.decode()  # which cells failed is for the audit log only
     event = AuditEvent.objects.get(action=AuditEvent.PUBLICATION_FAILED)
     assert "could not be protected" in event.detail["error"] and event.actor == "ristra"
+    assert "narrowed too far" in event.detail["error"]
     # the failed run is in the history; the publication served before stays the last one served
     from ristra.services.workspace import Settings, Workspace
 

@@ -66,7 +66,12 @@ AuditLog = Callable[[dict[str, Any]], None]
 
 
 class PublicationError(ValueError):
-    """A publication that cannot be made; the message says why."""
+    """A publication that cannot be made; the message says why, for anyone. ``detail`` (for the
+    audit log and the publication record only) may name cells, which the message never does."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 @dataclass(frozen=True)
@@ -329,7 +334,9 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
             joint = release_jointly([p.table for p in plans], policy, relations.links, relations.orders, carried,
                                     progress=lambda d, n: step("protecting", d, n))
         except (DisclosureError, TableError) as error:
-            raise PublicationError(f"the publication could not be protected: {error}") from None
+            # the reason names cells (which are sensitive): for the audit log only
+            raise PublicationError("the publication could not be protected; the reason is in the audit log",
+                                   detail=f"the publication could not be protected: {error}") from None
         issued = max((workspace.snapshots.current(d).imported_at for d in files  # type: ignore[union-attr]
                       if workspace.snapshots.current(d) is not None), default="1980-01-01T00:00:00Z")
         documents = {}
@@ -362,10 +369,10 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         if record:
             history.write({"state": "failed", "built_at": dt.datetime.now(dt.UTC).isoformat(),
                            "audience": policy.audience, "threshold": policy.threshold, "snapshots": snapshots,
-                           "category_version": version, "error": str(error)})
+                           "category_version": version, "error": error.detail})
         if audit_log is not None:
             audit_log({"event": "publication_failed", "audience": policy.audience, "threshold": policy.threshold,
-                       "snapshots": snapshots, "category_version": version, "error": str(error)})
+                       "snapshots": snapshots, "category_version": version, "error": error.detail})
         raise
     finally:
         service.close()
