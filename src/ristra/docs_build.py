@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ristra.core.datasets import DATASETS, SCHEMA_VERSION, Column
+from ristra.core.datasets import DATASETS, IDENTITY_DATASETS, SCHEMA_VERSION, Column
 from ristra.core.vocabularies import ALL as VOCABULARIES
 
 DICTIONARY = Path("docs") / "data-dictionary.md"
@@ -49,8 +49,11 @@ def data_dictionary() -> str:
         "means `unknown` (kept and counted as its own group). **Sensitive** values are never echoed in messages.",
         "",
     ]
-    for ds in DATASETS.values():
+    for ds in [*DATASETS.values(), *IDENTITY_DATASETS.values()]:
         lines += [f"## {ds.name}", "", f"One row is {ds.row_is}. Key: `{' + '.join(ds.key)}`."]
+        if ds.restricted:
+            lines.append(f"**Restricted** identity dataset from {ds.source_system}: read only by the linkage "
+                         "service, never by metrics, reports or pages.")
         for together in ds.unique_together:
             lines.append(f"Also unique together: `{' + '.join(together)}`.")
         lines += ["", "| column | type | required | sensitive | allowed values | notes | description |",

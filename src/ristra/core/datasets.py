@@ -19,6 +19,16 @@ Kinds of column
 ``fips``      a five-digit county FIPS code
 ``zip``       a five-digit ZIP code (ZIP+4 is cut to five digits)
 ``state``     a two-letter USPS state or territory code
+
+Restricted identity datasets
+----------------------------
+The analytic datasets hold a pseudonymous ``person_id`` only. Names, birth dates, e-mail
+addresses and identifiers (AAMC ID, NPI) live in one *identity* dataset per source system
+(:data:`IDENTITY_DATASETS`: admissions/registrar, graduate medical education, human resources),
+``person_id`` → linkage fields. They are imported like any dataset (:func:`dataset` finds them,
+so column maps, validation and snapshots apply), but they are ``restricted``: they are not in
+:data:`DATASETS`, so no metric, report, dashboard or page can name them, and the metrics engine
+refuses to open them; only the linkage service (:mod:`ristra.linkage`) reads them.
 """
 
 from __future__ import annotations
@@ -94,13 +104,19 @@ class Column:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A canonical dataset: its columns, its key and what one row is."""
+    """A canonical dataset: its columns, its key and what one row is.
+
+    ``restricted`` datasets (the identity datasets) are read only by the linkage service;
+    ``source_system`` names the office whose system an identity dataset comes from.
+    """
 
     name: str
     row_is: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     unique_together: tuple[tuple[str, ...], ...] = ()
+    restricted: bool = False
+    source_system: str = ""
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -314,6 +330,8 @@ PARTICIPANTS = Dataset(
         Column("email", "text", "E-mail address.", sensitive=True, max_length=200),
         Column("school", "text", "School or college attended.", max_length=200),
         Column("zip", "zip", "Home ZIP code.", sensitive=True),
+        Column("aamc_id", "id", "AAMC ID, where the program collects it (post-baccalaureate programs).",
+               sensitive=True, max_length=16),
         Column("sex", "code", "Sex as recorded by the program.", sensitive=True, vocabulary=v.SEX),
         Column("hispanic", "code", "Hispanic or Latino ethnicity.", sensitive=True, vocabulary=v.YES_NO_UNKNOWN),
         Column("race", "code_set", "Race (OMB categories).", sensitive=True, vocabulary=v.RACE),
@@ -327,13 +345,78 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+
+
+def _identity_columns(*, aamc_id: bool, npi: bool, school: str) -> tuple[Column, ...]:
+    """``person_id`` and the linkage fields of one source system's identity dataset."""
+    columns = [
+        Column("person_id", "id", "The person's identifier in the analytic datasets of this source.",
+               required=True, max_length=64),
+        Column("first_name", "text", "Given name as held by the source system.", sensitive=True, max_length=100),
+        Column("last_name", "text", "Family name (or names) as held by the source system.", sensitive=True,
+               max_length=100),
+        Column("former_last_name", "text", "An earlier family name the source recorded (e.g. before marriage).",
+               sensitive=True, max_length=100),
+        Column("birth_date", "date", "Date of birth.", sensitive=True),
+        Column("email", "text", "E-mail address on file.", sensitive=True, max_length=200),
+        Column("zip", "zip", "ZIP code of the address on file.", sensitive=True),
+        Column("school", "text", school, max_length=200),
+    ]
+    if aamc_id:
+        columns.append(Column("aamc_id", "id", "AAMC ID (AMCAS and ERAS applicants).", sensitive=True, max_length=16))
+    if npi:
+        columns.append(Column("npi", "id", "National Provider Identifier (10 digits), for clinicians.",
+                              sensitive=True, max_length=16))
+    return tuple(columns)
+
+
+ADMISSIONS_IDENTITIES = Dataset(
+    name="admissions_identities",
+    row_is="one person known to admissions and the registrar (applications and students)",
+    key=("person_id",),
+    columns=_identity_columns(aamc_id=True, npi=False, school="Undergraduate institution (or high school) attended."),
+    restricted=True,
+    source_system="admissions and registrar",
+)
+
+GME_IDENTITIES = Dataset(
+    name="gme_identities",
+    row_is="one resident or fellow known to the graduate medical education office (trainees)",
+    key=("person_id",),
+    columns=_identity_columns(aamc_id=True, npi=True, school="Medical school the trainee graduated from."),
+    restricted=True,
+    source_system="graduate medical education",
+)
+
+HR_IDENTITIES = Dataset(
+    name="hr_identities",
+    row_is="one faculty or staff member known to human resources (employees)",
+    key=("person_id",),
+    columns=_identity_columns(aamc_id=False, npi=True, school="Highest degree's institution, where recorded."),
+    restricted=True,
+    source_system="human resources",
+)
+
+#: Restricted identity datasets by name (read only by the linkage service; see the module docstring).
+IDENTITY_DATASETS: dict[str, Dataset] = {d.name: d for d in (ADMISSIONS_IDENTITIES, GME_IDENTITIES, HR_IDENTITIES)}
+
+#: Which analytic datasets each identity dataset holds the linkage fields of.
+IDENTITY_OF: dict[str, tuple[str, ...]] = {
+    "admissions_identities": ("applications", "students"),
+    "gme_identities": ("trainees",),
+    "hr_identities": ("employees", "employee_events"),
+}
+
+
 class UnknownDataset(KeyError):
     """Raised for a dataset name that is not one of :data:`DATASETS`."""
 
 
 def dataset(name: str) -> Dataset:
-    """The canonical dataset called ``name``; :class:`UnknownDataset` names the choices otherwise."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise UnknownDataset(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+    """The canonical or identity dataset called ``name``; :class:`UnknownDataset` names the
+    choices otherwise. Callers that must not read identities check :attr:`Dataset.restricted`."""
+    found = DATASETS.get(name) or IDENTITY_DATASETS.get(name)
+    if found is None:
+        choices = ", ".join([*DATASETS, *IDENTITY_DATASETS])
+        raise UnknownDataset(f"unknown dataset {name!r}; choose one of: {choices}")
+    return found

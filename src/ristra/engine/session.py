@@ -140,6 +140,8 @@ class MetricsEngine:
 
     def _view(self, name: str, file: SnapshotFile, schema: dict[str, set[str]]) -> None:
         ds = dataset(name)
+        if ds.restricted:  # identity datasets are read by the linkage service only
+            raise PermissionError(f"dataset {name} is restricted to the linkage service")
         families = stored_key_columns(name)
         for family, keys_path in file.place_keys.items():
             if family not in families or not set(families[family]) <= schema.get(str(keys_path), set()):
