@@ -67,6 +67,7 @@ def generate(
     last_cycle: int = 2025,
     config: SchoolConfig | None = None,
     progress: Progress | None = None,
+    identities: bool = False,
 ) -> dict[str, Path]:
     """Write the synthetic school into ``out_dir`` and return ``{dataset name: path}`` (the seven
     canonical datasets and ``participant_links``).
@@ -74,7 +75,8 @@ def generate(
     ``applications_per_cycle`` sets the size: about that many applications in each of ``cycles``
     cycles ending with ``last_cycle`` (about 100 matriculants a cycle at the default 1,700);
     students, trainees, employees and program rosters scale with it. ``progress(step, done,
-    total)`` is called as the work advances.
+    total)`` is called as the work advances. ``identities=True`` also writes the restricted
+    identity datasets and their ground truth (:mod:`ristra.synth.identities`).
     """
     if applications_per_cycle < 1:
         raise ValueError("applications_per_cycle must be at least 1")
@@ -153,4 +155,9 @@ def generate(
             participants_writer.write(participant_columns)
             links_writer.write(link_columns)
             report("participants", participants_writer.rows, participants_writer.rows)
+    if identities:
+        from ristra.synth.identities import write_identities
+
+        paths.update(write_identities(school, paths, out_dir))
+        report("identities", 1, 1)
     return paths
