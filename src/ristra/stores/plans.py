@@ -1,0 +1,334 @@
+"""The plan store: versioned plan documents and closed cycles under ``<data_dir>/plans/``.
+
+Contract
+--------
+* One directory per plan id: ``plans/<plan id>/v0001.json``, ``v0002.json`` … (the document with
+  who saved it, when and why, and the category version it was checked against) and
+  ``plans/<plan id>/cycles/<cycle>.json`` (a closed cycle: frozen statuses, see
+  :mod:`ristra.services.plans`).
+* ``save(document, author, reason, expected_version)`` checks the whole document first
+  (:func:`ristra.core.plan.plan_from_dict` against the current categories and the parent
+  catalogue; :class:`~ristra.core.plan.PlanFileError` lists every problem and nothing is
+  written), refuses a stale edit — ``expected_version`` is not the current version (0 for a new
+  plan) — with :class:`StalePlanError`, refuses an unchanged document, and writes version
+  ``current + 1``.
+* Versions and closed cycles are immutable: each is written to a temporary file, flushed and
+  fsynced, and published with ``os.link`` (atomic, never overwrites), so of two writers racing
+  for one version number the loser gets :class:`StalePlanError`; a crash leaves at most a stray
+  temporary file.
+* ``import_file(path, …)`` reads YAML with line marks (problems name their lines);
+  ``export_yaml(plan_id)`` writes the document back; importing an export changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ristra.core.plan import (
+    ParentCatalogue,
+    Plan,
+    PlanFileError,
+    PlanProblem,
+    catalogue_from_dicts,
+    plan_from_dict,
+)
+from ristra.core.plan.problems import LineMarks
+from ristra.stores.plan_files import parse_plan_text, plan_yaml, read_plan_file
+
+DEFAULTS_PACKAGE = "ristra.plan_defaults"
+CATALOGUE_FILES = ("parent_plans.yaml", "accreditation.yaml")
+DEMO_PLAN_FILE = "demo_plan.yaml"
+_VERSION_FILE = re.compile(r"v(\d{4,})\.json")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}")
+
+
+class StalePlanError(RuntimeError):
+    """The edit was based on a version that is no longer the current one."""
+
+
+class CorruptPlanError(RuntimeError):
+    """A stored plan version or cycle cannot be read."""
+
+
+class UnknownPlanError(KeyError):
+    """No plan (or no such version or cycle) is stored under that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def default_catalogue() -> ParentCatalogue:
+    """The parent plans (UNM 2040, the HSC plan) and accreditation elements shipped with ristra."""
+    files = resources.files(DEFAULTS_PACKAGE)
+    return catalogue_from_dicts(
+        [yaml.safe_load(files.joinpath(name).read_text(encoding="utf-8")) for name in CATALOGUE_FILES]
+    )
+
+
+def demo_plan_text() -> str:
+    """The synthetic school's demo plan (YAML)."""
+    return resources.files(DEFAULTS_PACKAGE).joinpath(DEMO_PLAN_FILE).read_text(encoding="utf-8")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One stored version of a plan document."""
+
+    plan_id: str
+    version: int
+    author: str
+    created_at: str
+    reason: str
+    category_version: int | None
+    plan: Plan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "version": self.version,
+            "author": self.author,
+            "created_at": self.created_at,
+            "reason": self.reason,
+            "category_version": self.category_version,
+            "document": self.plan.to_dict(),
+        }
+
+
+class PlanStore:
+    """Versioned plan documents kept under ``data_dir`` (see the module docstring).
+
+    ``categories`` returns the category version in use as ``(version, ids)``; ``catalogue`` is the
+    parent catalogue (the shipped one by default)."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        categories: Callable[[], tuple[int, Collection[str]]] | None = None,
+        catalogue: ParentCatalogue | None = None,
+        clock: Callable[[], str] = _now,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self._categories = categories
+        self.catalogue = catalogue or default_catalogue()
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"PlanStore({str(self.data_dir)!r})"
+
+    @property
+    def directory(self) -> Path:
+        return self.data_dir / "plans"
+
+    def _plan_dir(self, plan_id: str) -> Path:
+        if not _SAFE_NAME.fullmatch(plan_id):
+            raise UnknownPlanError(f"no plan {plan_id!r}")
+        return self.directory / plan_id
+
+    def _numbers(self, plan_id: str) -> list[int]:
+        folder = self._plan_dir(plan_id)
+        if not folder.is_dir():
+            return []
+        found = (_VERSION_FILE.fullmatch(p.name) for p in folder.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    def plan_ids(self) -> tuple[str, ...]:
+        if not self.directory.is_dir():
+            return ()
+        return tuple(sorted(p.name for p in self.directory.iterdir() if p.is_dir() and self._numbers(p.name)))
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, plan_id: str, version: int) -> PlanVersion:
+        path = self._plan_dir(plan_id) / f"v{version:04d}.json"
+        if not path.is_file():
+            raise UnknownPlanError(f"no version {version} of plan {plan_id!r}")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            plan = plan_from_dict(data["document"])  # checked when saved; categories may have changed since
+            stored = PlanVersion(
+                plan_id,
+                int(data["version"]),
+                str(data["author"]),
+                str(data["created_at"]),
+                str(data["reason"]),
+                data.get("category_version"),
+                plan,
+            )
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise CorruptPlanError(f"plan version file {path} cannot be read: {err}") from None
+        if stored.version != version or plan.id != plan_id:
+            raise CorruptPlanError(f"{path} holds version {stored.version} of plan {plan.id}")
+        return stored
+
+    def current(self, plan_id: str) -> PlanVersion | None:
+        numbers = self._numbers(plan_id)
+        return self.get(plan_id, numbers[-1]) if numbers else None
+
+    def require(self, plan_id: str) -> PlanVersion:
+        found = self.current(plan_id)
+        if found is None:
+            ids = ", ".join(self.plan_ids()) or "none yet; import one with `ristra plan import FILE`"
+            raise UnknownPlanError(f"no plan {plan_id!r}; the plans are: {ids}")
+        return found
+
+    def versions(self, plan_id: str) -> tuple[PlanVersion, ...]:
+        return tuple(self.get(plan_id, n) for n in self._numbers(plan_id))
+
+    # ------------------------------------------------------------------ writing
+
+    def check(self, document: dict[str, Any], lines: LineMarks | None = None) -> tuple[Plan, int | None]:
+        """The plan of ``document`` checked against the categories and the parent catalogue, with
+        the category version it was checked against (:class:`PlanFileError` otherwise)."""
+        version, ids = self._categories() if self._categories else (None, None)
+        return plan_from_dict(document, lines=lines, categories=ids, catalogue=self.catalogue), version
+
+    def save(
+        self,
+        document: dict[str, Any],
+        author: str,
+        reason: str,
+        expected_version: int,
+        lines: LineMarks | None = None,
+    ) -> PlanVersion:
+        """Check ``document`` and store it as the next version of its plan (see the module
+        docstring). ``ValueError`` for a missing author or reason or an unchanged document."""
+        if not author or not author.strip():
+            raise ValueError("a new plan version needs its author")
+        if not reason or not reason.strip():
+            raise ValueError("a new plan version needs the reason for the change")
+        plan, category_version = self.check(document, lines)
+        current = self.current(plan.id)
+        current_number = current.version if current else 0
+        if expected_version != current_number:
+            who = f" (by {current.author}: {current.reason})" if current else ""
+            raise StalePlanError(
+                f"plan {plan.id} was edited from version {expected_version}, but the current "
+                f"version is {current_number}{who}; reload and apply the change again"
+            )
+        if current is not None and current.plan == plan:
+            raise ValueError(f"nothing changed from version {current.version} of plan {plan.id}")
+        new = PlanVersion(
+            plan.id, current_number + 1, author.strip(), self._clock(), reason.strip(), category_version, plan
+        )
+        folder = self._plan_dir(plan.id)
+        self._publish(
+            folder,
+            f"v{new.version:04d}.json",
+            new.to_dict(),
+            f"version {new.version} of plan {plan.id} was saved by someone else meanwhile; reload and retry",
+        )
+        return new
+
+    def import_text(
+        self,
+        text: str,
+        author: str,
+        reason: str,
+        expected_version: int | None = None,
+        name: str = "the plan file",
+    ) -> PlanVersion:
+        """Store the plan in YAML ``text``; ``expected_version`` None means the current one."""
+        document, lines = parse_plan_text(text, name)
+        return self._import(document, lines, author, reason, expected_version)
+
+    def import_file(
+        self, path: str | Path, author: str, reason: str, expected_version: int | None = None
+    ) -> PlanVersion:
+        """Store the plan in the YAML file at ``path`` (see :meth:`import_text`)."""
+        document, lines = read_plan_file(path)
+        return self._import(document, lines, author, reason, expected_version)
+
+    def _import(
+        self,
+        document: dict[str, Any],
+        lines: LineMarks,
+        author: str,
+        reason: str,
+        expected_version: int | None,
+    ) -> PlanVersion:
+        if expected_version is None:
+            head = document.get("plan")
+            pid = head.get("id") if isinstance(head, dict) else None
+            current = self.current(pid) if isinstance(pid, str) and _SAFE_NAME.fullmatch(pid) else None
+            expected_version = current.version if current else 0
+        return self.save(document, author, reason, expected_version, lines)
+
+    def export_yaml(self, plan_id: str, version: int | None = None) -> str:
+        """The plan document as YAML, with a header naming its version."""
+        stored = self.get(plan_id, version) if version is not None else self.require(plan_id)
+        header = (
+            f"# Plan {stored.plan_id}, version {stored.version}, saved {stored.created_at} by "
+            f"{stored.author}: {stored.reason}\n"
+        )
+        return header + plan_yaml(stored.plan.to_dict())
+
+    # ------------------------------------------------------------------ closed cycles
+
+    def write_cycle(self, plan_id: str, cycle: str, record: dict[str, Any]) -> Path:
+        """Store a closed cycle once (:class:`StalePlanError` if that cycle is already closed)."""
+        if not _SAFE_NAME.fullmatch(cycle):
+            raise PlanFileError(
+                [
+                    PlanProblem(
+                        "plan", "cycle", f"a cycle name is letters, digits, '_', '-' and '.', not {cycle!r}"
+                    )
+                ]
+            )
+        folder = self._plan_dir(plan_id) / "cycles"
+        return self._publish(
+            folder,
+            f"{cycle}.json",
+            record,
+            f"cycle {cycle} of plan {plan_id} is already closed; a closed cycle is never changed",
+        )
+
+    def cycles(self, plan_id: str) -> tuple[dict[str, Any], ...]:
+        """Every closed cycle of the plan, in the order they were closed."""
+        folder = self._plan_dir(plan_id) / "cycles"
+        if not folder.is_dir():
+            return ()
+        out = []
+        for path in folder.glob("*.json"):
+            try:
+                out.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as err:
+                raise CorruptPlanError(f"closed cycle {path} cannot be read: {err}") from None
+        return tuple(sorted(out, key=lambda r: (str(r.get("closed_at")), str(r.get("cycle")))))
+
+    def _publish(self, folder: Path, name: str, payload: dict[str, Any], taken: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / name
+        text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, final)
+            except FileExistsError:
+                raise StalePlanError(taken) from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return final
