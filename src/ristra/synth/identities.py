@@ -51,7 +51,16 @@ from ristra.reference.given_names import nicknames_of
 from ristra.synth import demography as dem
 from ristra.synth import names as nm
 from ristra.synth import tables as tb
-from ristra.synth.cohorts import APPLICANT, FACULTY_MEMBER, INDEX_BASE, PARTICIPANT, PHYSICIAN, STAFF_MEMBER, PersonRefs, School
+from ristra.synth.cohorts import (
+    APPLICANT,
+    FACULTY_MEMBER,
+    INDEX_BASE,
+    PARTICIPANT,
+    PHYSICIAN,
+    STAFF_MEMBER,
+    PersonRefs,
+    School,
+)
 from ristra.synth.people import FEMALE
 from ristra.synth.pipeline import COLLEGES
 from ristra.synth.randomness import BoolArray, IntArray, pick
@@ -87,6 +96,7 @@ def write_identities(school: School, paths: dict[str, Path], out_dir: Path) -> d
     roster = _roster_people(paths)
     applicants = _people_of(paths["applications"], ("person_id", "birth_year", "residence_zip", "cycle"))
     siblings = _siblings(school, applicants, roster)
+    reserved = _roster_emails(school, roster)
     truths: list[dict[str, pa.Array]] = []
     sources = {
         "admissions_identities": applicants,
@@ -95,7 +105,8 @@ def write_identities(school: School, paths: dict[str, Path], out_dir: Path) -> d
     }
     changed_admissions = np.zeros(0, dtype=np.int64)
     for name, people in sources.items():
-        columns, truth, changed = _identity_columns(school, name, people, siblings if name == "admissions_identities" else None)
+        columns, truth, changed = _identity_columns(
+            school, name, people, siblings if name == "admissions_identities" else None, reserved)
         if name == "admissions_identities":
             changed_admissions = changed
         with tb.DatasetCsvWriter(out[name], IDENTITY_DATASETS[name], quoting="needed") as writer:
@@ -216,7 +227,8 @@ def _siblings(school: School, applicants: dict[str, np.ndarray], roster: dict[st
 # -- one identity dataset ---------------------------------------------------------------------------
 
 def _identity_columns(
-    school: School, name: str, people: dict[str, np.ndarray], siblings: dict[str, np.ndarray] | None
+    school: School, name: str, people: dict[str, np.ndarray], siblings: dict[str, np.ndarray] | None,
+    reserved: dict[str, int],
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array], IntArray]:
     s = school.streams
     knobs = _SOURCE[name]
@@ -305,6 +317,7 @@ def _identity_columns(
     birth_missing = s.chance(key, "identity.birth.missing", 0.005)
     note(birth_missing, "birth_date_missing")
     email = _source_email(school, name, key, idx, first, last, email, people)
+    email = _unique_emails(email, idx, sibling, reserved)
     email_missing = s.chance(key, "identity.email.missing", 0.05 if name == "admissions_identities" else 0.02)
     email[email_missing] = None
     note(email_missing, "email_missing")
@@ -333,6 +346,22 @@ def _identity_columns(
         "sibling_of": pa.array(sibling_of.tolist(), type=pa.string()),
     }
     return columns, truth, idx[married]
+
+
+def _unique_emails(email: np.ndarray, idx: IntArray, sibling: BoolArray, reserved: dict[str, int]) -> np.ndarray:
+    """An address belongs to one person (a sibling's shared address excepted): where the generated
+    address is another person's too (in this source or on a roster), the source holds a numbered one."""
+    seen: dict[str, int] = dict(reserved)
+    out = email.copy()
+    for i in range(email.size):
+        address = email[i]
+        if address is None or sibling[i]:
+            continue
+        owner = seen.setdefault(address, int(idx[i]))
+        if owner != int(idx[i]):
+            user, _, domain = address.partition("@")
+            out[i] = f"{user}.{int(idx[i]) % 100_000}@{domain}"
+    return out
 
 
 def _source_email(school: School, name: str, key: IntArray, idx: IntArray, first: IntArray, last: IntArray,
@@ -369,6 +398,16 @@ def _subgroups(hispanic: BoolArray, compound: BoolArray, changed: BoolArray, aia
     names = ("hispanic_surname", "compound_surname", "surname_changed", "aian", "female", "sibling")
     masks = np.stack([hispanic, compound, changed, aian, female, sibling], axis=1)
     return pa.array([";".join(n for n, m in zip(names, row, strict=True) if m) or None for row in masks], type=pa.string())
+
+
+def _roster_emails(school: School, roster: dict[str, np.ndarray]) -> dict[str, int]:
+    """Each roster person's personal address → the person (the first of any who share one)."""
+    first, last, _, _ = _truth_of(school, roster["idx"])
+    emails = _true_emails(school, roster["idx"], first, last)
+    owners: dict[str, int] = {}
+    for address, person in zip(emails.tolist(), roster["idx"].tolist(), strict=True):
+        owners.setdefault(address, person)
+    return owners
 
 
 def _roster_truth(school: School, roster: dict[str, np.ndarray], changed_admissions: IntArray) -> dict[str, pa.Array]:

@@ -1,0 +1,177 @@
+"""The probabilistic model: Splink 5 settings, blocking and training (the one Splink adapter).
+
+Comparisons (Fellegi–Sunter; each level's weight is log2(m/u), estimated, not set by hand):
+
+* first name — exact (term-frequency adjusted) / nickname or diminutive (the two names' *forms*
+  intersect, see :mod:`ristra.linkage.standardise`) / Jaro–Winkler ≥ 0.92 / ≥ 0.80 / else;
+* last name — exact (term-frequency adjusted) / a shared surname token (one part of a compound
+  surname, a hyphenated married name, an earlier surname) / Jaro–Winkler ≥ 0.92 / ≥ 0.80 / else;
+* date of birth — exact / day and month swapped / one day or one year apart / same year / else;
+* e-mail — exact only (never fuzzy: usernames are built from names, so a fuzzy e-mail level
+  double-counts the name and admits siblings);
+* ZIP — ZIP5 / ZIP3 / else; school — exact / else.
+
+Training: the prior from two high-precision deterministic rules; u by random sampling with a fixed
+seed; m by expectation maximisation on blocking rules that do not involve names (date of birth;
+e-mail), each capped at ``em_max_pairs`` pairs, so name weights are learnt from pairs the names did
+not select. Prediction blocks on (surname, birth year), (canonical first name, surname), date of
+birth, e-mail, (canonical first name, ZIP) and each identifier.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Training knobs (defaults measured on the synthetic school; see docs/linkage.md)."""
+
+    seed: int = 20250701
+    u_max_pairs: float = 2e6
+    em_max_pairs: float = 5e5
+    deterministic_recall: float = 0.8
+    candidate_floor: float = -10.0
+
+
+def _first_name() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="first_name",
+        comparison_levels=[
+            cll.NullLevel("first_std"),
+            cll.ExactMatchLevel("first_std", term_frequency_adjustments=True),
+            cll.CustomLevel("list_has_any(first_forms_l, first_forms_r)", "nickname or diminutive"),
+            cll.JaroWinklerLevel("first_std", 0.92),
+            cll.JaroWinklerLevel("first_std", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _last_name() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="last_name",
+        comparison_levels=[
+            cll.NullLevel("last_std"),
+            cll.ExactMatchLevel("last_std", term_frequency_adjustments=True),
+            cll.CustomLevel("list_has_any(last_tokens_l, last_tokens_r)", "a shared surname"),
+            cll.JaroWinklerLevel("last_std", 0.92),
+            cll.JaroWinklerLevel("last_std", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _birth_date() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    swapped = ("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
+               "AND substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) "
+               "AND substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)")
+    near = ("abs(date_diff('day', CAST(birth_date_l AS DATE), CAST(birth_date_r AS DATE))) <= 1 "
+            "OR (substr(birth_date_l, 6, 5) = substr(birth_date_r, 6, 5) AND abs(birth_year_l - birth_year_r) = 1)")
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(swapped, "day and month swapped"),
+            cll.CustomLevel(near, "one day or one year apart"),
+            cll.CustomLevel("birth_year_l = birth_year_r", "same year"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(column: str, name: str) -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+    )
+
+
+def _zip() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="zip",
+        comparison_levels=[cll.NullLevel("zip5"), cll.ExactMatchLevel("zip5"), cll.ExactMatchLevel("zip3"), cll.ElseLevel()],
+    )
+
+
+def settings(identifiers: tuple[str, ...]) -> Any:
+    """The Splink settings of a roster → identity link (link only, no name in any output column)."""
+    from splink import SettingsCreator, block_on
+
+    blocking = [
+        block_on("last_std", "birth_year"),
+        block_on("first_canonical", "last_std"),
+        block_on("birth_date"),
+        block_on("email_std"),
+        block_on("first_canonical", "zip5"),
+        *(block_on(i) for i in identifiers),
+    ]
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        comparisons=[_first_name(), _last_name(), _birth_date(), _exact("email_std", "email"), _zip(),
+                     _exact("school_std", "school")],
+        blocking_rules_to_generate_predictions=blocking,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def train_and_predict(con: duckdb.DuckDBPyConnection, roster: str, identities: str, identifiers: tuple[str, ...],
+                      options: ModelOptions, target: str) -> dict[str, Any]:
+    """Train the model on the standardised tables and write the scored pairs above the candidate
+    floor to ``target`` (``roster_id``, ``person_id``, ``match_weight``, ``match_probability``).
+    Returns the model as JSON-ready settings."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    db = DuckDBAPI(connection=con)
+    left = db.register(roster, dataset_display_name="roster")
+    right = db.register(identities, dataset_display_name="identities")
+    linker = Linker([left, right], settings(identifiers))
+    quiet = logging.getLogger("splink")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("email_std", "first_canonical"), block_on("first_std", "last_std", "birth_date")],
+            recall=options.deterministic_recall,
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
+        for rule in (block_on("birth_date"), block_on("email_std")):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
+                record_sample_proportion=0.2)
+        predictions = linker.inference.predict(threshold_match_weight=options.candidate_floor)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT "
+            "CASE WHEN source_dataset_l = 'roster' THEN unique_id_l ELSE unique_id_r END AS roster_id, "
+            "CASE WHEN source_dataset_l = 'roster' THEN unique_id_r ELSE unique_id_l END AS person_id, "
+            f"match_weight, match_probability FROM {predictions.physical_name}"
+        )
+        model: dict[str, Any] = linker.misc.save_model_to_json()
+        predictions.drop_table_from_database_and_remove_from_cache()
+    finally:
+        quiet.setLevel(level)
+    return model
