@@ -152,3 +152,27 @@ def test_a_publication_that_cannot_be_protected_is_not_served(client_as: Any, da
 
     records = publication.History(Workspace(Settings(data_dir=data_dir)), served.panels[0].table.policy).records()
     assert records[-1]["state"] == "failed" and any(r["state"] == "served" for r in records)
+
+
+def test_slimmed_charts_draw_the_same_pixels_as_the_renderers_svg() -> None:
+    import io
+
+    import vl_convert
+    from PIL import Image
+
+    from ristra.web.charts import slim
+
+    spec = {"data": {"values": [{"row": f"group {i % 3}", "column": str(2015 + i // 3), "value": i * 7 % 23}
+                                for i in range(30)]},
+            "mark": {"type": "line", "point": True}, "width": 420, "height": 240,
+            "encoding": {"x": {"field": "column", "type": "ordinal"}, "y": {"field": "value", "type": "quantitative"},
+                         "color": {"field": "row", "type": "nominal"}}, "config": {"font": "sans-serif"}}
+    original = vl_convert.vegalite_to_svg(spec)
+    slimmed = slim(original)
+    assert len(slimmed) < 0.7 * len(original)
+    assert "aria-" not in slimmed and "class=" not in slimmed and slimmed.count("<text") == original.count("<text")
+
+    def pixels(svg: str) -> bytes:
+        return Image.open(io.BytesIO(vl_convert.svg_to_png(svg))).convert("RGBA").tobytes()
+
+    assert pixels(slimmed) == pixels(original)

@@ -24,6 +24,7 @@ Contract
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -486,10 +487,10 @@ def in_force(workspace: Workspace) -> tuple[tuple[tuple[str, str], ...], int]:
     replaced atomically on every publish or rollback)."""
     store = workspace.snapshots
     stamp = []
-    for name in store.datasets():
+    for name in sorted(store.dataset_names()):
         try:
             info = store.layout.current_file(name).stat()
-        except FileNotFoundError:
+        except FileNotFoundError:  # a dataset directory without a current snapshot yet
             continue
         stamp.append((name, info.st_mtime_ns, info.st_ino, info.st_size))
     known = _POINTERS.get(store.root)
@@ -532,7 +533,13 @@ def category_version(workspace: Workspace) -> int:
 
 def _key(workspace: Workspace, policy: Policy, templates: tuple[str, ...],
          state: tuple[tuple[tuple[str, str], ...], int]) -> tuple[object, ...]:
-    return (str(workspace.root.resolve()), policy, templates, state)
+    return (_resolved(workspace.root), policy, templates, state)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(root: Path) -> str:
+    """The data directory's real path (two workspaces of one directory share publications)."""
+    return str(root.resolve())
 
 
 def current(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Path] | None = None,

@@ -148,6 +148,14 @@ class SnapshotStore:
 
     # -- reading (no locks) -----------------------------------------------------------------------
 
+    def dataset_names(self) -> list[str]:
+        """Names of the dataset directories (with or without a current snapshot), unsorted: the
+        cheap listing for callers that look at each one's pointer anyway."""
+        try:
+            return [n for n in os.listdir(self.root) if DATASET_NAME_RE.match(n)]
+        except FileNotFoundError:
+            return []
+
     def datasets(self) -> list[str]:
         """Names of the datasets that have a current snapshot, sorted."""
         try:

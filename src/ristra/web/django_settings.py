@@ -26,7 +26,8 @@ def database(url: str) -> dict[str, Any]:
         # was most of a warm dashboard's time
         entry: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         entry["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                            "PRAGMA mmap_size=268435456;"}
         return entry
     entry = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     return entry
@@ -52,7 +53,7 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
         "django.contrib.messages", "django.contrib.staticfiles", "django_htmx", "csp", "axes", "ninja",
         "ristra.web.apps.RistraWebConfig",
     ]
-    backends = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+    backends = ["axes.backends.AxesStandaloneBackend", "ristra.web.authentication.ProfileBackend"]
     extra: dict[str, Any] = {}
     if config.oidc is not None:
         apps.append("mozilla_django_oidc")

@@ -19,7 +19,7 @@ from ristra.services.workspace import Settings, Workspace
 from ristra.web.config import WebConfig
 
 _LOCK = threading.Lock()
-_WORKSPACES: dict[Path, Workspace] = {}
+_WORKSPACES: dict[str, Workspace] = {}
 
 
 def configure(config: WebConfig) -> None:
@@ -51,12 +51,12 @@ def workspace() -> Workspace:
     """The data directory the settings name, opened once per process."""
     from django.conf import settings
 
-    root = Path(settings.RISTRA_DATA_DIR).resolve()
+    named = str(settings.RISTRA_DATA_DIR)
     with _LOCK:
-        opened = _WORKSPACES.get(root)
+        opened = _WORKSPACES.get(named)
         if opened is None:
-            opened = Workspace(Settings(data_dir=root, user="ristra-web"))
-            _WORKSPACES[root] = opened
+            opened = Workspace(Settings(data_dir=Path(named).resolve(), user="ristra-web"))
+            _WORKSPACES[named] = opened
         return opened
 
 
