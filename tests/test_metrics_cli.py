@@ -61,12 +61,28 @@ def test_query_table_output_names_snapshot_and_version(data_dir: Path, capsys: p
     assert "method:" in out.err
 
 
+def test_query_selection_ratio_states_its_family_and_takes_the_adjustment(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "selection-ratio", "--category", "women", "--adjustment", "bh", "--json") == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert rows and {r["adjustment"] for r in rows} == {"bh"}
+    assert all(r["holm_p"] is None for r in rows)
+    assert all("Benjamini–Hochberg" in r["family"] for r in rows if r["in_family"])
+    assert "multiplicity family: Benjamini–Hochberg" in captured.err.replace("\n", " ")
+    assert run(data_dir, "query", "selection-ratio", "--category", "women") == 0
+    out = capsys.readouterr()
+    assert "multiplicity family: Holm" in out.err.replace("\n", " ")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["query", "representaton", "--category", "women"], "did you mean representation"),
     (["query", "representation", "--category", "urm"], "did you mean urm_nm"),
     (["query", "representation", "--category", "women", "--dataset", "aplications"], "aplications"),
     (["query", "representation", "--category", "women", "--by", "cylce"], "did you mean cycle"),
     (["query", "funnel", "--category", "women", "--stage", "offered"], "takes no option"),
+    (["query", "funnel", "--category", "women", "--adjustment", "bh"], "takes no option"),
+    (["query", "selection-ratio", "--category", "women", "--adjustment", "bonferroni"], "adjustment must be one of holm, bh"),
     (["query", "graduation", "--category", "women", "--dataset", "trainees"], "no trainees data"),
     (["query", "representation", "--category", "in_state", "--dataset", "students"], "does not apply"),
 ])

@@ -19,6 +19,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ristra.core.metrics.specs import RepresentationSpec, RetentionSpec, SelectionRatioSpec, TrendSpec
 from test_metrics_support import engine_results
+from test_stats_strata import exact_reference, mantel_fleiss_distance
 
 REL = 1e-9
 RNG = np.random.default_rng(20250701)
@@ -64,38 +65,83 @@ def _counts(stage: str, base: str, cycle: int | None = None) -> dict[str, tuple[
     return out
 
 
-def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path) -> None:
-    [result] = engine_results(tmp_path, [SelectionRatioSpec("women", ("cycle",), ("offered",))], {"applications": APPS})
-    pooled = [r for r in result.records() if r["scope"] == "pooled"]
-    counts = _counts("offered", "interviewed")
+def _reference_of(counts: dict[str, tuple[int, int]]) -> str:
     # the reference: the known group (never unknown) of at least 30 people with the highest rate
-    reference = max((g for g in counts if g != "unknown" and counts[g][1] >= 30),
-                    key=lambda g: (counts[g][0] / counts[g][1], counts[g][1]))
-    assert {r["reference_group"] for r in pooled} == {reference}
-    p_values = []
-    for r in pooled:
-        (a, n1), (c, n0) = counts[r["group"]], counts[reference]
-        table = [[a, n1 - a], [c, n0 - c]]
+    return max((g for g in counts if g != "unknown" and counts[g][1] >= 30),
+               key=lambda g: (counts[g][0] / counts[g][1], counts[g][1]))
+
+
+def _table(counts: dict[str, tuple[int, int]], group: str, reference: str) -> list[list[int]]:
+    (a, n1), (c, n0) = counts[group], counts[reference]
+    return [[a, n1 - a], [c, n0 - c]]
+
+
+@pytest.mark.parametrize("adjustment, method", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path, adjustment: str, method: str) -> None:
+    spec = SelectionRatioSpec("women", ("cycle",), ("interviewed", "offered"), adjustment=adjustment)
+    [result] = engine_results(tmp_path, [spec], {"applications": APPS})
+    records = result.records()
+    family: list[float] = []  # every Fisher test of the result, then every test across strata
+    across: list[float] = []
+    for r in records:
+        base = "completed" if r["stage"] == "interviewed" else "interviewed"
+        cycle = r.get("cycle") if r["scope"] == "stratum" else None
+        counts = _counts(r["stage"], base, cycle)
+        reference = _reference_of(counts)
+        assert r["reference_group"] == reference
+        table = _table(counts, r["group"], reference)
         assert r["fisher_p"] == pytest.approx(stats.fisher_exact(table)[1], rel=REL)
-        if r["in_family"]:
-            p_values.append(r["fisher_p"])
         if r["chi_square_p"] is not None:
             assert r["chi_square_p"] == pytest.approx(stats.chi2_contingency(table, correction=False)[1], rel=REL)
-        per_cycle = []
-        for cycle in (2021, 2022, 2023):
-            cc = _counts("offered", "interviewed", cycle)
-            (a, n1), (c, n0) = cc[r["group"]], cc[reference]
-            per_cycle.append([[a, n1 - a], [c, n0 - c]])
+        if r["in_family"]:
+            family.append(r["fisher_p"])
+        if r["scope"] != "pooled":
+            assert r["mh_p"] is None and r["stratified_p"] is None and r["breslow_day_p"] is None
+            continue
+        per_cycle = [_table(_counts(r["stage"], base, cycle), r["group"], reference) for cycle in (2021, 2022, 2023)]
         st = StratifiedTable([np.array(t) for t in per_cycle])
         assert r["mh_odds_ratio"] == pytest.approx(st.oddsratio_pooled, rel=REL)
         assert r["mh_p"] == pytest.approx(st.test_null_odds(correction=False).pvalue, rel=REL)
         lo, hi = st.oddsratio_pooled_confint(alpha=0.05)
         assert r["mh_lower"] == pytest.approx(lo, rel=REL) and r["mh_upper"] == pytest.approx(hi, rel=REL)
-    adjusted = multipletests(p_values, method="holm")[1]
-    assert [r["holm_p"] for r in pooled if r["in_family"]] == pytest.approx(list(adjusted), rel=REL)
-    unknown = one_row(pooled, group="unknown")
-    assert unknown["in_family"] is False
-    assert unknown["holm_p"] is None
+        assert r["breslow_day_p"] == pytest.approx(st.test_equal_odds(adjust=True).pvalue, rel=1e-8)
+        assert r["breslow_day_statistic"] == pytest.approx(st.test_equal_odds(adjust=True).statistic, rel=1e-8)
+        assert r["breslow_day_df"] == 2
+        distance = mantel_fleiss_distance(per_cycle)
+        assert r["mantel_fleiss"] == pytest.approx(distance, rel=REL)
+        if distance >= 5:  # the known groups: large strata, the MH test is the one to read
+            assert r["stratified_test"] == "mantel_haenszel"
+            assert r["stratified_p"] == r["mh_p"] and r["exact_p"] is None
+        else:  # unknown sex (5 %): sparse strata, the exact conditional test
+            assert r["stratified_test"] == "exact_conditional" and r["group"] == "unknown"
+            p_value, _ = exact_reference(per_cycle)
+            assert r["stratified_p"] == r["exact_p"] == pytest.approx(p_value, rel=REL)
+        if r["in_family"]:
+            across.append(r["stratified_p"])
+    family += across
+    reject, adjusted, *_ = multipletests(family, alpha=0.05, method=method)
+    ours: list[float] = []
+    decisions: list[bool] = []
+    for r in records:
+        if r["in_family"]:
+            ours.append(r["adjusted_p"])
+            decisions.append(r["adjusted_reject"])
+    for r in records:
+        if r["in_family"] and r["scope"] == "pooled":
+            ours.append(r["stratified_adjusted_p"])
+            decisions.append(r["stratified_adjusted_reject"])
+    assert ours == pytest.approx(list(adjusted), rel=REL) and decisions == list(reject)
+    in_family = [r for r in records if r["in_family"]]
+    assert {r["family_size"] for r in in_family} == {len(family)} == {len(ours)}
+    assert all(r["adjustment"] == adjustment and str(len(family)) in r["family"] for r in in_family)
+    assert any(f"{len(family)} tests" in note for note in result.notes)
+    if adjustment == "holm":
+        assert [r["holm_p"] for r in in_family] == [r["adjusted_p"] for r in in_family]
+    else:
+        assert all(r["holm_p"] is None and r["holm_reject"] is None for r in records)
+    for unknown in (r for r in records if r["group"] == "unknown"):
+        assert unknown["in_family"] is False and unknown["family"] is None
+        assert unknown["adjusted_p"] is None and unknown["holm_p"] is None and unknown["fisher_p"] is not None
 
 
 def one_row(rows: list[dict[str, Any]], **match: object) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ristra.cli import output
 from ristra.core.metrics.specs import METRICS, MetricSpec, make_spec
+from ristra.core.stats.multiplicity import ADJUSTMENTS
 from ristra.services.workspace import Settings, Workspace, resolve_data_dir
 
 #: The row keys shown on the terminal for each metric (``--json`` prints every key).
@@ -25,7 +26,7 @@ SHOWN: dict[str, tuple[str, ...]] = {
              "ratio_to_previous", "small_number"),
     "funnel": ("level", "stage", "count", "conversion", "lower", "upper", "small_number"),
     "selection-ratio": ("stage", "scope", "group", "reference_group", "rate", "reference_rate", "impact_ratio",
-                        "below_four_fifths", "fisher_p", "holm_p", "mh_p", "small_number"),
+                        "below_four_fifths", "fisher_p", "adjusted_p", "stratified_p", "small_number"),
     "graduation": ("level", "outcome", "count", "total", "rate", "lower", "upper", "complete", "small_number"),
     "retention": ("population", "level", "measure", "horizon", "estimate", "lower", "upper", "n", "events",
                   "logrank_p", "small_number"),
@@ -59,6 +60,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--confidence", type=float)
     p.add_argument("--min-reference-size", type=int, help="smallest known group that may be the reference "
                                                           "(selection-ratio; default 30)")
+    p.add_argument("--adjustment", metavar="{" + ",".join(ADJUSTMENTS) + "}",
+                   help="multiplicity correction over every test of a result (selection-ratio): holm (default, "
+                        "family-wise error rate) or bh (Benjamini–Hochberg, false discovery rate)")
     p.add_argument("--json", action="store_true", help="print a list of row objects (keys: docs/metrics.md)")
     p.set_defaults(handler=cmd_query, needs_workspace=True)
 
@@ -74,7 +78,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _options(args: argparse.Namespace) -> dict[str, object]:
     names = ("dataset", "by", "stage", "stages", "population", "geography", "within", "horizons", "window_start",
-             "as_of", "year", "confidence", "min_reference_size")
+             "as_of", "year", "confidence", "min_reference_size", "adjustment")
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 

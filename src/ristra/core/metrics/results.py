@@ -169,6 +169,31 @@ class SelectionRow(Row):
     reference_small: bool = False
     #: The impact ratio is below the threshold (also on small rows, where ``below_four_fifths`` is null).
     ratio_below_threshold: bool | None = None
+    #: The multiplicity correction of the family (``holm`` or ``bh``); ``adjusted_p`` is ``fisher_p``
+    #: adjusted over the family and ``adjusted_reject`` the decision at ``alpha`` (``holm_p`` and
+    #: ``holm_reject`` repeat them under ``holm`` and are null under ``bh``).
+    adjustment: str | None = None
+    adjusted_p: float | None = None
+    adjusted_reject: bool | None = None
+    #: Pooled rows with strata: the test of a common odds ratio of 1 to read (``mantel_haenszel`` when
+    #: the Mantel–Fleiss criterion holds, else ``exact_conditional``), its p-value, and that p-value
+    #: adjusted over the same family.
+    stratified_test: str | None = None
+    stratified_p: float | None = None
+    stratified_adjusted_p: float | None = None
+    stratified_adjusted_reject: bool | None = None
+    #: The Mantel–Fleiss distance min(Σ E[a] − Σ L, Σ U − Σ E[a]) (the criterion holds at 5 or more).
+    mantel_fleiss: float | None = None
+    #: The exact conditional test (only where the criterion fails): p-value, conditional MLE of the
+    #: common odds ratio and its exact interval.
+    exact_p: float | None = None
+    exact_odds_ratio: float | None = None
+    exact_lower: float | None = None
+    exact_upper: float | None = None
+    #: The Breslow–Day test (Tarone's correction) of a common odds ratio across the strata.
+    breslow_day_statistic: float | None = None
+    breslow_day_df: int | None = None
+    breslow_day_p: float | None = None
 
 
 @dataclass(frozen=True)

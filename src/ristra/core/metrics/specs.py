@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from ristra.core.datasets import DATASETS
 from ristra.core.metrics.columns import DEFAULT_YEAR, grouping_column
 from ristra.core.metrics.errors import InvalidSpecification, UnknownDatasetForMetric, UnknownMetric
+from ristra.core.stats.multiplicity import ADJUSTMENTS
 
 #: Datasets of people that categories apply to.
 PERSON_DATASETS = ("applications", "students", "trainees", "employees", "participants")
@@ -144,7 +145,8 @@ class FunnelSpec(MetricSpec):
 @dataclass(frozen=True)
 class SelectionRatioSpec(MetricSpec):
     """Four-fifths analysis at each selection stage, per stratum of ``by`` and pooled (with
-    Mantel–Haenszel across the strata)."""
+    Mantel–Haenszel, or the exact conditional test, and Breslow–Day across the strata); every test
+    of the result is one multiplicity family, corrected by ``adjustment`` (``holm`` or ``bh``)."""
 
     metric: ClassVar[str] = "selection-ratio"
     by: tuple[str, ...] = ("cycle",)
@@ -154,8 +156,12 @@ class SelectionRatioSpec(MetricSpec):
     confidence: float = 0.95
     #: The smallest known group (people at the stage before) that may be the reference group.
     min_reference_size: int = 30
+    #: The multiplicity correction over the family (every test of the result): ``holm`` or ``bh``.
+    adjustment: str = "holm"
 
     def check(self) -> None:
+        if self.adjustment not in ADJUSTMENTS:
+            raise InvalidSpecification(f"adjustment must be one of {', '.join(ADJUSTMENTS)}, not {self.adjustment!r}")
         _check_by("applications", self.by)
         _check_confidence(self.confidence)
         if isinstance(self.min_reference_size, bool) or not isinstance(self.min_reference_size, int) \

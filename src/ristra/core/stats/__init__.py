@@ -10,7 +10,10 @@ against SciPy, statsmodels or lifelines on the same data.
 - :mod:`.contingency` — Fisher's exact test and Pearson's chi-square for a 2×2 table.
 - :mod:`.selection` — the four-fifths rule with tests and Holm's correction across groups.
 - :mod:`.mantel_haenszel` — pooled odds ratio (RBG interval) and MH test across cycles.
-- :mod:`.multiplicity` — Holm's step-down correction.
+- :mod:`.exact_strata` — the Mantel–Fleiss criterion, and the exact conditional test of a common
+  odds ratio (with its conditional MLE and exact interval) for sparse strata.
+- :mod:`.homogeneity` — the Breslow–Day test (Tarone's correction) of a common odds ratio.
+- :mod:`.multiplicity` — Holm's step-down and Benjamini–Hochberg's step-up corrections.
 - :mod:`.trends` — Cochran–Armitage test for a trend in proportions over years.
 - :mod:`.survival` — Kaplan–Meier with left truncation, log-rank, Aalen–Johansen.
 """
@@ -23,8 +26,22 @@ from ristra.core.stats.contingency import (
     fisher_exact_test,
     fisher_exact_tests,
 )
+from ristra.core.stats.exact_strata import (
+    ExactConditionalTest,
+    MantelFleiss,
+    exact_conditional_test,
+    mantel_fleiss,
+)
+from ristra.core.stats.homogeneity import BreslowDay, breslow_day_test
 from ristra.core.stats.mantel_haenszel import MantelHaenszel, mantel_haenszel
-from ristra.core.stats.multiplicity import HolmCorrection, holm
+from ristra.core.stats.multiplicity import (
+    ADJUSTMENTS,
+    HolmCorrection,
+    MultiplicityCorrection,
+    adjust,
+    benjamini_hochberg,
+    holm,
+)
 from ristra.core.stats.proportions import (
     IntervalArrays,
     Proportion,
@@ -67,11 +84,14 @@ from ristra.core.stats.survival import (
 from ristra.core.stats.trends import TrendTest, cochran_armitage
 
 __all__ = [
+    "ADJUSTMENTS",
     "MIN_REFERENCE_SIZE",
+    "BreslowDay",
     "ChiSquareReport",
     "ChiSquareTest",
     "CompetingRisks",
     "CumulativeIncidence",
+    "ExactConditionalTest",
     "FisherTest",
     "FourFifthsAnalysis",
     "GroupSelection",
@@ -80,7 +100,9 @@ __all__ = [
     "IntervalArrays",
     "KaplanMeier",
     "LogRankTest",
+    "MantelFleiss",
     "MantelHaenszel",
+    "MultiplicityCorrection",
     "Proportion",
     "RatioEstimate",
     "RatioIntervals",
@@ -89,11 +111,15 @@ __all__ = [
     "SurvivalPoint",
     "TrendTest",
     "aalen_johansen",
+    "adjust",
+    "benjamini_hochberg",
+    "breslow_day_test",
     "chi_square_tests",
     "choose_reference",
     "clopper_pearson_intervals",
     "cochran_armitage",
     "compare_selection",
+    "exact_conditional_test",
     "fisher_exact_test",
     "fisher_exact_tests",
     "four_fifths_analyses",
@@ -103,6 +129,7 @@ __all__ = [
     "kaplan_meier_by_group",
     "katz_ratio",
     "logrank_test",
+    "mantel_fleiss",
     "mantel_haenszel",
     "proportion",
     "representation_ratio_fixed",

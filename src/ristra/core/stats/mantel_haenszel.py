@@ -11,10 +11,23 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from ristra.core.stats.arguments import check_confidence, normal_quantile
+
+
+def strata_tables(tables: ArrayLike) -> NDArray[np.float64]:
+    """``tables`` as a float array of shape (K, 2, 2) (one 2×2 table is K = 1) after checking that
+    it holds non-negative whole counts; raises ``ValueError`` otherwise."""
+    arr = np.asarray(tables, dtype=np.float64)
+    if arr.ndim == 2:
+        arr = arr[np.newaxis]
+    if arr.ndim != 3 or arr.shape[1:] != (2, 2):
+        raise ValueError(f"expected tables of shape (K, 2, 2), got {arr.shape}")
+    if np.any(arr < 0) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise ValueError("tables must hold non-negative whole counts")
+    return arr
 
 
 @dataclass(frozen=True)
@@ -59,11 +72,14 @@ def mantel_haenszel(
     nothing to any sum).
 
     Assumptions: within each stratum, observations are independent; the odds ratio is the
-    same in every stratum (homogeneity — check it, e.g. with the Breslow–Day test, before
+    same in every stratum (homogeneity — check it with :func:`~.homogeneity.breslow_day_test` before
     reading the pooled value as *the* odds ratio; the test of OR = 1 remains valid without
     it, but loses power when the stratum effects go in opposite directions). Invalid when
     the same person appears in several strata (e.g. re-applicants across cycles) unless
-    that dependence is negligible; the test needs Σ Var(a_k) > 0.
+    that dependence is negligible; the test needs Σ Var(a_k) > 0, and its chi-square approximation
+    needs enough room on both sides of Σ E[a_k] (the Mantel–Fleiss criterion,
+    :func:`~.exact_strata.mantel_fleiss`); where that fails, use the exact conditional test
+    (:func:`~.exact_strata.exact_conditional_test`).
 
     References: N. Mantel and W. Haenszel, "Statistical aspects of the analysis of data from
     retrospective studies of disease", JNCI 22 (1959) 719–748; J. Robins, N. Breslow and
@@ -71,13 +87,7 @@ def mantel_haenszel(
     and large-strata limiting models", Biometrics 42 (1986) 311–323.
     """
     confidence = check_confidence(confidence)
-    arr = np.asarray(tables, dtype=np.float64)
-    if arr.ndim == 2:
-        arr = arr[np.newaxis]
-    if arr.ndim != 3 or arr.shape[1:] != (2, 2):
-        raise ValueError(f"expected tables of shape (K, 2, 2), got {arr.shape}")
-    if np.any(arr < 0) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-        raise ValueError("tables must hold non-negative whole counts")
+    arr = strata_tables(tables)
     strata_total = int(arr.shape[0])
     n_all = arr.sum(axis=(1, 2))
     arr = arr[n_all >= 2]

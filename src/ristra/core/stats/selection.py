@@ -90,7 +90,9 @@ class FourFifthsAnalysis:
 
     ``reference_rule`` states how the reference was chosen; ``reference_small`` is True when no
     known group reached ``min_reference_size`` (the reference is then small, or empty);
-    ``family_size`` is the number of tests Holm's correction ran over.
+    ``family_size`` is the number of tests Holm's correction ran over. That family is this one
+    analysis (one stage of one stratum); the selection-ratio metric instead corrects every test of
+    its result as one family (:mod:`ristra.core.metrics.plans.selection`), and its rows carry that.
     """
 
     reference_label: str

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ristra.core.metrics.plans.base import Answers, Ask, Context, Plan, Table
-from ristra.core.metrics.plans.funnel import FunnelPlan, SelectionRatioPlan
+from ristra.core.metrics.plans.funnel import FunnelPlan
 from ristra.core.metrics.plans.graduation import GraduationPlan
 from ristra.core.metrics.plans.path import PathPlan
 from ristra.core.metrics.plans.representation import RepresentationPlan, RepresentationRatioPlan, TrendPlan
+from ristra.core.metrics.plans.selection import SelectionRatioPlan
 from ristra.core.metrics.plans.survival import PromotionPlan, RetentionPlan
 from ristra.core.metrics.specs import (
     FunnelSpec,

@@ -1,16 +1,14 @@
-"""The admissions funnel (counts at each stage and conversion from the stage before) and the
-selection-rate comparison at each selection stage (the four-fifths rule).
+"""The admissions funnel: counts at each stage and conversion from the stage before; and the
+plan shape every metric over the application stages shares (:class:`ApplicationsPlan`; the
+selection-rate comparison is in :mod:`.selection`).
 
-Methods (docs/methods.md): conversions are shares with Wilson intervals ("Proportions");
-selection rates, impact ratios, Fisher's exact test, chi-square where every expected count is at
-least 5, Holm's correction across groups, and Mantel–Haenszel across the strata of ``by``
-("Selection-rate comparison"). A conversion counts applications that reached both the stage and
-the stage before it, over those that reached the stage before.
+Methods (docs/methods.md): conversions are shares with Wilson intervals ("Proportions"). A
+conversion counts applications that reached both the stage and the stage before it, over those
+that reached the stage before.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -29,11 +27,9 @@ from ristra.core.metrics.plans.base import (
     warnings_for,
 )
 from ristra.core.metrics.plans.representation import split_by
-from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SelectionRow, SnapshotRef
-from ristra.core.metrics.specs import APPLICATION_STAGES, SELECTION_STAGES, FunnelSpec, SelectionRatioSpec
+from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SnapshotRef
+from ristra.core.metrics.specs import APPLICATION_STAGES, FunnelSpec, SelectionRatioSpec
 from ristra.core.metrics.sql.source import dataset_source
-from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses, mantel_haenszel
-from ristra.core.stats.selection import reference_rule
 
 #: Measures asked of the applications: each stage flag, then each (previous stage, stage) pair.
 STAGE_FLAGS: tuple[str, ...] = APPLICATION_STAGES[1:]
@@ -60,7 +56,7 @@ SpecT = TypeVar("SpecT", FunnelSpec, SelectionRatioSpec)
 
 
 @dataclass
-class _ApplicationsPlan(SingleAsk, Generic[SpecT]):
+class ApplicationsPlan(SingleAsk, Generic[SpecT]):
     """A plan answered by one count request over the applications: every stage measure by the
     category's dimensions and the spec's ``by`` columns."""
 
@@ -78,7 +74,7 @@ class _ApplicationsPlan(SingleAsk, Generic[SpecT]):
 
 
 @dataclass
-class FunnelPlan(_ApplicationsPlan[FunnelSpec]):
+class FunnelPlan(ApplicationsPlan[FunnelSpec]):
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -103,94 +99,3 @@ class FunnelPlan(_ApplicationsPlan[FunnelSpec]):
                   "(docs/methods.md: Proportions)")
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, "applications", totals)), overlap_notes(g))
-
-
-def _selection_rows(analysis: FourFifthsAnalysis, category: str, stage: str, scope: str,
-                    by: tuple[tuple[str, object], ...], mh: dict[str, tuple[float, float, float, float, int]],
-                    notes: dict[str, str], family: str) -> list[Row]:
-    rows: list[Row] = []
-    for group in analysis.groups:
-        c = group.comparison
-        m = mh.get(group.label)
-        chi = c.chi_square.pearson.p_value if c.chi_square.pearson is not None else None
-        extra = [notes[group.label]] if group.label in notes else []
-        if not group.in_family:
-            extra.append("unknown membership: compared on its own line, outside the multiplicity family")
-        if analysis.reference_small:
-            extra.append(f"the reference group has fewer than {analysis.min_reference_size} people at the stage "
-                         "before (no known group has that many)")
-        note = "; ".join(dict.fromkeys([*c.notes, *extra])) or None
-        tested = c.fisher is not None and group.in_family
-        rows.append(SelectionRow(
-            category, stage, scope, by, group.label, analysis.reference_label, c.group.k, c.group.n, c.group.share,
-            c.group.lower, c.group.upper, c.reference.k, c.reference.n, c.reference.share, c.rate_ratio.ratio,
-            c.rate_ratio.lower, c.rate_ratio.upper, c.below_four_fifths,
-            c.fisher.p_value if c.fisher is not None else None,
-            None if math.isnan(group.p_value_holm) else group.p_value_holm,
-            group.reject_holm if tested else None, chi,
-            m[0] if m else None, m[1] if m else None, m[2] if m else None, m[3] if m else None, m[4] if m else None,
-            c.small_number, note, group.in_family, family if group.in_family else None,
-            analysis.family_size if group.in_family else None, analysis.reference_small,
-            c.ratio_below_threshold))
-    return rows
-
-
-def _family(stage: str, scope: str, by: tuple[tuple[str, object], ...]) -> str:
-    where = ", ".join(f"{k} {v}" for k, v in by) if by else "pooled over the strata"
-    return f"Holm over the known groups compared with the reference at {stage}, {where}"
-
-
-@dataclass
-class SelectionRatioPlan(_ApplicationsPlan[SelectionRatioSpec]):
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.grouping.require_disjoint("the selection ratio")
-
-    def finish(self, answers: Answers) -> MetricResult:
-        g, spec = self.grouping, self.spec
-        table = answers.table(self.ask)
-        strata = split_by(table, len(spec.by), g)
-        jobs: list[tuple[str, str, tuple[object, ...], dict[str, tuple[int, int]]]] = []
-        per_stage = {}
-        for stage in spec.stages:
-            base = SELECTION_STAGES[stage]
-            per_stratum = {by: {lv: (pair_count(c, stage), stage_count(c, base)) for lv, c in levels.items()}
-                           for by, levels in strata.items()}
-            per_stage[stage] = per_stratum
-            if spec.by:
-                jobs += [(stage, "stratum", by, groups) for by, groups in per_stratum.items()]
-            jobs.append((stage, "pooled", (), {
-                lv: (sum(s[lv][0] for s in per_stratum.values()), sum(s[lv][1] for s in per_stratum.values()))
-                for lv in g.levels}))
-        unknown = tuple(lv for lv in g.levels if g.is_unknown(lv))
-        analyses = four_fifths_analyses([groups for *_, groups in jobs], alpha=spec.alpha,
-                                        confidence=spec.confidence, threshold=spec.threshold, unknown=unknown,
-                                        min_reference_size=spec.min_reference_size)
-        rows: list[Row] = []
-        for (stage, scope, by, _), analysis in zip(jobs, analyses, strict=True):
-            if scope == "stratum":
-                by_pairs = by_values(spec.by, by)
-                rows += _selection_rows(analysis, g.id, stage, scope, by_pairs, {}, {}, _family(stage, scope, by_pairs))
-                continue
-            per_stratum = per_stage[stage]
-            mh: dict[str, tuple[float, float, float, float, int]] = {}
-            notes: dict[str, str] = {}
-            if spec.by and len(per_stratum) > 1:
-                ref = analysis.reference_label
-                for group in analysis.groups:
-                    tables = [[[s[group.label][0], s[group.label][1] - s[group.label][0]],
-                               [s[ref][0], s[ref][1] - s[ref][0]]] for s in per_stratum.values()]
-                    result = mantel_haenszel(tables, spec.confidence)
-                    mh[group.label] = (result.odds_ratio, result.lower, result.upper, result.p_value, result.strata_used)
-                    if result.note:
-                        notes[group.label] = f"Mantel–Haenszel: {result.note}"
-            rows += _selection_rows(analysis, g.id, stage, "pooled", (), mh, notes, _family(stage, "pooled", ()))
-        totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
-        method = ("four-fifths rule: impact ratio with Miettinen–Nurminen score interval, Fisher's exact test, chi-square where every "
-                  "expected count is at least 5, Holm across groups, Mantel–Haenszel across strata "
-                  "(docs/methods.md: Selection-rate comparison)")
-        notes_out = (f"{reference_rule(spec.min_reference_size)}; chosen in each stratum and pooled "
-                     "(29 CFR 1607.4(D)); Mantel–Haenszel compares each group with the pooled reference group",)
-        return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
-                            tuple(warnings_for(g, "applications", totals)), notes_out)
