@@ -32,7 +32,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     identity_of = dict(con.execute("SELECT participant_id, identity_id FROM read_csv(?, all_varchar = true)",
                                    [str(paths["participant_links"])]).fetchall())
     subgroups: dict[str, set[str]] = {g: set() for g in SUBGROUPS}
-    for dataset, person, groups in con.execute(
+    for _dataset, person, groups in con.execute(
             "SELECT dataset, person_id, subgroups FROM read_csv(?, all_varchar = true)", [str(paths["identity_truth"])]).fetchall():
         for g in (groups or "").split(";"):
             if g in subgroups:
