@@ -26,6 +26,7 @@ TARGET_MB = 2048.0
 
 _PREPARE = """
 import sys, duckdb
+from pathlib import Path
 from ristra.synth import generate
 out, per_cycle, roster_rows = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 paths = generate(out / "school", applications_per_cycle=per_cycle, identities=True)
