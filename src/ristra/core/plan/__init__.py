@@ -3,7 +3,8 @@ measures' binding to the engine's metric specifications, status (Healthy People 
 projection and "what it would take", roll-ups and alignment to parent plans.
 
 * :mod:`.model` — plan → goals → objectives → actions and measures (frozen values).
-* :mod:`.parsing` — :func:`plan_from_dict` with :class:`PlanFileError` (line, item, field).
+* :mod:`.parsing` — :func:`plan_from_dict` with :class:`PlanFileError` (line, item, field);
+  :mod:`.measures` parses the measures, :mod:`.problems` collects the problems.
 * :mod:`.bindings` — measure kinds bound to metric specifications; series of :class:`Point`.
 * :mod:`.status`, :mod:`.projection` — statistics; :mod:`.rollup` — objectives and goals.
 * :mod:`.alignment` — parent plans and accreditation elements.

@@ -17,31 +17,30 @@ file's line marks), the item and the field. It refuses, among others:
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from ristra.core.metrics.errors import MetricError
 from ristra.core.plan.alignment import ParentCatalogue
-from ristra.core.plan.bindings import KINDS, MEASURE_KINDS, MetricBinding, Point
+from ristra.core.plan.measures import measure_from_dict
 from ristra.core.plan.model import (
     ACTION_STATUSES,
-    DIRECTIONS,
     EVIDENCE_KINDS,
     Action,
     ActionUpdate,
-    Baseline,
     Evidence,
     Goal,
-    Measure,
     Objective,
     Plan,
-    Target,
 )
-from ristra.core.plan.problems import FieldPath, LineMarks, PlanFileError, PlanProblem, dotted, line_of
+from ristra.core.plan.problems import (
+    FieldPath,
+    LineMarks,
+    PlanFileError,
+    PlanProblem,
+    ProblemCollector,
+    suggest,
+)
 
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,62}")
 SECTIONS = ("plan", "goals", "objectives", "actions", "measures")
@@ -58,91 +57,8 @@ _FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # section: (
 _SINGULAR = {"goals": "goal", "objectives": "objective", "actions": "action", "measures": "measure"}
 
 
-def _suggest(name: object, choices: Sequence[str]) -> str:
-    near = difflib.get_close_matches(str(name), list(choices), n=1)
-    listed = ", ".join(choices) if choices else "(none)"
-    return (f"; did you mean {near[0]}? Choose from: " if near else ". Choose from: ") + listed
-
-
-class _Problems:
-    def __init__(self, lines: LineMarks | None) -> None:
-        self.lines = lines
-        self.found: list[PlanProblem] = []
-
-    def add(self, item: str, path: FieldPath, message: str) -> None:
-        self.found.append(PlanProblem(item, dotted(path), message, line_of(self.lines, path)))
-
-    def fields(
-        self,
-        item: str,
-        path: FieldPath,
-        data: Mapping[str, Any],
-        required: Sequence[str],
-        optional: Sequence[str],
-    ) -> bool:
-        ok = True
-        for name in required:
-            if data.get(name) in (None, "", []):
-                self.add(item, (*path, name), "missing")
-                ok = False
-        for name in data:
-            if name not in required and name not in optional:
-                self.add(
-                    item,
-                    (*path, str(name)),
-                    f"unknown field; the fields are {', '.join((*required, *optional))}",
-                )
-        return ok
-
-    def text(self, item: str, path: FieldPath, value: object) -> str:
-        if value is None:
-            return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.add(item, path, "must be text")
-            return ""
-        return str(value).strip()
-
-    def year(self, item: str, path: FieldPath, value: object) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
-            self.add(item, path, f"must be a year written as a whole number (1900-2200), not {value!r}")
-            return None
-        return value
-
-    def date(self, item: str, path: FieldPath, value: object) -> str:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        try:
-            return dt.date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            self.add(item, path, f"must be a date written YYYY-MM-DD, not {value!r}")
-            return ""
-
-    def number(
-        self, item: str, path: FieldPath, value: object, value_range: tuple[float, float], what: str
-    ) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
-            self.add(item, path, f"must be a number, not {value!r}")
-            return None
-        low, high = value_range
-        if not low <= float(value) <= high:
-            shown = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"[{low:g}, ∞)"
-            self.add(item, path, f"{value!r} is outside {shown}, the range of {what}")
-            return None
-        return float(value)
-
-    def ids(self, item: str, path: FieldPath, value: object) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.add(item, path, "must be a list of ids")
-            return ()
-        return tuple(value)
-
-
 def _section(
-    data: Mapping[str, Any], name: str, problems: _Problems
+    data: Mapping[str, Any], name: str, problems: ProblemCollector
 ) -> list[tuple[int, Mapping[str, Any], str]]:
     value = data.get(name)
     if value is None:
@@ -171,7 +87,7 @@ def plan_from_dict(
     """The :class:`~.model.Plan` of a document (layout: :mod:`.model`). ``categories`` (the ids of
     the category version in use) and ``catalogue`` (the parent items) are checked when given;
     ``lines`` maps field paths to the lines of the file. Raises :class:`PlanFileError`."""
-    problems = _Problems(lines)
+    problems = ProblemCollector(lines)
     if not isinstance(data, Mapping):
         raise PlanFileError([PlanProblem("-", "-", "a plan file holds a mapping with 'plan', 'goals', …", 1)])
     for key in data:
@@ -210,7 +126,15 @@ def plan_from_dict(
     measures = tuple(
         m
         for m in (
-            _measure(i, raw, label, problems, kinds, categories) for i, raw, label in sections["measures"]
+            measure_from_dict(
+                i,
+                raw,
+                label,
+                problems,
+                _parent(label, ("measures", i), raw, problems, kinds, ("objective",)),
+                categories,
+            )
+            for i, raw, label in sections["measures"]
         )
         if m
     )
@@ -221,7 +145,7 @@ def plan_from_dict(
     return Plan(**head, goals=goals, objectives=objectives, actions=actions, measures=measures)
 
 
-def _plan_head(raw: object, problems: _Problems) -> dict[str, Any] | None:
+def _plan_head(raw: object, problems: ProblemCollector) -> dict[str, Any] | None:
     if not isinstance(raw, Mapping):
         problems.add("plan", ("plan",), "missing: a mapping with id, title, cycle, start_year and end_year")
         return None
@@ -256,7 +180,7 @@ def _aligns(
     label: str,
     path: FieldPath,
     raw: Mapping[str, Any],
-    problems: _Problems,
+    problems: ProblemCollector,
     catalogue: ParentCatalogue | None,
 ) -> tuple[str, ...]:
     ids = problems.ids(label, (*path, "aligns_to"), raw.get("aligns_to"))
@@ -272,13 +196,13 @@ def _aligns(
     for j, pid in enumerate(ids):
         if pid not in catalogue.ids:
             problems.add(
-                label, (*path, "aligns_to", j), f"unknown parent item {pid!r}{_suggest(pid, catalogue.ids)}"
+                label, (*path, "aligns_to", j), f"unknown parent item {pid!r}{suggest(pid, catalogue.ids)}"
             )
     return ids
 
 
 def _goal(
-    i: int, raw: Mapping[str, Any], label: str, problems: _Problems, catalogue: ParentCatalogue | None
+    i: int, raw: Mapping[str, Any], label: str, problems: ProblemCollector, catalogue: ParentCatalogue | None
 ) -> Goal | None:
     path: FieldPath = ("goals", i)
     ok = problems.fields(label, path, raw, *_FIELDS["goals"])
@@ -297,7 +221,7 @@ def _parent(
     label: str,
     path: FieldPath,
     raw: Mapping[str, Any],
-    problems: _Problems,
+    problems: ProblemCollector,
     kinds: Mapping[str, str],
     allowed: Sequence[str],
 ) -> str | None:
@@ -315,7 +239,7 @@ def _parent(
             problems.add(
                 label,
                 (*path, "parent"),
-                f"unknown parent item {parent!r}: no {what} has that id{_suggest(parent, holders)}",
+                f"unknown parent item {parent!r}: no {what} has that id{suggest(parent, holders)}",
             )
         return None
     return parent
@@ -325,7 +249,7 @@ def _objective(
     i: int,
     raw: Mapping[str, Any],
     label: str,
-    problems: _Problems,
+    problems: ProblemCollector,
     catalogue: ParentCatalogue | None,
     kinds: Mapping[str, str],
 ) -> Objective | None:
@@ -345,7 +269,9 @@ def _objective(
 
 
 def _check_cycles(
-    objectives: Sequence[Objective], raws: Sequence[tuple[int, Mapping[str, Any], str]], problems: _Problems
+    objectives: Sequence[Objective],
+    raws: Sequence[tuple[int, Mapping[str, Any], str]],
+    problems: ProblemCollector,
 ) -> None:
     parent = {o.id: o.parent for o in objectives}
     index = {raw.get("id"): (i, label) for i, raw, label in raws}
@@ -367,16 +293,14 @@ def _check_cycles(
             )
 
 
-def _evidence(label: str, path: FieldPath, raw: object, problems: _Problems) -> Evidence | None:
+def _evidence(label: str, path: FieldPath, raw: object, problems: ProblemCollector) -> Evidence | None:
     if not isinstance(raw, Mapping):
         problems.add(label, path, "each piece of evidence is a mapping with kind and text, href or name")
         return None
     kind = raw.get("kind")
     needs = {"note": ("text",), "link": ("href",), "file": ("name", "sha256")}
     if kind not in EVIDENCE_KINDS:
-        problems.add(
-            label, (*path, "kind"), f"unknown evidence kind {kind!r}{_suggest(kind, EVIDENCE_KINDS)}"
-        )
+        problems.add(label, (*path, "kind"), f"unknown evidence kind {kind!r}{suggest(kind, EVIDENCE_KINDS)}")
         return None
     if not problems.fields(label, path, raw, ("kind", *needs[str(kind)]), ()):
         return None
@@ -395,16 +319,14 @@ def _evidence(label: str, path: FieldPath, raw: object, problems: _Problems) -> 
 
 
 def _action(
-    i: int, raw: Mapping[str, Any], label: str, problems: _Problems, kinds: Mapping[str, str]
+    i: int, raw: Mapping[str, Any], label: str, problems: ProblemCollector, kinds: Mapping[str, str]
 ) -> Action | None:
     path: FieldPath = ("actions", i)
     ok = problems.fields(label, path, raw, *_FIELDS["actions"])
     parent = _parent(label, path, raw, problems, kinds, ("objective",))
     status = raw.get("status", "not_started")
     if status not in ACTION_STATUSES:
-        problems.add(
-            label, (*path, "status"), f"unknown status {status!r}{_suggest(status, ACTION_STATUSES)}"
-        )
+        problems.add(label, (*path, "status"), f"unknown status {status!r}{suggest(status, ACTION_STATUSES)}")
     due = problems.date(label, (*path, "due"), raw["due"]) if raw.get("due") is not None else ""
     updates = []
     raw_updates = raw.get("updates") or []
@@ -422,7 +344,7 @@ def _action(
             problems.add(
                 label,
                 (*upath, "status"),
-                f"unknown status {u['status']!r}{_suggest(u['status'], ACTION_STATUSES)}",
+                f"unknown status {u['status']!r}{suggest(u['status'], ACTION_STATUSES)}",
             )
         evidence = u.get("evidence") or []
         if not isinstance(evidence, list):
@@ -453,265 +375,3 @@ def _action(
         str(status),
         tuple(updates),
     )
-
-
-def _binding(
-    label: str, path: FieldPath, raw: object, problems: _Problems, categories: Collection[str] | None
-) -> MetricBinding | None:
-    if not isinstance(raw, Mapping):
-        problems.add(
-            label, path, f"a mapping with kind (one of {', '.join(MEASURE_KINDS)}), category and options"
-        )
-        return None
-    kind_name = raw.get("kind")
-    if kind_name not in KINDS:
-        problems.add(
-            label, (*path, "kind"), f"unknown metric kind {kind_name!r}{_suggest(kind_name, MEASURE_KINDS)}"
-        )
-        return None
-    kind = KINDS[str(kind_name)]
-    category = raw.get("category")
-    ok = True
-    if kind.metric is not None:
-        if not isinstance(category, str) or not category:
-            problems.add(label, (*path, "category"), "missing")
-            ok = False
-        elif categories is not None and category not in categories:
-            problems.add(
-                label,
-                (*path, "category"),
-                f"unknown category {category!r}{_suggest(category, sorted(categories))}",
-            )
-            ok = False
-    elif category is not None:
-        problems.add(
-            label, (*path, "category"), "an entered measure has no category (its values are typed in)"
-        )
-    options: list[tuple[str, Any]] = []
-    for name, value in raw.items():
-        if name in ("kind", "category"):
-            continue
-        if name not in kind.options:
-            problems.add(
-                label,
-                (*path, str(name)),
-                f"metric kind {kind.name} takes no option {name!r}; it takes "
-                f"{', '.join(('category', *kind.options)) if kind.metric else ', '.join(kind.options)}",
-            )
-            ok = False
-        elif name == "select":
-            if not isinstance(value, Mapping) or not value:
-                problems.add(
-                    label,
-                    (*path, "select"),
-                    "a mapping of column: value picking the rows, e.g. {senior_administrative: true}",
-                )
-                ok = False
-            else:
-                options.append((name, tuple((str(k), v) for k, v in value.items())))
-        else:
-            options.append((str(name), value))
-    for name in kind.requires:
-        if name not in raw:
-            problems.add(label, (*path, name), f"metric kind {kind.name} needs {name}")
-            ok = False
-    if kind.name == "entered" and raw.get("range", "ratio") not in ("share", "ratio", "count"):
-        problems.add(label, (*path, "range"), "the range of an entered measure is share, ratio or count")
-        ok = False
-    if not ok:
-        return None
-    binding = MetricBinding(kind.name, category if kind.metric else None, tuple(options))
-    try:
-        binding.specs(years=(2000,))
-    except MetricError as err:
-        problems.add(label, path, f"the engine refuses this metric: {err}")
-        return None
-    except (TypeError, ValueError) as err:
-        problems.add(label, path, f"an option has the wrong type: {err}")
-        return None
-    return binding
-
-
-def _measure(
-    i: int,
-    raw: Mapping[str, Any],
-    label: str,
-    problems: _Problems,
-    kinds: Mapping[str, str],
-    categories: Collection[str] | None,
-) -> Measure | None:
-    path: FieldPath = ("measures", i)
-    ok = problems.fields(label, path, raw, *_FIELDS["measures"])
-    parent = _parent(label, path, raw, problems, kinds, ("objective",))
-    binding = (
-        _binding(label, (*path, "metric"), raw.get("metric"), problems, categories)
-        if "metric" in raw
-        else None
-    )
-    direction = raw.get("direction")
-    if "direction" in raw and direction not in DIRECTIONS:
-        problems.add(
-            label, (*path, "direction"), f"unknown direction {direction!r}{_suggest(direction, DIRECTIONS)}"
-        )
-        ok = False
-    value_range = binding.value_range if binding else (-math.inf, math.inf)
-    what = f"a {binding.kind} measure" if binding else "the measure"
-    baseline = _baseline(label, (*path, "baseline"), raw.get("baseline"), problems, value_range, what)
-    target = _target(label, (*path, "target"), raw.get("target"), problems, value_range, what)
-    stretch = None
-    if raw.get("stretch") is not None:
-        spath: FieldPath = (*path, "stretch")
-        s = raw["stretch"]
-        if not isinstance(s, Mapping) or not problems.fields(label, spath, s, ("value",), ()):
-            problems.add(label, spath, "a mapping with value") if not isinstance(s, Mapping) else None
-        else:
-            stretch = problems.number(label, (*spath, "value"), s["value"], value_range, what)
-            if (
-                stretch is not None
-                and target is not None
-                and direction in DIRECTIONS
-                and (stretch - target.value) * (1 if direction == "increase" else -1) < 0
-            ):
-                problems.add(
-                    label, (*spath, "value"), f"a stretch target goes beyond the target ({direction})"
-                )
-    if baseline is not None and target is not None and target.year <= baseline.year:
-        problems.add(
-            label,
-            (*path, "target", "year"),
-            f"the target year {target.year} must come after the baseline year {baseline.year}",
-        )
-        ok = False
-    years = _years(label, (*path, "years"), raw.get("years"), problems)
-    if binding is not None and binding.measure_kind.survival and years is None and "years" not in raw:
-        problems.add(
-            label,
-            (*path, "years"),
-            f"a {binding.kind} measure needs years: [first, last], the past "
-            "years whose 31 December ends the data of each point",
-        )
-        ok = False
-    entered = _entered(label, (*path, "entered"), raw.get("entered"), problems, value_range, what, binding)
-    if not ok or parent is None or binding is None or baseline is None or target is None:
-        return None
-    return Measure(
-        str(raw["id"]),
-        parent,
-        problems.text(label, (*path, "title"), raw["title"]),
-        binding,
-        str(direction),
-        baseline,
-        target,
-        stretch,
-        years,
-        entered,
-    )
-
-
-def _baseline(
-    label: str, path: FieldPath, raw: object, problems: _Problems, value_range: tuple[float, float], what: str
-) -> Baseline | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.add(label, path, "a mapping with year (and value, lower, upper, snapshot once pinned)")
-        return None
-    if not problems.fields(label, path, raw, ("year",), ("value", "lower", "upper", "snapshot")):
-        return None
-    year = problems.year(label, (*path, "year"), raw["year"])
-    values = {
-        k: problems.number(label, (*path, k), raw[k], value_range, what) if raw.get(k) is not None else None
-        for k in ("value", "lower", "upper")
-    }
-    v, lo, hi = values["value"], values["lower"], values["upper"]
-    if (lo is None) != (hi is None) or (lo is not None and v is None):
-        problems.add(label, path, "give the interval's lower and upper together, with the value")
-        return None
-    if v is not None and lo is not None and hi is not None and not lo <= v <= hi:
-        problems.add(label, path, f"the value {v:g} lies outside its interval [{lo:g}, {hi:g}]")
-        return None
-    if year is None:
-        return None
-    snapshot = raw.get("snapshot")
-    return Baseline(year, v, lo, hi, str(snapshot) if snapshot is not None else None)
-
-
-def _target(
-    label: str, path: FieldPath, raw: object, problems: _Problems, value_range: tuple[float, float], what: str
-) -> Target | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.add(label, path, "a mapping with value and year")
-        return None
-    if not problems.fields(label, path, raw, ("value", "year"), ()):
-        return None
-    value = problems.number(label, (*path, "value"), raw["value"], value_range, what)
-    year = problems.year(label, (*path, "year"), raw["year"])
-    return Target(value, year) if value is not None and year is not None else None
-
-
-def _years(label: str, path: FieldPath, raw: object, problems: _Problems) -> tuple[int, int] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or len(raw) != 2:
-        problems.add(label, path, "the first and last year of the series, e.g. [2016, 2025]")
-        return None
-    first = problems.year(label, (*path, 0), raw[0])
-    last = problems.year(label, (*path, 1), raw[1])
-    if first is None or last is None:
-        return None
-    if last < first:
-        problems.add(label, path, f"the last year {last} comes before the first {first}")
-        return None
-    return first, last
-
-
-def _entered(
-    label: str,
-    path: FieldPath,
-    raw: object,
-    problems: _Problems,
-    value_range: tuple[float, float],
-    what: str,
-    binding: MetricBinding | None,
-) -> tuple[Point, ...]:
-    if raw is None:
-        return ()
-    if binding is not None and binding.kind != "entered":
-        problems.add(
-            label,
-            path,
-            "values can be typed in only for a measure of kind entered (no data in ristra); "
-            f"a {binding.kind} measure is computed from the snapshots",
-        )
-        return ()
-    if not isinstance(raw, list):
-        problems.add(label, path, "a list of {year, value, lower?, upper?}")
-        return ()
-    out = []
-    for j, p in enumerate(raw):
-        ppath: FieldPath = (*path, j)
-        if not isinstance(p, Mapping) or not problems.fields(
-            label, ppath, p, ("year", "value"), ("lower", "upper")
-        ):
-            if not isinstance(p, Mapping):
-                problems.add(label, ppath, "a mapping with year and value")
-            continue
-        year = problems.year(label, (*ppath, "year"), p["year"])
-        value = problems.number(label, (*ppath, "value"), p["value"], value_range, what)
-        lo = (
-            problems.number(label, (*ppath, "lower"), p["lower"], value_range, what) if "lower" in p else None
-        )
-        hi = (
-            problems.number(label, (*ppath, "upper"), p["upper"], value_range, what) if "upper" in p else None
-        )
-        if year is None or value is None:
-            continue
-        if lo is not None and hi is not None and not lo <= value <= hi:
-            problems.add(label, ppath, f"the value {value:g} lies outside its interval [{lo:g}, {hi:g}]")
-            continue
-        out.append(
-            Point(year, value, math.nan if lo is None else lo, math.nan if hi is None else hi, entered=True)
-        )
-    return tuple(sorted(out, key=lambda q: q.year))
