@@ -175,13 +175,14 @@ def test_retention_with_left_truncation_by_hand(service: MetricsService) -> None
     assert women[("exit:retirement", 5.0)]["estimate"] == 0.0
     men = one(result, level="no", measure="retention", horizon=3.0)
     assert men["n"] == 1 and men["events"] == 0 and men["estimate"] == 1.0
-    assert ("window_start", "2015-01-01") in result.parameters
+    assert ("window_start", "2015-01-01") in result.parameters and ("window_source", "given") in result.parameters
     assert women[("retention", 5.0)]["logrank_p"] is not None
 
 
-def test_retention_infers_the_window_from_the_earliest_separation(service: MetricsService) -> None:
-    result = service.query("retention", category="women")
-    assert dict(result.parameters) == {"window_start": "2016-01-01", "as_of": "2018-01-01"}
+def test_retention_guesses_an_undeclared_window_only_where_allowed_and_says_so(service: MetricsService) -> None:
+    result = service.query("retention", category="women")  # a service that does not require a declared window
+    assert dict(result.parameters) == {"window_start": "2016-01-01", "as_of": "2018-01-01", "window_source": "guessed"}
+    assert "guessed" in result.notes[0] and "--extract-start" in result.notes[0]
 
 
 def test_path_counts_each_stage(service: MetricsService) -> None:

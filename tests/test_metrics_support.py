@@ -256,8 +256,10 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-def import_rows(workspace: Any, dataset_name: str, rows: Sequence[Mapping[str, Any]], tmp: Path) -> None:
-    """Write ``rows`` as a CSV with every canonical column and import it (must be valid)."""
+def import_rows(workspace: Any, dataset_name: str, rows: Sequence[Mapping[str, Any]], tmp: Path,
+                extract_start: str | None = None) -> None:
+    """Write ``rows`` as a CSV with every canonical column and import it (must be valid), declaring
+    ``extract_start`` when given."""
     import csv
 
     from ristra.services.imports import import_file
@@ -269,5 +271,5 @@ def import_rows(workspace: Any, dataset_name: str, rows: Sequence[Mapping[str, A
         writer.writerow(ds.column_names)
         for r in rows:
             writer.writerow([csv_value(r.get(c)) for c in ds.column_names])
-    result = import_file(workspace, dataset_name, path)
+    result = import_file(workspace, dataset_name, path, extract_start=extract_start)
     assert result.imported, result.report.issues[:5]

@@ -11,7 +11,7 @@ import pytest
 import ristra
 from ristra.services.imports import import_file
 from ristra.services.workspace import Settings, Workspace
-from ristra.synth import SchoolConfig, generate
+from ristra.synth import SchoolConfig, extract_starts, generate
 
 ORDER = ("programs", "participants", "applications", "students", "trainees", "employees", "employee_events")
 
@@ -19,8 +19,9 @@ ORDER = ("programs", "participants", "applications", "students", "trainees", "em
 def _school(root: Path, config: SchoolConfig | None = None, size: int = 200) -> Path:
     paths = generate(root / "source", applications_per_cycle=size, cycles=3, config=config)
     workspace = Workspace(Settings(data_dir=root / "data"))
+    starts = extract_starts(config=config)
     for name in ORDER:
-        assert import_file(workspace, name, paths[name]).imported
+        assert import_file(workspace, name, paths[name], extract_start=starts.get(name)).imported
     return root / "data"
 
 
@@ -77,3 +78,15 @@ def test_standard_pack_runs_with_few_queries(default: Any) -> None:
     assert [r["stage"] for r in path.records()][:3] == ["state_population", "applicants", "interviewed"]
     frame = path.to_pandas()
     assert list(frame["stage"])[-1] == "senior_administrative"
+
+
+def test_the_synthetic_extracts_declare_the_window_their_data_imply(default: Any) -> None:
+    import csv
+
+    params = dict(default.retention(category="women", horizons=[5]).parameters)
+    assert params["window_source"] == "declared"
+    source = default.service.workspace.root.parent / "source" / "employees.csv"
+    with source.open(encoding="utf-8") as handle:
+        first = min(r["separation_date"] for r in csv.DictReader(handle) if r["separation_date"])
+    assert params["window_start"] == f"{first[:4]}-01-01"  # what the guess was: the demo's numbers are unchanged
+    assert dict(default.promotion(category="women").parameters)["window_start"] == params["window_start"]

@@ -402,6 +402,7 @@ def manifests(draw: st.DrawFn) -> SnapshotManifest:
         source_name=draw(opt_text), source_sha256=draw(st.none() | hex64), source_format=draw(opt_text),
         imported_by=draw(st.text(min_size=1, max_size=10).filter(str.strip)),
         imported_at=format_instant(moment), column_map=draw(opt_text), note=draw(opt_text),
+        extract_start=draw(st.none() | st.dates().map(lambda d: d.isoformat()).filter(lambda t: len(t) == 10)),
     )
 
 
@@ -425,7 +426,7 @@ def _valid() -> dict[str, object]:
     (lambda d: d.update(snapshot_id="latest"), "invalid snapshot id"),
     (lambda d: d.update(dataset="../x"), "invalid dataset name"),
     (lambda d: d.update(imported_at="2026-11-26T17:30:15"), "UTC"),
-    (lambda d: d.update(manifest_format=2), "unsupported manifest_format"),
+    (lambda d: d.update(manifest_format=3), "unsupported manifest_format"),
     (lambda d: d["files"][0].update(name="../data.parquet"), "invalid snapshot file name"),
     (lambda d: d["files"][0].update(sha256="XYZ"), "64 lower-case hex"),
     (lambda d: d["files"][0].pop("rows"), "missing keys"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -45,6 +46,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         p.add_argument("--max-size-mb", type=int, default=None, metavar="MB",
                        help=f"largest file accepted (default: ${MAX_SIZE_ENV}, else {DEFAULT_MAX_SIZE_MB}, "
                             "the same limit as the web app's uploads)")
+        if name == "import":
+            p.add_argument("--extract-start", type=_date, default=None, metavar="YYYY-MM-DD",
+                           help="the first day the extract covers (recorded in the snapshot; opens the data window "
+                                "of retention and promotion, which refuse to guess it)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(handler=handler, needs_workspace=True)
 
@@ -63,6 +68,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--applications-per-cycle", type=int, default=1700)
     p.add_argument("--seed", type=int, default=20250701)
     p.set_defaults(handler=cmd_demo, needs_workspace=True)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date written YYYY-MM-DD: {text!r}") from None
 
 
 def cmd_synth(args: argparse.Namespace, workspace: Workspace | None) -> int:
@@ -111,11 +123,13 @@ def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
     with _percent_progress(f"importing {args.file.name}") as report_progress:
         result = imports.import_file(workspace, args.dataset, args.file, args.map, report=report_progress,
-                                     sheet=args.sheet, max_bytes=max_bytes(args.max_size_mb, os.environ))
+                                     sheet=args.sheet, max_bytes=max_bytes(args.max_size_mb, os.environ),
+                                     extract_start=args.extract_start)
     if args.json:
         if result.manifest:
             output.print_json({"snapshot_id": result.manifest.snapshot_id, "dataset": result.manifest.dataset,
-                               "row_count": result.manifest.row_count})
+                               "row_count": result.manifest.row_count,
+                               "extract_start": result.manifest.extract_start})
         else:
             output.print_json([issue.to_dict() for issue in result.report.issues])
     elif result.manifest:
@@ -136,9 +150,11 @@ def cmd_snapshots(args: argparse.Namespace, workspace: Workspace | None) -> int:
         output.print_json([{"dataset": name, **entry.to_dict()} for name, entry in entries])
         return 0
     output.rows_table(
-        "snapshots", ("dataset", "snapshot", "current", "rows", "source", "imported by", "imported at"),
+        "snapshots", ("dataset", "snapshot", "current", "rows", "source", "extract start", "imported by",
+                      "imported at"),
         [(name, e.manifest.snapshot_id, "yes" if e.is_current else "", f"{e.manifest.row_count:,}",
-          e.manifest.source_name, e.manifest.imported_by, e.manifest.imported_at) for name, e in entries],
+          e.manifest.source_name, e.manifest.extract_start or "", e.manifest.imported_by, e.manifest.imported_at)
+         for name, e in entries],
     )
     return 0
 
@@ -152,9 +168,10 @@ def cmd_rollback(args: argparse.Namespace, workspace: Workspace | None) -> int:
 
 def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     source_dir = workspace.root / "synthetic-source"
+    starts = extract_starts()  # the synthetic extracts declare where they start, as a real import should
     with _progress() as progress:
         task = progress.add_task("generating the synthetic school", total=None)
 
@@ -165,7 +182,8 @@ def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
         rows = []
         progress.update(task, description="importing", completed=0, total=len(IMPORT_ORDER))
         for done, name in enumerate(IMPORT_ORDER, start=1):
-            result = imports.import_file(workspace, name, paths[name], wait_seconds=30)
+            result = imports.import_file(workspace, name, paths[name], wait_seconds=30,
+                                         extract_start=starts.get(name))
             if not result.manifest:
                 output.report_issues(result.report)
                 return 1

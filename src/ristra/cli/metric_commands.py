@@ -54,7 +54,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--geography", help="benchmark geography: NM, US or a county FIPS")
     p.add_argument("--within", nargs="+", type=int, help="graduation within these years")
     p.add_argument("--horizon", nargs="+", type=float, dest="horizons", help="years for retention/promotion")
-    p.add_argument("--window-start", help="start of the employee data window, YYYY-MM-DD")
+    p.add_argument("--window-start", help="start of the employee data window, YYYY-MM-DD (default: the extract "
+                                          "start declared with the import; retention and promotion refuse without one)")
     p.add_argument("--as-of", help="end of the data, YYYY-MM-DD")
     p.add_argument("--year", help="year column (trend)")
     p.add_argument("--confidence", type=float)
@@ -100,7 +101,7 @@ def cmd_query(args: argparse.Namespace, workspace: Workspace | None) -> int:
     from ristra.services.metrics import MetricsService
 
     assert workspace is not None
-    service = MetricsService(workspace)
+    service = MetricsService(workspace, require_declared_window=True)
     try:
         specs = _specs(args, service)
         with output.console(stderr=True).status(f"computing {args.metric}…"):

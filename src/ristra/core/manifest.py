@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-#: Version of the manifest's dict layout; stored as ``manifest_format`` in every manifest.
-MANIFEST_FORMAT = 1
+#: Version of the manifest's dict layout; stored as ``manifest_format`` in every manifest. Format 2
+#: added ``extract_start``; a format-1 manifest is read with ``extract_start`` None.
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 #: ``20261126T173015.123456Z-a1b2c3``: UTC time to the microsecond, then a random suffix, so that ids
 #: sort by time and stay unique within the same microsecond.
@@ -137,10 +139,24 @@ class FileEntry:
         return cls(name=d["name"], sha256=d["sha256"], bytes=d["bytes"], rows=d["rows"])
 
 
-_MANIFEST_KEYS = {
+_MANIFEST_KEYS_V1 = {
     "manifest_format", "snapshot_id", "dataset", "schema_version", "row_count", "files", "source_name",
     "source_sha256", "source_format", "imported_by", "imported_at", "column_map", "note",
 }
+_MANIFEST_KEYS = {*_MANIFEST_KEYS_V1, "extract_start"}
+
+
+def check_extract_start(text: str | None) -> str | None:
+    """``text`` if it is None or a calendar date written ``YYYY-MM-DD``, else :class:`ValueError`."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or len(text) != 10:
+        raise ValueError(f"extract_start must be a date written YYYY-MM-DD, got {text!r}")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"extract_start must be a date written YYYY-MM-DD, got {text!r}") from None
+    return text
 
 
 @dataclass(frozen=True)
@@ -150,6 +166,9 @@ class SnapshotManifest:
     ``files`` lists every file of the snapshot directory except ``manifest.json`` itself, sorted by
     name. ``source_*`` describe the imported file (``None`` when the snapshot was not made from a
     file). ``imported_at`` is ISO 8601 UTC (``...Z``); ``snapshot_id`` begins with the same instant.
+    ``extract_start`` (``YYYY-MM-DD``, or None when not declared) is the first day the imported
+    extract covers, as declared by whoever imported it: records of what ended before it are not in
+    the data, so time-to-event metrics open their data window there (left truncation).
     """
 
     snapshot_id: str
@@ -164,8 +183,10 @@ class SnapshotManifest:
     imported_at: str
     column_map: str | None = None
     note: str | None = None
+    extract_start: str | None = None
 
     def __post_init__(self) -> None:
+        check_extract_start(self.extract_start)
         _check_type("snapshot_id", self.snapshot_id, str)
         if not is_snapshot_id(self.snapshot_id):
             raise ValueError(f"invalid snapshot id {self.snapshot_id!r}")
@@ -212,14 +233,17 @@ class SnapshotManifest:
             "imported_at": self.imported_at,
             "column_map": self.column_map,
             "note": self.note,
+            "extract_start": self.extract_start,
         }
 
     @classmethod
     def from_dict(cls, d: Any) -> SnapshotManifest:
-        _strict_keys("snapshot manifest", d, _MANIFEST_KEYS)
-        if d["manifest_format"] != MANIFEST_FORMAT or isinstance(d["manifest_format"], bool):
-            raise ValueError(f"unsupported manifest_format {d['manifest_format']!r} "
-                             f"(this version reads {MANIFEST_FORMAT})")
+        version = d.get("manifest_format") if isinstance(d, dict) else None
+        if isinstance(d, dict) and "manifest_format" in d and (
+                isinstance(version, bool) or version not in READABLE_FORMATS):
+            raise ValueError(f"unsupported manifest_format {version!r} "
+                             f"(this version reads {', '.join(map(str, READABLE_FORMATS))})")
+        _strict_keys("snapshot manifest", d, _MANIFEST_KEYS_V1 if version == 1 else _MANIFEST_KEYS)
         if not isinstance(d["files"], list):
             raise ValueError("files must be a list")
         return cls(
@@ -228,6 +252,7 @@ class SnapshotManifest:
             source_name=d["source_name"], source_sha256=d["source_sha256"],
             source_format=d["source_format"], imported_by=d["imported_by"],
             imported_at=d["imported_at"], column_map=d["column_map"], note=d["note"],
+            extract_start=d.get("extract_start"),
         )
 
 

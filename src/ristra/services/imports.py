@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from ristra.ingest.sources import check_regular_file, detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
 from ristra.snapshots.durable import sha256_file
+from ristra.snapshots.errors import InvalidProvenance
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,39 @@ def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path
                              memory_limit=workspace.settings.memory_limit, report=report, sheet=sheet)
 
 
+def check_extract_start(extract_start: dt.date | str | None, today: dt.date) -> str | None:
+    """The declared first day of an extract as ``YYYY-MM-DD`` (None when not declared); raises
+    :class:`~ristra.snapshots.errors.InvalidProvenance` for text that is not a date, or a day
+    before 1900 or after ``today``."""
+    if extract_start is None:
+        return None
+    if isinstance(extract_start, str):
+        try:
+            day = dt.date.fromisoformat(extract_start.strip())
+        except ValueError:
+            raise InvalidProvenance(f"the extract start must be a date written YYYY-MM-DD, not {extract_start!r}; "
+                                    "nothing was imported") from None
+    else:
+        day = extract_start
+    if not dt.date(1900, 1, 1) <= day <= today:
+        raise InvalidProvenance(f"the extract start {day.isoformat()} must lie between 1900-01-01 and today "
+                                f"({today.isoformat()}); nothing was imported")
+    return day.isoformat()
+
+
 def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
                 *, wait_seconds: float = 0.0, report: Report | None = None, sheet: str | None = None,
-                max_bytes: int | None = None) -> ImportResult:
+                max_bytes: int | None = None, extract_start: dt.date | str | None = None) -> ImportResult:
     """Validate ``path`` and, only if it is valid, publish it as a new snapshot of ``dataset_name``.
 
     An invalid file changes nothing; a second import of the same dataset while one runs
     raises ``ImportInProgress`` (or waits ``wait_seconds``). ``report(step, percent)`` is
     called as the file is read. ``path``, ``sheet`` and ``max_bytes`` as for :func:`validate`.
+    ``extract_start`` declares the first day the extract covers (a date, or text ``YYYY-MM-DD``);
+    it is recorded in the snapshot's manifest and opens the data window of retention and
+    promotion (:func:`check_extract_start` says what is refused, before anything is read).
     """
+    declared = check_extract_start(extract_start, workspace.settings.today)
     ds = dataset(dataset_name)
     check_regular_file(path, max_bytes=max_bytes)
     column_map = load_column_map(map_path, ds)
@@ -95,6 +121,7 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
                     raise _Rejected(outcome)
                 write_place_keys(ds, writer.path("data.parquet"), writer.directory, settings.memory_limit)
                 writer.source_sha256 = source_hash.result()[0]
+            writer.extract_start = declared
             writer.row_count = outcome.row_count
     except _Rejected as rejected:
         return ImportResult(rejected.report, None)

@@ -11,8 +11,13 @@ Contract
   cached result is never stale; the engine over the old snapshots is closed and a new one opened.
 * The service is safe to share between threads (one lock around the engine and the cache).
 * Errors a user can fix are :class:`~ristra.core.metrics.errors.MetricError` (unknown metric,
-  category, column or dataset; no data imported yet); nothing is written except category version 1
-  on first use (see :class:`~ristra.categories_store.CategoryStore`).
+  category, column or dataset; no data imported yet; with ``require_declared_window``, a retention
+  or promotion metric over an extract whose start was neither declared with the import nor given);
+  nothing is written except category version 1 on first use (see
+  :class:`~ristra.categories_store.CategoryStore`).
+* ``require_declared_window`` (False by default; True for the CLI's ``query`` and for
+  :func:`ristra.open`): when False, an undeclared data window is guessed from the earliest
+  separation and the result's notes say so (see :mod:`ristra.core.metrics.plans.survival`).
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ class MetricsService:
     """See the module docstring."""
 
     def __init__(self, workspace: Workspace, benchmarks: BenchmarkSet | None = None,
-                 benchmark_file: str | Path | None = None) -> None:
+                 benchmark_file: str | Path | None = None, *, require_declared_window: bool = False) -> None:
         self.workspace = workspace
+        self.require_declared_window = require_declared_window
         self.store = CategoryStore(workspace.root)
         self.benchmarks = benchmarks or load_benchmarks(benchmark_file)
         self._lock = threading.RLock()
@@ -85,7 +91,8 @@ class MetricsService:
                 stored = {e.name for e in manifest.files}
                 keys = {family: store.path(manifest, place_keys_file(family)) for family in stored_key_columns(name)
                         if place_keys_file(family) in stored}
-                files[name] = SnapshotFile(SnapshotRef(name, manifest.snapshot_id, manifest.row_count),
+                files[name] = SnapshotFile(SnapshotRef(name, manifest.snapshot_id, manifest.row_count,
+                                                       manifest.extract_start),
                                            store.path(manifest), keys)
         return files
 
@@ -95,7 +102,8 @@ class MetricsService:
 
     def context(self, categories: CategorySet | None = None) -> Context:
         files = self.current_files()
-        return Context(categories or self.categories(), self.benchmarks, {k: f.ref for k, f in files.items()})
+        return Context(categories or self.categories(), self.benchmarks, {k: f.ref for k, f in files.items()},
+                       require_declared_window=self.require_declared_window)
 
     # ------------------------------------------------------------------ computing
 
@@ -120,7 +128,8 @@ class MetricsService:
         with self._lock:
             files = self.current_files()
             category_set = categories or self.categories()
-            context = Context(category_set, self.benchmarks, {k: f.ref for k, f in files.items()})
+            context = Context(category_set, self.benchmarks, {k: f.ref for k, f in files.items()},
+                              require_declared_window=self.require_declared_window)
             snapshot_key = tuple(sorted((n, f.ref.snapshot_id) for n, f in files.items()))
             # a candidate set is keyed by its content: two previews may share a version number
             category_key: object = (
@@ -227,9 +236,11 @@ class MetricsSession:
 
 def open_data_dir(data_dir: str | Path, *, benchmark_file: str | Path | None = None,
                   memory_limit: str = "2GB") -> MetricsSession:
-    """A :class:`MetricsSession` over the data directory ``data_dir`` (which must exist)."""
+    """A :class:`MetricsSession` over the data directory ``data_dir`` (which must exist). Retention and
+    promotion refuse an extract whose start was not declared with its import unless ``window_start``
+    is given (:class:`~ristra.core.metrics.errors.WindowNotDeclared`)."""
     root = Path(data_dir)
     if not root.is_dir():
         raise FileNotFoundError(2, "no ristra data directory here (import data first)", str(root))
     workspace = Workspace(Settings(data_dir=root, memory_limit=memory_limit))
-    return MetricsSession(MetricsService(workspace, benchmark_file=benchmark_file))
+    return MetricsSession(MetricsService(workspace, benchmark_file=benchmark_file, require_declared_window=True))

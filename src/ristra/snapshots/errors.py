@@ -18,3 +18,8 @@ class SnapshotNotFound(SnapshotError):
 
 class CorruptSnapshot(SnapshotError):
     """A snapshot on disk does not match its manifest, or the manifest or CURRENT pointer is unreadable."""
+
+
+class InvalidProvenance(SnapshotError):
+    """What an import declares about its extract cannot be right (e.g. an extract that starts after
+    today); nothing is imported."""

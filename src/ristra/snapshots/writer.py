@@ -60,6 +60,8 @@ class SnapshotWriter:
     file_rows: dict[str, int] = field(default_factory=dict)
     #: The source file's sha256 when the caller already computed it (else the store hashes it).
     source_sha256: str | None = None
+    #: The first day the imported extract covers (``YYYY-MM-DD``), when declared.
+    extract_start: str | None = None
     manifest: SnapshotManifest | None = None
 
     def path(self, name: str = "data.parquet") -> Path:
@@ -135,6 +137,7 @@ def build_manifest(writer: SnapshotWriter, provenance: Provenance) -> SnapshotMa
         row_count=row_count, files=files, source_name=source_name, source_sha256=source_sha,
         source_format=provenance.source_format, imported_by=provenance.imported_by,
         imported_at=provenance.imported_at, column_map=provenance.column_map, note=writer.note,
+        extract_start=writer.extract_start,
     )
 
 

@@ -20,6 +20,7 @@ Contract
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from ristra.synth.cohorts import APPLICANT, INDEX_BASE, PHYSICIAN, PersonRefs, S
 from ristra.synth.config import GROUPS, STAGES, SchoolConfig
 from ristra.synth.tables import DatasetCsvWriter
 
-__all__ = ["DEFAULT_SEED", "GROUPS", "LINKS", "STAGES", "SchoolConfig", "generate"]
+__all__ = ["DEFAULT_SEED", "GROUPS", "LINKS", "STAGES", "SchoolConfig", "extract_starts", "generate"]
 
 DEFAULT_SEED = 20250701
 DEFAULT_SIZE = 1700
@@ -56,6 +57,15 @@ LINKS = Dataset(
 )
 
 Progress = Callable[[str, int, int], None]
+
+
+def extract_starts(*, last_cycle: int = 2025, config: SchoolConfig | None = None) -> dict[str, dt.date]:
+    """The first day each windowed extract of :func:`generate` covers, by dataset (as an import
+    declares it with ``extract_start``): employees, employee events and trainees from 1 January of
+    the first workforce year (records of appointments that ended earlier are not in them)."""
+    config = config or SchoolConfig()
+    start = dt.date(last_cycle - config.workforce_years + 1, 1, 1)
+    return {"employees": start, "employee_events": start, "trainees": start}
 
 
 def generate(

@@ -76,3 +76,17 @@ class NoData(MetricError):
             f"import a file with `ristra import {dataset} FILE` (or `ristra demo` for synthetic data)"
         )
         self.dataset = dataset
+
+
+class WindowNotDeclared(MetricError):
+    """A time-to-event metric was asked for data whose window is neither declared nor given."""
+
+    def __init__(self, datasets: tuple[str, ...], metric: str) -> None:
+        first = datasets[0]
+        super().__init__(
+            f"the data window of {' and '.join(datasets)} is not declared, so {metric} would have to guess where "
+            f"the extract starts (an extract that starts later than the guess biases retention upwards); "
+            f"import the extract with its first day (`ristra import {first} FILE --extract-start YYYY-MM-DD`) "
+            f"or give the window on the call (`--window-start YYYY-MM-DD`, window_start=...)"
+        )
+        self.datasets = datasets

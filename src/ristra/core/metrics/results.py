@@ -259,14 +259,17 @@ class TrendRow(Row):
 
 @dataclass(frozen=True)
 class SnapshotRef:
-    """Which snapshot of which dataset a result was computed from."""
+    """Which snapshot of which dataset a result was computed from, and the first day its extract
+    covers when the import declared it (``extract_start``, ``YYYY-MM-DD``)."""
 
     dataset: str
     snapshot_id: str
     row_count: int
+    extract_start: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"dataset": self.dataset, "snapshot_id": self.snapshot_id, "row_count": self.row_count}
+        return {"dataset": self.dataset, "snapshot_id": self.snapshot_id, "row_count": self.row_count,
+                "extract_start": self.extract_start}
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,16 @@ separation reason (competing exits). Promotion: the share promoted while observe
 interval), the cumulative probability of promotion by each horizon (1 − Kaplan–Meier of time in
 rank, censored at separation and at the end of the data) and the median time in rank.
 
-The data window opens on 1 January of the year of the earliest separation in the data (people
-who left before the window are not in the data — the reason for left truncation) unless
-``window_start`` is given; the data end (``as_of``) at the latest hire or separation date unless
-given. See :mod:`.follow_up` for how times are computed.
+The data window opens where the extract starts (people who left before it are not in the data —
+the reason for left truncation): ``window_start`` when the call gives it, else the first day the
+import declared for the extract (``extract_start`` of the snapshot; for promotion the later of the
+employees' and the employee events' declarations). Undeclared, the metric refuses
+(:class:`~ristra.core.metrics.errors.WindowNotDeclared`) when the context requires a declared
+window (the CLI and the Python API), and otherwise guesses 1 January of the year of the earliest
+separation in the data — and says so in its notes, since an extract that starts later than the guess
+biases retention upwards. The data end (``as_of``) at the latest hire or separation date unless
+given. The window's source (``given``, ``declared`` or ``guessed``) is in ``parameters`` as
+``window_source``. See :mod:`.follow_up` for how times are computed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ristra.core.metrics.conditions import Always, CodeIn, Condition
+from ristra.core.metrics.errors import WindowNotDeclared
 from ristra.core.metrics.groupings import Grouping
 from ristra.core.metrics.plans.base import Answers, Ask, Context, shares, snapshot_refs
 from ristra.core.metrics.plans.follow_up import (
@@ -54,12 +61,46 @@ def population_condition(population: str) -> Condition:
     return Always()
 
 
-def data_window(answers: Answers, ask: Ask, window_start: str | None, as_of: str | None) -> tuple[dt.date, dt.date]:
+@dataclass(frozen=True)
+class WindowStart:
+    """Where a plan's data window opens: ``day`` (None until guessed from the data) and its
+    ``source`` — ``given`` (on the call), ``declared`` (with the import of ``datasets``) or ``guessed``."""
+
+    day: dt.date | None
+    source: str
+    datasets: tuple[str, ...]
+
+    def describe(self) -> str:
+        if self.source == "given":
+            return "its start given on the call"
+        if self.source == "declared":
+            return f"its start declared with the {' and '.join(self.datasets)} import{'s' if len(self.datasets) > 1 else ''}"
+        return (f"its start guessed: 1 January of the year of the earliest separation; the {self.datasets[0]} import "
+                f"did not declare where the extract starts — declare it with `ristra import {self.datasets[0]} FILE "
+                "--extract-start YYYY-MM-DD` or give window_start")
+
+
+def window_start(given: str | None, context: Context, datasets: tuple[str, ...], metric: str) -> WindowStart:
+    """The start of the data window (see the module docstring); raises
+    :class:`~ristra.core.metrics.errors.WindowNotDeclared` when it would be guessed and the
+    context requires a declared window."""
+    if given:
+        return WindowStart(dt.date.fromisoformat(given), "given", datasets)
+    declared = {d: ref.extract_start for d in datasets
+                if (ref := context.snapshots.get(d)) is not None and ref.extract_start is not None}
+    if declared:
+        return WindowStart(max(dt.date.fromisoformat(v) for v in declared.values()), "declared", tuple(declared))
+    if context.require_declared_window:
+        raise WindowNotDeclared(datasets, metric)
+    return WindowStart(None, "guessed", datasets)
+
+
+def data_window(answers: Answers, ask: Ask, start_at: WindowStart, as_of: str | None) -> tuple[dt.date, dt.date]:
     """The window start and end of the data (see the module docstring)."""
     first_hire, last_hire = answers.extent(ask, "hire_date")
     first_sep, last_sep = answers.extent(ask, "separation_date")
-    if window_start:
-        start = dt.date.fromisoformat(window_start)
+    if start_at.day is not None:
+        start = start_at.day
     elif first_sep is not None:
         start = dt.date(first_sep.year, 1, 1)
     else:
@@ -134,6 +175,7 @@ class RetentionPlan:
         self.grouping.require("employees")
         self.grouping.require_disjoint(f"{self.spec.metric} (the log-rank test)")
         self.ref = self.context.require("employees", self.spec.metric)
+        self.start_at = window_start(self.spec.window_start, self.context, ("employees",), self.spec.metric)
         self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
         self.window: tuple[dt.date, dt.date] | None = None
         self.spell_asks: tuple[Ask, Ask] | None = None
@@ -143,7 +185,7 @@ class RetentionPlan:
 
     def followups(self, answers: Answers) -> Sequence[Ask]:
         spec = self.spec
-        self.window = data_window(answers, self.extent_ask, spec.window_start, spec.as_of)
+        self.window = data_window(answers, self.extent_ask, self.start_at, spec.as_of)
         condition = population_condition(spec.population)
         spell = SpellDefinition(f"retention:{spec.population}:{self.window[0]}:{self.window[1]}", "hire_date",
                                 "separation_date", None, ("separation_reason", SEPARATION_REASON.codes),
@@ -182,13 +224,18 @@ class RetentionPlan:
             rows.append(_row(g.id, spec.population, level, "median_years", None, km.median, None, None, rec,
                              km.n_events, None, analysis))
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
-                            SURVIVAL_METHOD, (), _notes(analysis, self.window),
-                            (("window_start", self.window[0].isoformat()), ("as_of", self.window[1].isoformat())))
+                            SURVIVAL_METHOD, (), _notes(analysis, self.window, self.start_at),
+                            _parameters(self.window, self.start_at))
 
 
-def _notes(analysis: _Analysis, window: tuple[dt.date, dt.date]) -> tuple[str, ...]:
-    notes = [f"data window {window[0].isoformat()} to {window[1].isoformat()}; people hired before it enter "
-             "observation when it opens (left truncation)"]
+def _parameters(window: tuple[dt.date, dt.date], start_at: WindowStart) -> tuple[tuple[str, object], ...]:
+    return (("window_start", window[0].isoformat()), ("as_of", window[1].isoformat()),
+            ("window_source", start_at.source))
+
+
+def _notes(analysis: _Analysis, window: tuple[dt.date, dt.date], start_at: WindowStart) -> tuple[str, ...]:
+    notes = [f"data window {window[0].isoformat()} to {window[1].isoformat()} ({start_at.describe()}); people "
+             "hired before it enter observation when it opens (left truncation)"]
     dropped = sum(analysis.dropped.values())
     if dropped:
         notes.append(f"{dropped} record(s) with no time at risk in the window were left out")
@@ -206,6 +253,8 @@ class PromotionPlan:
         self.grouping.require_disjoint(f"{self.spec.metric} (the log-rank test)")
         self.refs = (self.context.require("employees", self.spec.metric),
                      self.context.require("employee_events", self.spec.metric))
+        self.start_at = window_start(self.spec.window_start, self.context, ("employees", "employee_events"),
+                                     self.spec.metric)
         self.extent_ask = Ask(dataset_source("employees"), (), (), ("hire_date", "separation_date"))
         self.window: tuple[dt.date, dt.date] | None = None
         self.spell_asks: list[tuple[Ask, Ask]] = []
@@ -215,7 +264,7 @@ class PromotionPlan:
 
     def followups(self, answers: Answers) -> Sequence[Ask]:
         spec = self.spec
-        self.window = data_window(answers, self.extent_ask, spec.window_start, spec.as_of)
+        self.window = data_window(answers, self.extent_ask, self.start_at, spec.as_of)
         source = promotion_source(spec.transitions)
         self.spell_asks = []
         for i, (a, b) in enumerate(spec.transitions):
@@ -248,10 +297,10 @@ class PromotionPlan:
                                      analysis))
                 rows.append(_row(g.id, label, level, "median_years", None, km.median, None, None, rec, promoted, None,
                                  analysis))
-            notes += [f"{label}: {n}" for n in _notes(analysis, self.window)[1:]]
+            notes += [f"{label}: {n}" for n in _notes(analysis, self.window, self.start_at)[1:]]
         method = (f"{SURVIVAL_METHOD}; promotion share with Wilson interval; time in rank censored at separation "
                   "and at the end of the data")
-        notes.insert(0, _notes(_Analysis(g), self.window)[0])
+        notes.insert(0, _notes(_Analysis(g), self.window, self.start_at)[0])
         return MetricResult(spec.metric, spec, tuple(rows), snapshot_refs(self.context, ["employees", "employee_events"]),
                             self.context.categories.version, method, (), tuple(notes),
-                            (("window_start", self.window[0].isoformat()), ("as_of", self.window[1].isoformat())))
+                            _parameters(self.window, self.start_at))
