@@ -31,28 +31,32 @@ def dashboard_for(request: HttpRequest) -> dashboard.Dashboard:
     return built
 
 
-_RENDERED: OrderedDict[int, tuple[dashboard.Dashboard, str]] = OrderedDict()
+_RENDERED: OrderedDict[int, tuple[dashboard.Dashboard, str, str]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def panels_html(built: dashboard.Dashboard) -> str:
-    """The panels rendered once per built dashboard (which is itself cached per snapshots,
-    category version, policy and filters): a warm dashboard does not re-render its tables."""
+def _rendered(built: dashboard.Dashboard) -> tuple[str, str]:
+    """The filter form and the panels, rendered once per built dashboard (which is itself cached
+    per snapshots, category version, policy and filters): a warm dashboard does not re-render its
+    tables or its choices."""
     with _LOCK:
         known = _RENDERED.get(id(built))
         if known is not None and known[0] is built:
-            return known[1]
-    html = render_to_string("ristra/dashboard_panels.html", {"dashboard": built})
+            return known[1], known[2]
+    form = render_to_string("ristra/dashboard_filters.html", {"dashboard": built})
+    panels = render_to_string("ristra/dashboard_panels.html", {"dashboard": built})
     with _LOCK:
-        _RENDERED[id(built)] = (built, html)
+        _RENDERED[id(built)] = (built, form, panels)
         while len(_RENDERED) > 64:
             _RENDERED.popitem(last=False)
-    return html
+    return form, panels
 
 
 @allow(READERS)
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     built = dashboard_for(request)
+    form, panels = _rendered(built)
     if getattr(request, "htmx", False):
-        return HttpResponse(panels_html(built))
-    return render(request, "ristra/dashboard.html", {"dashboard": built, "panels": mark_safe(panels_html(built))})
+        return HttpResponse(panels)
+    return render(request, "ristra/dashboard.html",
+                  {"dashboard": built, "filters_form": mark_safe(form), "panels": mark_safe(panels)})
