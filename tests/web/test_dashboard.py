@@ -137,7 +137,9 @@ def test_a_publication_that_cannot_be_protected_is_not_served(client_as: Any, da
     client = client_as("viewer")
     served = client.get("/dashboard/").context["dashboard"]
     assert served.panels
-    monkeypatch.setattr(publication, "release_jointly", refuse)
+    from ristra.services.publication import building
+
+    monkeypatch.setattr(building, "release_jointly", refuse)
     publication.clear_cache()
     page = client.get("/dashboard/")
     built = page.context["dashboard"]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from ninja.errors import HttpError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
-from ristra.web.people import programs_of, role_of
+from ristra.web.people import role_of
 from ristra.web.roles import NOBODY, Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -185,24 +184,3 @@ class RoleGate(AuthBase):
             raise HttpError(403, "CSRF check failed: send the X-CSRFToken header or use an API token")
         request.ristra_role = role  # type: ignore[attr-defined]
         return request.user if role is not Role.ANONYMOUS else "anonymous"
-
-
-@dataclass(frozen=True)
-class NavItem:
-    name: str
-    label: str
-    read: frozenset[Role]
-
-
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the signed-in person's role and the pages their role may open."""
-    from ristra.web.urls import NAVIGATION as items
-
-    role = role_of(getattr(request, "user", None))
-    return {
-        "ristra_role": role,
-        "ristra_nav": [item for item in items if role in item.read],
-        "ristra_programs": programs_of(getattr(request, "user", None)),
-        "ristra_demo": getattr(settings, "RISTRA_DEMO", False),
-        "ristra_sso": getattr(settings, "RISTRA_SSO", False),
-    }

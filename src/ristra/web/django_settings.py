@@ -98,7 +98,7 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ristra.web.access.navigation",
+                "ristra.web.navigation.navigation",
             ]},
         }],
         "WSGI_APPLICATION": None,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, path
 
-from ristra.web.access import NavItem, allow
+from ristra.web.access import allow
 from ristra.web.api import url_patterns as api_url_patterns
-from ristra.web.roles import ADMINS, ANALYSTS, EVERYONE, PROGRAM_STAFF, READERS
+from ristra.web.roles import EVERYONE
 from ristra.web.views import (
     accounts,
     categories,
@@ -23,17 +23,6 @@ from ristra.web.views import (
     programs,
     public,
     reports,
-)
-
-NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("dashboard", "Dashboard", READERS),
-    NavItem("programs", "Programs", PROGRAM_STAFF),
-    NavItem("reports", "Reports", READERS),
-    NavItem("imports", "Import", ANALYSTS),
-    NavItem("snapshots", "Snapshots", ANALYSTS),
-    NavItem("categories", "Categories", READERS),
-    NavItem("users", "Users", ADMINS),
-    NavItem("audit", "Audit log", ADMINS),
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -78,4 +67,4 @@ handler403 = errors.forbidden
 handler404 = errors.not_found
 handler500 = errors.server_error
 
-__all__ = ["NAVIGATION", "urlpatterns"]
+__all__ = ["urlpatterns"]
