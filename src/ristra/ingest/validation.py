@@ -228,10 +228,10 @@ def _printable(header: str) -> str:
 def _register_spellings(con: duckdb.DuckDBPyConnection, columns: Sequence[Column], column_map: ColumnMap) -> None:
     """A one-row table ``__maps`` with a MAP column per coded column (values bound as parameters)."""
     coded = [c for c in columns if c.vocabulary is not None]
-    if not coded:
+    con.execute("CREATE TEMP TABLE __spellings (col VARCHAR, spelling VARCHAR, code VARCHAR)")
+    if not coded:  # e.g. an identity dataset: no coded column, but the spelling enums still read the table
         con.execute("CREATE TEMP TABLE __maps AS SELECT 1 AS __one")
         return
-    con.execute("CREATE TEMP TABLE __spellings (col VARCHAR, spelling VARCHAR, code VARCHAR)")
     rows = [(c.name, spelling, code) for c in coded for spelling, code in column_map.spellings(c).items()]
     cols, spellings, codes = (list(v) for v in zip(*rows, strict=True)) if rows else ([], [], [])
     con.execute("INSERT INTO __spellings SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
