@@ -148,6 +148,8 @@ class ImportJob(models.Model):
     snapshot_id = models.CharField(max_length=80, blank=True)
     step = models.CharField(max_length=100, blank=True, help_text="what a background job is doing")
     progress = models.FloatField(null=True, blank=True, help_text="percent done, as DuckDB estimates it")
+    extract_start = models.DateField(null=True, blank=True,
+                                     help_text="the first day the extract covers, as the upload declared it")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -162,6 +164,7 @@ class ImportJob(models.Model):
             "uploaded_by": self.uploaded_by, "created_at": self.created_at.isoformat(), "state": self.state,
             "message": self.message, "report": self.report, "snapshot_id": self.snapshot_id or None,
             "step": self.step or None, "progress": self.progress,
+            "extract_start": self.extract_start.isoformat() if self.extract_start else None,
         }
 
 
