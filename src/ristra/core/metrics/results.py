@@ -63,6 +63,10 @@ class RepresentationRow(Row):
     known: int
     share_of_known: float | None
     small_number: bool
+    #: Bounds for unknown membership (docs/methods.md, "Unknown membership"): the share with every
+    #: person of unknown membership counted out of the level (low) and in it (high).
+    share_unknown_low: float | None = None
+    share_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,15 @@ class RatioRow(Row):
     method: str
     small_number: bool
     note: str | None
+    #: Bounds for unknown membership (docs/methods.md, "Unknown membership"): the share with every
+    #: person of unknown membership counted out of the level (low) and in it (high).
+    share_unknown_low: float | None = None
+    share_unknown_high: float | None = None
+    #: The ratio over every assignment of the unknowns (of this population and of the reference).
+    ratio_unknown_low: float | None = None
+    ratio_unknown_high: float | None = None
+    #: People of unknown membership in the reference population (previous stage; None for a benchmark).
+    reference_unknown: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,14 @@ class PathRow(Row):
     ratio_to_previous_upper: float | None
     small_number: bool | None
     note: str | None
+    #: Bounds for unknown membership (docs/methods.md, "Unknown membership"): the share with every
+    #: person of unknown membership counted out of the level (low) and in it (high).
+    share_unknown_low: float | None = None
+    share_unknown_high: float | None = None
+    ratio_to_state_unknown_low: float | None = None
+    ratio_to_state_unknown_high: float | None = None
+    ratio_to_previous_unknown_low: float | None = None
+    ratio_to_previous_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,10 @@ class FunnelRow(Row):
     lower: float | None
     upper: float | None
     small_number: bool
+    #: Bounds for unknown membership: the conversion over every assignment of the people of unknown
+    #: membership (at both stages) to this level or not (docs/methods.md, "Unknown membership").
+    conversion_unknown_low: float | None = None
+    conversion_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +219,13 @@ class SelectionRow(Row):
     breslow_day_statistic: float | None = None
     breslow_day_df: int | None = None
     breslow_day_p: float | None = None
+    #: Bounds for unknown membership (docs/methods.md, "Unknown membership"): the group's rate and the
+    #: impact ratio over every assignment of the people of unknown membership to the group or the
+    #: reference group (null on the unknown lines themselves).
+    rate_unknown_low: float | None = None
+    rate_unknown_high: float | None = None
+    impact_unknown_low: float | None = None
+    impact_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +242,10 @@ class GraduationRow(Row):
     upper: float
     complete: bool
     small_number: bool
+    #: Bounds for unknown membership: the rate over every assignment of the people of unknown
+    #: membership in the cohort to this level or not.
+    rate_unknown_low: float | None = None
+    rate_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +291,10 @@ class TrendRow(Row):
     trend_z: float | None
     trend_p: float | None
     slope: float | None
+    #: Bounds for unknown membership (docs/methods.md, "Unknown membership"): the share with every
+    #: person of unknown membership counted out of the level (low) and in it (high).
+    share_unknown_low: float | None = None
+    share_unknown_high: float | None = None
 
 
 @dataclass(frozen=True)

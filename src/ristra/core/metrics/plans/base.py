@@ -19,14 +19,16 @@ import numpy as np
 
 from ristra.core.benchmarks import Benchmark, BenchmarkSet
 from ristra.core.categories import CategorySet, MembershipCounts, SqlFragment, membership_warnings
+from ristra.core.categories.crossing import SEPARATOR
 from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.errors import NoData
-from ristra.core.metrics.groupings import AOIC_NOTE, Grouping, resolve_grouping
+from ristra.core.metrics.groupings import AOIC_NOTE, UNKNOWN, Grouping, resolve_grouping
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, dimension_key
 from ristra.core.metrics.sql.source import Source
 from ristra.core.stats import wilson_intervals
 from ristra.core.stats.proportions import is_small_number
+from ristra.core.stats.unknowns import Bounds
 
 Counts = tuple[int, ...]
 Table = dict[tuple[object, ...], Counts]
@@ -191,3 +193,43 @@ class SingleAsk:
 
     def followups(self, answers: Answers) -> Sequence[Ask]:
         return []
+
+
+# --------------------------------------------------------------------------- unknown membership
+
+
+def compatible_unknowns(grouping: Grouping, level: str) -> tuple[str, ...]:
+    """The unknown levels whose people could be in ``level``: every unknown (and declined) level
+    for a category or a race scheme; for a crossing, those whose known part agrees with the
+    level's (``yes×unknown`` can join ``yes×yes`` or ``yes×no``, not ``no×yes``); for alone or in
+    combination, the people with no known race for every race and nobody for ``hispanic``. None
+    for an unknown level itself."""
+    if grouping.is_unknown(level) or (grouping.overlapping and level == "hispanic"):
+        return ()  # alone or in combination: unknown means no known race; ethnicity is known
+    unknown = [lv for lv in grouping.levels if grouping.is_unknown(lv)]
+    if grouping.kind != "crossed":
+        return tuple(unknown)
+    parts = level.split(SEPARATOR)
+    return tuple(lv for lv in unknown
+                 if all(u in (UNKNOWN, p) for u, p in zip(lv.split(SEPARATOR), parts, strict=True)))
+
+
+def unknown_count(grouping: Grouping, level: str, levels: Mapping[str, Counts], index: int = 0) -> int:
+    """People of unknown membership who could be in ``level``: the ``index``-th count of the
+    compatible unknown levels (:func:`compatible_unknowns`)."""
+    return sum(levels[u][index] for u in compatible_unknowns(grouping, level) if u in levels)
+
+
+def bound_values(bounds: Bounds | None) -> tuple[float | None, float | None]:
+    """(low, high) of ``bounds`` for a row (None for no bounds)."""
+    return (None, None) if bounds is None else (bounds.low, bounds.high)
+
+
+def unknown_bounds_note(grouping: Grouping, described: str) -> tuple[str, ...]:
+    """The note naming a result's unknown-membership bounds (``described`` says which fields and
+    what they count); none when the grouping has no unknown level (unknowns merged with "not in
+    category")."""
+    if not any(grouping.is_unknown(lv) for lv in grouping.levels):
+        return ()
+    return (f"bounds for unknown membership (not assumed missing at random): {described}; they hold whatever the "
+            "unknowns' membership is and are not confidence intervals (docs/methods.md: Unknown membership)",)

@@ -21,15 +21,18 @@ from ristra.core.metrics.plans.base import (
     Context,
     SingleAsk,
     by_values,
+    compatible_unknowns,
     level_totals,
     overlap_notes,
     shares,
+    unknown_bounds_note,
     warnings_for,
 )
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SnapshotRef
 from ristra.core.metrics.specs import APPLICATION_STAGES, FunnelSpec, SelectionRatioSpec
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.stats.unknowns import rate_bounds
 
 #: Measures asked of the applications: each stage flag, then each (previous stage, stage) pair.
 STAGE_FLAGS: tuple[str, ...] = APPLICATION_STAGES[1:]
@@ -80,22 +83,33 @@ class FunnelPlan(ApplicationsPlan[FunnelSpec]):
         g, spec = self.grouping, self.spec
         table = answers.table(self.ask)
         cells = []
+        bounds = []
         for by, levels in split_by(table, len(spec.by), g).items():
             for level, counts in levels.items():
+                unknown = [levels[u] for u in compatible_unknowns(g, level)]
                 for i, stage in enumerate(APPLICATION_STAGES):
                     prev = APPLICATION_STAGES[i - 1] if i else None
                     denominator = stage_count(counts, prev) if prev else None
                     cells.append((by, level, stage, stage_count(counts, stage), prev, denominator,
                                   pair_count(counts, stage)))
+                    known = not g.is_unknown(level) and prev is not None
+                    bounds.append(rate_bounds(pair_count(counts, stage), denominator or 0,
+                                              sum(pair_count(u, stage) for u in unknown),
+                                              sum(stage_count(u, prev) for u in unknown)) if known and prev else None)
         s = shares([(c[6], c[5] or 0) for c in cells], spec.confidence)
         rows: list[Row] = []
         for i, (by, level, stage, count, prev, denominator, _) in enumerate(cells):
             first = prev is None
+            b = bounds[i]
             rows.append(FunnelRow(g.id, by_values(spec.by, by), level, stage, count, prev, denominator,
                                   None if first else s.share[i], None if first else s.lower[i],
-                                  None if first else s.upper[i], s.small[i] if not first else count < 30))
+                                  None if first else s.upper[i], s.small[i] if not first else count < 30,
+                                  b.low if b else None, b.high if b else None))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         method = ("stage conversion = reached both stages / reached the stage before, with Wilson interval "
                   "(docs/methods.md: Proportions)")
+        described = ("conversion_unknown_low counts the people of unknown membership who reached the stage out of the "
+                     "level and those who stopped before it in, conversion_unknown_high the reverse")
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
-                            tuple(warnings_for(g, "applications", totals)), overlap_notes(g))
+                            tuple(warnings_for(g, "applications", totals)),
+                            (*overlap_notes(g), *unknown_bounds_note(g, described)))

@@ -26,16 +26,20 @@ from ristra.core.metrics.plans.base import (
     Ask,
     Context,
     SingleAsk,
+    bound_values,
     by_values,
+    compatible_unknowns,
     level_totals,
     overlap_notes,
     shares,
+    unknown_bounds_note,
     warnings_for,
 )
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import GraduationRow, MetricResult, Row
 from ristra.core.metrics.specs import GraduationSpec
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.stats.unknowns import Bounds, rate_bounds
 
 
 def outcomes(spec: GraduationSpec) -> tuple[tuple[str, Condition], ...]:
@@ -85,9 +89,11 @@ class GraduationPlan(SingleAsk):
         in_training = {by: sum(c[4] for c in levels.values()) for by, levels in groups.items()} \
             if spec.dataset == "trainees" else {}
         cells = []
+        bounds: list[Bounds | None] = []
         for by, levels in groups.items():
             cohort = by[0]
             for level, counts in levels.items():
+                unknown = [levels[u] for u in compatible_unknowns(g, level)]
                 for j, (name, _) in enumerate(self.outcomes):
                     if name.startswith("graduated_within_"):
                         k = int(name.rsplit("_", 1)[1])
@@ -98,14 +104,18 @@ class GraduationPlan(SingleAsk):
                     else:
                         complete = True
                     cells.append((by, level, name, counts[1 + j], counts[0], complete))
+                    bounds.append(None if g.is_unknown(level) else rate_bounds(
+                        counts[1 + j], counts[0], sum(u[1 + j] for u in unknown), sum(u[0] for u in unknown)))
         s = shares([(c[3], c[4]) for c in cells], spec.confidence)
         rows: list[Row] = [
             GraduationRow(spec.dataset, g.id, by_values(self.names, by), level, name, count, total, s.share[i],
-                          s.lower[i], s.upper[i], complete, s.small[i])
+                          s.lower[i], s.upper[i], complete, s.small[i], *bound_values(bounds[i]))
             for i, (by, level, name, count, total, complete) in enumerate(cells)
         ]
         totals = level_totals(table, g, range(len(self.names), len(self.ask.dims)))
-        notes = list(overlap_notes(g))
+        notes = [*overlap_notes(g), *unknown_bounds_note(
+            g, "rate_unknown_low counts the people of unknown membership in the cohort who had the outcome out of "
+               "the level and the others in, rate_unknown_high the reverse")]
         if spec.dataset == "students":
             notes.append(f"follow-up ends {as_of.isoformat() if as_of else 'unknown'} (the latest graduation or "
                          "status date); rows with complete = false are lower bounds")

@@ -30,11 +30,21 @@ from dataclasses import dataclass
 
 from ristra.core.metrics.conditions import AllOf, Always, CodeIn, Condition, FlagsTrue, IsMissing
 from ristra.core.metrics.errors import InvalidSpecification, NoData
-from ristra.core.metrics.plans.base import Answers, Ask, Context, level_totals, snapshot_refs, warnings_for
+from ristra.core.metrics.plans.base import (
+    Answers,
+    Ask,
+    Context,
+    level_totals,
+    snapshot_refs,
+    unknown_bounds_note,
+    warnings_for,
+)
+from ristra.core.metrics.plans.representation import population_bounds
 from ristra.core.metrics.results import MetricResult, PathRow, Row
 from ristra.core.metrics.specs import RANK_LADDER, PathSpec
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import proportion, representation_ratio_fixed, representation_ratio_sampled
+from ristra.core.stats.unknowns import Bounds, fixed_ratio_bounds, ratio_bounds
 
 
 def _still_employed(*parts: Condition) -> Condition:
@@ -94,7 +104,7 @@ class PathPlan:
             rows.append(PathRow(0, "state_population", "State population", None, g.id, None, None, None, None, None,
                                 None, None, None, None, None, None, None, None, None,
                                 f"no benchmark for {g.id} ({spec.population}, {spec.geography})"))
-        previous: tuple[str, int, int] | None = None
+        previous: tuple[str, int, int, Bounds] | None = None
         for order, (stage, label, ds, condition) in enumerate(STAGES, start=1):
             ask = self.asks_by_dataset.get(ds)
             if ask is None:
@@ -111,6 +121,9 @@ class PathPlan:
             yes = per_level[g.positive or ""]
             known = sum(v for lv, v in per_level.items() if not g.is_unknown(lv))
             unknown = sum(per_level.values()) - known
+            bounds = population_bounds(g, {lv: (v,) for lv, v in per_level.items()}, 0)
+            state_bounds = fixed_ratio_bounds(bounds, benchmark.share) if benchmark else None
+            prev_bounds = ratio_bounds(bounds, previous[3]) if previous is not None else state_bounds
             state = representation_ratio_fixed(yes, known, benchmark.share, spec.confidence) if benchmark else None
             to_prev: tuple[str | None, float | None, float | None, float | None]
             if previous is not None:
@@ -125,13 +138,20 @@ class PathPlan:
                                 group.lower, group.upper, state.ratio if state else None,
                                 state.estimate.lower if state else None, state.estimate.upper if state else None,
                                 to_prev[0], to_prev[1], to_prev[2], to_prev[3], group.small_number,
-                                None if known else "nobody of known membership"))
-            previous = (stage, yes, known)
+                                None if known else "nobody of known membership", bounds.low, bounds.high,
+                                state_bounds.low if state_bounds else None, state_bounds.high if state_bounds else None,
+                                prev_bounds.low if prev_bounds else None, prev_bounds.high if prev_bounds else None))
+            previous = (stage, yes, known, bounds)
         for ds, ask in self.asks_by_dataset.items():
             warnings += warnings_for(g, ds, level_totals(answers.table(ask), g, range(len(ask.dims))))
         method = ("share of the known with Wilson interval; ratio to the fixed census share and score-interval "
                   "(Miettinen–Nurminen) ratio to the previous stage (docs/methods.md: Representation ratio)")
         notes = ("successive stages are nested or overlapping populations: the ratio intervals are conservative",
-                 "faculty and senior administrative staff are those still employed (no separation date)")
+                 "faculty and senior administrative staff are those still employed (no separation date)",
+                 *unknown_bounds_note(g, "share_unknown_low/high is the share of everyone at the stage with every person "
+                                         "of unknown membership counted out of the group and in it; "
+                                         "ratio_to_state_unknown_low/high those shares over the benchmark; "
+                                         "ratio_to_previous_unknown_low/high the lowest share over the previous "
+                                         "stage's highest and the reverse"))
         return MetricResult(spec.metric, spec, tuple(rows), snapshot_refs(self.context, list(self.asks_by_dataset)),
                             self.context.categories.version, method, tuple(warnings), notes)

@@ -26,6 +26,8 @@ from ristra.core.metrics.plans.base import (
     overlap_notes,
     shares,
     sort_key,
+    unknown_bounds_note,
+    unknown_count,
     warnings_for,
 )
 from ristra.core.metrics.results import MetricResult, RatioRow, RepresentationRow, Row, TrendRow
@@ -37,8 +39,21 @@ from ristra.core.metrics.specs import (
 )
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import cochran_armitage, representation_ratio_fixed, representation_ratio_sampled
+from ristra.core.stats.unknowns import NAN_BOUNDS, Bounds, fixed_ratio_bounds, ratio_bounds, share_bounds
 
 PROPORTION_METHOD = "share with Wilson score interval (docs/methods.md: Proportions)"
+SHARE_BOUNDS_NOTE = ("share_unknown_low counts every person of unknown membership out of the level, "
+                     "share_unknown_high counts every one in it")
+
+
+def level_share_bounds(grouping: Grouping, level: str, levels: dict[str, tuple[int, ...]], total: int,
+                       index: int = 0) -> Bounds | None:
+    """The share of ``level`` among ``total`` people with the compatible unknowns all out and all in
+    (None for an unknown level)."""
+    if grouping.is_unknown(level):
+        return None
+    joinable = unknown_count(grouping, level, levels, index)
+    return share_bounds(levels[level][index], total - joinable, joinable)
 
 
 def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], dict[str, tuple[int, ...]]]:
@@ -85,11 +100,14 @@ class RepresentationPlan(SingleAsk):
         rows: list[Row] = []
         for i, (by, level, count, total, known) in enumerate(cells):
             of_known = None if g.is_unknown(level) else (count / known if known else float("nan"))
+            bounds = level_share_bounds(g, level, groups[by], total)
             rows.append(RepresentationRow(spec.dataset, g.id, by_values(spec.by, by), level, count, total,
-                                          s.share[i], s.lower[i], s.upper[i], known, of_known, s.small[i]))
+                                          s.share[i], s.lower[i], s.upper[i], known, of_known, s.small[i],
+                                          bounds.low if bounds else None, bounds.high if bounds else None))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
-                            PROPORTION_METHOD, tuple(warnings_for(g, spec.dataset, totals)), overlap_notes(g))
+                            PROPORTION_METHOD, tuple(warnings_for(g, spec.dataset, totals)),
+                            (*overlap_notes(g), *unknown_bounds_note(g, SHARE_BOUNDS_NOTE)))
 
 
 @dataclass
@@ -120,13 +138,16 @@ class TrendPlan(SingleAsk):
         rows: list[Row] = []
         for i, (year, level, count, total) in enumerate(cells):
             t = tests.get(level)
+            bounds = level_share_bounds(g, level, groups[(year,)], total)
             rows.append(TrendRow(spec.dataset, g.id, spec.year_column, year, level, count, total, s.share[i],
                                  s.lower[i], s.upper[i], s.small[i], t.z if t else None, t.p_value if t else None,
-                                 t.slope if t else None))
+                                 t.slope if t else None, bounds.low if bounds else None,
+                                 bounds.high if bounds else None))
         totals = level_totals(table, g, range(1, len(self.ask.dims)))
         method = f"{PROPORTION_METHOD}; Cochran–Armitage test for a linear trend (docs/methods.md: Trends over years)"
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
-                            method, tuple(warnings_for(g, spec.dataset, totals)), overlap_notes(g))
+                            method, tuple(warnings_for(g, spec.dataset, totals)),
+                            (*overlap_notes(g), *unknown_bounds_note(g, SHARE_BOUNDS_NOTE)))
 
 
 def _known_note(known: int, unknown: int) -> str | None:
@@ -136,6 +157,20 @@ def _known_note(known: int, unknown: int) -> str | None:
     if unknown:
         return f"nobody of known membership ({unknown} unknown); the share and the ratio are undefined"
     return "nobody in this group; the share and the ratio are undefined"
+
+
+RATIO_BOUNDS_NOTE = ("share_unknown_low/high is the share of everyone with every person of unknown membership counted "
+                     "out of the group and in it, ratio_unknown_low/high the ratio to the benchmark of those shares, or "
+                     "to the previous stage the lowest share over the highest previous share and the reverse")
+
+
+def population_bounds(grouping: Grouping, levels: dict[str, tuple[int, ...]], index: int) -> Bounds:
+    """The positive level's share of everyone (``index``-th counts; the grouping is disjoint) with
+    the unknowns who could be in it all out and all in."""
+    people = sum(c[index] for c in levels.values())
+    level = grouping.positive or ""
+    joinable = unknown_count(grouping, level, levels, index)
+    return share_bounds(levels[level][index], people - joinable, joinable) if people else NAN_BOUNDS
 
 
 def previous_stage(stage: str) -> str:
@@ -180,26 +215,33 @@ class RepresentationRatioPlan(SingleAsk):
             yes = levels[g.positive or ""][at]
             known = sum(c[at] for lv, c in levels.items() if not g.is_unknown(lv))
             unknown = sum(c[at] for lv, c in levels.items() if g.is_unknown(lv))
+            bounds = population_bounds(g, levels, at)
             by_pairs = by_values(spec.by, by)
             if benchmark is not None:
                 rr = representation_ratio_fixed(yes, known, benchmark.share, spec.confidence)
                 label = f"{benchmark.label} ({benchmark.population}, {benchmark.geography})"
+                to_state = fixed_ratio_bounds(bounds, benchmark.share)
                 rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "state", label, yes, known, unknown,
                                      rr.group.share, rr.group.lower, rr.group.upper, benchmark.numerator,
                                      float(benchmark.denominator), benchmark.share, rr.ratio, rr.estimate.lower,
                                      rr.estimate.upper, rr.estimate.method, rr.group.small_number,
-                                     _known_note(known, unknown) or rr.estimate.note))
+                                     _known_note(known, unknown) or rr.estimate.note, bounds.low, bounds.high,
+                                     to_state.low, to_state.high, None))
             if spec.stage is not None:
                 prev_yes = levels[g.positive or ""][before]
                 prev_known = sum(c[before] for lv, c in levels.items() if not g.is_unknown(lv))
+                prev_unknown = sum(c[before] for lv, c in levels.items() if g.is_unknown(lv))
                 rs = representation_ratio_sampled(yes, known, prev_yes, prev_known, spec.confidence)
+                to_prev = ratio_bounds(bounds, population_bounds(g, levels, before))
                 assert rs.reference is not None
                 rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "previous_stage",
                                      previous_stage(spec.stage), yes, known, unknown, rs.group.share, rs.group.lower,
                                      rs.group.upper, float(prev_yes), float(prev_known), rs.reference.share, rs.ratio,
                                      rs.estimate.lower, rs.estimate.upper, rs.estimate.method,
                                      rs.group.small_number or rs.reference.small_number,
-                                     _known_note(known, unknown) or rs.estimate.note))
+                                     _known_note(known, unknown) or rs.estimate.note, bounds.low, bounds.high,
+                                     to_prev.low, to_prev.high, prev_unknown))
+        notes += unknown_bounds_note(g, RATIO_BOUNDS_NOTE)
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         method = ("share of the known with Wilson interval; ratio to a fixed census share, or Miettinen–Nurminen score interval "
                   "against the previous stage (docs/methods.md: Representation ratio)")

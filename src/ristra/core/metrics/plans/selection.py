@@ -17,7 +17,14 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from ristra.core.metrics.plans.base import Answers, by_values, level_totals, warnings_for
+from ristra.core.metrics.plans.base import (
+    Answers,
+    by_values,
+    compatible_unknowns,
+    level_totals,
+    unknown_bounds_note,
+    warnings_for,
+)
 from ristra.core.metrics.plans.funnel import ApplicationsPlan, pair_count, stage_count
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import MetricResult, Row, SelectionRow
@@ -26,6 +33,25 @@ from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses
 from ristra.core.stats.multiplicity import CONTROLS, adjust
 from ristra.core.stats.selection import reference_rule
 from ristra.core.stats.stratified import StratifiedComparison, stratified_comparison, stratified_rule
+from ristra.core.stats.unknowns import impact_ratio_bounds, rate_bounds
+
+UNKNOWN_BOUNDS = ("rate_unknown_low counts the people of unknown membership who were selected out of the group and "
+                  "the others in, rate_unknown_high the reverse; impact_unknown_low puts the selected unknowns in the "
+                  "reference group and the others in the group, impact_unknown_high the reverse")
+
+
+def with_unknown_bounds(row: SelectionRow, groups: Counts, unknowns: tuple[str, ...]) -> SelectionRow:
+    """``row`` (a known group's) with the bounds of its rate and impact ratio over every assignment
+    of the people of unknown membership who could be in the group or the reference group."""
+    if not row.in_family or not unknowns:
+        return row
+    selected = sum(groups[u][0] for u in unknowns)
+    before = sum(groups[u][1] for u in unknowns)
+    rate = rate_bounds(row.selected, row.total, selected, before)
+    impact = impact_ratio_bounds(row.selected, row.total, row.reference_selected, row.reference_total, selected,
+                                 before)
+    return dataclasses.replace(row, rate_unknown_low=rate.low, rate_unknown_high=rate.high,
+                               impact_unknown_low=impact.low, impact_unknown_high=impact.high)
 
 Counts = dict[str, tuple[int, int]]
 
@@ -136,7 +162,7 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
                                         min_reference_size=spec.min_reference_size)
         rows: list[SelectionRow] = []
         stratified = False
-        for (stage, scope, by, _), analysis in zip(jobs, analyses, strict=True):
+        for (stage, scope, by, groups), analysis in zip(jobs, analyses, strict=True):
             by_pairs = by_values(spec.by, by) if scope == "stratum" else ()
             per_stratum = per_stage[stage]
             across_strata = scope == "pooled" and bool(spec.by) and len(per_stratum) > 1
@@ -148,7 +174,10 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
                     tables = [[[s[group.label][0], s[group.label][1] - s[group.label][0]],
                                [s[ref][0], s[ref][1] - s[ref][0]]] for s in per_stratum.values()]
                     across = stratified_comparison(tables, spec.confidence)
-                rows.append(_row(analysis, g.id, stage, scope, by_pairs, i, across))
+                joinable = tuple(dict.fromkeys((*compatible_unknowns(g, group.label),
+                                                *compatible_unknowns(g, ref))))
+                rows.append(with_unknown_bounds(_row(analysis, g.id, stage, scope, by_pairs, i, across), groups,
+                                                joinable))
         statement = family_statement(spec, g.id, stratified)
         corrected: list[Row] = list(correct_family(rows, spec.adjustment, spec.alpha, statement))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
@@ -161,6 +190,6 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
         notes_out = (f"{reference_rule(spec.min_reference_size)}; chosen in each stratum and pooled "
                      "(29 CFR 1607.4(D)); the comparison across strata is with the pooled reference group",
                      f"multiplicity family: {statement.format(m=size)}",
-                     *((stratified_rule(),) if stratified else ()))
+                     *((stratified_rule(),) if stratified else ()), *unknown_bounds_note(g, UNKNOWN_BOUNDS))
         return MetricResult(spec.metric, spec, tuple(corrected), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, "applications", totals)), notes_out)
