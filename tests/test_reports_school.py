@@ -20,6 +20,9 @@ interviewed only; C completed only; N not completed. MD cycles 2023, 2024 and 20
 A: M6 X2 I3 C4 N1, B: M5 X3 I4 C5 N2, C: M2 X1 I1 C2, D: M1 I1 C1; cycle 2025 adds E: M3 X1 I2
 and two PA applications of type A (M); cycle 2022 holds one MD application of type B (M).
 The expected numbers in the tests are worked out by hand from these lists.
+
+The employees extract declares its first day (``EXTRACT_STARTS``): 1 January 2024, the year of the
+earliest separation, so the data window is the one the reports used to guess.
 """
 
 from __future__ import annotations
@@ -158,10 +161,15 @@ def school_files(directory: Path) -> dict[str, Path]:
             "participants": _write(directory / "participants.csv", participants)}
 
 
+#: the first day each windowed extract covers, as its import declares it
+EXTRACT_STARTS = {"employees": "2024-01-01"}
+
+
 def import_school(workspace: Workspace, directory: Path) -> None:
-    """Import the fixture school into ``workspace`` (every file must be valid)."""
+    """Import the fixture school into ``workspace`` (every file must be valid), declaring the
+    extracts' first days (``EXTRACT_STARTS``)."""
     for name, path in school_files(directory).items():
-        result = import_file(workspace, name, path)
+        result = import_file(workspace, name, path, extract_start=EXTRACT_STARTS.get(name))
         assert result.imported, (name, [i.to_dict() for i in result.report.issues[:5]])
 
 

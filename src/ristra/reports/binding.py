@@ -10,6 +10,10 @@ Contract
   section and field) and returns a :class:`BoundTemplate`.
 * A section whose dataset has no data in the current snapshots is bound to a note saying so; the
   rest of the report is still made.
+* So is a section whose metric needs a data window that the import did not declare, when the
+  context requires a declared window (:class:`~ristra.core.metrics.errors.WindowNotDeclared`; the
+  publication does): the note names the dataset and how to declare the extract's first day
+  (:func:`undeclared_window`), instead of the report failing or the window being guessed.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from ristra.core.metrics.errors import MetricError
+from ristra.core.metrics.errors import MetricError, WindowNotDeclared
 from ristra.core.metrics.groupings import Grouping
-from ristra.core.metrics.plans import Answers, Ask, Context
+from ristra.core.metrics.plans import Answers, Ask, Context, plan_for
 from ristra.core.metrics.plans.path import PATH_DATASETS
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
@@ -110,6 +114,45 @@ def _groupings(template: ReportTemplate, section: Section, context: Context) -> 
     return tuple(found)
 
 
+def window_reason(error: WindowNotDeclared) -> str:
+    """Why a section is not computed when the data window of ``error.datasets`` was not declared:
+    plain words naming the dataset and how to declare the extract's first day."""
+    named = " and ".join(error.datasets)
+    imports = "imports" if len(error.datasets) > 1 else "import"
+    first = error.datasets[0]
+    return (f"the {named} {imports} did not declare the first day the extract covers, and a guess would bias "
+            "retention upwards if the extract starts later than the guess. Declare it by importing the "
+            f"{first} file again with its first day (`ristra import {first} FILE --extract-start YYYY-MM-DD`, "
+            "or the \"Extract start\" field of the web import form).")
+
+
+@dataclass(frozen=True)
+class WindowNoteBinder(NoteBinder):
+    """A section whose metric needs a data window that was not declared: its note says why
+    (``reason``, :func:`window_reason`)."""
+
+    reason: str = ""
+
+
+def _window_refused(binder: SectionBinder, context: Context) -> str:
+    """Why a section's metric refuses an undeclared window ('' when it does not)."""
+    for spec in binder.specs():
+        try:
+            plan_for(spec, context)  # a plan refuses an undeclared window while planning: no query runs
+        except WindowNotDeclared as error:
+            return window_reason(error)
+        except MetricError:
+            continue  # any other problem is raised where the section is computed, as before
+    return ""
+
+
+def undeclared_window(template: ReportTemplate, section: Section, context: Context) -> str:
+    """Why ``section`` of ``template`` is not computed for an undeclared data window ('' when it is;
+    :func:`window_reason`)."""
+    binder = bind(replace(template, sections=(section,)), context).binders[0]
+    return binder.reason if isinstance(binder, WindowNoteBinder) else ""
+
+
 def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
     """See the module docstring."""
     binders: list[Any] = []
@@ -133,6 +176,10 @@ def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
             binders.append(ProgramsBinder(section, "programs" in context.snapshots))
         else:
             binders.append(NoteBinder(section))
+        if isinstance(binders[-1], PathBinder | FunnelBinder | RetentionBinder):
+            refused = _window_refused(binders[-1], context)
+            if refused:
+                binders[-1] = WindowNoteBinder(section, f"This section is not computed: {refused}", refused)
     return BoundTemplate(template, tuple(binders))
 
 

@@ -12,7 +12,9 @@
   years (derived from published counts' cells: suppressed with any of them).
 * **Departments** — faculty and staff by department (or the chosen department and the total).
 
-A panel whose category does not apply to its dataset is left out, and the dashboard says so.
+A panel whose category does not apply to its dataset is left out, and the dashboard says so. So is
+the retention panel when the employees import did not declare where its extract starts (the
+publication does not guess the data window): the dashboard says the panel does not apply and why.
 """
 
 from __future__ import annotations
@@ -154,14 +156,17 @@ def panels(publication: Publication, filters: Filters, snapshots: dict[str, str]
         ("departments", "departments", "Faculty and staff by department",
          department_panel(publication, category, label, shown), "bar", "Share in category", "row"),
     ]
-    result, missing = [], []
+    result, missing, withheld = [], [], []
     for key, section, heading, table, kind, measure, x in built:
+        if category in index.applies.get(section, ()) and section in index.withheld:
+            withheld.append(f"{heading} does not apply: {index.withheld[section]}")
+            continue
         if table is None or category not in index.applies.get(section, ()):
             missing.append(heading)
             continue
         result.append(Panel(key, heading, table, charts.chart(table, kind, measure=measure or "count", x=x)))  # type: ignore[arg-type]
-    notice = (f"{label} does not apply to the data of: {', '.join(missing)}; those panels are not shown."
-              if missing else "")
+    notice = " ".join([*([f"{label} does not apply to the data of: {', '.join(missing)}; those panels are not "
+                          "shown."] if missing else []), *dict.fromkeys(withheld)])
     return Dashboard(shown, publication.audience, publication.threshold, snapshots, version, tuple(result),
                      offered, category=category, category_labels=index.categories, notice=notice,
                      publication=publication.fingerprint, information_loss=publication.loss.describe())

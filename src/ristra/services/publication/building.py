@@ -18,6 +18,7 @@ from ristra.core.disclosure import (
 from ristra.core.metrics.plans import Context
 from ristra.core.publication.relations import PlacedCell, Relations, relations_for
 from ristra.core.tables import TableError
+from ristra.reports.binding import undeclared_window
 from ristra.reports.document import ReportMetadata, assemble
 from ristra.reports.joint_release import release_jointly
 from ristra.reports.planning import TablePlan
@@ -75,8 +76,9 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         snapshots = {k: f.ref.snapshot_id for k, f in sorted(files.items())}
         categories = service.categories()
         version = categories.version
+        # a retention section whose window the import did not declare is a note saying so (never a guess)
         context = Context(categories, service.benchmarks, {k: f.ref for k, f in files.items()},
-                          merge_unknown=merges_unknown(policy))
+                          merge_unknown=merges_unknown(policy), require_declared_window=True)
         step("computing")
         singles = []
         for cid in categories.ids:
@@ -179,7 +181,9 @@ def _index(dash: ReportTemplate, categories: Any, programs: Sequence[str], conte
     sections = {s.id: s for s in dash.sections}
     applies = {key: tuple(sections[key].categories) if key in sections else ()
                for key in ("path", "funnel", "retention", "departments")}
-    return DashboardIndex(labels, tuple(programs), applies)
+    withheld = {key: why for key in ("path", "funnel", "retention") if key in sections
+                and (why := undeclared_window(dash, sections[key], context))}
+    return DashboardIndex(labels, tuple(programs), applies, withheld)
 
 
 def forget() -> None:

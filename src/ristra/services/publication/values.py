@@ -58,11 +58,13 @@ class InformationLoss:
 @dataclass(frozen=True)
 class DashboardIndex:
     """Which dashboard tables exist: categories (id, label), the programs of the funnel by
-    program, and for each panel the categories it applies to."""
+    program, for each panel the categories it applies to, and for a panel not computed for a
+    reason that any audience may read (the data window of retention not declared) the reason."""
 
     categories: tuple[tuple[str, str], ...] = ()
     programs: tuple[str, ...] = ()
     applies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    withheld: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
