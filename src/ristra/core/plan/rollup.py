@@ -20,6 +20,7 @@ from ristra.core.plan.status import (
     NO_CHANGE,
     STATUSES,
     TARGET_MET,
+    WITHHELD,
     WORSE,
     MeasureStatus,
 )
@@ -60,11 +61,12 @@ def rollup(
     """The roll-up of the measures ``measure_ids`` (see the module docstring); a measure without a
     computed status counts as insufficient data."""
     found = [statuses[m].status if m in statuses else INSUFFICIENT for m in measure_ids]
-    counts = tuple((s, found.count(s)) for s in STATUSES)
+    counts = tuple((s, found.count(s)) for s in (*STATUSES, *((WITHHELD,) if WITHHELD in found else ())))
     ranked = [s for s in SEVERITY if s in found]
     headline = ranked[0] if ranked else INSUFFICIENT
     failing = tuple(m for m, s in zip(measure_ids, found, strict=True) if s == WORSE)
-    without = tuple(m for m, s in zip(measure_ids, found, strict=True) if s == INSUFFICIENT)
+    # a published status withheld (a value it needs is suppressed) is a measure without a status
+    without = tuple(m for m, s in zip(measure_ids, found, strict=True) if s in (INSUFFICIENT, WITHHELD))
     return Rollup(item, kind, headline, counts, failing, without, measure_ids)
 
 

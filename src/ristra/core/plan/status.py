@@ -43,7 +43,10 @@ TARGET_MET, IMPROVING, NO_CHANGE, WORSE, INSUFFICIENT = (
     "insufficient_data",
 )
 STATUSES = (TARGET_MET, IMPROVING, NO_CHANGE, WORSE, INSUFFICIENT)
+#: a published status that a suppressed value it needs withholds (:mod:`.released`)
+WITHHELD = "withheld"
 STATUS_LABELS = {
+    WITHHELD: "Withheld",
     TARGET_MET: "Target met",
     IMPROVING: "Improving",
     NO_CHANGE: "Little or no detectable change",

@@ -26,6 +26,7 @@ from ristra.reports.templates import ReportTemplate, load_template, shipped_temp
 from ristra.services.metrics import MetricsService
 from ristra.services.publication.contents import compute_sections, dashboard_template, programs_in
 from ristra.services.publication.history import History, announce, carried, record_again, record_served
+from ristra.services.publication.scorecards import scorecards
 from ristra.services.publication.values import (
     DASHBOARD,
     AuditLog,
@@ -88,7 +89,9 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         programs = programs_in(workspace, service)
         reports = [load_template(t) for t in (shipped_template_ids() if templates is None else templates)]
         dash = dashboard_template(singles, programs)
-        chosen = sorted({t.id: t for t in [*reports, dash]}.values(), key=lambda t: t.id)
+        cards = scorecards(workspace, context) if templates is None else {}
+        chosen = sorted({t.id: t for t in [*reports, dash, *(c.template for c in cards.values())]}.values(),
+                        key=lambda t: t.id)
         last = history.latest()
         inputs = (policy, tuple(sorted(snapshots.items())), version, tuple(repr(t) for t in chosen),
                   None if last is None else last.get("fingerprint"))
@@ -123,6 +126,8 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
                                   version, tuple(sorted(context.snapshots.values(), key=lambda s: s.dataset)),
                                   joint.fingerprint, tuple(x.id for x in chosen if x.id != DASHBOARD), issued)
             documents[t.id] = assemble(t, sections[t.id], joint.tables, meta, joint.summary)
+            if t.id in cards:  # the plan's statuses, from the released tables only
+                documents[t.id] = cards[t.id].finish(documents[t.id], joint.tables)
         loss = _loss(plans, joint.tables)
         index = _index(dash, categories, programs, context)
         built_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -131,7 +136,7 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
             category_version=version, tables=joint.tables, documents=documents,
             meanings={p.table.key: dict(p.meanings) for p in plans}, summary=joint.summary, loss=loss,
             relations=_relation_counts(relations), dashboard=index, fingerprint=joint.fingerprint,
-            built_at=built_at, seconds=time.perf_counter() - started)
+            built_at=built_at, seconds=time.perf_counter() - started, scorecards=cards)
         if record:
             record_served(history, publication, plans, joint.summary)
         with _LOCK:

@@ -74,7 +74,10 @@ def category_version(workspace: Workspace) -> int:
 
 def _key(workspace: Workspace, policy: Policy, templates: tuple[str, ...],
          state: tuple[tuple[tuple[str, str], ...], int]) -> tuple[object, ...]:
-    return (_resolved(workspace.root), policy, templates, state)
+    from ristra.services.publication.scorecards import plan_versions
+
+    # a plan edit changes the scorecards, so it makes a new publication like a new snapshot
+    return (_resolved(workspace.root), policy, templates, state, plan_versions(workspace))
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,6 +14,7 @@ from ristra.core.disclosure import (
 )
 from ristra.core.publication.measures import Meaning
 from ristra.reports.document import ReportDocument
+from ristra.reports.scorecard import Scorecard
 
 DASHBOARD = "dashboard"
 FUNNEL_STAGES = ("applied", "completed", "interviewed", "offered", "matriculated")
@@ -87,6 +88,8 @@ class Publication:
     fingerprint: str
     built_at: str
     seconds: float
+    #: the plan scorecards (by template id), whose statuses come from ``tables`` only
+    scorecards: Mapping[str, Scorecard] = field(default_factory=dict)
 
     def table(self, key: str) -> ReleasedTable | None:
         return self.tables.get(key)

@@ -1,0 +1,255 @@
+"""The plan scorecard: a strategic plan's measures as a template of the report binders, and its
+statuses read back from the released tables only.
+
+Contract
+--------
+* :func:`scorecard` turns a stored plan into a :class:`Scorecard`: a report template (id
+  ``plan-scorecard.<plan id>``) with one ``table`` section per measure whose values are ratios of
+  counts (:data:`~ristra.core.plan.released.PUBLISHED_KINDS`) — the measure's category by the
+  year column, with the counts it is derived from (the group and everyone; at a stage, the stage
+  and the stage before) — and a text section for every other measure saying why it is not
+  published. The publication computes, protects and audits those tables with everything else
+  the audience sees (:mod:`ristra.services.publication`), with the same meanings as the other
+  reports' counts, so one count has one meaning everywhere.
+* :meth:`Scorecard.statuses` computes every measure's status from the *released* tables
+  (:func:`~ristra.core.plan.released.released_status`): a year with a suppressed count has no
+  value, and a status that needs one is withheld, saying so.
+* :meth:`Scorecard.finish` puts the statuses and each year's value into the assembled document
+  (a summary section first, and notes under each measure's table), so the DOCX, XLSX and HTML
+  renderers print them like any report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ristra.core.disclosure import ReleasedTable
+from ristra.core.metrics.columns import DEFAULT_YEAR
+from ristra.core.metrics.errors import MetricError
+from ristra.core.metrics.plans import Context
+from ristra.core.metrics.plans.representation import previous_stage
+from ristra.core.plan import Measure, MeasureStatus, Plan, Rollup, plan_rollups
+from ristra.core.plan.released import PUBLISHED_KINDS, YearCounts, released_status
+from ristra.reports.document import ReportDocument
+from ristra.reports.planning import TOTAL_LEVEL
+from ristra.reports.templates import ReportTemplate, TemplateError, parse_template
+
+PREFIX = "plan-scorecard."
+_COUNT_OF: Mapping[str, str] = {"applications": "applications.applied", "students": "students.matriculants",
+                                "trainees": "trainees.appointments", "participants": "participants.participations"}
+_EMPLOYEE_SELECT: Mapping[tuple[str, str], str] = {("senior_administrative", "yes"): "employees.senior_administrative",
+                                                    ("employee_class", "faculty"): "employees.faculty"}
+_IN, _OUT = "In category", "Not in category"
+
+
+def scorecard_id(plan_id: str) -> str:
+    return f"{PREFIX}{plan_id}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a measure's counts are: its section, its columns by role (``count``: the group at
+    the stage, ``total``: at the stage before or everyone) and the state's share (ratios)."""
+
+    section: str
+    columns: tuple[tuple[str, str], ...]
+    benchmark_share: float | None = None
+
+
+@dataclass(frozen=True)
+class ScorecardStatus:
+    """A plan's statuses from one publication: each measure's, the roll-ups, and the years whose
+    counts are suppressed (by measure)."""
+
+    plan: Plan
+    measures: tuple[MeasureStatus, ...]
+    rollups: tuple[Rollup, ...]
+    suppressed_years: Mapping[str, tuple[int, ...]]
+
+    def measure(self, measure_id: str) -> MeasureStatus:
+        return next(m for m in self.measures if m.measure == measure_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ristra.services.plans import json_safe
+
+        data: dict[str, Any] = json_safe({
+            "plan_id": self.plan.id, "cycle": self.plan.cycle, "computed_from": "released counts",
+            "measures": [{**m.to_dict(), "suppressed_years": list(self.suppressed_years.get(m.measure, ()))}
+                         for m in self.measures],
+            "rollups": [r.to_dict() for r in self.rollups]})
+        return data
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """See the module docstring."""
+
+    plan: Plan
+    plan_version: int
+    template: ReportTemplate
+    layouts: Mapping[str, Layout]
+    unpublished: Mapping[str, str]
+
+    def table_key(self, measure_id: str) -> str:
+        return f"{self.template.id}/{self.layouts[measure_id].section}"
+
+    def series(self, measure: Measure, table: ReleasedTable) -> list[YearCounts]:
+        """The measure's published counts by year, read from its released table by labels."""
+        layout = self.layouts[measure.id]
+        rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
+        yes = rows.get(_IN)
+        other = next((r for label, r in rows.items() if label.startswith(_OUT)), None)
+        everyone = rows.get(TOTAL_LEVEL)
+        roles = dict(layout.columns)
+        by_year: dict[int, dict[str, int | None]] = {}
+        for c, label in enumerate(table.col_labels):
+            year, _, name = label.partition(": ")
+            if not year.isdigit():
+                continue
+            counts = by_year.setdefault(int(year), {})
+            for role, column in roles.items():
+                if name != column:
+                    continue
+                if measure.metric.kind == "selection-ratio":
+                    counts[{"count": "count", "total": "total"}[role]] = _cell(table, yes, c)
+                    counts[f"other_{role}"] = _cell(table, other, c)
+                elif measure.metric.kind in ("representation", "representation-ratio"):
+                    counts["count"], counts["total"] = _cell(table, yes, c), _cell(table, everyone, c)
+                else:
+                    counts[role] = _cell(table, yes, c)
+        return [YearCounts(y, by_year[y]) for y in sorted(by_year)]
+
+    def statuses(self, tables: Mapping[str, ReleasedTable]) -> ScorecardStatus:
+        """Every measure's status from the released ``tables`` (see the module docstring)."""
+        found: list[MeasureStatus] = []
+        hidden: dict[str, tuple[int, ...]] = {}
+        for m in self.plan.measures:
+            if m.id in self.layouts and self.table_key(m.id) in tables:
+                layout = self.layouts[m.id]
+                status, years = released_status(m, self.series(m, tables[self.table_key(m.id)]),
+                                                 layout.benchmark_share)
+                hidden[m.id] = years
+            elif m.metric.kind == "entered":
+                status, _ = released_status(m, ())
+            else:
+                status, _ = released_status(m, ())
+                reason = self.unpublished.get(m.id) or "its data are not in this publication"
+                status = replace(status, reason=f"withheld: {reason}")
+            found.append(status)
+        by_id = {s.measure: s for s in found}
+        return ScorecardStatus(self.plan, tuple(found), plan_rollups(self.plan, by_id), hidden)
+
+    def finish(self, document: ReportDocument, tables: Mapping[str, ReleasedTable]) -> ReportDocument:
+        """The document with the statuses and values from the released tables (module docstring)."""
+        card = self.statuses(tables)
+        lines = [f"{m.measure}: {m.label}. {m.reason}" for m in card.measures]
+        sections = []
+        for s in document.sections:
+            if s.id == "statuses":
+                s = replace(s, text="\n".join(lines))
+            elif s.id in {layout.section: mid for mid, layout in self.layouts.items()}:
+                mid = next(mid for mid, layout in self.layouts.items() if layout.section == s.id)
+                s = replace(s, notes=(*s.notes, *_measure_notes(card.measure(mid), card.suppressed_years.get(mid, ()))))
+            sections.append(s)
+        return replace(document, sections=tuple(sections))
+
+
+def _cell(table: ReleasedTable, row: int | None, col: int) -> int | None:
+    return None if row is None else table.cells[row][col]
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "—"
+
+
+def _measure_notes(status: MeasureStatus, hidden: tuple[int, ...]) -> tuple[str, ...]:
+    values = "; ".join(f"{p.year}: {_number(p.value)} [{_number(p.lower)}, {_number(p.upper)}]" for p in status.points)
+    notes = [f"Status, from the published counts: {status.label}. {status.reason}."]
+    if values:
+        notes.append(f"Values from the published counts (95% interval): {values}.")
+    if hidden:
+        notes.append(f"No value for {', '.join(map(str, hidden))}: counts suppressed in this publication.")
+    if status.projection is not None:
+        pr = status.projection
+        notes.append(f"Projection to {pr.year}: {_number(pr.value)} [{_number(pr.lower)}, {_number(pr.upper)}]; "
+                     f"probability of reaching the target {100 * pr.probability:.0f}%.")
+    if status.need is not None:
+        notes.append(f"What it would take: {status.need.note}.")
+    return tuple(notes)
+
+
+def scorecard(plan: Plan, plan_version: int, context: Context) -> Scorecard:
+    """The scorecard of ``plan`` against the categories and benchmarks of ``context``."""
+    sections: list[dict[str, Any]] = [{"id": "statuses", "kind": "text", "title": "Status of every measure",
+                                       "text": "(computed from the released tables)"}]
+    layouts: dict[str, Layout] = {}
+    unpublished: dict[str, str] = {}
+    for m in plan.measures:
+        if m.metric.kind == "entered":
+            continue
+        try:
+            raw, layout = _section(m, context)
+            parse_template({"id": "check", "version": 1, "title": "check", "sections": [raw]})
+        except (TemplateError, MetricError, ValueError, KeyError) as error:
+            unpublished[m.id] = str(error)
+            sections.append({"id": f"u-{m.id}", "kind": "text", "title": m.title,
+                             "text": f"{m.id}: not published in the scorecard ({error})."})
+            continue
+        layouts[m.id] = layout
+        sections.append(raw)
+    raw_template = {
+        "id": scorecard_id(plan.id), "version": plan_version, "title": f"Plan scorecard: {plan.title}",
+        "description": f"The measures of the strategic plan {plan.id} (cycle {plan.cycle}) with the counts they "
+                       "come from; every value and status is computed from the counts this publication shows.",
+        "notes": ["Each measure's value, status, projection and what it would take are computed from the "
+                  "published counts of its table only; a year with a suppressed count has no value, and a status "
+                  "that needs one is withheld.",
+                  "People whose category membership is not recorded are counted with \"not in category\", so "
+                  "shares are of everyone (the live status of `ristra plan status` is of known membership)."],
+        "sections": sections}
+    return Scorecard(plan, plan_version, parse_template(raw_template, f"the plan {plan.id}"), layouts, unpublished)
+
+
+def _section(m: Measure, context: Context) -> tuple[dict[str, Any], Layout]:
+    kind = m.metric.kind
+    if kind not in PUBLISHED_KINDS:
+        raise ValueError(f"a {kind} value is not a ratio of counts this publication shows")
+    select = dict(m.metric.select)
+    grouping = context.grouping(str(m.metric.category))
+    section: dict[str, Any] = {"id": f"s-{m.id}", "kind": "table", "title": m.title, "categories": [grouping.id]}
+    share = None
+    if kind in ("representation", "representation-ratio"):
+        dataset = str(m.metric.option("dataset"))
+        stage = m.metric.option("stage")
+        if stage:
+            metric = f"applications.{stage}"
+        elif dataset == "employees":
+            picked = [(c, str(v)) for c, v in select.items() if (c, str(v)) in _EMPLOYEE_SELECT]
+            if not picked:
+                raise ValueError("the employees counted are neither faculty nor senior administrative staff")
+            metric = _EMPLOYEE_SELECT[picked[0]]
+            select.pop(picked[0][0])
+        else:
+            metric = _COUNT_OF[dataset]
+        columns = [{"id": "count", "metric": metric, "label": "Counted"}]
+        year = str(m.metric.option("year") or DEFAULT_YEAR[dataset])
+        layout = (("count", "Counted"), ("total", "Counted"))
+        if kind == "representation-ratio":
+            found = context.benchmark(grouping.benchmark_key, str(m.metric.option("population") or "all_ages"),
+                                      str(m.metric.option("geography") or "NM"))
+            share = found.share if found is not None else None
+    else:
+        stage = str(m.metric.option("stage"))
+        columns = [{"id": "before", "metric": f"applications.{previous_stage(stage)}", "label": "At the stage before"},
+                   {"id": "stage", "metric": f"applications.{stage}", "label": "At the stage"}]
+        year = "cycle"
+        layout = (("count", "At the stage"), ("total", "At the stage before"))
+    section["columns"] = columns
+    section["years"] = {"column": year}
+    if select:
+        section["where"] = {c: (True if v is True else str(v)) for c, v in select.items()}
+    section["notes"] = [f"Counts behind {m.id} ({kind}), by {year.replace('_', ' ')}."]
+    return section, Layout(section["id"], layout, share)

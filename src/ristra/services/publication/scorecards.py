@@ -1,0 +1,35 @@
+"""The plan scorecards a publication holds: one for the current version of every stored plan."""
+
+from __future__ import annotations
+
+from ristra.core.metrics.plans import Context
+from ristra.reports.scorecard import Scorecard, scorecard
+from ristra.services.workspace import Workspace
+from ristra.stores.plans import CorruptPlanError, PlanStore
+
+
+def plan_versions(workspace: Workspace) -> tuple[tuple[str, int], ...]:
+    """Every stored plan with its current version number (what a publication's scorecards are
+    made from); read from the directory listing only."""
+    store = PlanStore(workspace.root)
+    out = []
+    for plan_id in store.plan_ids():
+        numbers = store._numbers(plan_id)
+        if numbers:
+            out.append((plan_id, numbers[-1]))
+    return tuple(out)
+
+
+def scorecards(workspace: Workspace, context: Context) -> dict[str, Scorecard]:
+    """The scorecard of every stored plan's current version, by template id (a plan file that
+    cannot be read is left out; the plan commands report it)."""
+    store = PlanStore(workspace.root)
+    out: dict[str, Scorecard] = {}
+    for plan_id, version in plan_versions(workspace):
+        try:
+            stored = store.get(plan_id, version)
+        except CorruptPlanError:
+            continue
+        card = scorecard(stored.plan, stored.version, context)
+        out[card.template.id] = card
+    return out
