@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from ristra import __version__
-from ristra.cli import data_commands, metric_commands, output, plan_commands, report_commands, web_commands
+from ristra.cli import (
+    data_commands,
+    link_commands,
+    metric_commands,
+    output,
+    plan_commands,
+    report_commands,
+    web_commands,
+)
 from ristra.core.categories import CategoryFileError
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import UnknownDataset
@@ -57,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     metric_commands.add_parsers(sub)
     report_commands.add_parsers(sub)
     plan_commands.add_parsers(sub)
+    link_commands.add_parsers(sub)
     web_commands.add_parsers(sub)
     return parser
 

@@ -120,7 +120,7 @@ def settings(identifiers: tuple[str, ...]) -> Any:
     """The Splink settings of a roster → identity link (link only, no name in any output column)."""
     from splink import SettingsCreator, block_on
 
-    blocking = [
+    blocking: list[Any] = [
         block_on("last_std", "birth_year"),
         block_on("first_canonical", "last_std"),
         block_on("birth_date"),
@@ -152,7 +152,7 @@ def train_and_predict(con: duckdb.DuckDBPyConnection, roster: str, identities: s
     linker = Linker([left, right], settings(identifiers))
     quiet = logging.getLogger("splink")
     level = quiet.level
-    quiet.setLevel(logging.WARNING)
+    quiet.setLevel(logging.ERROR)  # training notes (levels not observed) are not for the terminal
     try:
         linker.training.estimate_probability_two_random_records_match(
             [block_on("email_std", "first_canonical"), block_on("first_std", "last_std", "birth_date")],
