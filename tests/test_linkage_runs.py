@@ -237,7 +237,7 @@ def test_a_killed_run_leaves_the_previous_run_in_force(service: LinkageService, 
     deadline, seen = time.monotonic() + 120, b""
     while b"PAUSE" not in seen and time.monotonic() < deadline:
         if selector.select(timeout=1):
-            seen += child.stdout.read1(1024)
+            seen += os.read(child.stdout.fileno(), 1024)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert b"PAUSE " + stage.encode() in seen
