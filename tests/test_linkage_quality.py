@@ -15,6 +15,12 @@ import duckdb
 import pytest
 
 from ristra.core.linkage import LINKED, LINKED_BY_IDENTIFIER, LinkQuality, link_quality
+from ristra.core.linkage_estimates import (
+    LabelledRow,
+    estimate_by_subgroup,
+    estimate_link_quality,
+    stratified_sample,
+)
 from ristra.linkage import link
 from ristra.synth import generate
 
@@ -88,3 +94,43 @@ def test_siblings_sharing_an_address_are_not_linked(outcome: dict[str, object], 
     truth, links = outcome["truth"], outcome["links"]
     wrong = [r for r, p in links.items() if truth[r] != p]  # type: ignore[attr-defined, index]
     assert len(wrong) <= 0.02 * len(links)  # type: ignore[arg-type]
+
+
+def _labelled(outcome: dict[str, object], rows: list[str]) -> list[LabelledRow]:
+    tiers = {r: tier for r, _, tier, _ in outcome["result"]}  # type: ignore[attr-defined]
+    groups = {r: frozenset(g for g, members in outcome["by_group"].items() if r in members)  # type: ignore[attr-defined]
+              for r in rows}
+    return [LabelledRow(tiers[r], outcome["links"].get(r), outcome["truth"][r], groups[r])  # type: ignore[attr-defined, index]
+            for r in rows]
+
+
+def test_intervals_from_a_stratified_clerical_sample_cover_the_truth(outcome: dict[str, object]) -> None:
+    """Repeated stratified samples (60 labelled rows per tier) of the run: the 95 % Wilson
+    intervals of precision and recall cover the values measured on every row about 95 % of the
+    time, overall and for the Hispanic-surname subgroup."""
+    truth, links = outcome["truth"], outcome["links"]
+    by_tier: dict[str, list[str]] = {}
+    for r, _, tier, _ in outcome["result"]:  # type: ignore[attr-defined]
+        by_tier.setdefault(tier, []).append(r)
+    population = {t: len(rs) for t, rs in by_tier.items()}
+    actual = link_quality(links, truth)  # type: ignore[arg-type]
+    group = set(outcome["by_group"]["hispanic_surname"])  # type: ignore[index]
+    group_population = {t: sum(1 for r in rs if r in group) for t, rs in by_tier.items()}
+    group_actual = link_quality(links, truth, sorted(group))  # type: ignore[arg-type]
+    covered = {"precision": 0, "recall": 0, "group precision": 0, "group recall": 0}
+    trials = 200
+    for seed in range(trials):
+        sample = stratified_sample(by_tier, 60, seed)
+        labelled = _labelled(outcome, [r for rs in sample.values() for r in rs])
+        q = estimate_link_quality(population, labelled)
+        g = estimate_by_subgroup({"hispanic_surname": group_population}, labelled)["hispanic_surname"]
+        covered["precision"] += q.precision.lower <= actual.precision <= q.precision.upper
+        covered["recall"] += q.recall.lower <= actual.recall <= q.recall.upper
+        covered["group precision"] += g.precision.lower <= group_actual.precision <= g.precision.upper
+        covered["group recall"] += g.recall.lower <= group_actual.recall <= g.recall.upper
+    rates = {k: v / trials for k, v in covered.items()}
+    print("coverage", rates, "precision", actual.precision, "recall", actual.recall)
+    assert all(0.88 <= rate <= 1.0 for rate in rates.values()), rates
+    one = estimate_link_quality(population, _labelled(outcome, [r for rs in stratified_sample(by_tier, 60, 0).values()
+                                                                 for r in rs]))
+    assert one.precision.upper - one.precision.lower < 0.1 and one.recall.upper - one.recall.lower < 0.15
