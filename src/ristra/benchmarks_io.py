@@ -20,18 +20,23 @@ import yaml
 
 from ristra import reference
 from ristra.core.benchmarks import (
+    AgeBandCounts,
+    Benchmark,
     BenchmarkFileError,
     BenchmarkSet,
     CountyFacts,
     ZipCounty,
     benchmarks_from_rows,
     frontier_benchmarks,
+    nearest_year,
     rural_ruca_benchmarks,
     rural_school_benchmarks,
+    urm_age_band_benchmark,
     urm_benchmark,
     women_benchmark,
     zip_share_of_county,
 )
+from ristra.reference import periods
 
 BERNALILLO = "35001"
 SANDOVAL = "35043"
@@ -51,6 +56,53 @@ ACS = (
 COUNTIES = "2020 Census county populations (USDA ERS RUCC 2023 file, P2 and P4); land area from Census TIGER 2018"
 ZIPS = "HUD USPS ZIP-county crosswalk, 2020 Q4 (residential ratios); ZIP places from the zipcodes 3.0.0 package"
 RUCA = "USDA ERS Rural-Urban Commuting Area (RUCA) codes 2010, ZIP code file"
+CENSUS_STATE = (
+    "{year} Census P.L. 94-171 Redistricting Data, Table {table}, New Mexico state summary record (copy kept in "
+    "GitHub 220711-BigData-P3/US_Census_Data_P3)"
+)
+CENSUS_2010_COUNTY = (
+    "2010 Census P.L. 94-171 Redistricting Data, Table {table}, county (ALARM Project census-2020 derived file, "
+    "census-vest-2010)"
+)
+ACS_BANDS = (
+    "American Community Survey {year} 1-year estimates, tables B01001 and B01001B/C/G/I, New Mexico, ages 20-34 "
+    "(sum of the published bands; 90 % margin of error of the total {moe_total:,}, of the Hispanic count "
+    "{moe_hispanic:,}); Census Bureau API pulls kept in GitHub gabrieljohndusing/NCNW-Project-Datasets "
+    "(secondary source)"
+)
+#: The ACS age bands offered as benchmark populations.
+AGE_BANDS = {"20_34": "20-34"}
+
+
+def _period_benchmarks() -> list[Benchmark]:
+    """urm_nm for the 2000 and 2010 Censuses (state, all ages and 18+; counties 2010), and for
+    ages 20–34 from each ACS 1-year release 2005–2018 (approximate)."""
+    out: list[Benchmark] = []
+    censuses = periods.state_censuses()
+    for year in (2000, 2010):
+        c = censuses[year]
+        out.append(urm_benchmark(c.population, "all_ages", "NM", CENSUS_STATE.format(year=year, table="P2"), year,
+                                 f"{year} Census P2"))
+        out.append(urm_benchmark(c.adults, "18_plus", "NM", CENSUS_STATE.format(year=year, table="P4"), year,
+                                 f"{year} Census P4"))
+    for fips, (county_all, county_adults) in periods.counties_2010().items():
+        out.append(urm_benchmark(county_all, "all_ages", fips, CENSUS_2010_COUNTY.format(table="P2"), 2010,
+                                 "2010 Census P2"))
+        out.append(urm_benchmark(county_adults, "18_plus", fips, CENSUS_2010_COUNTY.format(table="P4"), 2010,
+                                 "2010 Census P4"))
+    for band_population, band_name in AGE_BANDS.items():
+        for band in periods.acs_age_bands():
+            if band.band != band_name:
+                continue
+            census = censuses[nearest_year(periods.CENSUS_YEARS, band.year) or 2020]
+            adults, race = census.adults, census.adults_race
+            note = f"the {census.year} Census, ages 18 and over (Tables P3 and P4)"
+            source = ACS_BANDS.format(year=band.year, moe_total=band.moe90_total, moe_hispanic=band.moe90_hispanic)
+            out.append(urm_age_band_benchmark(
+                AgeBandCounts(band.total, band.hispanic, band.black_alone, band.aian_alone, band.two_or_more),
+                adults.black / race.black_alone, adults.aian / race.aian_alone, band_population, "NM",  # type: ignore[arg-type]
+                source, band.year, f"ACS {band.year} 1-year", note))
+    return out
 
 
 def _county_facts() -> tuple[CountyFacts, ...]:
@@ -87,13 +139,16 @@ def new_mexico_benchmarks() -> BenchmarkSet:
     benchmarks = [
         women_benchmark(sex["NM"].female, sex["NM"].adults, "NM", ACS),
         women_benchmark(sex["US"].female, sex["US"].adults, "US", ACS),
-        urm_benchmark(nm_all, "all_ages", "NM", P2_NM),
-        urm_benchmark(nm_adults, "18_plus", "NM", P4_NM),
-        urm_benchmark(reference.us_totals(), "all_ages", "US", P2_US),
+        urm_benchmark(nm_all, "all_ages", "NM", P2_NM, 2020, "2020 Census P2"),
+        urm_benchmark(nm_adults, "18_plus", "NM", P4_NM, 2020, "2020 Census P4"),
+        urm_benchmark(reference.us_totals(), "all_ages", "US", P2_US, 2020, "2020 Census P2"),
     ]
     for c in reference.counties():
-        benchmarks.append(urm_benchmark(c.population, "all_ages", c.fips, P2_NM.split(", New Mexico")[0]))
-        benchmarks.append(urm_benchmark(c.adults, "18_plus", c.fips, P4_NM.split(", New Mexico")[0]))
+        benchmarks.append(urm_benchmark(c.population, "all_ages", c.fips, P2_NM.split(", New Mexico")[0], 2020,
+                                        "2020 Census P2"))
+        benchmarks.append(urm_benchmark(c.adults, "18_plus", c.fips, P4_NM.split(", New Mexico")[0], 2020,
+                                        "2020 Census P4"))
+    benchmarks += _period_benchmarks()
     urban = urban_zips()
     sandoval_share = zip_share_of_county(zips, SANDOVAL, urban)
     method = (

@@ -35,11 +35,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-Population = Literal["all_ages", "18_plus"]
-POPULATIONS: tuple[Population, ...] = ("all_ages", "18_plus")
+Population = Literal["all_ages", "18_plus", "20_34"]
+POPULATIONS: tuple[Population, ...] = ("all_ages", "18_plus", "20_34")
+#: The ages of each population, in words (the ``benchmark_ages`` of a result row).
+AGES: dict[str, str] = {"all_ages": "all ages", "18_plus": "18 and over", "20_34": "20 to 34"}
 _POPULATION_SPELLINGS: dict[str, Population] = {
     "all_ages": "all_ages", "all ages": "all_ages", "all": "all_ages", "total": "all_ages",
     "18_plus": "18_plus", "18+": "18_plus", "adults": "18_plus", "18plus": "18_plus",
+    "20_34": "20_34", "20-34": "20_34",
 }
 
 
@@ -58,6 +61,20 @@ class Benchmark:
     approximate: bool = False
     share_low: float | None = None
     share_high: float | None = None
+    #: The year the counts describe (census day, or the ACS release); None for an undated
+    #: benchmark (a school's own file). ``survey`` names the source briefly ("2010 Census P2").
+    year: int | None = None
+    survey: str = ""
+
+    @property
+    def ages(self) -> str:
+        """The ages of the population, in words."""
+        return AGES[self.population]
+
+    @property
+    def name(self) -> str:
+        """The benchmark in a few words: survey (or source), geography, ages."""
+        return f"{self.survey or self.source}, {self.geography}, {self.ages}"
 
     def __post_init__(self) -> None:
         if self.denominator <= 0:
@@ -90,28 +107,48 @@ class Benchmark:
             "approximate": self.approximate,
             "share_low": self.share_low,
             "share_high": self.share_high,
+            "year": self.year,
+            "survey": self.survey,
+            "ages": self.ages,
+            "name": self.name,
         }
+
+
+def nearest_year(years: Sequence[int | None], year: int | None) -> int | None:
+    """The year of ``years`` nearest ``year`` (ties: the later one); the latest when ``year`` is
+    None. An undated entry (None) is chosen only when there is nothing else."""
+    dated = [y for y in years if y is not None]
+    if not dated:
+        return None
+    if year is None:
+        return max(dated)
+    return min(dated, key=lambda y: (abs(y - year), -y))
 
 
 @dataclass(frozen=True)
 class BenchmarkSet:
-    """Benchmarks keyed by (key, population, geography); later entries of :meth:`merged` win."""
+    """Benchmarks keyed by (key, population, geography, year); later entries of :meth:`merged`
+    win (a merged benchmark replaces every year of its key, population and geography)."""
 
     benchmarks: tuple[Benchmark, ...] = ()
 
     def __post_init__(self) -> None:
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str, str, int | None]] = set()
         for b in self.benchmarks:
-            ident = (b.key, b.population, b.geography)
+            ident = (b.key, b.population, b.geography, b.year)
             if ident in seen:
                 raise ValueError(f"benchmark {ident} is given twice")
             seen.add(ident)
 
-    def get(self, key: str, population: Population = "all_ages", geography: str = "NM") -> Benchmark:
-        for b in self.benchmarks:
-            if (b.key, b.population, b.geography) == (key, population, geography):
-                return b
-        raise KeyError(f"no benchmark {key!r} for {population} in {geography}")
+    def get(self, key: str, population: Population = "all_ages", geography: str = "NM",
+            year: int | None = None) -> Benchmark:
+        """The benchmark of ``key`` for ``population`` in ``geography`` whose year is nearest
+        ``year`` (:func:`nearest_year`: ties the later; the latest when ``year`` is None)."""
+        found = [b for b in self.benchmarks if (b.key, b.population, b.geography) == (key, population, geography)]
+        if not found:
+            raise KeyError(f"no benchmark {key!r} for {population} in {geography}")
+        chosen = nearest_year([b.year for b in found], year)
+        return next(b for b in found if b.year == chosen)
 
     def find(self, key: str) -> tuple[Benchmark, ...]:
         return tuple(b for b in self.benchmarks if b.key == key)
@@ -121,7 +158,8 @@ class BenchmarkSet:
         return tuple(dict.fromkeys(b.key for b in self.benchmarks))
 
     def merged(self, other: BenchmarkSet) -> BenchmarkSet:
-        """This set with ``other``'s benchmarks added, replacing any with the same identity."""
+        """This set with ``other``'s benchmarks added, replacing any with the same key, population
+        and geography (of every year)."""
         replaced = {(b.key, b.population, b.geography) for b in other.benchmarks}
         kept = tuple(b for b in self.benchmarks if (b.key, b.population, b.geography) not in replaced)
         return BenchmarkSet(kept + other.benchmarks)
@@ -204,12 +242,18 @@ URM_METHOD = (
 )
 
 
-def urm_benchmark(counts: RaceCounts, population: Population, geography: str, source: str) -> Benchmark:
-    """The urm_nm share of one census table for one geography."""
+URM_LABEL = "Hispanic, American Indian/Alaska Native or Black"
+
+
+def urm_benchmark(counts: RaceCounts, population: Population, geography: str, source: str,
+                  year: int | None = None, survey: str = "") -> Benchmark:
+    """The urm_nm share of one census table for one geography. ``share_low`` is the census's
+    "alone" count (the estimate), ``share_high`` adds every not Hispanic person of two or more
+    races (the most a count of any mention could add)."""
     numerator = counts.hispanic + counts.aian + counts.black
     return Benchmark(
         "urm_nm",
-        "Hispanic, American Indian/Alaska Native or Black",
+        URM_LABEL,
         numerator,
         counts.total,
         population,
@@ -218,7 +262,50 @@ def urm_benchmark(counts: RaceCounts, population: Population, geography: str, so
         URM_METHOD,
         share_low=numerator / counts.total,
         share_high=(numerator + counts.two_or_more) / counts.total,
+        year=year,
+        survey=survey,
     )
+
+
+@dataclass(frozen=True)
+class AgeBandCounts:
+    """One ACS age band: total, Hispanic (any race), and Black, AIAN and two or more races of
+    **any** origin (the ACS publishes no not-Hispanic Black or AIAN by age)."""
+
+    total: int
+    hispanic: int
+    black_alone: int
+    aian_alone: int
+    two_or_more: int
+
+
+def urm_age_band_benchmark(band: AgeBandCounts, not_hispanic_black: float, not_hispanic_aian: float,
+                           population: Population, geography: str, source: str, year: int, survey: str,
+                           origin_note: str) -> Benchmark:
+    """The urm_nm share of an age band (approximate).
+
+    Method: Hispanic (any race) + not Hispanic Black alone + not Hispanic AIAN alone, where the
+    not-Hispanic parts, which the ACS does not publish by age, are estimated as the band's Black
+    (AIAN) alone of any origin times ``not_hispanic_black`` (``not_hispanic_aian``): the
+    not-Hispanic fraction of Black (AIAN) alone in a census (``origin_note`` says which). Bounds:
+    ``share_low`` is the estimate (race alone), ``share_high`` adds every person of two or more
+    races (of any origin: the most a count of any mention could add). The ACS estimate has sampling
+    error (its margin is in ``source``), which the bounds do not include.
+    """
+    for fraction in (not_hispanic_black, not_hispanic_aian):
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"a not-Hispanic fraction must lie in [0, 1], got {fraction!r}")
+    estimate = band.hispanic + not_hispanic_black * band.black_alone + not_hispanic_aian * band.aian_alone
+    method = (
+        "Hispanic or Latino (any race) + not Hispanic Black alone + not Hispanic American Indian and Alaska Native "
+        "alone, for the age band. The ACS publishes Black and AIAN alone by age only of any origin; their not "
+        f"Hispanic parts are estimated with the not-Hispanic fraction of each race in {origin_note} "
+        f"(Black {not_hispanic_black:.3f}, AIAN {not_hispanic_aian:.3f}). share_low is that estimate (race alone); "
+        "share_high adds every person of two or more races (any mention). Sampling error of the ACS is not included."
+    )
+    return Benchmark("urm_nm", URM_LABEL, estimate, band.total, population, geography, source, method,
+                     approximate=True, share_low=estimate / band.total,
+                     share_high=min(1.0, (estimate + band.two_or_more) / band.total), year=year, survey=survey)
 
 
 def women_benchmark(female: int, adults: int, geography: str, source: str) -> Benchmark:

@@ -101,6 +101,16 @@ class RatioRow(Row):
     ratio_unknown_high: float | None = None
     #: People of unknown membership in the reference population (previous stage; None for a benchmark).
     reference_unknown: int | None = None
+    #: The benchmark (rows against the state): its name (survey, geography, ages), year and ages.
+    benchmark: str | None = None
+    benchmark_year: int | None = None
+    benchmark_ages: str | None = None
+    #: The benchmark share counting race "alone" (low) and any mention (high), and the ratio over
+    #: them: share / benchmark_share_high (low) and share / benchmark_share_low (high).
+    benchmark_share_low: float | None = None
+    benchmark_share_high: float | None = None
+    ratio_benchmark_low: float | None = None
+    ratio_benchmark_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,15 @@ class PathRow(Row):
     ratio_to_state_unknown_high: float | None = None
     ratio_to_previous_unknown_low: float | None = None
     ratio_to_previous_unknown_high: float | None = None
+    #: The benchmark of ``ratio_to_state`` (name, year, ages), its alone / any-mention shares and
+    #: the ratio to the state over them (share / high, share / low).
+    benchmark: str | None = None
+    benchmark_year: int | None = None
+    benchmark_ages: str | None = None
+    benchmark_share_low: float | None = None
+    benchmark_share_high: float | None = None
+    ratio_to_state_benchmark_low: float | None = None
+    ratio_to_state_benchmark_high: float | None = None
 
 
 @dataclass(frozen=True)

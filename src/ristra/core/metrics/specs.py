@@ -29,7 +29,7 @@ APPLICATION_STAGES: tuple[str, ...] = ("applied", "completed", "interviewed", "o
 SELECTION_STAGES: Mapping[str, str] = {"interviewed": "completed", "offered": "interviewed", "matriculated": "offered"}
 EMPLOYEE_POPULATIONS = ("faculty", "staff", "senior_administrative", "all")
 RANK_LADDER = ("instructor", "assistant_professor", "associate_professor", "professor")
-POPULATIONS = ("all_ages", "18_plus")
+POPULATIONS = ("all_ages", "18_plus", "20_34")
 
 
 def _check_dataset(metric: str, name: str, allowed: Sequence[str]) -> None:
@@ -47,6 +47,11 @@ def _check_by(dataset: str, by: tuple[str, ...]) -> None:
 def _check_confidence(confidence: float) -> None:
     if not 0.5 <= confidence < 1.0:
         raise InvalidSpecification(f"confidence must lie in [0.5, 1), not {confidence}")
+
+
+def _check_benchmark_year(value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100):
+        raise InvalidSpecification(f"benchmark_year must be a year between 1900 and 2100, not {value!r}")
 
 
 def _check_date(name: str, value: str | None) -> None:
@@ -91,7 +96,12 @@ class RepresentationSpec(MetricSpec):
 class RepresentationRatioSpec(MetricSpec):
     """The share of the ``yes`` level among people of known membership, divided by the state
     benchmark share (fixed) and, for an application ``stage``, by the share at the stage before
-    (sampled). ``stage`` is None for the whole dataset."""
+    (sampled). ``stage`` is None for the whole dataset.
+
+    The benchmark: ``population`` (ages: ``all_ages``, default; ``18_plus``; ``20_34``, the ACS
+    age band) in ``geography``, of the census (or ACS release) nearest ``benchmark_year`` — by
+    default nearest each row's year when ``by`` holds a year column (a 2002 cohort is compared
+    with the 2000 Census), else the latest."""
 
     metric: ClassVar[str] = "representation-ratio"
     dataset: str = "applications"
@@ -100,8 +110,10 @@ class RepresentationRatioSpec(MetricSpec):
     population: str = "all_ages"
     geography: str = "NM"
     confidence: float = 0.95
+    benchmark_year: int | None = None
 
     def check(self) -> None:
+        _check_benchmark_year(self.benchmark_year)
         _check_dataset(self.metric, self.dataset, PERSON_DATASETS)
         _check_by(self.dataset, self.by)
         _check_confidence(self.confidence)
@@ -122,8 +134,11 @@ class PathSpec(MetricSpec):
     population: str = "all_ages"
     geography: str = "NM"
     confidence: float = 0.95
+    #: The benchmark's year (the census or ACS release nearest it); default the latest.
+    benchmark_year: int | None = None
 
     def check(self) -> None:
+        _check_benchmark_year(self.benchmark_year)
         _check_confidence(self.confidence)
         if self.population not in POPULATIONS:
             raise InvalidSpecification(f"population must be one of {', '.join(POPULATIONS)}")

@@ -138,3 +138,15 @@ def fixed_ratio_bounds(share: Bounds, benchmark_share: float) -> Bounds:
     if not benchmark_share > 0:
         raise ValueError(f"benchmark_share must be positive, got {benchmark_share!r}")
     return Bounds(share.low / benchmark_share, share.high / benchmark_share)
+
+
+def benchmark_ratio_bounds(share: float, benchmark_low: float | None, benchmark_high: float | None) -> Bounds:
+    """A share over a benchmark known only within [``benchmark_low``, ``benchmark_high``] — e.g. a
+    census count of race "alone" (low) and the most a count of any mention could be (high), when
+    the school's rule counts any mention: share / high (low) and share / low (high). A missing
+    bound is the benchmark itself (no bounds: NaN); a low of 0 gives ``inf``."""
+    if benchmark_low is None or benchmark_high is None or math.isnan(share):
+        return NAN_BOUNDS
+    if not 0 <= benchmark_low <= benchmark_high <= 1:
+        raise ValueError(f"benchmark bounds must satisfy 0 <= low <= high <= 1, got {benchmark_low}, {benchmark_high}")
+    return Bounds(_divide(share, benchmark_high), _divide(share, benchmark_low))

@@ -89,14 +89,20 @@ class Context:
             raise NoData(dataset, metric)
         return self.snapshots[dataset]
 
-    def benchmark(self, key: str | None, population: str, geography: str) -> Benchmark | None:
+    def benchmark(self, key: str | None, population: str, geography: str,
+                  year: int | None = None) -> Benchmark | None:
+        """The benchmark of ``key`` for ``population`` in ``geography`` nearest ``year`` (the
+        latest when None); another population of the geography when that one has none (the row's
+        ``benchmark_ages`` then says so)."""
         if key is None:
             return None
         try:
-            return self.benchmarks.get(key, population, geography)  # type: ignore[arg-type]
+            return self.benchmarks.get(key, population, geography, year)  # type: ignore[arg-type]
         except KeyError:
             found = [b for b in self.benchmarks.find(key) if b.geography == geography]
-            return found[0] if found else None
+            if not found:
+                return None
+            return self.benchmarks.get(key, found[0].population, geography, year)
 
 
 class Plan(Protocol):

@@ -44,7 +44,7 @@ from ristra.core.metrics.results import MetricResult, PathRow, Row
 from ristra.core.metrics.specs import RANK_LADDER, PathSpec
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import proportion, representation_ratio_fixed, representation_ratio_sampled
-from ristra.core.stats.unknowns import Bounds, fixed_ratio_bounds, ratio_bounds
+from ristra.core.stats.unknowns import Bounds, benchmark_ratio_bounds, fixed_ratio_bounds, ratio_bounds
 
 
 def _still_employed(*parts: Condition) -> Condition:
@@ -64,6 +64,9 @@ STAGES: tuple[tuple[str, str, str, Condition], ...] = (
      _still_employed(CodeIn("senior_administrative", ("yes",)))),
 )
 PATH_DATASETS = ("applications", "students", "trainees", "employees")
+
+
+_NOTHING: tuple[None, None, None, None, None] = (None, None, None, None, None)
 
 
 @dataclass
@@ -92,14 +95,18 @@ class PathPlan:
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
-        benchmark = self.context.benchmark(g.benchmark_key, spec.population, spec.geography)
+        benchmark = self.context.benchmark(g.benchmark_key, spec.population, spec.geography, spec.benchmark_year)
+        named: tuple[str | None, int | None, str | None, float | None, float | None] = (
+            (benchmark.name, benchmark.year, benchmark.ages, benchmark.share_low, benchmark.share_high)
+            if benchmark is not None else _NOTHING)
         rows: list[Row] = []
         warnings: list[str] = []
         if benchmark is not None:
             rows.append(PathRow(0, "state_population", f"State population: {benchmark.label}", None, g.id,
                                 benchmark.numerator, float(benchmark.denominator), 0, benchmark.share, benchmark.share,
                                 benchmark.share, 1.0, 1.0, 1.0, None, None, None, None, False,
-                                f"{benchmark.population}, {benchmark.geography}; {benchmark.source}"))
+                                f"{benchmark.population}, {benchmark.geography}; {benchmark.source}",
+                                None, None, None, None, None, None, *named))
         else:
             rows.append(PathRow(0, "state_population", "State population", None, g.id, None, None, None, None, None,
                                 None, None, None, None, None, None, None, None, None,
@@ -125,6 +132,8 @@ class PathPlan:
             state_bounds = fixed_ratio_bounds(bounds, benchmark.share) if benchmark else None
             prev_bounds = ratio_bounds(bounds, previous[3]) if previous is not None else state_bounds
             state = representation_ratio_fixed(yes, known, benchmark.share, spec.confidence) if benchmark else None
+            definition = (benchmark_ratio_bounds(state.group.share, benchmark.share_low, benchmark.share_high)
+                          if state and benchmark else None)
             to_prev: tuple[str | None, float | None, float | None, float | None]
             if previous is not None:
                 prev = representation_ratio_sampled(yes, known, previous[1], previous[2], spec.confidence)
@@ -140,7 +149,9 @@ class PathPlan:
                                 to_prev[0], to_prev[1], to_prev[2], to_prev[3], group.small_number,
                                 None if known else "nobody of known membership", bounds.low, bounds.high,
                                 state_bounds.low if state_bounds else None, state_bounds.high if state_bounds else None,
-                                prev_bounds.low if prev_bounds else None, prev_bounds.high if prev_bounds else None))
+                                prev_bounds.low if prev_bounds else None, prev_bounds.high if prev_bounds else None,
+                                *(named if state else _NOTHING),
+                                definition.low if definition else None, definition.high if definition else None))
             previous = (stage, yes, known, bounds)
         for ds, ask in self.asks_by_dataset.items():
             warnings += warnings_for(g, ds, level_totals(answers.table(ask), g, range(len(ask.dims))))
@@ -152,6 +163,10 @@ class PathPlan:
                                          "of unknown membership counted out of the group and in it; "
                                          "ratio_to_state_unknown_low/high those shares over the benchmark; "
                                          "ratio_to_previous_unknown_low/high the lowest share over the previous "
-                                         "stage's highest and the reverse"))
+                                         "stage's highest and the reverse"),
+                 *((f"benchmark: {benchmark.name} ({benchmark.year or 'undated'}; "
+                    f"{'the latest' if spec.benchmark_year is None else f'nearest {spec.benchmark_year}'}); "
+                    "benchmark_share_low/high count race alone and any mention, ratio_to_state_benchmark_low/high "
+                    "the ratio to the state over them",) if benchmark is not None else ()))
         return MetricResult(spec.metric, spec, tuple(rows), snapshot_refs(self.context, list(self.asks_by_dataset)),
                             self.context.categories.version, method, tuple(warnings), notes)

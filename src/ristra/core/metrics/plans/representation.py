@@ -39,7 +39,14 @@ from ristra.core.metrics.specs import (
 )
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import cochran_armitage, representation_ratio_fixed, representation_ratio_sampled
-from ristra.core.stats.unknowns import NAN_BOUNDS, Bounds, fixed_ratio_bounds, ratio_bounds, share_bounds
+from ristra.core.stats.unknowns import (
+    NAN_BOUNDS,
+    Bounds,
+    benchmark_ratio_bounds,
+    fixed_ratio_bounds,
+    ratio_bounds,
+    share_bounds,
+)
 
 PROPORTION_METHOD = "share with Wilson score interval (docs/methods.md: Proportions)"
 SHARE_BOUNDS_NOTE = ("share_unknown_low counts every person of unknown membership out of the level, "
@@ -164,6 +171,18 @@ RATIO_BOUNDS_NOTE = ("share_unknown_low/high is the share of everyone with every
                      "to the previous stage the lowest share over the highest previous share and the reverse")
 
 
+def benchmark_note(benchmark_year: int | None, year_column: str | None, used: tuple[str, ...]) -> str:
+    """The note naming the benchmarks a result used and how their year was chosen."""
+    if benchmark_year is not None:
+        how = f"the census or ACS release nearest {benchmark_year} (given)"
+    elif year_column is not None:
+        how = f"the census or ACS release nearest each row's {year_column} (ties: the later)"
+    else:
+        how = "the latest census or ACS release"
+    return (f"benchmark: {how}: {'; '.join(used)}; benchmark_share_low/high count race alone and any mention, "
+            "ratio_benchmark_low/high the ratio over them (docs/methods.md: Representation ratio)")
+
+
 def population_bounds(grouping: Grouping, levels: dict[str, tuple[int, ...]], index: int) -> Bounds:
     """The positive level's share of everyone (``index``-th counts; the grouping is disjoint) with
     the unknowns who could be in it all out and all in."""
@@ -205,9 +224,10 @@ class RepresentationRatioPlan(SingleAsk):
         g, spec = self.grouping, self.spec
         table = answers.table(self.ask)
         groups = split_by(table, len(spec.by), g)
-        benchmark = self.context.benchmark(g.benchmark_key, spec.population, spec.geography)
+        year_at = next((i for i, b in enumerate(spec.by) if grouping_column(spec.dataset, b).kind == "year"), None)
         notes: list[str] = []
-        if benchmark is None:
+        used: dict[str, None] = {}
+        if self.context.benchmark(g.benchmark_key, spec.population, spec.geography) is None:
             notes.append(f"no state benchmark for {g.id} ({spec.population}, {spec.geography}); no ratio to the state")
         rows: list[Row] = []
         at, before = (1, 2) if spec.stage is not None else (0, 0)
@@ -217,16 +237,23 @@ class RepresentationRatioPlan(SingleAsk):
             unknown = sum(c[at] for lv, c in levels.items() if g.is_unknown(lv))
             bounds = population_bounds(g, levels, at)
             by_pairs = by_values(spec.by, by)
+            row_year = by[year_at] if year_at is not None and isinstance(by[year_at], int) else None
+            year = spec.benchmark_year if spec.benchmark_year is not None else row_year
+            benchmark = self.context.benchmark(g.benchmark_key, spec.population, spec.geography, year)  # type: ignore[arg-type]
             if benchmark is not None:
+                used[benchmark.name] = None
                 rr = representation_ratio_fixed(yes, known, benchmark.share, spec.confidence)
                 label = f"{benchmark.label} ({benchmark.population}, {benchmark.geography})"
                 to_state = fixed_ratio_bounds(bounds, benchmark.share)
+                definition = benchmark_ratio_bounds(rr.group.share, benchmark.share_low, benchmark.share_high)
                 rows.append(RatioRow(spec.dataset, g.id, by_pairs, self.stage, "state", label, yes, known, unknown,
                                      rr.group.share, rr.group.lower, rr.group.upper, benchmark.numerator,
                                      float(benchmark.denominator), benchmark.share, rr.ratio, rr.estimate.lower,
                                      rr.estimate.upper, rr.estimate.method, rr.group.small_number,
                                      _known_note(known, unknown) or rr.estimate.note, bounds.low, bounds.high,
-                                     to_state.low, to_state.high, None))
+                                     to_state.low, to_state.high, None, benchmark.name, benchmark.year,
+                                     benchmark.ages, benchmark.share_low, benchmark.share_high,
+                                     definition.low, definition.high))
             if spec.stage is not None:
                 prev_yes = levels[g.positive or ""][before]
                 prev_known = sum(c[before] for lv, c in levels.items() if not g.is_unknown(lv))
@@ -242,6 +269,9 @@ class RepresentationRatioPlan(SingleAsk):
                                      _known_note(known, unknown) or rs.estimate.note, bounds.low, bounds.high,
                                      to_prev.low, to_prev.high, prev_unknown))
         notes += unknown_bounds_note(g, RATIO_BOUNDS_NOTE)
+        if used:
+            notes.append(benchmark_note(spec.benchmark_year, spec.by[year_at] if year_at is not None else None,
+                                        tuple(used)))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
         method = ("share of the known with Wilson interval; ratio to a fixed census share, or Miettinen–Nurminen score interval "
                   "against the previous stage (docs/methods.md: Representation ratio)")
