@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -28,7 +29,7 @@ SUBGROUPS = ("hispanic_surname", "compound_surname", "surname_changed", "aian")
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     paths = generate(tmp_path_factory.mktemp("school"), identities=True)
     con = duckdb.connect()
     con.execute("CREATE TABLE roster AS SELECT * FROM read_csv(?, all_varchar = true)", [str(paths["participants"])])
@@ -54,69 +55,69 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             "sample": set(sample)}
 
 
-def test_overall_f1(outcome: dict[str, object]) -> None:
-    quality: LinkQuality = link_quality(outcome["links"], outcome["truth"])  # type: ignore[arg-type]
-    held_out = [r for r in outcome["rows"] if r not in outcome["sample"]]  # type: ignore[attr-defined]
+def test_overall_f1(outcome: dict[str, Any]) -> None:
+    quality: LinkQuality = link_quality(outcome["links"], outcome["truth"])
+    held_out = [r for r in outcome["rows"] if r not in outcome["sample"]]
     print("overall", quality.to_dict())
-    print("held out", link_quality(outcome["links"], outcome["truth"], held_out).to_dict())  # type: ignore[arg-type]
+    print("held out", link_quality(outcome["links"], outcome["truth"], held_out).to_dict())
     assert quality.f1 >= 0.98
-    assert link_quality(outcome["links"], outcome["truth"], held_out).f1 >= 0.975  # type: ignore[arg-type]
+    assert link_quality(outcome["links"], outcome["truth"], held_out).f1 >= 0.975
 
 
 @pytest.mark.parametrize("group", SUBGROUPS)
-def test_subgroup_f1_near_overall(outcome: dict[str, object], group: str) -> None:
-    overall = link_quality(outcome["links"], outcome["truth"]).f1  # type: ignore[arg-type]
-    rows = outcome["by_group"][group]  # type: ignore[index]
-    quality = link_quality(outcome["links"], outcome["truth"], rows)  # type: ignore[arg-type]
-    linked_truth = sum(1 for r in rows if outcome["truth"][r] is not None)  # type: ignore[index]
+def test_subgroup_f1_near_overall(outcome: dict[str, Any], group: str) -> None:
+    overall = link_quality(outcome["links"], outcome["truth"]).f1
+    rows = outcome["by_group"][group]
+    quality = link_quality(outcome["links"], outcome["truth"], rows)
+    linked_truth = sum(1 for r in rows if outcome["truth"][r] is not None)
     print(group, len(rows), linked_truth, quality.to_dict())
     assert linked_truth >= 30, "the synthetic school must plant enough of this subgroup to measure it"
     assert quality.f1 >= overall - 0.02
 
 
-def test_threshold_is_calibrated_not_fixed(outcome: dict[str, object]) -> None:
+def test_threshold_is_calibrated_not_fixed(outcome: dict[str, Any]) -> None:
     run = outcome["run"]
-    assert run.calibrated  # type: ignore[attr-defined]
-    assert run.calibration.labelled_rows == len(outcome["sample"])  # type: ignore[attr-defined, arg-type]
-    assert run.counts[LINKED_BY_IDENTIFIER] > 0 and run.counts[LINKED] > 0  # type: ignore[attr-defined]
+    assert run.calibrated
+    assert run.calibration.labelled_rows == len(outcome["sample"])
+    assert run.counts[LINKED_BY_IDENTIFIER] > 0 and run.counts[LINKED] > 0
 
 
-def test_output_holds_ids_weights_and_tiers_only(outcome: dict[str, object]) -> None:
+def test_output_holds_ids_weights_and_tiers_only(outcome: dict[str, Any]) -> None:
     run = outcome["run"]
-    assert set(run.to_dict()) == {"table", "threshold", "calibrated", "calibration", "counts", "seconds"}  # type: ignore[attr-defined]
-    for roster_id, person_id, tier, weight in outcome["result"]:  # type: ignore[attr-defined]
+    assert set(run.to_dict()) == {"table", "threshold", "calibrated", "calibration", "counts", "seconds"}
+    for roster_id, person_id, tier, weight in outcome["result"]:
         assert roster_id.startswith("R") and (person_id is None or person_id.startswith("P"))
         assert tier in ("linked by identifier", "linked", "review", "not linked")
         assert weight is None or isinstance(weight, float)
 
 
-def test_siblings_sharing_an_address_are_not_linked(outcome: dict[str, object], tmp_path: Path) -> None:
+def test_siblings_sharing_an_address_are_not_linked(outcome: dict[str, Any], tmp_path: Path) -> None:
     truth, links = outcome["truth"], outcome["links"]
-    wrong = [r for r, p in links.items() if truth[r] != p]  # type: ignore[attr-defined, index]
-    assert len(wrong) <= 0.02 * len(links)  # type: ignore[arg-type]
+    wrong = [r for r, p in links.items() if truth[r] != p]
+    assert len(wrong) <= 0.02 * len(links)
 
 
-def _labelled(outcome: dict[str, object], rows: list[str]) -> list[LabelledRow]:
-    tiers = {r: tier for r, _, tier, _ in outcome["result"]}  # type: ignore[attr-defined]
-    groups = {r: frozenset(g for g, members in outcome["by_group"].items() if r in members)  # type: ignore[attr-defined]
+def _labelled(outcome: dict[str, Any], rows: list[str]) -> list[LabelledRow]:
+    tiers = {r: tier for r, _, tier, _ in outcome["result"]}
+    groups = {r: frozenset(g for g, members in outcome["by_group"].items() if r in members)
               for r in rows}
-    return [LabelledRow(tiers[r], outcome["links"].get(r), outcome["truth"][r], groups[r])  # type: ignore[attr-defined, index]
+    return [LabelledRow(tiers[r], outcome["links"].get(r), outcome["truth"][r], groups[r])
             for r in rows]
 
 
-def test_intervals_from_a_stratified_clerical_sample_cover_the_truth(outcome: dict[str, object]) -> None:
+def test_intervals_from_a_stratified_clerical_sample_cover_the_truth(outcome: dict[str, Any]) -> None:
     """Repeated stratified samples (60 labelled rows per tier) of the run: the 95 % Wilson
     intervals of precision and recall cover the values measured on every row about 95 % of the
     time, overall and for the Hispanic-surname subgroup."""
     truth, links = outcome["truth"], outcome["links"]
     by_tier: dict[str, list[str]] = {}
-    for r, _, tier, _ in outcome["result"]:  # type: ignore[attr-defined]
+    for r, _, tier, _ in outcome["result"]:
         by_tier.setdefault(tier, []).append(r)
     population = {t: len(rs) for t, rs in by_tier.items()}
-    actual = link_quality(links, truth)  # type: ignore[arg-type]
-    group = set(outcome["by_group"]["hispanic_surname"])  # type: ignore[index]
+    actual = link_quality(links, truth)
+    group = set(outcome["by_group"]["hispanic_surname"])
     group_population = {t: sum(1 for r in rs if r in group) for t, rs in by_tier.items()}
-    group_actual = link_quality(links, truth, sorted(group))  # type: ignore[arg-type]
+    group_actual = link_quality(links, truth, sorted(group))
     covered = {"precision": 0, "recall": 0, "group precision": 0, "group recall": 0}
     trials = 200
     for seed in range(trials):
