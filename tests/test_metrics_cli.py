@@ -43,7 +43,8 @@ def test_query_json_is_a_list_of_rows(data_dir: Path, capsys: pytest.CaptureFixt
     assert isinstance(rows, list) and len(rows) == 6
     assert rows[0] | {"share": None, "lower": None, "upper": None} == {
         "dataset": "applications", "category": "urm_nm", "cycle": 2024, "level": "yes", "count": 2, "total": 5,
-        "share": None, "lower": None, "upper": None, "known": 3, "share_of_known": 2 / 3, "small_number": True}
+        "share": None, "lower": None, "upper": None, "known": 3, "share_of_known": 2 / 3, "small_number": True,
+        "share_unknown_low": 0.4, "share_unknown_high": 0.8}
 
 
 def test_query_without_category_covers_every_category_that_applies(data_dir: Path,
