@@ -18,7 +18,7 @@ from typing import Any
 from ristra.core.metrics.plans import Ask, Plan, Table
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.sql.cube import SetColumns, dimension_value
-from ristra.core.metrics.sql.source import PROMOTION_SOURCE, Source
+from ristra.core.metrics.sql.source import PROMOTION_SOURCE, Source, counted_rows
 
 Rows = Sequence[Mapping[str, object]]
 
@@ -62,6 +62,8 @@ class ReferenceAnswers:
                 transitions = list(source.transitions)
                 self._sources[source] = promotion_rows(transitions, self.rows.get("employees", ()),
                                                        self.rows.get("employee_events", ()))
+            elif source.counting is not None:
+                self._sources[source] = counted_rows(self.rows.get(source.dataset, ()), *source.counting)
             else:
                 self._sources[source] = self.rows.get(source.dataset, ())
         return self._sources[source]

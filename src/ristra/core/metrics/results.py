@@ -245,6 +245,16 @@ class SelectionRow(Row):
     rate_unknown_high: float | None = None
     impact_unknown_low: float | None = None
     impact_unknown_high: float | None = None
+    #: Repeat applicants (docs/methods.md, "Repeat applicants"): the GEE score test of the comparison
+    #: clustered by person (``clustered_test`` ``gee_score``, its z and p), the people behind the
+    #: applications compared, and the test the family adjusts (``family_test``: ``gee_score`` where
+    #: a person has several applications in the comparison and every expected count is at least 5,
+    #: else ``fisher``); ``adjusted_p`` is that test's p-value adjusted.
+    clustered_test: str | None = None
+    clustered_z: float | None = None
+    clustered_p: float | None = None
+    people: int | None = None
+    family_test: str | None = None
 
 
 @dataclass(frozen=True)
@@ -314,6 +324,12 @@ class TrendRow(Row):
     #: person of unknown membership counted out of the level (low) and in it (high).
     share_unknown_low: float | None = None
     share_unknown_high: float | None = None
+    #: Applications: the trend test clustered by person (GEE score test, docs/methods.md "Repeat
+    #: applicants"), its z and p, and the people behind the applications; read it rather than
+    #: ``trend_p`` (which takes every application as an independent person).
+    clustered_z: float | None = None
+    clustered_p: float | None = None
+    people: int | None = None
 
 
 @dataclass(frozen=True)

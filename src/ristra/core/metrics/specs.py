@@ -49,6 +49,27 @@ def _check_confidence(confidence: float) -> None:
         raise InvalidSpecification(f"confidence must lie in [0.5, 1), not {confidence}")
 
 
+#: How applications are counted (see :func:`~.sql.source.applications_source`).
+COUNTINGS = ("applications", "first", "latest")
+#: Inference on applications from repeat applicants: clustered by person (default) or not.
+REPEAT_APPLICANTS = ("cluster", "ignore")
+
+
+def _check_counting(counting: str, from_cycle: int | None, to_cycle: int | None) -> None:
+    if counting not in COUNTINGS:
+        raise InvalidSpecification(f"counting must be one of {', '.join(COUNTINGS)}, not {counting!r}")
+    for name, value in (("from_cycle", from_cycle), ("to_cycle", to_cycle)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidSpecification(f"{name} must be a cycle (a year), not {value!r}")
+    if from_cycle is not None and to_cycle is not None and from_cycle > to_cycle:
+        raise InvalidSpecification(f"from_cycle {from_cycle} is after to_cycle {to_cycle}")
+
+
+def _check_repeats(value: str) -> None:
+    if value not in REPEAT_APPLICANTS:
+        raise InvalidSpecification(f"repeat_applicants must be one of {', '.join(REPEAT_APPLICANTS)}, not {value!r}")
+
+
 def _check_benchmark_year(value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100):
         raise InvalidSpecification(f"benchmark_year must be a year between 1900 and 2100, not {value!r}")
@@ -151,8 +172,14 @@ class FunnelSpec(MetricSpec):
     metric: ClassVar[str] = "funnel"
     by: tuple[str, ...] = ("cycle",)
     confidence: float = 0.95
+    #: ``applications`` (every one, default), or one per person: ``first`` or ``latest`` in the window.
+    counting: str = "applications"
+    #: The window of cycles counted (inclusive; None: unbounded).
+    from_cycle: int | None = None
+    to_cycle: int | None = None
 
     def check(self) -> None:
+        _check_counting(self.counting, self.from_cycle, self.to_cycle)
         _check_by("applications", self.by)
         _check_confidence(self.confidence)
 
@@ -173,8 +200,17 @@ class SelectionRatioSpec(MetricSpec):
     min_reference_size: int = 30
     #: The multiplicity correction over the family (every test of the result): ``holm`` or ``bh``.
     adjustment: str = "holm"
+    #: ``applications`` (every one, default), or one per person: ``first`` or ``latest`` in the window.
+    counting: str = "applications"
+    from_cycle: int | None = None
+    to_cycle: int | None = None
+    #: ``cluster`` (default): where a comparison holds several applications of one person, its test
+    #: in the family is the GEE score test clustered by person; ``ignore``: Fisher's test throughout.
+    repeat_applicants: str = "cluster"
 
     def check(self) -> None:
+        _check_counting(self.counting, self.from_cycle, self.to_cycle)
+        _check_repeats(self.repeat_applicants)
         if self.adjustment not in ADJUSTMENTS:
             raise InvalidSpecification(f"adjustment must be one of {', '.join(ADJUSTMENTS)}, not {self.adjustment!r}")
         _check_by("applications", self.by)
@@ -268,6 +304,8 @@ class TrendSpec(MetricSpec):
     dataset: str = "applications"
     year: str | None = None
     confidence: float = 0.95
+    #: Applications: ``cluster`` (default) adds the trend test clustered by person; ``ignore`` does not.
+    repeat_applicants: str = "cluster"
 
     @property
     def year_column(self) -> str:
@@ -275,6 +313,7 @@ class TrendSpec(MetricSpec):
 
     def check(self) -> None:
         _check_dataset(self.metric, self.dataset, PERSON_DATASETS)
+        _check_repeats(self.repeat_applicants)
         column = grouping_column(self.dataset, self.year_column)
         if column.kind != "year":
             raise InvalidSpecification(f"{self.year_column} is not a year column")

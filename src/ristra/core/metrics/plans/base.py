@@ -24,7 +24,7 @@ from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.errors import NoData
 from ristra.core.metrics.groupings import AOIC_NOTE, UNKNOWN, Grouping, resolve_grouping
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, dimension_key
+from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, ValueDimension, dimension_key
 from ristra.core.metrics.sql.source import Source
 from ristra.core.stats import wilson_intervals
 from ristra.core.stats.proportions import is_small_number
@@ -239,3 +239,11 @@ def unknown_bounds_note(grouping: Grouping, described: str) -> tuple[str, ...]:
         return ()
     return (f"bounds for unknown membership (not assumed missing at random): {described}; they hold whatever the "
             "unknowns' membership is and are not confidence intervals (docs/methods.md: Unknown membership)",)
+
+
+def _person(row: Mapping[str, object]) -> object:
+    return row.get("person_id")
+
+
+#: The person of each row (for inference clustered by person: repeat applicants).
+PERSON = ValueDimension("person", SqlFragment('"person_id"'), _person, ("person_id",))

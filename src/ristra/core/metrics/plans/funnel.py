@@ -31,7 +31,7 @@ from ristra.core.metrics.plans.base import (
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import FunnelRow, MetricResult, Row, SnapshotRef
 from ristra.core.metrics.specs import APPLICATION_STAGES, FunnelSpec, SelectionRatioSpec
-from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.metrics.sql.source import applications_source
 from ristra.core.stats.unknowns import rate_bounds
 
 #: Measures asked of the applications: each stage flag, then each (previous stage, stage) pair.
@@ -72,8 +72,21 @@ class ApplicationsPlan(SingleAsk, Generic[SpecT]):
         self.grouping.require("applications")
         by_names: tuple[str, ...] = self.spec.by
         columns: list[GroupingColumn] = [grouping_column("applications", b) for b in by_names]
-        self.ask = Ask(dataset_source("applications"), (*columns, *self.grouping.dimensions("applications")),
-                       MEASURES)
+        self.ask = Ask(applications_source(self.spec.counting, self.spec.from_cycle, self.spec.to_cycle),
+                       (*columns, *self.grouping.dimensions("applications")), MEASURES)
+
+    def counting_notes(self) -> tuple[str, ...]:
+        """The note saying how applications were counted (none for every application, all cycles)."""
+        spec = self.spec
+        window = (f" in cycles {spec.from_cycle if spec.from_cycle is not None else '…'}–"
+                  f"{spec.to_cycle if spec.to_cycle is not None else '…'}"
+                  if spec.from_cycle is not None or spec.to_cycle is not None else "")
+        if spec.counting == "applications":
+            return (f"counted: every application{window}",) if window else ()
+        which = ("earliest cycle; ties: the smallest application_id" if spec.counting == "first"
+                 else "latest cycle; ties: the largest application_id")
+        return (f"counted: one application per person, the {spec.counting} ({which}){window}; "
+                "a person is counted once in the whole result",)
 
 
 @dataclass
@@ -112,4 +125,4 @@ class FunnelPlan(ApplicationsPlan[FunnelSpec]):
                      "level and those who stopped before it in, conversion_unknown_high the reverse")
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, "applications", totals)),
-                            (*overlap_notes(g), *unknown_bounds_note(g, described)))
+                            (*overlap_notes(g), *unknown_bounds_note(g, described), *self.counting_notes()))

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ristra.core.metrics.columns import grouping_column
 from ristra.core.metrics.conditions import Always, Condition, FlagsTrue
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.groupings import Grouping
 from ristra.core.metrics.plans.base import (
+    PERSON,
     Answers,
     Ask,
     Context,
@@ -39,6 +42,7 @@ from ristra.core.metrics.specs import (
 )
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.stats import cochran_armitage, representation_ratio_fixed, representation_ratio_sampled
+from ristra.core.stats.clustered import ClusteredScoreTest, clustered_score_test
 from ristra.core.stats.unknowns import (
     NAN_BOUNDS,
     Bounds,
@@ -49,6 +53,9 @@ from ristra.core.stats.unknowns import (
 )
 
 PROPORTION_METHOD = "share with Wilson score interval (docs/methods.md: Proportions)"
+TREND_REPEATS_NOTE = ("repeat applicants: trend_p (Cochran–Armitage) takes every application as an independent person; "
+                      "clustered_p is the same trend tested by GEE with an independence working correlation, clustered "
+                      "by person (generalized score test) — read it (docs/methods.md: Repeat applicants)")
 SHARE_BOUNDS_NOTE = ("share_unknown_low counts every person of unknown membership out of the level, "
                      "share_unknown_high counts every one in it")
 
@@ -128,6 +135,28 @@ class TrendPlan(SingleAsk):
         self.ref = self.context.require(self.spec.dataset, self.spec.metric)
         year = grouping_column(self.spec.dataset, self.spec.year_column)
         self.ask = Ask(dataset_source(self.spec.dataset), (year, *self.grouping.dimensions(self.spec.dataset)))
+        self.person_ask: Ask | None = None
+        if self.spec.dataset == "applications" and self.spec.repeat_applicants == "cluster":
+            self.person_ask = Ask(self.ask.source, (PERSON, *self.ask.dims))
+
+    def asks(self) -> list[Ask]:
+        return [self.ask] if self.person_ask is None else [self.ask, self.person_ask]
+
+    def clustered(self, answers: Answers) -> dict[str, ClusteredScoreTest]:
+        """Each level's trend test clustered by person (applications; see
+        :mod:`ristra.core.stats.clustered`): x the year, the outcome membership of the level."""
+        if self.person_ask is None:
+            return {}
+        g = self.grouping
+        entries = [(k, c[0]) for k, c in answers.table(self.person_ask).items() if isinstance(k[1], int | float)]
+        if not entries:
+            return {}
+        _, person = np.unique(np.array([str(k[0]) for k, _ in entries], dtype=object), return_inverse=True)
+        years = np.array([float(k[1]) for k, _ in entries])  # type: ignore[arg-type]
+        n = np.array([c for _, c in entries], dtype=np.float64)
+        members = [set(g.memberships(k[2:])) for k, _ in entries]
+        return {level: clustered_score_test(person, years, n, np.where([level in m for m in members], n, 0.0))
+                for level in g.levels}
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -142,19 +171,23 @@ class TrendPlan(SingleAsk):
             if len(series) >= 2:
                 years = [float(y) for y, _, _ in series]  # type: ignore[arg-type]
                 tests[level] = cochran_armitage([k for _, k, _ in series], [n for _, _, n in series], years)
+        clustered = self.clustered(answers)
         rows: list[Row] = []
         for i, (year, level, count, total) in enumerate(cells):
             t = tests.get(level)
+            c = clustered.get(level)
             bounds = level_share_bounds(g, level, groups[(year,)], total)
             rows.append(TrendRow(spec.dataset, g.id, spec.year_column, year, level, count, total, s.share[i],
                                  s.lower[i], s.upper[i], s.small[i], t.z if t else None, t.p_value if t else None,
                                  t.slope if t else None, bounds.low if bounds else None,
-                                 bounds.high if bounds else None))
+                                 bounds.high if bounds else None, c.z if c else None, c.p_value if c else None,
+                                 c.clusters if c else None))
         totals = level_totals(table, g, range(1, len(self.ask.dims)))
         method = f"{PROPORTION_METHOD}; Cochran–Armitage test for a linear trend (docs/methods.md: Trends over years)"
         return MetricResult(spec.metric, spec, tuple(rows), (self.ref,), self.context.categories.version,
                             method, tuple(warnings_for(g, spec.dataset, totals)),
-                            (*overlap_notes(g), *unknown_bounds_note(g, SHARE_BOUNDS_NOTE)))
+                            (*overlap_notes(g), *unknown_bounds_note(g, SHARE_BOUNDS_NOTE),
+                             *((TREND_REPEATS_NOTE,) if clustered else ())))
 
 
 def _known_note(known: int, unknown: int) -> str | None:

@@ -17,19 +17,27 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from ristra.core.metrics.columns import grouping_column
+from ristra.core.metrics.groupings import Grouping
 from ristra.core.metrics.plans.base import (
+    PERSON,
     Answers,
+    Ask,
+    Table,
     by_values,
     compatible_unknowns,
     level_totals,
     unknown_bounds_note,
     warnings_for,
 )
-from ristra.core.metrics.plans.funnel import ApplicationsPlan, pair_count, stage_count
+from ristra.core.metrics.plans.funnel import MEASURES, ApplicationsPlan, pair_count, stage_count
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import MetricResult, Row, SelectionRow
 from ristra.core.metrics.specs import SELECTION_STAGES, SelectionRatioSpec
 from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses
+from ristra.core.stats.clustered import ClusteredScoreTest, clustered_score_test
 from ristra.core.stats.multiplicity import CONTROLS, adjust
 from ristra.core.stats.selection import reference_rule
 from ristra.core.stats.stratified import StratifiedComparison, stratified_comparison, stratified_rule
@@ -91,6 +99,51 @@ def _row(analysis: FourFifthsAnalysis, category: str, stage: str, scope: str, by
     )
 
 
+class PersonTable:
+    """Applications by person, ``by`` values and level (the follow-up of a selection-ratio result
+    under ``repeat_applicants="cluster"``), as arrays for the clustered tests."""
+
+    def __init__(self, table: Table, n_by: int, grouping: Grouping) -> None:
+        keys = list(table)
+        people = [str(k[0]) for k in keys]
+        _, codes = np.unique(np.array(people, dtype=object), return_inverse=True)
+        self.person = codes.astype(np.int64)
+        by = [tuple(k[1:1 + n_by]) for k in keys]
+        self.strata: dict[tuple[object, ...], np.ndarray] = {}
+        for b in dict.fromkeys(by):
+            self.strata[b] = np.array([x == b for x in by], dtype=bool)
+        self.level = np.array([grouping.level(k[1 + n_by:]) for k in keys], dtype=object)
+        width = 1 + len(MEASURES)
+        self.counts = np.array([table[k] for k in keys], dtype=np.float64).reshape(len(keys), width)
+
+    def test(self, stage: str, base: str, group: str, reference: str,
+             by: tuple[object, ...] | None) -> ClusteredScoreTest:
+        """The clustered score test of ``group`` against ``reference`` at ``stage`` (``by`` None: pooled)."""
+        index = tuple(range(self.counts.shape[1]))
+        selected, before = pair_count(index, stage), stage_count(index, base)
+        mask = (self.level == group) | (self.level == reference)
+        if by is not None:
+            mask &= self.strata.get(by, np.zeros(mask.shape, dtype=bool))
+        return clustered_score_test(self.person[mask], (self.level[mask] == group).astype(np.float64),
+                                    self.counts[mask, before], self.counts[mask, selected])
+
+
+def with_clustered_test(row: SelectionRow, people: PersonTable | None, stage: str,
+                        by: tuple[object, ...] | None) -> SelectionRow:
+    """``row`` with the test clustered by person and the test its family adjusts."""
+    if people is None:
+        return dataclasses.replace(row, family_test="fisher")
+    t = people.test(stage, SELECTION_STAGES[stage], row.group, row.reference_group, by)
+    usable = t.repeats and row.chi_square_p is not None and not math.isnan(t.p_value)
+    note = row.note
+    if t.repeats and not usable and row.fisher_p is not None:
+        extra = ("some people have several applications here, but an expected count is below 5: Fisher's test of "
+                 "the applications is kept, which takes them as independent")
+        note = "; ".join(x for x in (note, extra) if x)
+    return dataclasses.replace(row, clustered_test=t.method, clustered_z=t.z, clustered_p=t.p_value,
+                               people=t.clusters, family_test="gee_score" if usable else "fisher", note=note)
+
+
 def correct_family(rows: list[SelectionRow], adjustment: str, alpha: float, statement: str) -> list[SelectionRow]:
     """``rows`` with the family's adjusted p-values, decisions and statement filled in.
 
@@ -100,7 +153,8 @@ def correct_family(rows: list[SelectionRow], adjustment: str, alpha: float, stat
     """
     members: list[tuple[int, str, float]] = []
     for i, r in enumerate(rows):
-        for kind, p in (("fisher", r.fisher_p), ("stratified", r.stratified_p)):
+        own = r.clustered_p if r.family_test == "gee_score" else r.fisher_p
+        for kind, p in (("fisher", own), ("stratified", r.stratified_p)):
             if r.in_family and p is not None and not math.isnan(p):
                 members.append((i, kind, p))
     correction = adjust([p for _, _, p in members], adjustment, alpha)
@@ -124,6 +178,18 @@ def correct_family(rows: list[SelectionRow], adjustment: str, alpha: float, stat
     return out
 
 
+def repeats_note(spec: SelectionRatioSpec) -> str:
+    """How the result allows for repeat applicants."""
+    if spec.counting != "applications":
+        return "one application per person: every test compares different people"
+    if spec.repeat_applicants == "ignore":
+        return ("repeat applicants ignored (repeat_applicants=ignore): every application is taken as an independent "
+                "person")
+    return ("repeat applicants: where a comparison holds several applications of one person and every expected count "
+            "is at least 5, the test in the family is the GEE score test clustered by person (family_test gee_score; "
+            "clustered_p), otherwise Fisher's exact test (docs/methods.md: Repeat applicants)")
+
+
 def family_statement(spec: SelectionRatioSpec, category: str, stratified: bool) -> str:
     """The family of a selection-ratio result, in words, with ``{m}`` for its number of tests."""
     where = f"in every stratum of {', '.join(spec.by)} and pooled" if spec.by else "pooled"
@@ -139,6 +205,15 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.grouping.require_disjoint("the selection ratio")
+        spec = self.spec
+        self.person_ask: Ask | None = None
+        if spec.counting == "applications" and spec.repeat_applicants == "cluster":
+            columns = [grouping_column("applications", b) for b in spec.by]
+            self.person_ask = Ask(self.ask.source, (PERSON, *columns, *self.grouping.dimensions("applications")),
+                                  MEASURES)
+
+    def asks(self) -> list[Ask]:
+        return [self.ask] if self.person_ask is None else [self.ask, self.person_ask]
 
     def finish(self, answers: Answers) -> MetricResult:
         g, spec = self.grouping, self.spec
@@ -160,6 +235,7 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
         analyses = four_fifths_analyses([groups for *_, groups in jobs], alpha=spec.alpha,
                                         confidence=spec.confidence, threshold=spec.threshold, unknown=unknown,
                                         min_reference_size=spec.min_reference_size)
+        people = PersonTable(answers.table(self.person_ask), len(spec.by), g) if self.person_ask else None
         rows: list[SelectionRow] = []
         stratified = False
         for (stage, scope, by, groups), analysis in zip(jobs, analyses, strict=True):
@@ -176,8 +252,9 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
                     across = stratified_comparison(tables, spec.confidence)
                 joinable = tuple(dict.fromkeys((*compatible_unknowns(g, group.label),
                                                 *compatible_unknowns(g, ref))))
-                rows.append(with_unknown_bounds(_row(analysis, g.id, stage, scope, by_pairs, i, across), groups,
-                                                joinable))
+                row = with_unknown_bounds(_row(analysis, g.id, stage, scope, by_pairs, i, across), groups, joinable)
+                rows.append(with_clustered_test(row, people, stage, by if scope == "stratum" else None)
+                            if row.in_family else row)
         statement = family_statement(spec, g.id, stratified)
         corrected: list[Row] = list(correct_family(rows, spec.adjustment, spec.alpha, statement))
         totals = level_totals(table, g, range(len(spec.by), len(self.ask.dims)))
@@ -190,6 +267,7 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
         notes_out = (f"{reference_rule(spec.min_reference_size)}; chosen in each stratum and pooled "
                      "(29 CFR 1607.4(D)); the comparison across strata is with the pooled reference group",
                      f"multiplicity family: {statement.format(m=size)}",
-                     *((stratified_rule(),) if stratified else ()), *unknown_bounds_note(g, UNKNOWN_BOUNDS))
+                     *((stratified_rule(),) if stratified else ()), *unknown_bounds_note(g, UNKNOWN_BOUNDS),
+                     repeats_note(spec), *self.counting_notes())
         return MetricResult(spec.metric, spec, tuple(corrected), (self.ref,), self.context.categories.version, method,
                             tuple(warnings_for(g, "applications", totals)), notes_out)

@@ -5,7 +5,7 @@ appointment to the dates of its rank changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ristra.core.categories import SqlFragment
@@ -28,6 +28,8 @@ class Source:
     #: The relation holds every row of ``dataset`` once, with more columns: asks over the
     #: dataset's own view may be answered from it in the same query.
     row_for_row: bool = False
+    #: Applications counted per person: (counting, from_cycle, to_cycle) (:func:`applications_source`).
+    counting: tuple[str, int | None, int | None] | None = None
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -81,3 +83,59 @@ def promotion_source(transitions: Sequence[tuple[str, str]]) -> Source:
              ("employee_events", ("appointment_id", "event", "date", "from_rank", "to_rank")))
     return Source("employees", PROMOTION_SOURCE, SqlFragment(sql, tuple(params)), ("employees", "employee_events"),
                   tuple((a, b) for a, b in transitions), reads, row_for_row=True)
+
+
+#: How applications are counted: every application, or one per person (first or latest).
+COUNTINGS = ("applications", "first", "latest")
+
+
+def applications_source(counting: str = "applications", from_cycle: int | None = None,
+                        to_cycle: int | None = None) -> Source:
+    """The applications to count: every one (``applications``, the dataset's own view when no
+    window is given), or one per person — the ``first`` (earliest cycle; ties: the smallest
+    ``application_id``) or the ``latest`` (latest cycle; ties: the largest ``application_id``)
+    application of each ``person_id`` among those with ``from_cycle`` <= cycle <= ``to_cycle``
+    (each bound optional; applications without a cycle are left out)."""
+    if counting not in COUNTINGS:
+        raise ValueError(f"counting must be one of {COUNTINGS}, not {counting!r}")
+    if counting == "applications" and from_cycle is None and to_cycle is None:
+        return dataset_source("applications")
+    conditions, params = ['"cycle" IS NOT NULL'], []
+    for op, bound in ((">=", from_cycle), ("<=", to_cycle)):
+        if bound is not None:
+            conditions.append(f'"cycle" {op} ?')
+            params.append(int(bound))
+    where = f" WHERE {' AND '.join(conditions)}"
+    order = '"cycle" ASC, "application_id" ASC' if counting == "first" else '"cycle" DESC, "application_id" DESC'
+    one = (f' QUALIFY row_number() OVER (PARTITION BY "person_id" ORDER BY {order}) = 1'
+           if counting != "applications" else "")
+    name = f"applications_{counting}_{from_cycle or 'any'}_{to_cycle or 'any'}"
+    sql = f'"{name}" AS (SELECT * FROM "applications"{where}{one})'
+    return Source("applications", name, SqlFragment(sql, tuple(params)), ("applications",),
+                  columns=(("applications", ("person_id", "cycle", "application_id")),),
+                  counting=(counting, from_cycle, to_cycle))
+
+
+def counted_rows(rows: Sequence[Mapping[str, object]], counting: str, from_cycle: int | None,
+                 to_cycle: int | None) -> list[Mapping[str, object]]:
+    """:func:`applications_source` in Python (the reference evaluator's path)."""
+    def cycle(row: Mapping[str, object]) -> int:
+        value = row.get("cycle")
+        return value if isinstance(value, int) else -1
+
+    kept = [r for r in rows if r.get("cycle") is not None
+            and (from_cycle is None or cycle(r) >= from_cycle) and (to_cycle is None or cycle(r) <= to_cycle)]
+    if counting == "applications":
+        return kept
+    chosen: dict[object, Mapping[str, object]] = {}
+    for row in kept:
+        key = (cycle(row), str(row.get("application_id")))
+        person = row.get("person_id")
+        best = chosen.get(person)
+        if best is None:
+            chosen[person] = row
+            continue
+        best_key = (cycle(best), str(best.get("application_id")))
+        if (key < best_key) if counting == "first" else (key > best_key):
+            chosen[person] = row
+    return list(chosen.values())
