@@ -20,19 +20,20 @@ from ristra.services.workspace import Settings, Workspace, resolve_data_dir
 #: The row keys shown on the terminal for each metric (``--json`` prints every key).
 SHOWN: dict[str, tuple[str, ...]] = {
     "representation": ("level", "count", "total", "share", "lower", "upper", "small_number"),
-    "representation-ratio": ("stage", "reference", "count", "known", "share", "reference_share", "ratio",
-                             "ratio_lower", "ratio_upper", "small_number"),
+    "representation-ratio": ("stage", "reference", "benchmark_year", "count", "known", "share", "reference_share",
+                             "ratio", "ratio_lower", "ratio_upper", "ratio_unknown_low", "ratio_unknown_high",
+                             "small_number"),
     "path": ("stage", "count", "known", "unknown", "share", "lower", "upper", "ratio_to_state",
              "ratio_to_previous", "small_number"),
     "funnel": ("level", "stage", "count", "conversion", "lower", "upper", "small_number"),
     "selection-ratio": ("stage", "scope", "group", "reference_group", "rate", "reference_rate", "impact_ratio",
-                        "below_four_fifths", "fisher_p", "adjusted_p", "stratified_p", "small_number"),
+                        "below_four_fifths", "fisher_p", "family_test", "adjusted_p", "stratified_p", "small_number"),
     "graduation": ("level", "outcome", "count", "total", "rate", "lower", "upper", "complete", "small_number"),
     "retention": ("population", "level", "measure", "horizon", "estimate", "lower", "upper", "n", "events",
                   "logrank_p", "small_number"),
     "promotion": ("population", "level", "measure", "horizon", "estimate", "lower", "upper", "n", "events",
                   "logrank_p", "small_number"),
-    "trend": ("year", "level", "count", "total", "share", "lower", "upper", "trend_p"),
+    "trend": ("year", "level", "count", "total", "share", "lower", "upper", "trend_p", "clustered_p"),
 }
 _METRIC_DATASET = {"funnel": "applications", "selection-ratio": "applications", "retention": "employees",
                    "promotion": "employees"}
@@ -49,8 +50,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--by", nargs="+", metavar="COL", help="grouping columns, e.g. cycle program")
     p.add_argument("--stage", help="application stage (representation-ratio)")
     p.add_argument("--stages", nargs="+", help="selection stages (selection-ratio)")
-    p.add_argument("--population", help="all_ages or 18_plus (ratios, path); faculty, staff, "
-                                        "senior_administrative or all (retention)")
+    p.add_argument("--population", help="all_ages, 18_plus or 20_34 (the benchmark's ages: ratios, path); faculty, "
+                                        "staff, senior_administrative or all (retention)")
+    p.add_argument("--benchmark-year", type=int, help="census or ACS year of the benchmark (ratios, path; default: "
+                                                      "nearest each row's year, else the latest)")
+    p.add_argument("--counting", help="applications (default), first or latest: one application per person "
+                                      "(funnel, selection-ratio)")
+    p.add_argument("--from-cycle", type=int, help="first cycle counted (funnel, selection-ratio)")
+    p.add_argument("--to-cycle", type=int, help="last cycle counted (funnel, selection-ratio)")
+    p.add_argument("--repeat-applicants", help="cluster (default: tests clustered by person) or ignore "
+                                               "(selection-ratio, trend)")
     p.add_argument("--geography", help="benchmark geography: NM, US or a county FIPS")
     p.add_argument("--within", nargs="+", type=int, help="graduation within these years")
     p.add_argument("--horizon", nargs="+", type=float, dest="horizons", help="years for retention/promotion")
@@ -79,7 +88,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _options(args: argparse.Namespace) -> dict[str, object]:
     names = ("dataset", "by", "stage", "stages", "population", "geography", "within", "horizons", "window_start",
-             "as_of", "year", "confidence", "min_reference_size", "adjustment")
+             "as_of", "year", "confidence", "min_reference_size", "adjustment", "benchmark_year", "counting",
+             "from_cycle", "to_cycle", "repeat_applicants")
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 
