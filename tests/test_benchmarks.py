@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ristra.benchmarks_io import load_benchmarks, new_mexico_benchmarks, read_benchmark_file, urban_zips
-from ristra.categories_store import default_definitions
+from ristra.stores.categories import default_definitions
 from ristra.core.benchmarks import (
     Benchmark,
     BenchmarkFileError,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ristra.categories_store import default_definitions
+from ristra.stores.categories import default_definitions
 from ristra.core.categories import (
     CategoryDefinition,
     CategoryFileError,

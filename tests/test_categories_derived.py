@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from ristra import reference
-from ristra.categories_store import default_definitions
+from ristra.stores.categories import default_definitions
 from ristra.core.categories import (
     DERIVED_COLUMNS,
     MembershipCounts,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ristra.categories_store import CategoryStore, CorruptVersionError, StaleVersionError, check_file
+from ristra.stores.categories import CategoryStore, CorruptVersionError, StaleVersionError, check_file
 from ristra.core.categories import CategoryFileError
 
 

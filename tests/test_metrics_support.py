@@ -14,7 +14,7 @@ import duckdb
 from hypothesis import strategies as st
 
 from ristra.benchmarks_io import load_benchmarks
-from ristra.categories_store import default_definitions
+from ristra.stores.categories import default_definitions
 from ristra.core.categories import CategorySet, definitions_from_dict
 from ristra.core.categories.derived import derived_columns
 from ristra.core.datasets import dataset

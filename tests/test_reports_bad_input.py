@@ -12,10 +12,10 @@ import pytest
 
 from ristra.cli.main import main
 from ristra.core.disclosure import PolicyError
-from ristra.reports import files
 from ristra.reports.templates import TemplateError, load_template, parse_template
 from ristra.services import reports
 from ristra.services.workspace import Workspace
+from ristra.stores import atomic
 from test_reports_school import shared_school
 
 GOOD: dict[str, Any] = {"id": "t", "version": 1, "title": "T", "categories": ["women"],
@@ -143,7 +143,7 @@ def test_a_failure_while_writing_leaves_no_partial_file(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(os, "fsync", no_space)
     with pytest.raises(OSError, match="No space"):
-        files.write_atomically(tmp_path / "r.docx", b"x" * 1000)
+        atomic.write_atomically(tmp_path / "r.docx", b"x" * 1000)
     assert list(tmp_path.iterdir()) == []
 
 

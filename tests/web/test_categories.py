@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ristra.categories_store import CategoryStore
+from ristra.stores.categories import CategoryStore
 from ristra.web.category_editing import editable_text
 from ristra.web.models import AuditEvent
 

@@ -51,7 +51,7 @@ def test_cli_imports_and_rollbacks_are_audited(database: str, data_dir: Path, sc
 
 @pytest.mark.transactional
 def test_a_category_change_by_any_command_is_audited(database: str, data_dir: Path) -> None:
-    from ristra.categories_store import CategoryStore
+    from ristra.stores.categories import CategoryStore
 
     store = CategoryStore(data_dir)
     current = store.current()

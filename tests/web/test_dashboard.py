@@ -70,7 +70,7 @@ def test_the_api_returns_the_same_dashboard(client_as: Any, data_dir: Path) -> N
 
 
 def test_a_new_category_version_changes_the_dashboard(client_as: Any, data_dir: Path) -> None:
-    from ristra.categories_store import CategoryStore
+    from ristra.stores.categories import CategoryStore
     from ristra.web.category_editing import editable_text
 
     client = client_as("analyst")
@@ -82,7 +82,7 @@ def test_a_new_category_version_changes_the_dashboard(client_as: Any, data_dir: 
 
 
 def test_category_preview_counts(client_as: Any, data_dir: Path) -> None:
-    from ristra.categories_store import CategoryStore
+    from ristra.stores.categories import CategoryStore
     from ristra.web.category_editing import editable_text
 
     text = editable_text(CategoryStore(data_dir).current()).replace("rule: sex == 'female'", "rule: sex == 'male'", 1)

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ristra.cli import output
 from ristra.core.datasets import DATASETS, dataset
-from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
+from ristra.services.errors import UnreadableFile
 from ristra.services.workspace import Workspace
 
 #: The largest file `validate` and `import` accept, as for the web app's uploads.

@@ -27,9 +27,8 @@ from ristra.core.categories import CategoryFileError
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import UnknownDataset
 from ristra.core.metrics.errors import MetricError
-from ristra.ingest.sources import UnreadableFile
+from ristra.services.errors import SnapshotError, UnreadableFile
 from ristra.services.workspace import Settings, Workspace, resolve_data_dir
-from ristra.snapshots import SnapshotError
 from ristra.web import cli_audit
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (

@@ -155,10 +155,8 @@ def _cell(value: object) -> str:
 
 
 def cmd_categories(args: argparse.Namespace, workspace: Workspace | None) -> int:
-    from ristra.categories_store import CategoryStore
-
     assert workspace is not None
-    store = CategoryStore(workspace.root)
+    store = workspace.categories
     current = store.current()
     versions = store.versions()
     if args.json:
@@ -183,12 +181,13 @@ def _short(rule: str, width: int = 70) -> str:
 
 
 def cmd_categories_check(args: argparse.Namespace, workspace: Workspace | None) -> int:
-    from ristra.categories_store import check_file, read_definitions_file
-    from ristra.core.categories import CategorySet, definitions_from_dict
+    from ristra.core.categories import CategorySet
+    from ristra.services.categories import check_definitions_file
 
     if not args.file.is_file():
         raise FileNotFoundError(2, "no such file", str(args.file))
-    problems = check_file(args.file)
+    checked = check_definitions_file(args.file)
+    problems = checked.problems
     if problems:
         if args.json:
             output.print_json([p.to_dict() for p in problems])
@@ -198,7 +197,7 @@ def cmd_categories_check(args: argparse.Namespace, workspace: Workspace | None) 
                                for p in problems])
             output.console(stderr=True).print("[red]invalid[/]: nothing was changed")
         return 1
-    definitions = definitions_from_dict(read_definitions_file(args.file))
+    definitions = checked.definitions
     warnings = _data_warnings(args, CategorySet(1, definitions, "check", "", "check"))
     if args.json:
         output.print_json({"valid": True, "categories": len(definitions), "warnings": warnings})

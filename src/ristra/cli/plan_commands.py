@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from ristra.cli import output
 from ristra.core.plan import PlanFileError
+from ristra.services.errors import StalePlanError, UnknownPlanError
 from ristra.services.workspace import Workspace
-from ristra.stores.plans import StalePlanError, UnknownPlanError, demo_plan_text
 
 if TYPE_CHECKING:
     from ristra.services.plans import PlanService
@@ -87,7 +87,7 @@ def cmd_import(args: argparse.Namespace, workspace: Workspace | None) -> int:
     service = _service(workspace)
     try:
         if args.demo:
-            stored = service.import_text(demo_plan_text(), args.reason, args.expected_version)
+            stored = service.import_demo(args.reason, args.expected_version)
         else:
             stored = service.import_file(args.file, args.reason, args.expected_version)
     except PlanFileError as error:

@@ -46,8 +46,8 @@ def cmd_report(args: argparse.Namespace, workspace: Workspace | None) -> int:
     from ristra.core.disclosure import DisclosureError, PolicyError
     from ristra.core.metrics.errors import MetricError
     from ristra.core.tables import TableError
-    from ristra.reports.templates import TemplateError
     from ristra.services import reports
+    from ristra.services.errors import TemplateError
 
     if args.list:
         found = reports.list_templates()

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ristra.engine.connections import connect
-from ristra.ingest.sources import UnreadableFile
+from ristra.ingest.refusals import UnreadableFile
 
 
 def parquet_to_csv(path: Path, target: Path) -> Path:

@@ -23,11 +23,8 @@ from pathlib import Path
 
 from ristra.core.validation_issues import ValidationIssue
 from ristra.ingest.messages import encoding_name
+from ristra.ingest.refusals import MAX_XLSX_EXPANDED_BYTES, MAX_XLSX_RATIO, UnreadableFile
 
-#: Refuse workbooks whose parts expand past this many bytes (zip-bomb guard).
-MAX_XLSX_EXPANDED_BYTES = 2_000_000_000
-#: Refuse workbooks whose expansion ratio is beyond any real spreadsheet's.
-MAX_XLSX_RATIO = 200
 _SNIFF_BYTES = 1 << 16
 #: The longest line (a header or a row) read, as DuckDB's ``max_line_size`` in the validator.
 MAX_LINE_CHARS = 4_000_000
@@ -43,10 +40,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"SQLite format 3", "an SQLite database"),
 )
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read as any supported format (exit code 2)."""
 
 
 @dataclass(frozen=True)

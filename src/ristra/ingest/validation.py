@@ -87,7 +87,7 @@ def validate_file(
     sheet: str | None = None,
 ) -> ValidationReport:
     """Validate ``path`` as ``dataset``; when valid and ``output`` is given, write the
-    canonical Parquet there. Raises :class:`~ristra.ingest.sources.UnreadableFile` when the
+    canonical Parquet there. Raises :class:`~ristra.ingest.refusals.UnreadableFile` when the
     file is not CSV, XLSX or Parquet. ``workdir`` (owned by the caller) holds temporary files.
     ``report(step, percent)``, if given, is called as the file is read. ``fast_pass=False``
     sends the file straight to the full pass (the tests compare the two passes' verdicts).

@@ -6,8 +6,8 @@ chosen sheet is empty the message names the workbook's sheets, so that the right
 chosen.
 
 Guards: the archive is inspected before anything is decompressed, and a workbook whose
-parts would expand past :data:`~ristra.ingest.sources.MAX_XLSX_EXPANDED_BYTES`, or by more
-than :data:`~ristra.ingest.sources.MAX_XLSX_RATIO` times, is refused (a zip bomb). A
+parts would expand past :data:`~ristra.ingest.refusals.MAX_XLSX_EXPANDED_BYTES`, or by more
+than :data:`~ristra.ingest.refusals.MAX_XLSX_RATIO` times, is refused (a zip bomb). A
 truncated or corrupt workbook is refused with :class:`UnreadableFile`.
 
 Cell values become text the validator understands: dates as ISO ``YYYY-MM-DD``, whole
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ristra.ingest.sources import MAX_XLSX_EXPANDED_BYTES, MAX_XLSX_RATIO, UnreadableFile
+from ristra.ingest.refusals import MAX_XLSX_EXPANDED_BYTES, MAX_XLSX_RATIO, UnreadableFile
 
 
 def check_archive(path: Path) -> None:

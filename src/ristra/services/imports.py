@@ -20,6 +20,9 @@ from ristra.services.workspace import Workspace
 from ristra.snapshots.durable import sha256_file
 from ristra.snapshots.errors import InvalidProvenance
 
+#: a progress callback: ``report(step, percent)`` while a long statement runs
+ProgressCallback = Report
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -62,6 +65,11 @@ def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path
     with workspace.scratch() as work:
         return validate_file(ds, path, workdir=work, column_map=column_map, today=workspace.settings.today,
                              memory_limit=workspace.settings.memory_limit, report=report, sheet=sheet)
+
+
+#: datasets whose declared first day (``extract_start``) opens a metric's data window: retention
+#: (employees) and promotion (the later of employees and employee events)
+WINDOWED_DATASETS = ("employees", "employee_events")
 
 
 def check_extract_start(extract_start: dt.date | str | None, today: dt.date) -> str | None:
@@ -132,3 +140,16 @@ def rollback(workspace: Workspace, dataset_name: str, snapshot_id: str) -> Snaps
     """Make an earlier snapshot of ``dataset_name`` current again (logged)."""
     ds = dataset(dataset_name)
     return workspace.snapshots.rollback(ds.name, snapshot_id, by=workspace.settings.user)
+
+
+def published_from_file(workspace: Workspace, dataset_name: str, path: Path, since: dt.datetime) -> str | None:
+    """The dataset's current snapshot id if it was imported from the file at ``path`` (same
+    sha256) no earlier than ``since``; else ``None`` (e.g. a server that died between publishing
+    a snapshot and recording the import finds what it published)."""
+    current = workspace.snapshots.current(dataset_name)
+    if current is None or not path.is_file() or current.source_sha256 is None:
+        return None
+    imported_at = dt.datetime.fromisoformat(current.imported_at.replace("Z", "+00:00"))
+    if imported_at < since:
+        return None
+    return current.snapshot_id if sha256_file(path)[0] == current.source_sha256 else None

@@ -14,7 +14,7 @@ Contract
   category, column or dataset; no data imported yet; with ``require_declared_window``, a retention
   or promotion metric over an extract whose start was neither declared with the import nor given);
   nothing is written except category version 1 on first use (see
-  :class:`~ristra.categories_store.CategoryStore`).
+  :class:`~ristra.stores.categories.CategoryStore`).
 * ``require_declared_window`` (False by default; True for the CLI's ``query`` and for
   :func:`ristra.open`): when False, an undeclared data window is guessed from the earliest
   separation and the result's notes say so (see :mod:`ristra.core.metrics.plans.survival`).
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ristra.benchmarks_io import load_benchmarks
-from ristra.categories_store import CategoryStore
 from ristra.core.benchmarks import BenchmarkSet
 from ristra.core.categories import CategorySet
 from ristra.core.metrics.pack import standard_pack
@@ -40,6 +39,7 @@ from ristra.core.metrics.specs import MetricSpec, make_spec
 from ristra.core.metrics.sql.lookups import stored_key_columns
 from ristra.ingest.place_keys import place_keys_file
 from ristra.services.workspace import Settings, Workspace
+from ristra.stores.categories import CategoryStore
 
 if TYPE_CHECKING:
     import pandas

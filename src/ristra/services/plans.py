@@ -40,7 +40,7 @@ from ristra.core.plan import (
 from ristra.core.plan.status import INSUFFICIENT
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
-from ristra.stores.plans import PlanStore, PlanVersion
+from ristra.stores.plans import PlanStore, PlanVersion, demo_plan_text
 
 
 def json_safe(value: Any) -> Any:
@@ -126,6 +126,10 @@ class PlanService:
     ) -> PlanVersion:
         return self.store.import_text(text, author or self.workspace.settings.user, reason, expected_version)
 
+    def import_demo(self, reason: str, expected_version: int | None = None, author: str | None = None) -> PlanVersion:
+        """Store the synthetic school's demo plan as a new version (see :meth:`import_text`)."""
+        return self.import_text(demo_plan_text(), reason, expected_version, author)
+
     def export_yaml(self, plan_id: str, version: int | None = None) -> str:
         return self.store.export_yaml(plan_id, version)
 
@@ -205,3 +209,27 @@ class PlanService:
         """The closed cycles of the plan, oldest first: the history of its statuses."""
         self.store.require(plan_id)
         return self.store.cycles(plan_id)
+
+    def update_action(
+        self,
+        plan_id: str,
+        action_id: str,
+        update: dict[str, Any],
+        expected_version: int,
+        author: str | None = None,
+    ) -> PlanVersion:
+        """A new plan version with ``update`` (date, note, optional status and evidence) added to
+        the action's updates, and the action's status set to the update's status when it has one.
+        Refused like any edit when the plan changed since ``expected_version``
+        (:class:`~ristra.stores.plans.StalePlanError`) or the update is not valid
+        (:class:`~ristra.core.plan.PlanFileError`, naming the field)."""
+        current = self.store.require(plan_id)
+        document = current.plan.to_dict()
+        action = next((a for a in document["actions"] if a["id"] == action_id), None)
+        if action is None:
+            raise KeyError(f"no action {action_id!r} in plan {plan_id}")
+        action.setdefault("updates", []).append(update)
+        if update.get("status"):
+            action["status"] = update["status"]
+        who = author or self.workspace.settings.user
+        return self.store.save(document, who, f"update of action {action_id}", expected_version)

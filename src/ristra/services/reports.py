@@ -44,8 +44,8 @@ from ristra.core.metrics.errors import MetricError
 from ristra.reports import FORMATS, render
 from ristra.reports.binding import datasets_needed
 from ristra.reports.document import ReportDocument
-from ristra.reports.files import write_atomically
 from ristra.reports.templates import TemplateError, load_template, shipped_template_ids
+from ristra.stores.atomic import write_atomically
 
 __all__ = [
     "AUDIENCES", "ReportError", "ReportRecord", "TemplateInfo", "clear_cache", "compute_sections", "documents",

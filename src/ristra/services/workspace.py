@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ristra.snapshots import SnapshotStore
+from ristra.stores.categories import CategoryStore
 
 DATA_DIR_ENV = "RISTRA_DATA_DIR"
 DEFAULT_DATA_DIR = Path("ristra-data")
@@ -62,6 +63,11 @@ class Workspace:
         self.root.mkdir(parents=True, exist_ok=True)
         self.snapshots = SnapshotStore(self.root / "snapshots", clock=settings.clock)
         self.recovered: list[str] = self.snapshots.recover() + self._clean_scratch()
+
+    @property
+    def categories(self) -> CategoryStore:
+        """The category definitions' versions (``<data dir>/categories/``)."""
+        return CategoryStore(self.root)
 
     @property
     def scratch_root(self) -> Path:

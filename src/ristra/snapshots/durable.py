@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from ristra.stores.atomic import fsync_dir
+
 PAUSE_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE"
 PAUSE_SECONDS_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE_SECONDS"
 _CHUNK = 1 << 20
@@ -32,15 +34,6 @@ def pause(stage: str) -> None:
     print(f"PAUSE {stage}", flush=True)
     sys.stdout.flush()
     time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a directory's entries (creations, renames, removals) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def hash_and_fsync(path: Path) -> tuple[str, int]:

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 
 from ristra.core.manifest import HistoryEvent
+from ristra.stores.atomic import fsync_dir
 
-from .durable import fsync_dir
 from .errors import CorruptSnapshot
 from .layout import Layout
 from .pointer import load_manifest, read_current_id

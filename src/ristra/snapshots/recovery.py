@@ -22,9 +22,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ristra.core.manifest import DATASET_NAME_RE, format_instant, is_snapshot_id
+from ristra.stores.atomic import fsync_dir
 
 from . import locks
-from .durable import fsync_dir
 from .errors import SnapshotError
 from .history_log import read_events, reconcile
 from .layout import CURRENT, Layout

@@ -33,8 +33,9 @@ from ristra.core.manifest import (
     HistoryEvent,
     SnapshotManifest,
 )
+from ristra.stores.atomic import fsync_dir
 
-from .durable import fsync_dir, hash_and_fsync, pause, sha256_file, write_new_file
+from .durable import hash_and_fsync, pause, sha256_file, write_new_file
 from .errors import SnapshotError
 from .history_log import append_event, reconcile
 from .layout import Layout

@@ -22,9 +22,7 @@ Contract
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -39,14 +37,12 @@ from ristra.core.categories import (
     changes,
     definitions_from_dict,
 )
+from ristra.core.versions import StaleVersionError
+from ristra.stores.atomic import publish_new
 
 DEFAULTS_PACKAGE = "ristra.categories_defaults"
 DEFAULTS_FILE = "new_mexico.yaml"
 _VERSION_FILE = re.compile(r"v(\d{4,})\.json")
-
-
-class StaleVersionError(RuntimeError):
-    """The edit was based on a version that is no longer the current one."""
 
 
 class CorruptVersionError(RuntimeError):
@@ -187,22 +183,9 @@ class CategoryStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self._path(category_set.version)
         payload = json.dumps(category_set.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                raise StaleVersionError(
-                    f"category version {category_set.version} was saved by someone else meanwhile; reload and retry"
-                ) from None
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        dir_fd = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            publish_new(final, payload.encode("utf-8"))
+        except FileExistsError:
+            raise StaleVersionError(
+                f"category version {category_set.version} was saved by someone else meanwhile; reload and retry"
+            ) from None

@@ -23,9 +23,7 @@ Contract
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +42,7 @@ from ristra.core.plan import (
     plan_from_dict,
 )
 from ristra.core.plan.problems import LineMarks
+from ristra.stores.atomic import publish_new
 from ristra.stores.plan_files import parse_plan_text, plan_yaml, read_plan_file
 
 DEFAULTS_PACKAGE = "ristra.plan_defaults"
@@ -314,21 +313,8 @@ class PlanStore:
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / name
         text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                raise StalePlanError(taken) from None
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            publish_new(final, text.encode("utf-8"))
+        except FileExistsError:
+            raise StalePlanError(taken) from None
         return final

@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from ristra.categories_store import CategoryStore
 from ristra.core.categories import (
     CategoryFileError,
     CategorySet,
@@ -107,7 +106,7 @@ def _grouped(counts: tuple[CategoryCount, ...]) -> dict[str, dict[str, list[int]
 
 def preview(workspace: Workspace, text: str, based_on: int) -> Preview:
     """Check the edited text and say what would change; counts come from the metrics engine."""
-    store = CategoryStore(workspace.root)
+    store = workspace.categories
     current = store.current()
     try:
         definitions = definitions_from_dict(parse_text(text))
@@ -159,7 +158,7 @@ def membership_counts(workspace: Workspace, current: CategorySet,
 def save(workspace: Workspace, text: str, author: str, reason: str, based_on: int) -> CategorySet:
     """Store the edited text as the next version. Raises ``CategoryFileError`` (problems),
     ``StaleVersionError`` (edited meanwhile) or ``ValueError`` (no reason, nothing changed)."""
-    saved = CategoryStore(workspace.root).save(parse_text(text), author, reason, based_on)
+    saved = workspace.categories.save(parse_text(text), author, reason, based_on)
     from ristra.web import publishing
 
     publishing.start(workspace)

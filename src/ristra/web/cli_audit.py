@@ -81,7 +81,6 @@ class Change:
 
 def changes(before: Published, workspace: Workspace) -> list[Change]:
     """What changed in ``workspace`` since ``before``."""
-    from ristra.categories_store import CategoryStore
 
     found: list[Change] = []
     for name in DATASETS:
@@ -100,7 +99,7 @@ def changes(before: Published, workspace: Workspace) -> list[Change]:
     version = _category_version(workspace.root)
     seeded = before.category_version is None and version == 1  # the defaults, written on first use
     if version is not None and version != before.category_version and not seeded:
-        current = CategoryStore(workspace.root).get(version)
+        current = workspace.categories.get(version)
         found.append(Change("category_change", f"categories version {version}", {}, version,
                             {"from_version": before.category_version, "reason": current.reason,
                              "author": current.author}))

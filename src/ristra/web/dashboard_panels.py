@@ -26,7 +26,7 @@ from ristra.core.disclosure.released import Published
 from ristra.core.tables import DerivedCell
 from ristra.services.publication import FUNNEL_STAGES, Publication
 from ristra.web import charts
-from ristra.web.dashboard import Dashboard, Filters, Panel
+from ristra.web.dashboard_values import Dashboard, Filters, Panel
 
 STAGE_LABELS = tuple(s.capitalize() for s in FUNNEL_STAGES)
 FOUR_FIFTHS = 0.8

@@ -28,7 +28,7 @@ def templates(service: Any) -> tuple[tuple[str, str], ...]:
 
 
 def formats() -> tuple[str, ...]:
-    from ristra.reports import FORMATS
+    from ristra.services.reports import FORMATS
 
     return tuple(FORMATS)
 
@@ -37,7 +37,7 @@ def render(service: Any, workspace: Any, template: str, audience: str, file_form
     """Generate ``template`` for ``audience`` as ``file_format`` into ``directory``."""
     from ristra.core.disclosure import PolicyError
     from ristra.core.metrics.errors import MetricError
-    from ristra.reports.templates import TemplateError
+    from ristra.services.errors import TemplateError
 
     if template not in {t.id for t in service.list_templates()}:
         raise ReportFailed(f"unknown report template {template!r}")

@@ -14,10 +14,10 @@ from ristra.core.disclosure import (
     Policy,
     SuppressionSummary,
 )
-from ristra.reports.files import write_atomically
 from ristra.reports.planning import TablePlan
 from ristra.services.publication.values import AuditLog, Publication, cell_id
 from ristra.services.workspace import Workspace
+from ristra.stores.atomic import write_atomically
 
 
 class History:

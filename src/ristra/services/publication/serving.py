@@ -57,7 +57,7 @@ _VERSIONS: dict[Path, tuple[tuple[int, int], int]] = {}
 def category_version(workspace: Workspace) -> int:
     """The current category version. Reading a version parses and checks every rule, so the number
     is remembered per directory until the directory changes (a new version is a new file)."""
-    from ristra.categories_store import CategoryStore
+    from ristra.stores.categories import CategoryStore
 
     store = CategoryStore(workspace.root)
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ristra.categories_store import CategoryStore, StaleVersionError
 from ristra.core.categories import CategoryFileError, changes
+from ristra.services.errors import StaleVersionError
 from ristra.web import audit, category_editing
 from ristra.web.access import allow
 from ristra.web.in_force import snapshots_in_force
@@ -17,14 +17,14 @@ from ristra.web.runtime import workspace
 
 @allow(READERS)
 def categories_page(request: HttpRequest) -> HttpResponse:
-    store = CategoryStore(workspace().root)
+    store = workspace().categories
     versions = store.versions()
     return render(request, "ristra/categories.html", {"current": versions[-1], "versions": tuple(reversed(versions))})
 
 
 @allow(READERS)
 def category_version(request: HttpRequest, version: int) -> HttpResponse:
-    store = CategoryStore(workspace().root)
+    store = workspace().categories
     try:
         shown = store.get(version)
     except KeyError:
@@ -46,7 +46,7 @@ def categories_edit(request: HttpRequest) -> HttpResponse:
     """GET: the current definitions to edit. POST ``action=preview``: what would change and the
     counts; ``action=save``: a new version (refused if someone saved since the form was opened)."""
     ws = workspace()
-    current = CategoryStore(ws.root).current()
+    current = ws.categories.current()
     context: dict[str, object] = {"text": category_editing.editable_text(current), "based_on": current.version,
                                   "reason": "", "current": current}
     status = 200
