@@ -192,3 +192,18 @@ def test_alone_or_in_combination_in_json_says_the_groups_overlap(data_dir: Path,
     assert "sum to more than the total" in captured.err
     assert run(data_dir, "query", "retention", "--category", "race:aoic") == 2
     assert "race:ipeds" in capsys.readouterr().err
+
+
+def test_query_issue_15_options(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "query", "representation-ratio", "--category", "urm_nm", "--benchmark-year", "2010",
+               "--json") == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["benchmark_year"] == 2010 and row["benchmark"] == "2010 Census P2, NM, all ages"
+    assert run(data_dir, "query", "funnel", "--category", "urm_nm", "--counting", "first", "--from-cycle", "2020",
+               "--json") == 0
+    assert "one application per person" in capsys.readouterr().err
+    assert run(data_dir, "query", "selection-ratio", "--category", "urm_nm", "--repeat-applicants", "ignore",
+               "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["family_test"] for r in rows if r["in_family"]} <= {"fisher"}
+    assert run(data_dir, "query", "funnel", "--category", "urm_nm", "--counting", "people") == 2
