@@ -309,3 +309,23 @@ def test_the_cli(service: LinkageService, tmp_path: Path, capsys: pytest.Capture
     assert json.loads(capsys.readouterr().out) == {"recorded": len(rows), "skipped": 0}
     assert main(["--data-dir", root, "link", "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["decisions"] == len(rows)
+
+
+def test_quality_from_a_clerical_sample_of_the_run(service: LinkageService, school: dict[str, Any]) -> None:
+    from ristra.services.linkage_quality import clerical_sample, quality
+
+    sample = clerical_sample(service, per_stratum=40, seed=3)
+    assert sample == clerical_sample(service, per_stratum=40, seed=3)
+    assert set(sample) <= {LINKED, LINKED_BY_IDENTIFIER, REVIEW, "not linked"}
+    truth = {r: p or None for r, p in school["truth"].items()}
+    labels = {r: truth[r] for rows in sample.values() for r in rows}
+    result = quality(service, labels)
+    actual = link_quality({x.roster_id: x.person_id for x in service.links() if x.linked}, truth)
+    q = result.overall
+    assert q.precision.lower <= actual.precision <= q.precision.upper
+    assert q.recall.lower <= actual.recall <= q.recall.upper
+    assert set(result.subgroups) == {"hispanic", "compound_surname", "women", "aian"}
+    assert all(g.precision.rows <= q.precision.rows for g in result.subgroups.values())
+    json.dumps(result.to_dict())
+    with pytest.raises(LinkageInputError, match="1 labelled row"):
+        quality(service, {**labels, "R-nobody": None})
