@@ -4,7 +4,10 @@
   10,000 roster rows (quick: 2,000) are drawn from its participants (every row of a sampled roster
   person, seeded). Each roster is linked against 100,000, 300,000 and 1,000,000 identities (every
   true match kept, the rest a seeded sample), each in a child process: a whole run —
-  standardisation, exact pass, training, prediction, resolution — from Parquet files.
+  standardisation, exact pass, training, prediction, resolution — from Parquet files (each
+  identity sample written once, beforehand), in the linkage connection
+  (:func:`ristra.linkage.connection.linkage_connection`: DuckDB ``memory_limit`` 1 GB, spilling
+  to a temporary directory).
 * Targets at 1,000,000: at most 30 s and 2 GB peak resident memory (the child's ``ru_maxrss``);
   F1 is reported against the ground truth, with the threshold calibrated on a labelled third.
 * Baseline in the same run and child: a deterministic DuckDB join of the same two standardised
@@ -41,26 +44,26 @@ con.execute(f'''CREATE TABLE picked AS SELECT r.* FROM roster r JOIN (
   ORDER BY participant_id LIMIT {roster_rows}''')
 con.execute(f"COPY picked TO '{out}/roster.parquet' (FORMAT parquet)")
 con.execute(f"COPY (SELECT l.participant_id, l.person_id FROM links l JOIN picked USING (participant_id)) TO '{out}/truth.parquet' (FORMAT parquet)")
-con.execute(f"COPY (SELECT * FROM ids ORDER BY hash(person_id || 'bench')) TO '{out}/ids.parquet' (FORMAT parquet)")
+con.execute(f"CREATE TABLE shuffled AS SELECT *, row_number() OVER (ORDER BY hash(person_id || 'bench')) AS k FROM ids")
+for n in map(int, sys.argv[4:]):  # every true match kept, the rest a seeded sample
+    con.execute(f'''COPY (WITH t AS (SELECT DISTINCT person_id FROM read_parquet('{out}/truth.parquet') WHERE person_id IS NOT NULL)
+      SELECT * EXCLUDE (k) FROM shuffled WHERE person_id IN (SELECT person_id FROM t) OR k <= {n} - (SELECT count(*) FROM t)
+      ORDER BY k) TO '{out}/ids_{n}.parquet' (FORMAT parquet)''')
 print(con.execute("SELECT (SELECT count(*) FROM picked), (SELECT count(*) FROM ids)").fetchall()[0])
 """
 
 _LINK = """
-import json, random, resource, sys, time, duckdb
+import json, random, resource, sys, time
+from pathlib import Path
 from ristra.core.linkage import link_quality
+from ristra.linkage.connection import DEFAULT_MEMORY_LIMIT, linkage_connection
 from ristra.linkage import link
 from ristra.linkage.standardise import standardise
 out, n = sys.argv[1], int(sys.argv[2])
-con = duckdb.connect()
-con.execute("SET threads = 2")
+con = linkage_connection(DEFAULT_MEMORY_LIMIT, Path(out) / f"spill-{n}", threads=2)
 con.execute(f"CREATE VIEW roster AS SELECT * FROM read_parquet('{out}/roster.parquet')")
 truth = dict(con.execute(f"SELECT participant_id, person_id FROM read_parquet('{out}/truth.parquet')").fetchall())
-con.execute(f'''CREATE TABLE ids AS WITH t AS (SELECT DISTINCT person_id FROM read_parquet('{out}/truth.parquet') WHERE person_id IS NOT NULL)
-  SELECT * FROM (SELECT i.*, i.person_id IN (SELECT person_id FROM t) AS needed, row_number() OVER () AS k
-                 FROM read_parquet('{out}/ids.parquet') i)
-  WHERE needed OR k <= {n} - (SELECT count(*) FROM t) ORDER BY k''')
-con.execute("ALTER TABLE ids DROP COLUMN needed")
-con.execute("ALTER TABLE ids DROP COLUMN k")
+con.execute(f"CREATE VIEW ids AS SELECT * FROM read_parquet('{out}/ids_{n}.parquet')")
 rows = sorted(truth)
 labels = {r: truth[r] for r in random.Random(16).sample(rows, len(rows) // 3)}
 start = time.perf_counter()
@@ -78,7 +81,7 @@ baseline = time.perf_counter() - start
 identities = con.execute("SELECT count(*) FROM ids").fetchall()[0][0]
 print(json.dumps({"seconds": seconds, "baseline": baseline, "pairs": pairs, "identities": identities,
                   "roster": len(rows), "steps": run.seconds, "counts": run.counts, "threshold": run.threshold,
-                  "quality": quality.to_dict(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "quality": quality.to_dict(), "memory_limit": DEFAULT_MEMORY_LIMIT, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -96,7 +99,7 @@ def run(quick: bool) -> list[Measurement]:
     roster_rows = 2_000 if quick else 10_000
     results = []
     with tempfile.TemporaryDirectory(prefix="ristra-bench-linkage-") as tmp:
-        _child(_PREPARE, tmp, str(per_cycle), str(roster_rows))
+        _child(_PREPARE, tmp, str(per_cycle), str(roster_rows), *map(str, sizes))
         for n in sizes:
             results.append(json.loads(_child(_LINK, tmp, str(n))))
     measurements = []
@@ -106,7 +109,7 @@ def run(quick: bool) -> list[Measurement]:
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["steps"].items())
         detail = (f"{r['roster']:,} roster rows × {r['identities']:,} identities; {steps}; F1 {q['f1']:.3f} "
                   f"(precision {q['precision']:.3f}, recall {q['recall']:.3f}); tiers {r['counts']}; "
-                  f"peak {r['peak_mb']:.0f} MB; baseline join {r['pairs']:,} pairs")
+                  f"peak {r['peak_mb']:.0f} MB (DuckDB memory_limit {r['memory_limit']}); baseline join {r['pairs']:,} pairs")
         top = r is largest
         measurements.append(Measurement(
             name=f"linkage: whole run, {r['roster']:,} roster rows against {r['identities']:,} identities",
