@@ -171,7 +171,6 @@ def django_settings(config: WebConfig) -> dict[str, Any]:
             "root": {"handlers": ["console"], "level": "WARNING"},
         },
         # ristra's own
-        "RISTRA_CONFIG": config,
         "RISTRA_DATA_DIR": config.data_dir,
         "RISTRA_MAX_UPLOAD_BYTES": config.max_upload_bytes,
         "RISTRA_BACKGROUND_IMPORT_BYTES": config.background_import_bytes,
