@@ -81,7 +81,7 @@ def announce(audit_log: AuditLog | None, publication: Publication) -> None:
         audit_log({"event": "publication", "audience": publication.audience, "threshold": publication.threshold,
                    "snapshots": dict(publication.snapshots), "category_version": publication.category_version,
                    "fingerprint": publication.fingerprint, "information_loss": publication.loss.to_dict(),
-                   "suppression": publication.summary.auditrecord()})
+                   "suppression": publication.summary.audit_record()})
 
 
 def record_again(history: History, publication: Publication) -> None:
