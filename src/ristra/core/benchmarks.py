@@ -14,6 +14,9 @@ from :mod:`ristra.reference`) and return values. Methods:
   people reporting one race; people of two or more races who include AIAN or Black (part of the
   "two or more" group) are not counted, so for a rule that counts any mention (``has_any``) the
   benchmark is a slight underestimate. ``share_high`` adds the whole not-Hispanic two-or-more group.
+  By period: the 2000, 2010 and 2020 Censuses (``year``; :meth:`BenchmarkSet.get` takes the one
+  nearest a year, :func:`nearest_year`). By age: ``20_34`` from the ACS 1-year age bands
+  (:func:`urm_age_band_benchmark`, approximate: the ACS has no not-Hispanic Black or AIAN by age).
 * **rural_school** — people outside Bernalillo County, Rio Rancho and Corrales: the state total
   minus the urban counties minus the urban part of mixed counties (Sandoval). The urban part is
   estimated from ZIP-level data by :func:`zip_share_of_county` (see there); bounds count the mixed

@@ -16,8 +16,11 @@ against SciPy, statsmodels or lifelines on the same data.
 - :mod:`.multiplicity` — Holm's step-down and Benjamini–Hochberg's step-up corrections.
 - :mod:`.trends` — Cochran–Armitage test for a trend in proportions over years.
 - :mod:`.survival` — Kaplan–Meier with left truncation, log-rank, Aalen–Johansen.
+- :mod:`.unknowns` — deterministic (Manski) bounds of shares, rates and ratios for unknown membership.
+- :mod:`.clustered` — the GEE score test clustered by person (repeat applicants).
 """
 
+from ristra.core.stats.clustered import ClusteredScoreTest, clustered_score_test
 from ristra.core.stats.contingency import (
     ChiSquareReport,
     ChiSquareTest,
@@ -82,13 +85,22 @@ from ristra.core.stats.survival import (
     logrank_test,
 )
 from ristra.core.stats.trends import TrendTest, cochran_armitage
+from ristra.core.stats.unknowns import (
+    Bounds,
+    impact_ratio_bounds,
+    rate_bounds,
+    ratio_bounds,
+    share_bounds,
+)
 
 __all__ = [
     "ADJUSTMENTS",
     "MIN_REFERENCE_SIZE",
+    "Bounds",
     "BreslowDay",
     "ChiSquareReport",
     "ChiSquareTest",
+    "ClusteredScoreTest",
     "CompetingRisks",
     "CumulativeIncidence",
     "ExactConditionalTest",
@@ -116,6 +128,7 @@ __all__ = [
     "breslow_day_test",
     "chi_square_tests",
     "choose_reference",
+    "clustered_score_test",
     "clopper_pearson_intervals",
     "cochran_armitage",
     "compare_selection",
@@ -125,6 +138,7 @@ __all__ = [
     "four_fifths_analyses",
     "four_fifths_analysis",
     "holm",
+    "impact_ratio_bounds",
     "kaplan_meier",
     "kaplan_meier_by_group",
     "katz_ratio",
@@ -132,9 +146,12 @@ __all__ = [
     "mantel_fleiss",
     "mantel_haenszel",
     "proportion",
+    "rate_bounds",
+    "ratio_bounds",
     "representation_ratio_fixed",
     "representation_ratio_sampled",
     "score_ratio",
     "score_ratio_intervals",
+    "share_bounds",
     "wilson_intervals",
 ]

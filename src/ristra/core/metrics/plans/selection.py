@@ -9,6 +9,13 @@ Fisher test of each known group at every stage, in every stratum and pooled, and
 strata of each pooled comparison; unknown and declined are compared outside it. It is corrected
 with Holm's procedure (default) or Benjamini–Hochberg's (``adjustment="bh"``), and stated on every
 row and in the result's notes.
+
+Repeat applicants (docs/methods.md, "Repeat applicants"): with every application counted and
+``repeat_applicants="cluster"`` (default), each known row also gets the GEE score test clustered by
+person (:mod:`ristra.core.stats.clustered`), and where a person has several applications in the
+comparison and every expected count is at least 5 that test replaces Fisher's in the family
+(``family_test``). Unknown membership: every known row carries the bounds of its rate and impact
+ratio over every assignment of the unknowns (:mod:`ristra.core.stats.unknowns`).
 """
 
 from __future__ import annotations
@@ -147,8 +154,8 @@ def with_clustered_test(row: SelectionRow, people: PersonTable | None, stage: st
 def correct_family(rows: list[SelectionRow], adjustment: str, alpha: float, statement: str) -> list[SelectionRow]:
     """``rows`` with the family's adjusted p-values, decisions and statement filled in.
 
-    The family: the ``fisher_p`` and the ``stratified_p`` of every row in the family (``in_family``)
-    that has one; ``adjustment`` is ``holm`` or ``bh`` (:func:`~ristra.core.stats.multiplicity.adjust`).
+    The family: the p-value of each row's ``family_test`` (``clustered_p`` for ``gee_score``, else
+    ``fisher_p``) and the ``stratified_p`` of every row in the family (``in_family``) that has one; ``adjustment`` is ``holm`` or ``bh`` (:func:`~ristra.core.stats.multiplicity.adjust`).
     ``statement`` (with ``{m}`` for the number of tests) is written on every row in the family.
     """
     members: list[tuple[int, str, float]] = []
