@@ -126,9 +126,11 @@ def test_decisions_override_the_model_and_survive_reruns(service: LinkageService
     assert (after[linked.roster_id].tier, after[linked.roster_id].person_id) == (REJECTED_IN_REVIEW, None)
     assert (after[review.roster_id].tier, after[review.roster_id].person_id) == (
         LINKED_IN_REVIEW, review.proposed_person_id)
-    rerun = service.run(force=True)
-    assert rerun.rerun and rerun.run.record.label_source == "clerical decisions"
-    assert rerun.run.record.calibration is not None and rerun.run.record.calibration["labelled_rows"] == 2
+    previous = service.current()
+    assert previous is not None
+    rerun = service.run(force=True)  # two decisions are too few to calibrate on: the threshold is kept
+    assert rerun.rerun and rerun.run.record.threshold_source == f"kept from run {previous.run_id}"
+    assert rerun.run.record.threshold == previous.record.threshold and rerun.run.record.calibration is None
     kept = {x.roster_id: x for x in service.links()}
     assert kept[linked.roster_id].tier == REJECTED_IN_REVIEW and kept[review.roster_id].tier == LINKED_IN_REVIEW
     decided = service.decisions()
@@ -222,6 +224,15 @@ def test_a_labels_file_calibrates_the_threshold(service: LinkageService, school:
     assert record.calibration is not None and record.calibration["labelled_rows"] == len(labels)
     links = {x.roster_id: x.person_id for x in service.links() if x.tier in (LINKED, LINKED_BY_IDENTIFIER)}
     assert link_quality(links, {r: p or None for r, p in school["truth"].items()}).f1 >= 0.95
+    decided = [x for x in service.links() if x.proposed_person_id][:40]
+    service.record_decisions([(x.roster_id, x.proposed_person_id or "",
+                               "match" if school["truth"].get(x.roster_id) == x.proposed_person_id else "not a match")
+                              for x in decided])
+    from_decisions = service.run(force=True).run.record
+    assert from_decisions.threshold_source == "calibrated" and from_decisions.label_source == "clerical decisions"
+    assert from_decisions.calibration is not None and from_decisions.calibration["labelled_rows"] == 40
+    truth = {r: p or None for r, p in school["truth"].items()}
+    assert link_quality({x.roster_id: x.person_id for x in service.links() if x.linked}, truth).f1 >= 0.95
 
 
 @pytest.mark.parametrize("stage", ["hashed", "renamed"])

@@ -87,7 +87,8 @@ def cmd_run(args: argparse.Namespace, workspace: Workspace | None) -> int:
         return 0
     how = {"calibrated": f"calibrated on {record.calibration['labelled_rows'] if record.calibration else 0} "
                          f"labelled rows ({record.label_source})",
-           "given": "given", "default": "the uncalibrated default (no labels)"}[record.threshold_source]
+           "given": "given", "default": "the uncalibrated default (too few labels)"}.get(
+        record.threshold_source, record.threshold_source)
     output.console().print(f"published run {done.run.run_id} of {record.link} ({done.reason}); "
                            f"threshold {record.threshold:.2f}, {how}")
     output.rows_table("links by tier", ("tier", "rows"), sorted(record.counts.items()))

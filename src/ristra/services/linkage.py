@@ -14,7 +14,9 @@ Contract
 * The threshold is calibrated on labels — a labels file (``participant_id,person_id``; an empty
   person means nobody) and the clerical decisions in force
   (:func:`ristra.core.linkage_decisions.labels_from_decisions`; the file wins on a row both
-  label) — or given; without either it is the uncalibrated default (weight 0) and the run says so.
+  label) — or given. With fewer than :data:`MIN_CALIBRATION_ROWS` labelled rows it is not
+  calibrated: a rerun keeps the threshold of the run in force (``kept from run <id>``), a first run
+  uses the uncalibrated default (weight 0), and the run says which.
 * Clerical decisions are stored apart from runs and kept across reruns; the links in force
   (:meth:`LinkageService.links`) apply them over the run's links
   (:func:`ristra.core.linkage_decisions.links_in_force`).
@@ -62,6 +64,8 @@ LINK_TARGETS: dict[str, str] = {
 }
 DEFAULT_TARGET = "admissions_identities"
 DEFAULT_REVIEW_BAND = 4.0
+#: Fewer labelled rows than this do not calibrate a threshold (one chosen on a handful of rows is noise).
+MIN_CALIBRATION_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,11 @@ class LinkageService:
         if labels:
             all_labels.update(labels)
             sources.append(label_source or "labels given")
+        inherited = None
+        if threshold is None and len(all_labels) < MIN_CALIBRATION_ROWS:
+            all_labels, sources = {}, []  # too few to calibrate on: keep the run in force's threshold
+            if current is not None:
+                threshold, inherited = current.record.threshold, current.run_id
         options = options or ModelOptions()
         settings = self.workspace.settings
         with self.workspace.scratch() as scratch:
@@ -210,7 +219,8 @@ class LinkageService:
                     return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_literal(str(path))}')")
                             .fetchall()]
 
-                source = "calibrated" if done.calibrated else "given" if threshold is not None else "default"
+                source = ("calibrated" if done.calibrated else f"kept from run {inherited}" if inherited
+                          else "given" if threshold is not None else "default")
                 record = RunRecord(
                     link=self.link_name, inputs=pins, threshold=done.threshold, threshold_source=source,
                     calibration={"method": "the match weight maximising F1 on the labelled rows "
