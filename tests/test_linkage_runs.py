@@ -33,6 +33,7 @@ from ristra.core.linkage_decisions import (
     MATCH,
     NOT_A_MATCH,
     REJECTED_IN_REVIEW,
+    SUPERSEDED_IN_REVIEW,
     UNSURE,
     ClericalDecision,
     decisions_in_force,
@@ -153,6 +154,14 @@ def test_links_in_force_by_hand() -> None:
     assert out == {"r1": ("p1", LINKED, None), "r2": ("p2", LINKED_IN_REVIEW, MATCH),
                    "r3": (None, REJECTED_IN_REVIEW, NOT_A_MATCH), "r4": ("p9", LINKED_IN_REVIEW, MATCH),
                    "r5": ("p5", LINKED, UNSURE)}
+    # one-to-one: r6 (another person of the program) loses p2 to r2's match; r7 (r2's own row of
+    # another year) keeps it; r8 (another program) keeps its own link to p2
+    more = [*rows, ("r6", "p2", 5.0, 0.9, LINKED), ("r7", "p2", 4.0, 0.9, LINKED), ("r8", "p2", 6.0, 0.9, LINKED)]
+    keys = {"r1": ("A", "a1"), "r2": ("A", "a2"), "r3": ("A", "a3"), "r4": ("A", "a4"), "r5": ("A", "a5"),
+            "r6": ("A", "a6"), "r7": ("A", "a2"), "r8": ("B", "b1")}
+    resolved = {x.roster_id: (x.person_id, x.tier) for x in links_in_force(more, decisions, keys)}
+    assert resolved["r6"] == (None, SUPERSEDED_IN_REVIEW)
+    assert resolved["r7"] == ("p2", LINKED) and resolved["r8"] == ("p2", LINKED) and resolved["r2"][0] == "p2"
 
 
 def test_the_review_queue_is_the_band_around_the_threshold(service: LinkageService) -> None:

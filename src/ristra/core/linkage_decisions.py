@@ -11,7 +11,8 @@ Contract
 * :func:`final_tier` says what a decision does to the link used downstream: ``match`` links the
   row to that person (tier ``linked in review``) whatever the model said; ``not a match`` unlinks it
   when the model had linked that pair (tier ``rejected in review``); ``unsure`` leaves the model's
-  tier and keeps the pair in the queue.
+  tier and keeps the pair in the queue. A model link to a person a ``match`` gave to another roster
+  person of the same program is unlinked (``superseded in review``; :func:`links_in_force`).
 * The review queue is the *uncertain band* around the threshold t: every resolved pair that is not
   an identifier link and whose match weight w has |w − t| ≤ band (:func:`in_review_band`), both the
   pairs just linked and the pairs just left out.
@@ -36,9 +37,10 @@ DECISIONS: tuple[str, ...] = (MATCH, NOT_A_MATCH, UNSURE)
 
 LINKED_IN_REVIEW = "linked in review"
 REJECTED_IN_REVIEW = "rejected in review"
-#: Tiers of the links in force (a run's tiers plus the two that decisions give).
+SUPERSEDED_IN_REVIEW = "superseded in review"
+#: Tiers of the links in force (a run's tiers plus the three that decisions give).
 FINAL_TIERS: tuple[str, ...] = (LINKED_BY_IDENTIFIER, LINKED, LINKED_IN_REVIEW, REVIEW, REJECTED_IN_REVIEW,
-                                NOT_LINKED)
+                                SUPERSEDED_IN_REVIEW, NOT_LINKED)
 #: Tiers whose rows count as linked downstream.
 LINKED_TIERS: tuple[str, ...] = (LINKED_BY_IDENTIFIER, LINKED, LINKED_IN_REVIEW)
 
@@ -145,12 +147,17 @@ class LinkInForce:
 LinkRow = tuple[str, str | None, float | None, float | None, str]
 
 
-def links_in_force(rows: Iterable[LinkRow], decisions: Mapping[tuple[str, str], ClericalDecision]
-                   ) -> tuple[LinkInForce, ...]:
+def links_in_force(rows: Iterable[LinkRow], decisions: Mapping[tuple[str, str], ClericalDecision],
+                   keys: Mapping[str, tuple[str, str]] | None = None) -> tuple[LinkInForce, ...]:
     """Apply the decisions in force to a run's links (``(roster_id, person_id, match_weight,
     match_probability, tier)`` rows): a ``match`` on any pair of a row links the row to that person
     (the latest such decision if several); otherwise a ``not a match`` on the proposed pair unlinks
-    it; otherwise the model's tier stands (see :func:`final_tier`)."""
+    it; otherwise the model's tier stands (see :func:`final_tier`).
+
+    One-to-one is kept: with ``keys`` (roster row → (group, roster person), e.g. (program, roster
+    id)), a row the model linked to a person whom a ``match`` gave to *another* roster person of the
+    same group is unlinked, tier ``superseded in review``. Rows of the same roster person (other
+    years) keep their links."""
     matched: dict[str, ClericalDecision] = {}
     for d in decisions.values():
         if d.decision == MATCH and (d.roster_id not in matched or d.at >= matched[d.roster_id].at):
@@ -168,4 +175,15 @@ def links_in_force(rows: Iterable[LinkRow], decisions: Mapping[tuple[str, str], 
             final = final_tier(tier, decision)
             person = person_id if final in LINKED_TIERS else None
         out.append(LinkInForce(roster_id, person, final, tier, person_id, weight, probability, decision))
-    return tuple(out)
+    if keys is None or not matched:
+        return tuple(out)
+    claimed = {(keys[d.roster_id][0], d.person_id): keys[d.roster_id] for d in matched.values() if d.roster_id in keys}
+    resolved = []
+    for x in out:
+        key = keys.get(x.roster_id)
+        owner = claimed.get((key[0], x.person_id)) if key is not None and x.person_id is not None else None
+        if owner is not None and owner != key and x.decision != MATCH:
+            x = LinkInForce(x.roster_id, None, SUPERSEDED_IN_REVIEW, x.model_tier, x.proposed_person_id,
+                            x.match_weight, x.match_probability, x.decision)
+        resolved.append(x)
+    return tuple(resolved)

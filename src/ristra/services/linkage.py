@@ -249,13 +249,17 @@ class LinkageService:
     def links(self, run: StoredRun | None = None) -> tuple[LinkInForce, ...]:
         """Every roster row of the run in force, with the decisions in force applied."""
         run = run or self._require_run()
+        roster = self.workspace.snapshots.get(ROSTER, run.record.inputs[ROSTER])
         con = duckdb.connect()
         try:
             rows = con.execute("SELECT roster_id, person_id, match_weight, match_probability, tier "
                                "FROM read_parquet(?) ORDER BY roster_id", [str(run.links_path)]).fetchall()
+            keys = {str(r): (str(g), str(p)) for r, g, p in con.execute(
+                "SELECT participant_id, program_id, roster_id FROM read_parquet(?)",
+                [str(self.workspace.snapshots.path(roster))]).fetchall()}
         finally:
             con.close()
-        return links_in_force(rows, self.decisions())
+        return links_in_force(rows, self.decisions(), keys)
 
     def review_queue(self) -> ReviewQueue:
         """The pairs to review (see the module docstring), by weight nearest the threshold first."""
