@@ -148,6 +148,12 @@ def test_selection_ratio_clusters_repeat_applicants_by_default(tmp_path: Path) -
                 and a[{"interviewed": "completed", "offered": "interviewed", "matriculated": "offered"}[r["stage"]]]}
         assert r["people"] == len(kept)
         assert r["family_test"] == ("gee_score" if r["chi_square_p"] is not None else "fisher")
+    strata = [r for r in rows if r["scope"] == "stratum" and r["in_family"] and r["stage"] == "offered"]
+    assert strata
+    for r in strata:
+        stat, p = _gee([a for a in APPS if a["cycle"] == r["cycle"]], r["group"], r["reference_group"], "offered",
+                       "interviewed")
+        assert r["clustered_p"] == pytest.approx(p, rel=REL)
     # the family: each row's family test (clustered where chosen) and every stratified test, Holm-adjusted
     members = [(r["clustered_p"] if r["family_test"] == "gee_score" else r["fisher_p"]) for r in rows
                if r["in_family"] and r["fisher_p"] is not None]

@@ -78,9 +78,12 @@ def clustered_score_test(cluster: ArrayLike, x: ArrayLike, n: ArrayLike, k: Arra
     total = float(ns.sum())
     if total == 0:
         return ClusteredScoreTest(math.nan, math.nan, 0, 0, 0)
-    _, codes = np.unique(c, return_inverse=True)
+    if c.min() >= 0 and c.max() <= 4 * c.size + 1024:  # small non-negative codes: count them directly
+        codes = c
+    else:
+        _, codes = np.unique(c, return_inverse=True)
     sizes = np.bincount(codes, weights=ns)
-    clusters, largest = int(sizes.size), int(sizes.max())
+    clusters, largest = int(np.count_nonzero(sizes)), int(sizes.max())
     x_bar = float((ns * xs).sum()) / total
     if np.all(xs == xs[0]):
         return ClusteredScoreTest(math.nan, math.nan, clusters, int(total), largest)

@@ -148,14 +148,22 @@ class TrendPlan(SingleAsk):
         if self.person_ask is None:
             return {}
         g = self.grouping
-        entries = [(k, c[0]) for k, c in answers.table(self.person_ask).items() if isinstance(k[1], int | float)]
-        if not entries:
+        cols = answers.columns(self.person_ask)
+        if not len(cols.counts):
             return {}
-        _, person = np.unique(np.array([str(k[0]) for k, _ in entries], dtype=object), return_inverse=True)
-        years = np.array([float(k[1]) for k, _ in entries])  # type: ignore[arg-type]
-        n = np.array([c for _, c in entries], dtype=np.float64)
-        members = [set(g.memberships(k[2:])) for k, _ in entries]
-        return {level: clustered_score_test(person, years, n, np.where([level in m for m in members], n, 0.0))
+        dated = ~np.ma.getmaskarray(cols.values[1])
+        if not dated.any():
+            return {}
+        _, person = np.unique(np.asarray(cols.values[0].astype(str))[dated], return_inverse=True)
+        years = np.asarray(cols.values[1].data[dated], dtype=np.float64)
+        n = np.asarray(cols.counts[dated, 0], dtype=np.float64)
+        combos: dict[tuple[object, ...], int] = {}
+        rows = zip(*(v.tolist() for v in cols.values[2:]), strict=True) if len(cols.values) > 2 else iter([()] * len(n))
+        codes = [combos.setdefault(values, len(combos)) for values in rows]
+        combo = np.asarray(codes, dtype=np.int64)[dated]
+        member = {level: np.array([level in g.memberships(values) for values in combos], dtype=bool)
+                  for level in g.levels}
+        return {level: clustered_score_test(person, years, n, np.where(member[level][combo], n, 0.0))
                 for level in g.levels}
 
     def finish(self, answers: Answers) -> MetricResult:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,6 @@ from ristra.core.metrics.plans.base import (
     PERSON,
     Answers,
     Ask,
-    Table,
     by_values,
     compatible_unknowns,
     level_totals,
@@ -43,6 +43,7 @@ from ristra.core.metrics.plans.funnel import MEASURES, ApplicationsPlan, pair_co
 from ristra.core.metrics.plans.representation import split_by
 from ristra.core.metrics.results import MetricResult, Row, SelectionRow
 from ristra.core.metrics.specs import SELECTION_STAGES, SelectionRatioSpec
+from ristra.core.metrics.sql.cube import SetColumns
 from ristra.core.stats import FourFifthsAnalysis, four_fifths_analyses
 from ristra.core.stats.clustered import ClusteredScoreTest, clustered_score_test
 from ristra.core.stats.multiplicity import CONTROLS, adjust
@@ -106,32 +107,54 @@ def _row(analysis: FourFifthsAnalysis, category: str, stage: str, scope: str, by
     )
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value a table key holds."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
 class PersonTable:
     """Applications by person, ``by`` values and level (the follow-up of a selection-ratio result
     under ``repeat_applicants="cluster"``), as arrays for the clustered tests."""
 
-    def __init__(self, table: Table, n_by: int, grouping: Grouping) -> None:
-        keys = list(table)
-        people = [str(k[0]) for k in keys]
-        _, codes = np.unique(np.array(people, dtype=object), return_inverse=True)
+    def __init__(self, cols: SetColumns, n_by: int, grouping: Grouping) -> None:
+        size = len(cols.counts)
+        _, codes = np.unique(np.asarray(cols.values[0].astype(str)), return_inverse=True)
         self.person = codes.astype(np.int64)
-        by = [tuple(k[1:1 + n_by]) for k in keys]
-        self.strata: dict[tuple[object, ...], np.ndarray] = {}
-        for b in dict.fromkeys(by):
-            self.strata[b] = np.array([x == b for x in by], dtype=bool)
-        self.level = np.array([grouping.level(k[1 + n_by:]) for k in keys], dtype=object)
-        width = 1 + len(MEASURES)
-        self.counts = np.array([table[k] for k in keys], dtype=np.float64).reshape(len(keys), width)
+
+        def coded(values: tuple[np.ma.MaskedArray[Any, Any], ...]) -> tuple[np.ndarray, list[tuple[object, ...]]]:
+            """Each row's code of its combination of ``values``, and the combinations (as the
+            table's keys would hold them)."""
+            key = np.zeros(size, dtype=np.int64)
+            for v in values:
+                mask = np.ma.getmaskarray(v)
+                _, c = np.unique(np.asarray(np.ma.getdata(v)).astype(str), return_inverse=True)
+                c = np.where(mask, 0, c.astype(np.int64) + 1)
+                key = key * (int(c.max(initial=0)) + 1) + c
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            combos = [tuple(None if np.ma.getmaskarray(v)[i] else _plain(np.ma.getdata(v)[i]) for v in values)
+                      for i in first.tolist()]
+            return inverse.astype(np.int64).ravel(), combos
+
+        stratum, strata = coded(cols.values[1:1 + n_by])
+        self.strata = {b: stratum == i for i, b in enumerate(strata)}
+        combo, combos = coded(cols.values[1 + n_by:])
+        names = [grouping.level(values) for values in combos]
+        self.level_code = {name: i for i, name in enumerate(dict.fromkeys(names))}
+        levels = np.array([self.level_code[name] for name in names], dtype=np.int64)
+        self.level = levels[combo] if size else np.array([], dtype=np.int64)
+        self.counts = np.asarray(cols.counts, dtype=np.float64).reshape(size, 1 + len(MEASURES))
 
     def test(self, stage: str, base: str, group: str, reference: str,
              by: tuple[object, ...] | None) -> ClusteredScoreTest:
         """The clustered score test of ``group`` against ``reference`` at ``stage`` (``by`` None: pooled)."""
         index = tuple(range(self.counts.shape[1]))
         selected, before = pair_count(index, stage), stage_count(index, base)
-        mask = (self.level == group) | (self.level == reference)
+        g, r = self.level_code.get(group, -1), self.level_code.get(reference, -1)
+        mask = (self.level == g) | (self.level == r)
         if by is not None:
             mask &= self.strata.get(by, np.zeros(mask.shape, dtype=bool))
-        return clustered_score_test(self.person[mask], (self.level[mask] == group).astype(np.float64),
+        return clustered_score_test(self.person[mask], (self.level[mask] == g).astype(np.float64),
                                     self.counts[mask, before], self.counts[mask, selected])
 
 
@@ -242,7 +265,7 @@ class SelectionRatioPlan(ApplicationsPlan[SelectionRatioSpec]):
         analyses = four_fifths_analyses([groups for *_, groups in jobs], alpha=spec.alpha,
                                         confidence=spec.confidence, threshold=spec.threshold, unknown=unknown,
                                         min_reference_size=spec.min_reference_size)
-        people = PersonTable(answers.table(self.person_ask), len(spec.by), g) if self.person_ask else None
+        people = PersonTable(answers.columns(self.person_ask), len(spec.by), g) if self.person_ask else None
         rows: list[SelectionRow] = []
         stratified = False
         for (stage, scope, by, groups), analysis in zip(jobs, analyses, strict=True):
