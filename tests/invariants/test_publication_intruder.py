@@ -33,6 +33,12 @@ DEMO_SIZE = 1700  # applications per cycle of `ristra demo`
 def school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("publication-intruder")
     workspace, paths = build_school(root / "data", DEMO_SIZE, 20250701)
+    from ristra.services.plans import PlanService
+    from ristra.stores.plans import demo_plan_text
+
+    plans = PlanService(workspace)  # the demo plan's scorecard is part of what the audience is served
+    plans.import_text(demo_plan_text(), "the demo plan")
+    plans.close()
     return workspace, paths, root
 
 
@@ -51,7 +57,9 @@ def published(school: tuple[Any, dict[str, Path], Path]) -> dict[str, tuple[Any,
 def test_no_hidden_small_count_follows_from_the_whole_publication(published: dict[str, tuple[Any, Any]],
                                                                   policy: Policy) -> None:
     made, truth = published[policy.audience]
-    result = attack(observe(made, truth), policy.threshold)
+    observed = observe(made, truth)
+    assert sum(o.key.startswith("plan-scorecard.som-dei-2030/") for o in observed) >= 6  # the scorecard too
+    result = attack(observed, policy.threshold)
     assert result.inconsistent == [], "a relation or a published value disagrees with the true counts"
     assert result.published_sensitive == []
     assert result.sensitive > 50  # the intruder had small counts to go after

@@ -83,7 +83,8 @@ def test_every_route_declares_a_rule() -> None:
 def test_the_walk_covers_the_whole_application() -> None:
     names = {r.name for r in routes()}
     for expected in ("dashboard", "imports", "categories_edit", "reports", "users", "audit", "programs",
-                     "login", "openapi-json", "dashboard", "upload"):
+                     "login", "openapi-json", "dashboard", "upload", "plans", "plan_detail", "plan_edit",
+                     "plan_scorecard", "plan_measure", "plan_scorecard_download", "plan_statuses"):
         assert expected in names
 
 

@@ -32,7 +32,8 @@ from ristra.core.metrics.errors import MetricError
 from ristra.core.metrics.plans import Context
 from ristra.core.metrics.plans.representation import previous_stage
 from ristra.core.plan import Measure, MeasureStatus, Plan, Rollup, plan_rollups
-from ristra.core.plan.released import PUBLISHED_KINDS, YearCounts, released_status
+from ristra.core.plan.released import PUBLISHED_KINDS, YearCounts, point_from_counts, released_status
+from ristra.core.tables import DerivedCell
 from ristra.reports.document import ReportDocument
 from ristra.reports.planning import TOTAL_LEVEL
 from ristra.reports.templates import ReportTemplate, TemplateError, parse_template
@@ -73,9 +74,7 @@ class ScorecardStatus:
         return next(m for m in self.measures if m.measure == measure_id)
 
     def to_dict(self) -> dict[str, Any]:
-        from ristra.services.plans import json_safe
-
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = _json_safe({
             "plan_id": self.plan.id, "cycle": self.plan.cycle, "computed_from": "released counts",
             "measures": [{**m.to_dict(), "suppressed_years": list(self.suppressed_years.get(m.measure, ()))}
                          for m in self.measures],
@@ -142,6 +141,34 @@ class Scorecard:
         by_id = {s.measure: s for s in found}
         return ScorecardStatus(self.plan, tuple(found), plan_rollups(self.plan, by_id), hidden)
 
+    def trend_table(self, measure_id: str, tables: Mapping[str, ReleasedTable]) -> ReleasedTable | None:
+        """The measure's released table as a slice whose derived cells are each year's value,
+        computed from the slice's published counts only (suppressed years have none): what its
+        trend chart is drawn from. None when the measure has no table in this publication."""
+        measure = self.plan.measure(measure_id)
+        key = self.table_key(measure_id) if measure_id in self.layouts else ""
+        table = tables.get(key)
+        if table is None:
+            return None
+        layout = self.layouts[measure_id]
+        rows = list(range(len(table.row_labels)))
+
+        def derive(cells: tuple[tuple[int | None, ...], ...]) -> list[DerivedCell]:
+            labels = [r[1] for r in table.row_labels]
+            yes = labels.index(_IN)
+            needed = {"representation": [yes, labels.index(TOTAL_LEVEL)], "representation-ratio":
+                      [yes, labels.index(TOTAL_LEVEL)], "stage-rate": [yes]}.get(
+                measure.metric.kind, [r for r, label in enumerate(labels) if label != TOTAL_LEVEL])
+            out = []
+            for year in self.series(measure, table):
+                columns = [c for c, label in enumerate(table.col_labels) if label.startswith(f"{year.year}: ")]
+                sources = tuple((r, c) for r in needed for c in columns)
+                point = point_from_counts(measure.metric.kind, year, layout.benchmark_share)
+                out.append(DerivedCell(yes, str(year.year), "share", None if point is None else point.value, sources))
+            return out
+
+        return table.slice(key, measure.title, rows, range(len(table.col_labels)), derive=derive)
+
     def finish(self, document: ReportDocument, tables: Mapping[str, ReleasedTable]) -> ReportDocument:
         """The document with the statuses and values from the released tables (module docstring)."""
         card = self.statuses(tables)
@@ -155,6 +182,17 @@ class Scorecard:
                 s = replace(s, notes=(*s.notes, *_measure_notes(card.measure(mid), card.suppressed_years.get(mid, ()))))
             sections.append(s)
         return replace(document, sections=tuple(sections))
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats as None (JSON has no NaN or infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _cell(table: ReleasedTable, row: int | None, col: int) -> int | None:

@@ -31,6 +31,7 @@ from ristra.web.runtime import workspace, workspace_for
 from ristra.web.snapshot_history import history
 from ristra.web.views import dashboard as dashboard_view
 from ristra.web.views import imports as import_views
+from ristra.web.views import plans as plan_views
 from ristra.web.views import programs as program_views
 from ristra.web.views import reports as report_views
 
@@ -264,6 +265,63 @@ def audit_log(request: HttpRequest, actor: str = "", action: str = "", target: s
     where = audit.AuditFilter.from_query({"actor": actor, "action": action, "target": target, "since": since,
                                           "until": until})
     return [e.to_dict() for e in audit.search(where)]
+
+
+def _plan(request: HttpRequest, plan_id: str) -> tuple[Any, Any, Any]:
+    """The stored plan and, from the audience's publication, its scorecard (503 while none)."""
+    try:
+        stored = plan_views.PlanStore(workspace().root).require(plan_id)
+    except plan_views.UnknownPlanError as error:
+        raise HttpError(404, str(error)) from None
+    made, card, unavailable = plan_views.served(request, plan_id)
+    return stored, made, (card, unavailable)
+
+
+@api.get("/plans", auth=RoleGate(READERS), response=list[Json], tags=["plan"])
+def plans(request: HttpRequest) -> list[Json]:
+    store = plan_views.PlanStore(workspace().root)
+    found = [store.current(p) for p in store.plan_ids()]
+    return [{"plan_id": p.plan_id, "title": p.plan.title, "cycle": p.plan.cycle, "version": p.version,
+             "created_at": p.created_at, "author": p.author, "reason": p.reason} for p in found if p is not None]
+
+
+@api.get("/plans/{plan_id}", auth=RoleGate(READERS), response=Json, tags=["plan"])
+def plan(request: HttpRequest, plan_id: str) -> Json:
+    """The plan tree (goals, objectives, actions with their updates, measures) with each item's
+    status from your audience's publication (null while it is being prepared)."""
+    stored, made, (card, unavailable) = _plan(request, plan_id)
+    statuses = card.statuses(made.tables) if made is not None and card is not None else None
+    return {"version": stored.version, "unavailable": unavailable or None,
+            "plan": plan_views.plan_value(stored.plan, statuses), "document": stored.plan.to_dict()}
+
+
+@api.get("/plans/{plan_id}/statuses", auth=RoleGate(READERS), response=Json, tags=["plan"])
+def plan_statuses(request: HttpRequest, plan_id: str) -> Json:
+    """Every measure's status, computed from the released counts of your audience's publication
+    (a status that needs a suppressed count is ``withheld``); 503 while it is being prepared."""
+    _, made, (card, unavailable) = _plan(request, plan_id)
+    if made is None or card is None:
+        raise HttpError(503, unavailable)
+    return plan_views.scorecard_value(card, made)
+
+
+@api.get("/plans/{plan_id}/measures/{measure_id}", auth=RoleGate(READERS), response=Json, tags=["plan"])
+def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> Json:
+    """One measure: its definition, and its values, status, projection and what it would take
+    from the released counts; 503 while the publication is being prepared."""
+    stored, made, (card, unavailable) = _plan(request, plan_id)
+    try:
+        measure = stored.plan.measure(measure_id)
+    except KeyError:
+        raise HttpError(404, f"no measure {measure_id!r} in plan {plan_id}") from None
+    if made is None or card is None:
+        raise HttpError(503, unavailable)
+    statuses = card.statuses(made.tables)
+    table = card.trend_table(measure_id, made.tables)
+    return {"measure": measure.to_dict(), "status": statuses.to_dict()["measures"][
+                [m.measure for m in statuses.measures].index(measure_id)],
+            "table": table.to_dict() if table is not None else None, "audience": made.audience,
+            "threshold": made.threshold, "publication": made.fingerprint}
 
 
 def url_patterns() -> tuple[list[Any], str, str]:

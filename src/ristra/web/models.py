@@ -85,9 +85,12 @@ class AuditEvent(models.Model):
     TOKEN_REVOKED = "token_revoked"
     PUBLICATION = "publication"
     PUBLICATION_FAILED = "publication_failed"
+    PLAN_CHANGE = "plan_change"
+    PLAN_ACTION_UPDATE = "plan_action_update"
     ACTIONS: ClassVar[tuple[str, ...]] = (
         LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, IMPORT, IMPORT_REFUSED, ROLLBACK, CATEGORY_CHANGE, REPORT,
         EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED, PUBLICATION, PUBLICATION_FAILED,
+        PLAN_CHANGE, PLAN_ACTION_UPDATE,
     )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -29,6 +29,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("dashboard", "Dashboard", READERS),
     NavItem("programs", "Programs", PROGRAM_STAFF),
     NavItem("reports", "Reports", READERS),
+    NavItem("plans", "Plan", READERS),
     NavItem("imports", "Import", ANALYSTS),
     NavItem("snapshots", "Snapshots", ANALYSTS),
     NavItem("categories", "Categories", READERS),

@@ -5,6 +5,7 @@ admin           users, tokens, the audit log — and everything an analyst does
 analyst         imports, snapshots, categories, reports, internal-threshold data
 viewer          dashboards and reports at the public threshold
 coordinator     their own pipeline programs' rosters and outcomes only
+planner         the strategic plan: new versions of its document; dashboards and reports like a viewer
 anonymous       the login page and public pages only
 =============== ====================================================================
 
@@ -25,6 +26,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     VIEWER = "viewer"
     COORDINATOR = "coordinator"
+    PLANNER = "planner"
     ANONYMOUS = "anonymous"
 
     @property
@@ -33,14 +35,16 @@ class Role(StrEnum):
 
 
 #: Roles a person can be given (anonymous is the absence of a sign-in).
-ASSIGNABLE: tuple[Role, ...] = (Role.ADMIN, Role.ANALYST, Role.VIEWER, Role.COORDINATOR)
+ASSIGNABLE: tuple[Role, ...] = (Role.ADMIN, Role.ANALYST, Role.VIEWER, Role.COORDINATOR, Role.PLANNER)
 
 NOBODY: frozenset[Role] = frozenset()
 EVERYONE: frozenset[Role] = frozenset(Role)
 SIGNED_IN: frozenset[Role] = frozenset(ASSIGNABLE)
-READERS: frozenset[Role] = frozenset({Role.ADMIN, Role.ANALYST, Role.VIEWER})
+READERS: frozenset[Role] = frozenset({Role.ADMIN, Role.ANALYST, Role.VIEWER, Role.PLANNER})
 ANALYSTS: frozenset[Role] = frozenset({Role.ADMIN, Role.ANALYST})
 ADMINS: frozenset[Role] = frozenset({Role.ADMIN})
+#: who may store a new version of a plan document (action owners update their own actions)
+PLANNERS: frozenset[Role] = frozenset({Role.ADMIN, Role.PLANNER})
 PROGRAM_STAFF: frozenset[Role] = frozenset({Role.ADMIN, Role.ANALYST, Role.COORDINATOR})
 INTERNAL_ROLES: frozenset[Role] = ANALYSTS
 

@@ -1,0 +1,248 @@
+"""The strategic plan in the web application: the tree, the scorecard, a measure's page, editing,
+action updates and the API — every status checked against one recomputed here (with statsmodels'
+Wilson interval) from the counts the audience's publication shows, and every role's limits."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
+from ristra.core.plan import Point, measure_status
+from ristra.core.plan.released import WITHHELD
+from ristra.services import publication
+from ristra.services.plans import PlanService
+from ristra.services.workspace import Settings, Workspace
+from ristra.stores.plans import PlanStore
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+PLAN = """\
+plan: {id: test-plan, title: Test plan, cycle: "2025-26", start_year: 2025, end_year: 2030}
+goals:
+  - {id: G1, title: Students who represent the state, aligns_to: [UNM2040-G1.3]}
+objectives:
+  - {id: G1.1, parent: G1, title: Matriculants, aligns_to: [LCME-1.1]}
+actions:
+  - {id: A1, parent: G1.1, title: Outreach visits, owner: the-viewer, due: 2026-06-30, status: in_progress}
+  - {id: A2, parent: G1.1, title: Committee training, owner: Dean of Admissions, due: 2026-06-30}
+measures:
+  - id: M-REP
+    parent: G1.1
+    title: URM-NM share of matriculants
+    metric: {kind: representation, dataset: students, category: urm_nm}
+    direction: increase
+    baseline: {year: 2023}
+    target: {value: 0.6, year: 2030}
+  - id: M-INT
+    parent: G1.1
+    title: Interview rate of URM-NM applicants
+    metric: {kind: stage-rate, category: urm_nm, stage: interviewed}
+    direction: increase
+    baseline: {year: 2023}
+    target: {value: 0.9, year: 2030}
+  - id: M-GRAD
+    parent: G1.1
+    title: Graduation within four years
+    metric: {kind: graduation, category: urm_nm, within: 4}
+    direction: increase
+    baseline: {year: 2023}
+    target: {value: 0.9, year: 2030}
+  - id: M-ENT
+    parent: G1.1
+    title: Pipeline yield (typed in)
+    metric: {kind: entered, range: share}
+    direction: increase
+    baseline: {year: 2022, value: 0.18, lower: 0.15, upper: 0.21}
+    target: {value: 0.3, year: 2030}
+    entered:
+      - {year: 2022, value: 0.18, lower: 0.15, upper: 0.21}
+      - {year: 2023, value: 0.2, lower: 0.17, upper: 0.23}
+"""
+
+
+@pytest.fixture
+def plan_dir(data_dir: Path) -> Path:
+    service = PlanService(Workspace(Settings(data_dir=data_dir, user="setup")))
+    service.import_text(PLAN, "the test plan")
+    service.close()
+    return data_dir
+
+
+def _published(root: Path, policy: Policy) -> Any:
+    status = publication.current(Workspace(Settings(data_dir=root)), policy, wait=True)
+    assert status.publication is not None, status.error
+    return status.publication
+
+
+def _recomputed(made: Any, measure_id: str) -> str:
+    """The status recomputed here from the measure's published counts (independently of
+    ristra.core.plan.released: labels read from the table, Wilson from statsmodels)."""
+    card = made.scorecards["plan-scorecard.test-plan"]
+    measure = card.plan.measure(measure_id)
+    table = made.tables[f"plan-scorecard.test-plan/s-{measure_id}"]
+    rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
+    points, hidden = [], []
+    years = sorted({int(c.split(":")[0]) for c in table.col_labels})
+    for year in years:
+        cols = {c.split(": ", 1)[1]: i for i, c in enumerate(table.col_labels) if c.startswith(f"{year}:")}
+        if measure.metric.kind == "representation":
+            k, n = table.cells[rows["In category"]][cols["Counted"]], table.cells[rows["All"]][cols["Counted"]]
+        else:
+            k = table.cells[rows["In category"]][cols["At the stage"]]
+            n = table.cells[rows["In category"]][cols["At the stage before"]]
+        if k is None or n is None:
+            hidden.append(year)
+            continue
+        lower, upper = proportion_confint(k, n, method="wilson")
+        small = n < 30 or k < 5 or n - k < 5
+        points.append(Point(year, k / n, float(lower), float(upper), k, n, 1.0, small))
+    if measure.baseline.year in hidden or years[-1] in hidden:
+        return WITHHELD
+    return measure_status(measure, points).status
+
+
+def _page_statuses(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-measure="([^"]+)" data-status="([^"]+)"', html))
+
+
+@pytest.mark.parametrize(("role", "policy"), [("viewer", PUBLIC), ("planner", PUBLIC), ("analyst", INTERNAL)])
+def test_scorecard_statuses_are_those_of_the_published_counts(client_as: Any, plan_dir: Path, role: str,
+                                                              policy: Policy) -> None:
+    made = _published(plan_dir, policy)
+    response = client_as(role).get("/plans/test-plan/scorecard/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = _page_statuses(html)
+    assert set(shown) == {"M-REP", "M-INT", "M-GRAD", "M-ENT"}
+    for measure_id in ("M-REP", "M-INT"):
+        assert shown[measure_id] == _recomputed(made, measure_id), measure_id
+    assert shown["M-GRAD"] == WITHHELD  # a cohort rate is not a ratio of published counts (yet)
+    assert shown["M-ENT"] == "insufficient_data"  # two typed-in points
+    assert f"threshold {policy.threshold})" in html
+    # the printed report says the same, in every format
+    document = made.documents["plan-scorecard.test-plan"]
+    text = next(s.text for s in document.sections if s.id == "statuses")
+    for measure_id, status in shown.items():
+        label = made.scorecards["plan-scorecard.test-plan"].statuses(made.tables).measure(measure_id).label
+        assert f"{measure_id}: {label}." in text
+        assert status in (WITHHELD, "insufficient_data", "target_met", "improving", "little_or_no_change",
+                          "getting_worse")
+
+
+def test_the_measure_page_shows_the_published_values_and_the_api_agrees(client_as: Any, plan_dir: Path) -> None:
+    made = _published(plan_dir, PUBLIC)
+    table = made.tables["plan-scorecard.test-plan/s-M-INT"]
+    client = client_as("viewer")
+    page = client.get("/plans/test-plan/measures/M-INT/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    api = client.get("/api/plans/test-plan/measures/M-INT").json()
+    assert api["threshold"] == 11 and api["publication"] == made.fingerprint
+    rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
+    cols = {c: i for i, c in enumerate(table.col_labels)}
+    for point in api["status"]["points"]:
+        k = table.cells[rows["In category"]][cols[f"{point['year']}: At the stage"]]
+        n = table.cells[rows["In category"]][cols[f"{point['year']}: At the stage before"]]
+        assert (point["count"], point["total"]) == (k, n)
+        assert point["value"] == pytest.approx(k / n)
+        lower, upper = proportion_confint(k, n, method="wilson")
+        assert (point["lower"], point["upper"]) == (pytest.approx(lower), pytest.approx(upper))
+        assert f"{k / n:.3f}" in body
+    assert api["table"]["key"] == table.key
+    statuses = client.get("/api/plans/test-plan/statuses").json()
+    assert statuses["computed_from"] == "released counts" and statuses["threshold"] == 11
+    assert {m["measure"]: m["status"] for m in statuses["measures"]} == _page_statuses(
+        client.get("/plans/test-plan/scorecard/").content.decode())
+    tree = client.get("/api/plans/test-plan").json()
+    assert tree["plan"]["goals"][0]["objectives"][0]["measures"][0]["id"] == "M-REP"
+
+
+def test_the_plan_tree_and_the_downloads(client_as: Any, plan_dir: Path) -> None:
+    _published(plan_dir, PUBLIC)
+    client = client_as("viewer")
+    tree = client.get("/plans/test-plan/")
+    assert tree.status_code == 200
+    assert b"Outreach visits" in tree.content and b"Add an update" in tree.content  # the viewer owns A1 only
+    assert tree.content.count(b"Add an update") == 1
+    assert client.get("/plans/").status_code == 200 and b"test-plan" in client.get("/plans/").content
+    for fmt, magic in (("docx", b"PK"), ("xlsx", b"PK"), ("html", b"<!")):
+        got = client.get(f"/plans/test-plan/scorecard.{fmt}")
+        assert got.status_code == 200 and got.content.startswith(magic), fmt
+    html = client.get("/plans/test-plan/scorecard.html").content.decode()
+    assert "Status, from the published counts" in html
+    assert client.get("/plans/test-plan/scorecard.pdf").status_code == 404
+    assert client.get("/plans/no-such-plan/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["coordinator", "anonymous"])
+def test_who_cannot_read_the_plan(client_as: Any, plan_dir: Path, role: str) -> None:
+    client = client_as(role)
+    assert client.get("/plans/test-plan/scorecard/").status_code in (302, 403)
+    assert client.get("/api/plans/test-plan/statuses").status_code == (401 if role == "anonymous" else 403)
+
+
+def _events(action: str) -> list[Any]:
+    from ristra.web.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action=action).order_by("at"))
+
+
+def test_planners_edit_the_plan_and_bad_or_stale_edits_are_refused(client_as: Any, plan_dir: Path) -> None:
+    store = PlanStore(plan_dir)
+    assert client_as("viewer").get("/plans/test-plan/edit/").status_code == 403
+    assert client_as("analyst").post("/plans/test-plan/edit/", {}).status_code == 403
+    client = client_as("planner")
+    assert client.get("/plans/test-plan/edit/").status_code == 200
+    bad = PLAN.replace("category: urm_nm, stage", "category: no_such_category, stage")
+    refused = client.post("/plans/test-plan/edit/", {"document": bad, "reason": "typo", "based_on": "1"})
+    assert refused.status_code == 400
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if "no_such_category" in text)
+    problems = re.findall(r'<tr class="plan-problem"><td class="num">(\d*)</td><td><code>([^<]*)</code></td>'
+                          r"<td><code>([^<]*)</code></td>", refused.content.decode())
+    assert (str(line), "measure M-INT", "measures[1].metric.category") in problems
+    assert store.current("test-plan").version == 1  # nothing stored
+    changed = PLAN.replace("title: Test plan", "title: Test plan (revised)")
+    stale = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "0"})
+    assert stale.status_code == 409 and store.current("test-plan").version == 1
+    saved = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "1"})
+    assert saved.status_code == 302
+    assert store.current("test-plan").plan.title == "Test plan (revised)"
+    event = _events("plan_change")[-1]
+    assert event.actor == "the-planner" and event.detail["plan_version"] == 2 and event.detail["reason"] == "rename"
+    # a new plan from an upload on the plans page
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    other = PLAN.replace("id: test-plan", "id: other-plan")
+    upload = SimpleUploadedFile("plan.yaml", other.encode())
+    assert client.post("/plans/", {"plan_file": upload, "reason": "second plan", "based_on": "0"}).status_code == 302
+    assert store.current("other-plan").version == 1
+    assert client_as("viewer").post("/plans/", {"document": other, "reason": "x", "based_on": "0"}).status_code == 403
+
+
+def test_action_owners_update_their_own_actions(client_as: Any, plan_dir: Path) -> None:
+    store = PlanStore(plan_dir)
+    form = {"action": "A1", "note": "Three visits made.", "date": "2025-12-01", "link": "https://example.org/r",
+            "status": "done", "based_on": "1"}
+    viewer = client_as("viewer")
+    assert viewer.post("/plans/test-plan/", {**form, "action": "A2"}).status_code == 403  # not theirs
+    assert viewer.post("/plans/test-plan/", {**form, "link": "javascript:alert(1)"}).status_code == 400
+    assert viewer.post("/plans/test-plan/", form).status_code == 302
+    stored = store.current("test-plan")
+    action = next(a for a in stored.plan.actions if a.id == "A1")
+    assert stored.version == 2 and action.status == "done"
+    assert action.updates[-1].note == "Three visits made." and action.updates[-1].author == "the-viewer"
+    assert action.updates[-1].evidence[0].href == "https://example.org/r"
+    assert viewer.post("/plans/test-plan/", form).status_code == 409  # stale: based on version 1
+    assert client_as("analyst").post("/plans/test-plan/", {**form, "based_on": "2"}).status_code == 403
+    assert client_as("planner").post("/plans/test-plan/", {**form, "action": "A2", "based_on": "2"}).status_code == 302
+    events = _events("plan_action_update")
+    assert [(e.actor, e.target) for e in events] == [("the-viewer", "plan test-plan action A1"),
+                                                   ("the-planner", "plan test-plan action A2")]
+    assert json.dumps(events[0].detail["update"]) and not math.isnan(events[0].detail["plan_version"])
