@@ -14,7 +14,7 @@ from ristra.services.imports import import_file
 from ristra.services.plans import PlanService
 from ristra.services.workspace import Settings, Workspace
 from ristra.stores.plans import demo_plan_text
-from ristra.synth import generate
+from ristra.synth import extract_starts, generate
 
 ORDER = ("programs", "participants", "applications", "students", "trainees", "employees", "employee_events")
 
@@ -24,8 +24,9 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("plan-school")
     paths = generate(root / "source", seed=20250701, applications_per_cycle=1700)
     workspace = Workspace(Settings(data_dir=root / "data"))
+    starts = extract_starts()  # the extracts declare where they start, as a real import should
     for name in ORDER:
-        assert import_file(workspace, name, paths[name]).imported
+        assert import_file(workspace, name, paths[name], extract_start=starts.get(name)).imported
     return root
 
 

@@ -43,6 +43,22 @@ from support.intruder import AttackResult, CellMeaning, Observed, attack, attack
 AUDIENCES = {"public": 11, "internal": 5}
 
 
+def _extract_starts() -> dict[str, Any]:
+    """Where the demo's extracts start, as ``ristra demo`` declares them (none in a checkout from
+    before the data window was declared, which guessed it)."""
+    from ristra import synth
+
+    starts = getattr(synth, "extract_starts", None)
+    return starts() if starts is not None else {}
+
+
+def _declared(workspace: Any, dataset: str) -> dict[str, Any]:
+    """The extract start the current snapshot of ``dataset`` declared, as import arguments."""
+    current = workspace.snapshots.current(dataset)
+    start = getattr(current, "extract_start", None)
+    return {"extract_start": start} if start else {}
+
+
 def build_school(data_dir: Path, applications_per_cycle: int, seed: int) -> tuple[Any, dict[str, Path]]:
     """The demo school (as ``ristra demo --no-serve``) in ``data_dir``."""
     from ristra.cli.data_commands import IMPORT_ORDER
@@ -52,8 +68,10 @@ def build_school(data_dir: Path, applications_per_cycle: int, seed: int) -> tupl
 
     workspace = Workspace(Settings(data_dir=data_dir, user="intruder"))
     paths = generate(data_dir / "synthetic-source", seed=seed, applications_per_cycle=applications_per_cycle)
+    starts = _extract_starts()
     for name in IMPORT_ORDER:
-        result = imports.import_file(workspace, name, paths[name], wait_seconds=30)
+        declared = {"extract_start": starts[name]} if name in starts else {}
+        result = imports.import_file(workspace, name, paths[name], wait_seconds=30, **declared)
         if not result.manifest:
             raise SystemExit(f"the demo import of {name} failed")
     return workspace, {k: Path(v) for k, v in paths.items()}
@@ -271,7 +289,7 @@ def late_separation(workspace: Any, paths: dict[str, Path], out: Path) -> str:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    result = imports.import_file(workspace, "employees", out, wait_seconds=30)
+    result = imports.import_file(workspace, "employees", out, wait_seconds=30, **_declared(workspace, "employees"))
     if not result.manifest:
         raise SystemExit("the corrected employees file did not import")
     return str(pick[fields[0]])

@@ -149,13 +149,14 @@ def school_data() -> Path:
     from ristra.cli.data_commands import IMPORT_ORDER
     from ristra.services import imports
     from ristra.services.workspace import Settings, Workspace
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     root = SESSION_DATA / "school"
     sources = generate(SESSION_DATA / "school-source", applications_per_cycle=600, cycles=3)
     ws = Workspace(Settings(data_dir=root, user="setup"))
+    starts = extract_starts()  # the extracts declare where they start, as a real import should
     for name in IMPORT_ORDER:
-        assert imports.import_file(ws, name, sources[name]).imported
+        assert imports.import_file(ws, name, sources[name], extract_start=starts.get(name)).imported
     from ristra.core.disclosure import INTERNAL, PUBLIC
     from ristra.services import publication
 

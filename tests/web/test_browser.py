@@ -49,13 +49,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     from ristra.cli.data_commands import IMPORT_ORDER
     from ristra.services import imports
     from ristra.services.workspace import Settings, Workspace
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     base = tmp_path_factory.mktemp("browser")
     sources = generate(base / "source", applications_per_cycle=600, cycles=3)
     ws = Workspace(Settings(data_dir=base / "data", user="setup"))
+    starts = extract_starts()
     for name in IMPORT_ORDER:
-        assert imports.import_file(ws, name, sources[name]).imported
+        assert imports.import_file(ws, name, sources[name], extract_start=starts.get(name)).imported
     env = {**os.environ, "RISTRA_DATA_DIR": str(base / "data"), "RISTRA_SECRET_KEY": secrets.token_urlsafe(60),
            "RISTRA_HTTPS": "false", "RISTRA_ALLOWED_HOSTS": "127.0.0.1"}
     env.pop("RISTRA_DATABASE_URL", None)
@@ -286,4 +287,32 @@ def test_keyboard_reaches_the_content_and_every_control_is_labelled(site: tuple[
         unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)""")
         assert unlabelled == [], f"{address}: controls without a label: {unlabelled}"
+    page.close()
+
+
+def test_a_planner_adds_the_plan_and_sees_its_scorecard(site: tuple[str, Path], browser: object) -> None:
+    from ristra.stores.plans import demo_plan_text
+
+    url, _ = site
+    admin = _page(browser, url, "ada", ADMIN_PASSWORD)
+    _make_person(admin, url, "pia", "planner")
+    admin.close()
+    page = _page(browser, url, "pia", OTHER_PASSWORD)
+    assert "Plan" in page.get_by_role("navigation", name="Main").inner_text()  # type: ignore[attr-defined]
+    page.goto(f"{url}/plans/")  # type: ignore[attr-defined]
+    page.get_by_label("… or the document as text").fill(demo_plan_text())  # type: ignore[attr-defined]
+    page.get_by_label("Reason for the change (recorded with the new version)").fill("the demo plan")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save as version 1").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{url}/plans/som-dei-2030/", timeout=300_000)  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Scorecard").click()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 300
+    while page.locator("#scorecard").count() == 0 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(2)  # the publication with the plan is being protected
+        page.reload()  # type: ignore[attr-defined]
+    rows = page.locator("tr.scorecard-row")  # type: ignore[attr-defined]
+    assert rows.count() == 8
+    assert "Withheld" in page.locator("#scorecard").inner_text()  # type: ignore[attr-defined]
+    _shot(page, "plan-scorecard")
+    page.get_by_role("link", name="M-URM-INTERVIEW").click()  # type: ignore[attr-defined]
+    assert page.locator("#measure-status").count() == 1  # type: ignore[attr-defined]
     page.close()

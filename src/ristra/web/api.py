@@ -106,10 +106,13 @@ def import_jobs(request: HttpRequest) -> list[Json]:
 
 
 @api.post("/imports", auth=RoleGate(ANALYSTS, change=ANALYSTS), response={200: Json, 400: Json}, tags=["imports"])
-def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile]) -> Status[Json]:
-    """Upload a file and validate it; returns the job with its validation report."""
+def upload(request: HttpRequest, dataset: Form[str], file: File[UploadedFile],
+           extract_start: Form[str] = "") -> Status[Json]:
+    """Upload a file and validate it; returns the job with its validation report. ``extract_start``
+    (``YYYY-MM-DD``, optional) declares the first day the extract covers (employees, employee_events:
+    it opens the data window of retention and promotion); a bad or future date answers 400."""
     try:
-        job = import_flow.stage(file, dataset, request.user.get_username())
+        job = import_flow.stage(file, dataset, request.user.get_username(), extract_start)
     except import_flow.UploadRefused as refused:
         return Status(400, {"detail": str(refused)})
     import_flow.run(job, import_flow.validate, on_done=import_views.audit_hook(request))

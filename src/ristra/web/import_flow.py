@@ -41,7 +41,7 @@ from ristra.core.datasets import DATASETS, UnknownDataset
 from ristra.ingest.progress import Report
 from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
-from ristra.snapshots import ImportInProgress, SnapshotError
+from ristra.snapshots import ImportInProgress, InvalidProvenance, SnapshotError
 from ristra.snapshots.durable import sha256_file
 from ristra.web.models import ImportJob
 from ristra.web.runtime import workspace, workspace_for
@@ -67,11 +67,26 @@ def upload_root() -> Path:
     return Path(settings.RISTRA_DATA_DIR) / "web-uploads"
 
 
-def stage(upload: UploadedFile, dataset_name: str, uploaded_by: str) -> ImportJob:
+def extract_start(text: str | None) -> dt.date | None:
+    """The first day the extract covers, as typed in the form's "extract start" field (``YYYY-MM-DD``;
+    None when left empty); :class:`UploadRefused`, naming the field, for text that is not a date or a
+    day before 1900 or after today (the import service's rule: nothing is staged or imported)."""
+    if not text or not text.strip():
+        return None
+    try:
+        checked = imports.check_extract_start(text, workspace().settings.today)
+    except InvalidProvenance as error:
+        raise UploadRefused(str(error)) from None  # "the extract start must …; nothing was imported"
+    return dt.date.fromisoformat(checked) if checked else None
+
+
+def stage(upload: UploadedFile, dataset_name: str, uploaded_by: str, declared_start: str | None = None) -> ImportJob:
     """Check and stage an uploaded file; :class:`UploadRefused` for a wrong dataset, an empty or
-    oversize file or a file that is not CSV, XLSX or Parquet by its name."""
+    oversize file, a file that is not CSV, XLSX or Parquet by its name, or a declared extract start
+    (``declared_start``, ``YYYY-MM-DD``; see :func:`extract_start`) that cannot be right."""
     if dataset_name not in DATASETS:
         raise UploadRefused(f"choose a dataset: one of {', '.join(DATASETS)}")
+    start = extract_start(declared_start)
     name = Path(upload.name or "upload").name
     limit = int(settings.RISTRA_MAX_UPLOAD_BYTES)
     size = int(upload.size or 0)
@@ -90,7 +105,7 @@ def stage(upload: UploadedFile, dataset_name: str, uploaded_by: str) -> ImportJo
         for chunk in upload.chunks():
             out.write(chunk)
     return ImportJob.objects.create(dataset=dataset_name, file_name=name, size=size, staged_path=str(path),
-                                    uploaded_by=uploaded_by)
+                                    uploaded_by=uploaded_by, extract_start=start)
 
 
 def _refusal(job: ImportJob, error: Exception) -> None:
@@ -160,7 +175,8 @@ def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None,
         job.state = ImportJob.IMPORTING
         job.save(update_fields=["state", "updated_at"])
         try:
-            result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path), report=report)
+            result = imports.import_file(workspace_for(acting_user), job.dataset, Path(job.staged_path), report=report,
+                                         extract_start=job.extract_start)
         except ImportInProgress as error:
             job.state = ImportJob.BUSY
             job.message = f"{error} Your file is kept: confirm again to import it."

@@ -54,7 +54,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         try:
             if upload is None:
                 raise import_flow.UploadRefused("choose a file to upload")
-            job = import_flow.stage(upload, request.POST.get("dataset", ""), request.user.get_username())
+            job = import_flow.stage(upload, request.POST.get("dataset", ""), request.user.get_username(),
+                                    request.POST.get("extract_start", ""))
         except import_flow.UploadRefused as refused:
             messages.error(request, str(refused))
             status = 400
@@ -65,8 +66,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return redirect("import_job", job_id=job.pk)
     jobs = ImportJob.objects.all()[:20]
     return render(request, "ristra/imports.html",
-                  {"datasets": list(DATASETS), "jobs": jobs,
-                   "max_upload_mb": _max_upload_mb()}, status=status)
+                  {"datasets": list(DATASETS), "jobs": jobs, "max_upload_mb": _max_upload_mb(),
+                   "windowed": import_service.WINDOWED_DATASETS, "today": workspace().settings.today.isoformat(),
+                   "extract_start": request.POST.get("extract_start", "") if request.method == "POST" else ""},
+                  status=status)
 
 
 def _max_upload_mb() -> int:
