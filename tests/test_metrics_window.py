@@ -49,7 +49,7 @@ def test_the_declared_window_differs_from_the_guess(workspace: Workspace, tmp_pa
     # fact starts in 2012. Between them: a woman hired in 2012 who left in 2014 is in the data.
     people = [*EMPLOYEES, employee(7, "female", "2012-01-01", "2014-01-01", "resignation_personal")]
     import_rows(workspace, "employees", people, tmp_path)
-    guessing = MetricsService(workspace)
+    guessing = MetricsService(workspace, require_declared_window=False)
     guessed = guessing.query("retention", category="women", horizons=[3])
     guessing.close()
     import_rows(workspace, "employees", people, tmp_path, extract_start="2012-01-01")

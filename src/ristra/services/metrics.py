@@ -15,9 +15,10 @@ Contract
   or promotion metric over an extract whose start was neither declared with the import nor given);
   nothing is written except category version 1 on first use (see
   :class:`~ristra.stores.categories.CategoryStore`).
-* ``require_declared_window`` (False by default; True for the CLI's ``query`` and for
-  :func:`ristra.open`): when False, an undeclared data window is guessed from the earliest
-  separation and the result's notes say so (see :mod:`ristra.core.metrics.plans.survival`).
+* ``require_declared_window`` (True by default: the CLI, :func:`ristra.open`, the reports, the
+  dashboard and the plan service never guess): only when False is an undeclared data window
+  guessed from the earliest separation, and the result's notes say so (see
+  :mod:`ristra.core.metrics.plans.survival`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class MetricsService:
     """See the module docstring."""
 
     def __init__(self, workspace: Workspace, benchmarks: BenchmarkSet | None = None,
-                 benchmark_file: str | Path | None = None, *, require_declared_window: bool = False) -> None:
+                 benchmark_file: str | Path | None = None, *, require_declared_window: bool = True) -> None:
         self.workspace = workspace
         self.require_declared_window = require_declared_window
         self.store = CategoryStore(workspace.root)

@@ -76,9 +76,10 @@ class Context:
     #: :meth:`~ristra.core.metrics.groupings.Grouping.with_unknown_merged`)
     merge_unknown: bool = False
     #: refuse a retention or promotion metric whose data window is neither declared with the import
-    #: (``SnapshotRef.extract_start``) nor given on the call (:class:`~.errors.WindowNotDeclared`);
-    #: when False the window is guessed from the earliest separation and the result's notes say so
-    require_declared_window: bool = False
+    #: (``SnapshotRef.extract_start``) nor given on the call (:class:`~.errors.WindowNotDeclared`),
+    #: the default; only when False is the window guessed from the earliest separation, and the
+    #: result's notes say so
+    require_declared_window: bool = True
 
     def grouping(self, name: str) -> Grouping:
         found = resolve_grouping(self.categories, name)
