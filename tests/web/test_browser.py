@@ -289,3 +289,31 @@ def test_keyboard_reaches_the_content_and_every_control_is_labelled(site: tuple[
         assert unlabelled == [], f"{address}: controls without a label: {unlabelled}"
     page.close()
 
+
+def test_a_planner_adds_the_plan_and_sees_its_scorecard(site: tuple[str, Path], browser: object) -> None:
+    from ristra.stores.plans import demo_plan_text
+
+    url, _ = site
+    admin = _page(browser, url, "ada", ADMIN_PASSWORD)
+    _make_person(admin, url, "pia", "planner")
+    admin.close()
+    page = _page(browser, url, "pia", OTHER_PASSWORD)
+    assert "Plan" in page.get_by_role("navigation", name="Main").inner_text()  # type: ignore[attr-defined]
+    page.goto(f"{url}/plans/")  # type: ignore[attr-defined]
+    page.get_by_label("… or the document as text").fill(demo_plan_text())  # type: ignore[attr-defined]
+    page.get_by_label("Reason for the change (recorded with the new version)").fill("the demo plan")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save as version 1").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{url}/plans/som-dei-2030/", timeout=300_000)  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Scorecard").click()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 300
+    while page.locator("#scorecard").count() == 0 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(2)  # the publication with the plan is being protected
+        page.reload()  # type: ignore[attr-defined]
+    rows = page.locator("tr.scorecard-row")  # type: ignore[attr-defined]
+    assert rows.count() == 8
+    assert "Withheld" in page.locator("#scorecard").inner_text()  # type: ignore[attr-defined]
+    _shot(page, "plan-scorecard")
+    page.get_by_role("link", name="M-URM-INTERVIEW").click()  # type: ignore[attr-defined]
+    assert page.locator("#measure-status").count() == 1  # type: ignore[attr-defined]
+    page.close()
+

@@ -177,6 +177,18 @@ def test_the_plan_tree_and_the_downloads(client_as: Any, plan_dir: Path) -> None
         assert got.status_code == 200 and got.content.startswith(magic), fmt
     html = client.get("/plans/test-plan/scorecard.html").content.decode()
     assert "Status, from the published counts" in html
+    import io
+
+    import docx
+    import openpyxl
+
+    words = "\n".join(p.text for p in docx.Document(io.BytesIO(client.get("/plans/test-plan/scorecard.docx")
+                                                                    .content)).paragraphs)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/plans/test-plan/scorecard.xlsx").content))
+    cells = "\n".join(str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+                      if c.value is not None)
+    for text in (words, cells, html):
+        assert "M-GRAD: Withheld." in text and "Status, from the published counts" in text
     assert client.get("/plans/test-plan/scorecard.pdf").status_code == 404
     assert client.get("/plans/no-such-plan/").status_code == 404
 
