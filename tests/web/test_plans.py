@@ -15,7 +15,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
 from ristra.core.plan import Point, measure_status
-from ristra.core.plan.released import WITHHELD
+from ristra.core.plan.status import WITHHELD
 from ristra.services import publication
 from ristra.services.plans import PlanService
 from ristra.services.workspace import Settings, Workspace
@@ -219,13 +219,13 @@ def test_planners_edit_the_plan_and_bad_or_stale_edits_are_refused(client_as: An
     problems = re.findall(r'<tr class="plan-problem"><td class="num">(\d*)</td><td><code>([^<]*)</code></td>'
                           r"<td><code>([^<]*)</code></td>", refused.content.decode())
     assert (str(line), "measure M-INT", "measures[1].metric.category") in problems
-    assert store.current("test-plan").version == 1  # nothing stored
+    assert store.require("test-plan").version == 1  # nothing stored
     changed = PLAN.replace("title: Test plan", "title: Test plan (revised)")
     stale = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "0"})
-    assert stale.status_code == 409 and store.current("test-plan").version == 1
+    assert stale.status_code == 409 and store.require("test-plan").version == 1
     saved = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "1"})
     assert saved.status_code == 302
-    assert store.current("test-plan").plan.title == "Test plan (revised)"
+    assert store.require("test-plan").plan.title == "Test plan (revised)"
     event = _events("plan_change")[-1]
     assert event.actor == "the-planner" and event.detail["plan_version"] == 2 and event.detail["reason"] == "rename"
     # a new plan from an upload on the plans page
@@ -234,7 +234,7 @@ def test_planners_edit_the_plan_and_bad_or_stale_edits_are_refused(client_as: An
     other = PLAN.replace("id: test-plan", "id: other-plan")
     upload = SimpleUploadedFile("plan.yaml", other.encode())
     assert client.post("/plans/", {"plan_file": upload, "reason": "second plan", "based_on": "0"}).status_code == 302
-    assert store.current("other-plan").version == 1
+    assert store.require("other-plan").version == 1
     assert client_as("viewer").post("/plans/", {"document": other, "reason": "x", "based_on": "0"}).status_code == 403
 
 
@@ -246,7 +246,7 @@ def test_action_owners_update_their_own_actions(client_as: Any, plan_dir: Path) 
     assert viewer.post("/plans/test-plan/", {**form, "action": "A2"}).status_code == 403  # not theirs
     assert viewer.post("/plans/test-plan/", {**form, "link": "javascript:alert(1)"}).status_code == 400
     assert viewer.post("/plans/test-plan/", form).status_code == 302
-    stored = store.current("test-plan")
+    stored = store.require("test-plan")
     action = next(a for a in stored.plan.actions if a.id == "A1")
     assert stored.version == 2 and action.status == "done"
     assert action.updates[-1].note == "Three visits made." and action.updates[-1].author == "the-viewer"

@@ -43,15 +43,17 @@ def trend_chart(table: ReleasedTable, measure: Measure, projection: Projection |
     width, height = (160, 48) if small else (520, 260)
     x = alt.X("year:O", title=None if small else "year", axis=None if small else alt.Axis())
     y_scale = alt.Scale(zero=False)
-    line = alt.Chart(alt.Data(values=values)).mark_line(point=not small, color=PALETTE[1]).encode(
+    data = alt.Data(values=values)  # type: ignore[no-untyped-call]
+    line = alt.Chart(data).mark_line(point=not small, color=PALETTE[1]).encode(
         x=x, y=alt.Y("value:Q", title=None if small else "value", scale=y_scale, axis=None if small else alt.Axis()))
     layers: list[Any] = [line]
     target = [{"value": measure.target.value}]
-    layers.append(alt.Chart(alt.Data(values=target)).mark_rule(color=PALETTE[0], strokeDash=[4, 3]).encode(
+    target_data = alt.Data(values=target)  # type: ignore[no-untyped-call]
+    layers.append(alt.Chart(target_data).mark_rule(color=PALETTE[0], strokeDash=[4, 3]).encode(
         y="value:Q"))
     if projection is not None and not small:
         band = [{"year": b.year, "lower": b.lower, "upper": b.upper, "value": b.value} for b in projection.band]
-        base = alt.Chart(alt.Data(values=band))
+        base = alt.Chart(alt.Data(values=band))  # type: ignore[no-untyped-call]
         layers.insert(0, base.mark_area(opacity=0.25, color=PALETTE[2]).encode(x=x, y="lower:Q", y2="upper:Q"))
         layers.insert(1, base.mark_line(strokeDash=[2, 2], color=PALETTE[2]).encode(x=x, y="value:Q"))
     title = "" if small else f"{measure.title} (target {measure.target.value:g} by {measure.target.year})"
