@@ -223,6 +223,9 @@ def test_planners_edit_the_plan_and_bad_or_stale_edits_are_refused(client_as: An
     changed = PLAN.replace("title: Test plan", "title: Test plan (revised)")
     stale = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "0"})
     assert stale.status_code == 409 and store.require("test-plan").version == 1
+    elsewhere = client.post("/plans/test-plan/edit/", {"document": changed.replace("id: test-plan", "id: x"),
+                                                         "reason": "rename", "based_on": "1"})
+    assert elsewhere.status_code == 400 and b"the document is plan x" in elsewhere.content
     saved = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "1"})
     assert saved.status_code == 302
     assert store.require("test-plan").plan.title == "Test plan (revised)"

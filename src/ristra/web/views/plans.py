@@ -272,11 +272,22 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
     context: dict[str, Any] = {"stored": stored, "based_on": stored.version, "reason": "",
                                "text": _store().export_yaml(plan_id)}
     if request.method == "POST":
-        return _save(request, context, "ristra/plan_edit.html")
+        return _save(request, context, "ristra/plan_edit.html", plan_id)
     return render(request, "ristra/plan_edit.html", context)
 
 
-def _save(request: HttpRequest, context: dict[str, Any], template: str) -> HttpResponse:
+def _document_id(text: str) -> str | None:
+    """The plan id a YAML document names (None when it cannot be read; the import says why)."""
+    import yaml
+
+    try:
+        head = (yaml.safe_load(text) or {}).get("plan")
+    except (yaml.YAMLError, AttributeError):
+        return None
+    return str(head.get("id")) if isinstance(head, dict) and head.get("id") is not None else None
+
+
+def _save(request: HttpRequest, context: dict[str, Any], template: str, plan_id: str | None = None) -> HttpResponse:
     from ristra.services.plans import PlanService
 
     upload = request.FILES.get("plan_file")
@@ -289,6 +300,10 @@ def _save(request: HttpRequest, context: dict[str, Any], template: str) -> HttpR
         context["error"] = "the form lost the version it was based on; reload the page"
         return render(request, template, context, status=400)
     context["based_on"] = based_on
+    named = _document_id(text)
+    if plan_id is not None and named is not None and named != plan_id:
+        context["error"] = f"this page edits plan {plan_id}, but the document is plan {named}; add it on the plans page"
+        return render(request, template, context, status=400)
     service = PlanService(workspace())
     status = 200
     try:
