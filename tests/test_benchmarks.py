@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from ristra.benchmarks_io import load_benchmarks, new_mexico_benchmarks, read_benchmark_file, urban_zips
-from ristra.stores.categories import default_definitions
 from ristra.core.benchmarks import (
     Benchmark,
     BenchmarkFileError,
@@ -23,6 +22,7 @@ from ristra.core.benchmarks import (
     urm_benchmark,
     zip_share_of_county,
 )
+from ristra.stores.categories import default_definitions
 
 NM_TOTAL = 2_117_522
 NM_ADULTS = 1_638_989

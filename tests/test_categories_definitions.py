@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from ristra.stores.categories import default_definitions
 from ristra.core.categories import (
     CategoryDefinition,
     CategoryFileError,
@@ -18,6 +17,7 @@ from ristra.core.categories import (
     evaluate,
     membership_warnings,
 )
+from ristra.stores.categories import default_definitions
 
 
 def _item(**overrides: Any) -> dict[str, Any]:

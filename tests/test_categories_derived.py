@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from ristra import reference
-from ristra.stores.categories import default_definitions
 from ristra.core.categories import (
     DERIVED_COLUMNS,
     MembershipCounts,
@@ -19,6 +18,7 @@ from ristra.core.categories import (
     membership_warnings,
 )
 from ristra.core.datasets import DATASETS, STORAGE_TYPE
+from ristra.stores.categories import default_definitions
 
 
 def test_declarations_are_consistent() -> None:

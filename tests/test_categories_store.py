@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ristra.stores.categories import CategoryStore, CorruptVersionError, StaleVersionError, check_file
 from ristra.core.categories import CategoryFileError
+from ristra.stores.categories import CategoryStore, CorruptVersionError, StaleVersionError, check_file
 
 
 def test_first_use_seeds_defaults(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ import duckdb
 from hypothesis import strategies as st
 
 from ristra.benchmarks_io import load_benchmarks
-from ristra.stores.categories import default_definitions
 from ristra.core.categories import CategorySet, definitions_from_dict
 from ristra.core.categories.derived import derived_columns
 from ristra.core.datasets import dataset
@@ -24,6 +23,7 @@ from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import MetricSpec
 from ristra.engine import MetricsEngine, SnapshotFile
 from ristra.engine.reference_tables import county_rows, zip_rows
+from ristra.stores.categories import default_definitions
 
 Row = dict[str, Any]
 

@@ -61,9 +61,7 @@ SHARED = {"ristra.engine.connections", "ristra.stores.atomic"}
 
 #: imports that still cross the contract (importer, imported) → where they go instead (issue 13)
 KNOWN: dict[tuple[str, str], str] = {
-    ("ristra.web.program_rosters", "ristra.engine.connections"): "a programs service over the metrics engine",
     ("ristra.cli.data_commands", "ristra.synth"): "a demo service",
-    ("ristra.cli.link_commands", "ristra.stores.link_runs"): "the linkage service's errors",
 }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ristra.cli import output
 from ristra.core.linkage import LinkageInputError
+from ristra.services.errors import LinkRunError
 from ristra.services.linkage import DEFAULT_REVIEW_BAND, DEFAULT_TARGET, LINK_TARGETS, LinkageService
 from ristra.services.workspace import Workspace
-from ristra.stores.link_runs import LinkRunError
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

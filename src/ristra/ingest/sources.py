@@ -6,7 +6,7 @@ python-calamine) and Parquet. XLSX and Parquet are converted to a temporary UTF-
 that one validation path serves every format, with the spreadsheet's row numbers kept.
 
 Anything else — binary garbage, an image renamed ``.csv``, a truncated workbook, a workbook
-whose compressed parts expand past :data:`MAX_XLSX_EXPANDED_BYTES` — raises
+whose compressed parts expand past :data:`~ristra.ingest.refusals.MAX_XLSX_EXPANDED_BYTES` — raises
 :class:`UnreadableFile` with a message a person can act on.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ristra.core.validation_issues import ValidationIssue
 from ristra.ingest.messages import encoding_name
-from ristra.ingest.refusals import MAX_XLSX_EXPANDED_BYTES, MAX_XLSX_RATIO, UnreadableFile
+from ristra.ingest.refusals import UnreadableFile
 
 _SNIFF_BYTES = 1 << 16
 #: The longest line (a header or a row) read, as DuckDB's ``max_line_size`` in the validator.

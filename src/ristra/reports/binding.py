@@ -31,7 +31,7 @@ from ristra.core.metrics.specs import MetricSpec
 from ristra.reports.counting import BreakdownBinder, CountTableBinder
 from ristra.reports.metric_sections import FunnelBinder, PathBinder, RetentionBinder
 from ristra.reports.planning import SectionPlan
-from ristra.reports.programs import ProgramsBinder
+from ristra.reports.programs import ProgramRostersBinder, ProgramsBinder
 from ristra.reports.templates import ReportTemplate, Section, TemplateError
 
 
@@ -91,7 +91,7 @@ def _needed(section: Section) -> tuple[str, ...]:
     if section.kind in ("table", "breakdown"):
         return (section.dataset,)
     return {"path": PATH_DATASETS, "funnel": ("applications",), "retention": ("employees",),
-            "programs": ("participants",)}.get(section.kind, ())
+            "programs": ("participants",), "program_rosters": ("participants",)}.get(section.kind, ())
 
 
 def _groupings(template: ReportTemplate, section: Section, context: Context) -> tuple[Grouping, ...]:
@@ -174,6 +174,8 @@ def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
             binders.append(RetentionBinder(section, groupings))
         elif section.kind == "programs":
             binders.append(ProgramsBinder(section, "programs" in context.snapshots))
+        elif section.kind == "program_rosters":
+            binders.append(ProgramRostersBinder(section, "programs" in context.snapshots))
         else:
             binders.append(NoteBinder(section))
         if isinstance(binders[-1], PathBinder | FunnelBinder | RetentionBinder):

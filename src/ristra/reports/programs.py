@@ -99,3 +99,61 @@ def _meanings(groups: list[list[object]], shown: list[object]) -> dict[Cell, Mea
         out[(r, n + 1)] = meaning("participants", completed, None, None, by)
         out[(r, n + 2)] = meaning("participants", frozenset({_NOT_COMPLETED}), None, None, by)
     return out
+
+
+class ProgramRostersBinder:
+    """The ``program_rosters`` section: one table per pipeline program — participants by program
+    year, completed, and not completed or unknown, with the all-years row — for the programs
+    pages. Its cells mean what the ``programs`` section's cells mean (same atoms), so a program's
+    page and the LCME table are one linked system in the publication."""
+
+    def __init__(self, section: Section, has_programs: bool) -> None:
+        self.section = section
+        self.registry = Ask(dataset_source("programs"), (PROGRAM_ID, grouping_column("programs", "name"))) \
+            if has_programs else None
+        self.rosters = Ask(dataset_source("participants"), (PROGRAM_ID, grouping_column("participants", "year")),
+                           (COMPLETED,))
+
+    def asks(self) -> list[Ask]:
+        return [a for a in (self.registry, self.rosters) if a is not None]
+
+    def specs(self) -> list[Any]:
+        return []
+
+    def build(self, answers: Answers, results: Mapping[Any, Any]) -> SectionPlan:
+        names = {k[0]: str(k[1]) for k in answers.table(self.registry)} if self.registry is not None else {}
+        rosters = answers.table(self.rosters)
+        tables = []
+        for program in sorted({k[0] for k in rosters if k[0] is not None}, key=str):
+            tables.append(roster_plan(self.section, program, str(names.get(program, program)), rosters))
+        return SectionPlan(self.section, tuple(tables))
+
+
+def roster_key(program_id: object) -> str:
+    """The publication key of a program's roster table."""
+    return f"participation-{program_id}"
+
+
+def roster_plan(section: Section, program: object, name: str,
+                rosters: Mapping[tuple[Any, ...], tuple[int, ...]]) -> TablePlan:
+    """One program's roster table (see :class:`ProgramRostersBinder`)."""
+    years = [y for y in ordered([k[1] for k in rosters if k[0] == program]) if y is not None]
+    grid = []
+    for y in years:
+        total = sum(c[0] for k, c in rosters.items() if k[0] == program and k[1] == y)
+        completed = sum(c[1] for k, c in rosters.items() if k[0] == program and k[1] == y)
+        grid.append([total, completed, total - completed])
+    grid.append([sum(row[c] for row in grid) for c in range(3)])
+    labels = (*((str(y),) for y in years), ("All years",))
+    table = Table(title=f"{name}: participants by year and completion", row_dims=("Year",), row_labels=labels,
+                  col_dim="Participants", col_labels=("Participants", "Completed", "Not completed or unknown"),
+                  counts=tuple(tuple(row) for row in grid), row_sums=(Sum(len(years), tuple(range(len(years)))),),
+                  col_sums=(Sum(0, (1, 2)),), key=roster_key(program), notes=section.notes)
+    completed: frozenset[Atom] = frozenset({("eq", "completed", "yes")})
+    meanings: dict[Cell, Meaning] = {}
+    for r, y in enumerate([*years, None]):
+        by: dict[str, object] = {"program_id": program} if y is None else {"program_id": program, "year": y}
+        meanings[(r, 0)] = meaning("participants", frozenset(), None, None, by)
+        meanings[(r, 1)] = meaning("participants", completed, None, None, by)
+        meanings[(r, 2)] = meaning("participants", frozenset({_NOT_COMPLETED}), None, None, by)
+    return TablePlan(table, meanings)

@@ -32,7 +32,7 @@ from ristra.core.metrics.errors import MetricError
 from ristra.core.metrics.specs import EMPLOYEE_POPULATIONS
 from ristra.reports.measures import MEASURES
 
-KINDS = ("table", "breakdown", "path", "funnel", "retention", "programs", "text")
+KINDS = ("table", "breakdown", "path", "funnel", "retention", "programs", "program_rosters", "text")
 #: The charts each kind of section can draw.
 CHARTS: Mapping[str, tuple[str, ...]] = {"breakdown": ("trend",), "path": ("path",), "funnel": ("funnel",),
                                          "retention": ("retention",)}
@@ -44,6 +44,7 @@ _KEYS: Mapping[str, set[str]] = {
     "funnel": _COMMON | {"categories", "chart"},
     "retention": _COMMON | {"categories", "population", "horizons", "chart"},
     "programs": _COMMON | {"years"},
+    "program_rosters": _COMMON,
     "text": _COMMON | {"text", "placeholder"},
 }
 _TOP_KEYS = {"id", "version", "title", "description", "categories", "notes", "sections"}

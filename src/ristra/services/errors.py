@@ -8,9 +8,10 @@ from ristra.core.versions import StaleVersionError
 from ristra.ingest.refusals import UnreadableFile
 from ristra.reports.templates import TemplateError
 from ristra.snapshots.errors import ImportInProgress, InvalidProvenance, SnapshotError
+from ristra.stores.link_runs import LinkRunError
 from ristra.stores.plans import StalePlanError, UnknownPlanError
 
 __all__ = [
-    "ImportInProgress", "InvalidProvenance", "SnapshotError", "StalePlanError", "StaleVersionError", "TemplateError",
+    "ImportInProgress", "InvalidProvenance", "LinkRunError", "SnapshotError", "StalePlanError", "StaleVersionError", "TemplateError",
     "UnknownPlanError", "UnreadableFile",
 ]

@@ -16,13 +16,12 @@ from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from ristra.categories_store import CategoryStore, StaleVersionError
 from ristra.core.categories import CategoryFileError, changes
 from ristra.core.datasets import UnknownDataset
 from ristra.services import imports as import_service
-from ristra.snapshots import SnapshotError
+from ristra.services.errors import SnapshotError, StaleVersionError
 from ristra.stores.plans import PlanStore, UnknownPlanError
-from ristra.web import audit, category_editing, import_flow, program_rosters, report_generation
+from ristra.web import audit, category_editing, import_flow, report_generation
 from ristra.web.access import RoleGate, allow
 from ristra.web.in_force import overview, snapshots_in_force
 from ristra.web.models import AuditEvent, ImportJob
@@ -95,7 +94,7 @@ def program(request: HttpRequest, program_id: str) -> Json:
     found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
     if found is None:
         raise HttpError(404, "no such program among yours")
-    result = program_rosters.roster(workspace(), found, INTERNAL)
+    result = program_views.roster_for(found)
     audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
                  detail={"page": "program", "threshold": INTERNAL.threshold})
     return result.to_dict()
@@ -172,7 +171,7 @@ def rollback(request: HttpRequest, dataset: str, body: Rollback) -> Status[Json]
 
 @api.get("/categories", auth=RoleGate(READERS), response=Json, tags=["categories"])
 def categories(request: HttpRequest) -> Json:
-    versions = CategoryStore(workspace().root).versions()
+    versions = workspace().categories.versions()
     return {"current": versions[-1].to_dict(),
             "versions": [{"version": v.version, "author": v.author, "created_at": v.created_at, "reason": v.reason}
                          for v in reversed(versions)]}
@@ -181,7 +180,7 @@ def categories(request: HttpRequest) -> Json:
 @api.get("/categories/{int:version}", auth=RoleGate(READERS), response=Json, tags=["categories"])
 def category_version(request: HttpRequest, version: int) -> Json:
     try:
-        return CategoryStore(workspace().root).get(version).to_dict()
+        return workspace().categories.get(version).to_dict()
     except KeyError:
         raise HttpError(404, f"no category version {version}") from None
 
@@ -196,7 +195,7 @@ def preview_categories(request: HttpRequest, body: CategoryEdit) -> Json:
 def save_categories(request: HttpRequest, body: CategoryEdit) -> Status[Json]:
     """Save a new version; 409 when it was edited from a version that is no longer current."""
     ws = workspace()
-    store = CategoryStore(ws.root)
+    store = ws.categories
     before = store.current()
     try:
         saved = category_editing.save(ws, body.definitions, request.user.get_username(), body.reason, body.based_on)

@@ -50,6 +50,9 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
                          "categories": applying("employees"), "population": "faculty", "horizons": list(HORIZONS)})
         sections.append({"id": "departments", "kind": "breakdown", "title": "Faculty and staff by department",
                          "categories": applying("employees"), "metric": "employees.current", "rows": {"by": "department", "total": "All departments"}})
+    sections.append({"id": "program_rosters", "kind": "program_rosters", "title": "Participants by program",
+                     "notes": ["Participants are roster entries (one person in one program year); "
+                               "\"not completed\" includes an unknown completion."]})
     raw = {"id": DASHBOARD, "version": 1, "title": "Dashboard", "description": "The dashboard's tables.",
            "sections": sections or [{"id": "empty", "kind": "text", "title": "No data", "text": "No data."}]}
     return parse_template(raw, "the dashboard")

@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ristra.core.disclosure import INTERNAL
-from ristra.web import audit, charts, program_rosters
+from ristra.services import programs as program_service
+from ristra.web import audit, charts
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import programs_of, role_of
@@ -15,10 +16,23 @@ from ristra.web.roles import PROGRAM_STAFF, Role
 from ristra.web.runtime import workspace
 
 
-def visible_programs(request: HttpRequest) -> tuple[program_rosters.Program, ...]:
+def visible_programs(request: HttpRequest) -> tuple[program_service.Program, ...]:
     """All programs for analysts and administrators; a coordinator's own programs only."""
     only = programs_of(request.user) if role_of(request.user) is Role.COORDINATOR else None
-    return program_rosters.programs(workspace(), only)
+    return program_service.programs(workspace(), only)
+
+
+def roster_for(program: program_service.Program) -> program_service.ProgramRoster:
+    """The program's participation from the internal publication (program staff know their
+    participants), waiting for it as the dashboard does."""
+    from django.conf import settings
+
+    from ristra.web.publishing import audit_entry, flush
+
+    wait = float(getattr(settings, "RISTRA_PUBLICATION_WAIT", 1.0))
+    result = program_service.roster(workspace(), program, INTERNAL, wait=wait, audit_log=audit_entry)
+    flush()
+    return result
 
 
 @allow(PROGRAM_STAFF)
@@ -28,12 +42,12 @@ def programs_page(request: HttpRequest) -> HttpResponse:
 
 @allow(PROGRAM_STAFF)
 def program_detail(request: HttpRequest, program_id: str) -> HttpResponse:
-    """One program's participation, released at the internal threshold (program staff know their
-    participants); every view is written to the audit log."""
+    """One program's participation: a slice of the internal publication; every view is written to
+    the audit log."""
     program = next((p for p in visible_programs(request) if p.program_id == program_id), None)
     if program is None:
         raise Http404("no such program among yours")
-    result = program_rosters.roster(workspace(), program, INTERNAL)
+    result = roster_for(program)
     audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
                  detail={"page": "program", "threshold": INTERNAL.threshold})
     chart = charts.chart(result.participation, "bar", x="row") if result.participation else None
