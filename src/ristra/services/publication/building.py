@@ -186,7 +186,7 @@ def _index(dash: ReportTemplate, categories: Any, programs: Sequence[str], conte
     sections = {s.id: s for s in dash.sections}
     applies = {key: tuple(sections[key].categories) if key in sections else ()
                for key in ("path", "funnel", "retention", "departments")}
-    withheld = {key: why for key in ("path", "funnel", "retention") if key in sections
+    withheld: dict[str, str] = {key: why for key in ("path", "funnel", "retention") if key in sections
                 and (why := undeclared_window(dash, sections[key], context))}
     return DashboardIndex(labels, tuple(programs), applies, withheld)
 

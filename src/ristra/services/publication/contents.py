@@ -28,7 +28,8 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
 
     def funnel(section_id: str, title: str) -> dict[str, Any]:
         """Every stage by cycle, and over all cycles, for every category."""
-        columns = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize()} for s in FUNNEL_STAGES]
+        columns: list[dict[str, Any]] = [{"id": s, "metric": f"applications.{s}", "label": s.capitalize()}
+                                         for s in FUNNEL_STAGES]
         columns += [{"id": f"{s}_all", "metric": f"applications.{s}", "label": f"All cycles: {s}",
                      "per_year": False} for s in FUNNEL_STAGES]
         raw: dict[str, Any] = {"id": section_id, "kind": "table", "title": title, "categories": applying("applications"),
