@@ -33,12 +33,13 @@ IMPORT_ORDER = ("applications", "students", "trainees", "employees", "employee_e
 
 
 def _school(root: Path, quick: bool) -> Workspace:
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     paths = generate(root / "source", applications_per_cycle=300) if quick else generate(root / "source")
     workspace = Workspace(Settings(data_dir=root / "data"))
+    starts = extract_starts()  # the extracts declare where they start (the reports never guess)
     for name in IMPORT_ORDER:
-        result = import_file(workspace, name, paths[name])
+        result = import_file(workspace, name, paths[name], extract_start=starts.get(name))
         assert result.imported, name
     return workspace
 
