@@ -233,27 +233,3 @@ class PlanService:
             action["status"] = update["status"]
         who = author or self.workspace.settings.user
         return self.store.save(document, who, f"update of action {action_id}", expected_version)
-
-    def update_action(
-        self,
-        plan_id: str,
-        action_id: str,
-        update: dict[str, Any],
-        expected_version: int,
-        author: str | None = None,
-    ) -> PlanVersion:
-        """A new plan version with ``update`` (date, note, optional status and evidence) added to
-        the action's updates, and the action's status set to the update's status when it has one.
-        Refused like any edit when the plan changed since ``expected_version``
-        (:class:`~ristra.stores.plans.StalePlanError`) or the update is not valid
-        (:class:`~ristra.core.plan.PlanFileError`, naming the field)."""
-        current = self.store.require(plan_id)
-        document = current.plan.to_dict()
-        action = next((a for a in document["actions"] if a["id"] == action_id), None)
-        if action is None:
-            raise KeyError(f"no action {action_id!r} in plan {plan_id}")
-        action.setdefault("updates", []).append(update)
-        if update.get("status"):
-            action["status"] = update["status"]
-        who = author or self.workspace.settings.user
-        return self.store.save(document, who, f"update of action {action_id}", expected_version)
