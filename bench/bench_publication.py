@@ -27,12 +27,12 @@ def _school(root: Path, size: int) -> Any:
     from ristra.cli.data_commands import IMPORT_ORDER
     from ristra.services import imports
     from ristra.services.workspace import Settings, Workspace
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     sources = generate(root / "source", applications_per_cycle=size)
     workspace = Workspace(Settings(data_dir=root / "data", user="bench"))
     for name in IMPORT_ORDER:
-        assert imports.import_file(workspace, name, sources[name]).imported
+        assert imports.import_file(workspace, name, sources[name], extract_start=extract_starts().get(name)).imported
     return workspace
 
 

@@ -43,12 +43,12 @@ def _school(root: Path, applications_per_cycle: int) -> None:
     from ristra.cli.data_commands import IMPORT_ORDER
     from ristra.services import imports
     from ristra.services.workspace import Settings, Workspace
-    from ristra.synth import generate
+    from ristra.synth import extract_starts, generate
 
     sources = generate(root / "source", applications_per_cycle=applications_per_cycle)
     ws = Workspace(Settings(data_dir=root / "data", user="bench"))
     for name in IMPORT_ORDER:
-        assert imports.import_file(ws, name, sources[name]).imported
+        assert imports.import_file(ws, name, sources[name], extract_start=extract_starts().get(name)).imported
 
 
 def _sign_in(base: str) -> str:

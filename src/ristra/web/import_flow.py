@@ -38,11 +38,9 @@ from django.db import close_old_connections, transaction
 
 from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import DATASETS, UnknownDataset
-from ristra.ingest.progress import Report
-from ristra.ingest.sources import UnreadableFile
 from ristra.services import imports
-from ristra.snapshots import ImportInProgress, InvalidProvenance, SnapshotError
-from ristra.snapshots.durable import sha256_file
+from ristra.services.errors import ImportInProgress, InvalidProvenance, SnapshotError, UnreadableFile
+from ristra.services.imports import ProgressCallback as Report
 from ristra.web.models import ImportJob
 from ristra.web.runtime import workspace, workspace_for
 
@@ -255,14 +253,10 @@ def recover_interrupted() -> list[ImportJob]:
 def _published_from(job: ImportJob) -> str | None:
     """The current snapshot of the job's dataset, if it was made from the job's staged file after
     the import began (the server died between publishing it and recording it)."""
-    staged = Path(job.staged_path)
-    current = workspace().snapshots.current(job.dataset)
-    if current is None or not staged.is_file() or current.source_sha256 is None:
-        return None
-    imported_at = dt.datetime.fromisoformat(current.imported_at.replace("Z", "+00:00"))
-    if imported_at < job.updated_at - dt.timedelta(seconds=1):
-        return None
-    return current.snapshot_id if sha256_file(staged)[0] == current.source_sha256 else None
+    from ristra.services.imports import published_from_file
+
+    return published_from_file(workspace(), job.dataset, Path(job.staged_path),
+                               job.updated_at - dt.timedelta(seconds=1))
 
 
 def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ristra.core.datasets import DATASETS, UnknownDataset
 from ristra.services import imports as import_service
-from ristra.snapshots import SnapshotError
+from ristra.services.errors import SnapshotError
 from ristra.web import audit, import_flow
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent, ImportJob
