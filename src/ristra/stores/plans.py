@@ -22,6 +22,7 @@ Contract
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Collection
@@ -67,8 +68,10 @@ class UnknownPlanError(KeyError):
         return str(self.args[0])
 
 
+@functools.cache
 def default_catalogue() -> ParentCatalogue:
-    """The parent plans (UNM 2040, the HSC plan) and accreditation elements shipped with ristra."""
+    """The parent plans (UNM 2040, the HSC plan) and accreditation elements shipped with ristra
+    (read once: a frozen value)."""
     files = resources.files(DEFAULTS_PACKAGE)
     return catalogue_from_dicts(
         [yaml.safe_load(files.joinpath(name).read_text(encoding="utf-8")) for name in CATALOGUE_FILES]
