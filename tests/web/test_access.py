@@ -168,7 +168,7 @@ class Scene:
 def scene(people: dict[str, Any], data_dir: Path, school_sources: Path) -> Scene:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ristra.categories_store import CategoryStore
+    from ristra.stores.categories import CategoryStore
     from ristra.web import import_flow
     from ristra.web.models import ApiToken, ImportJob, ReportRecord
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from ristra.categories_store import CategoryStore
+from ristra.stores.categories import CategoryStore
 from ristra.web.category_editing import editable_text
 from ristra.web.models import ApiToken, AuditEvent
 

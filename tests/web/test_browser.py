@@ -316,4 +316,3 @@ def test_a_planner_adds_the_plan_and_sees_its_scorecard(site: tuple[str, Path], 
     page.get_by_role("link", name="M-URM-INTERVIEW").click()  # type: ignore[attr-defined]
     assert page.locator("#measure-status").count() == 1  # type: ignore[attr-defined]
     page.close()
-
