@@ -48,8 +48,8 @@ from ristra.reports.templates import TemplateError, load_template, shipped_templ
 from ristra.stores.atomic import write_atomically
 
 __all__ = [
-    "AUDIENCES", "ReportError", "ReportRecord", "TemplateInfo", "clear_cache", "compute_sections", "documents",
-    "generate", "generate_pack", "list_templates", "load_template", "policy_for", "write_document",
+    "AUDIENCES", "FORMATS", "ReportError", "ReportRecord", "TemplateInfo", "clear_cache", "compute_sections", "documents",
+    "generate", "generate_pack", "list_templates", "load_template", "policy_for", "render", "write_document",
 ]
 from ristra.services import publication
 from ristra.services.publication import compute_sections

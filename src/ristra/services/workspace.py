@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ristra.snapshots import SnapshotStore
 from ristra.stores.categories import CategoryStore
+from ristra.stores.plans import PlanStore
 
 DATA_DIR_ENV = "RISTRA_DATA_DIR"
 DEFAULT_DATA_DIR = Path("ristra-data")
@@ -68,6 +69,11 @@ class Workspace:
     def categories(self) -> CategoryStore:
         """The category definitions' versions (``<data dir>/categories/``)."""
         return CategoryStore(self.root)
+
+    @property
+    def plans(self) -> PlanStore:
+        """The strategic plans' versions and closed cycles (``<data dir>/plans/``)."""
+        return PlanStore(self.root)
 
     @property
     def scratch_root(self) -> Path:

@@ -19,8 +19,7 @@ from ninja.files import UploadedFile
 from ristra.core.categories import CategoryFileError, changes
 from ristra.core.datasets import UnknownDataset
 from ristra.services import imports as import_service
-from ristra.services.errors import SnapshotError, StaleVersionError
-from ristra.stores.plans import PlanStore, UnknownPlanError
+from ristra.services.errors import SnapshotError, StaleVersionError, UnknownPlanError
 from ristra.web import audit, category_editing, import_flow, report_generation
 from ristra.web.access import RoleGate, allow
 from ristra.web.in_force import overview, snapshots_in_force
@@ -273,7 +272,7 @@ def audit_log(request: HttpRequest, actor: str = "", action: str = "", target: s
 def _plan(request: HttpRequest, plan_id: str) -> tuple[Any, Any, Any]:
     """The stored plan and, from the audience's publication, its scorecard (503 while none)."""
     try:
-        stored = PlanStore(workspace().root).require(plan_id)
+        stored = workspace().plans.require(plan_id)
     except UnknownPlanError as error:
         raise HttpError(404, str(error)) from None
     made, card, unavailable = plan_views.served(request, plan_id)
@@ -282,7 +281,7 @@ def _plan(request: HttpRequest, plan_id: str) -> tuple[Any, Any, Any]:
 
 @api.get("/plans", auth=RoleGate(READERS), response=list[Json], tags=["plan"])
 def plans(request: HttpRequest) -> list[Json]:
-    store = PlanStore(workspace().root)
+    store = workspace().plans
     found = [store.current(p) for p in store.plan_ids()]
     return [{"plan_id": p.plan_id, "title": p.plan.title, "cycle": p.plan.cycle, "version": p.version,
              "created_at": p.created_at, "author": p.author, "reason": p.reason} for p in found if p is not None]

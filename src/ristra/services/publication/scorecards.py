@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ristra.core.metrics.plans import Context
-from ristra.reports.scorecard import Scorecard, scorecard
+from ristra.reports.scorecard import Scorecard, ScorecardStatus, scorecard, scorecard_id
 from ristra.services.workspace import Workspace
 from ristra.stores.plans import CorruptPlanError, PlanStore
 
+#: what the plan pages use of a scorecard
+__all__ = ["Scorecard", "ScorecardStatus", "plan_versions", "scorecard_id", "scorecards"]
 
 def plan_versions(workspace: Workspace) -> tuple[tuple[str, int], ...]:
     """Every stored plan with its current version number (what a publication's scorecards are

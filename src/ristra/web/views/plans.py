@@ -26,9 +26,10 @@ from django.urls import reverse
 
 from ristra.core.plan import Action, Plan, PlanFileError
 from ristra.core.plan.status import STATUS_LABELS
-from ristra.reports.scorecard import Scorecard, ScorecardStatus, scorecard_id
+from ristra.services.errors import StalePlanError, UnknownPlanError
+from ristra.services.plans import PlanStore, PlanVersion
 from ristra.services.publication import Publication
-from ristra.stores.plans import PlanStore, PlanVersion, StalePlanError, UnknownPlanError
+from ristra.services.publication.scorecards import Scorecard, ScorecardStatus, scorecard_id
 from ristra.web import audit
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
@@ -43,7 +44,7 @@ FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessing
 
 
 def _store() -> PlanStore:
-    return PlanStore(workspace().root)
+    return workspace().plans
 
 
 def _stored(plan_id: str) -> PlanVersion:
@@ -248,7 +249,7 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> HttpRes
 @allow(READERS)
 def scorecard_download(request: HttpRequest, plan_id: str, file_format: str) -> HttpResponse:
     """The scorecard as a report file (DOCX, XLSX or HTML) of the audience's publication."""
-    from ristra.reports import render as render_report
+    from ristra.services.reports import render as render_report
 
     if file_format not in FORMATS:
         raise Http404(f"no format {file_format!r}")
