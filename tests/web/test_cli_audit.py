@@ -46,7 +46,9 @@ def test_cli_imports_and_rollbacks_are_audited(database: str, data_dir: Path, sc
     bad.write_text("program_id\n", encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "--user", "dana", "import", "programs", str(bad)]) != 0
     assert main(["--data-dir", str(data_dir), "snapshots"]) == 0
-    assert AuditEvent.objects.count() == 2  # a refused import and a listing change nothing
+    # a refused import and a listing change nothing (publications that other tests' pages left building in
+    # the background may land meanwhile: they are the system's, via "background", not this command's)
+    assert AuditEvent.objects.exclude(via="background").count() == 2
 
 
 @pytest.mark.transactional
