@@ -1,7 +1,7 @@
 """Generate the parts of ``docs/`` that come from declarations: the data dictionary.
 
 ``python -m ristra.docs_build`` rewrites ``docs/data-dictionary.md``;
-``tests/test_docs.py`` fails when the committed file differs from what this produces.
+``tests/invariants/test_docs.py`` fails when the committed file differs from what this produces.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ FORMULA_LEADS = "=+-@"
 #: formula lead: every character for which Python's ``str.isspace`` holds.
 _SPACES_RE2 = r"\s\p{Z}\x0b\x1c-\x1f\x{85}"
 #: The same test as :func:`looks_like_formula`, as an RE2 pattern for DuckDB's ``regexp_matches``
-#: (``tests/test_ingest_verdicts.py`` checks that the two agree on every character).
+#: (``tests/ingest/test_ingest_verdicts.py`` checks that the two agree on every character).
 FORMULA_SQL_PATTERN = rf"^([{_SPACES_RE2}]*[=+\-@]|[\t\r])"
 
 

@@ -234,7 +234,7 @@ def fast_column(column: Column, raw: str, codes_in_enum_order: tuple[str, ...], 
     code of ``codes_in_enum_order``: the Parquet writer then takes each value's dictionary index
     instead of hashing its text, and the file holds the same strings. With ``native_flag`` a
     flag is read as DuckDB's own BOOLEAN, whose accepted spellings (true/false, t/f, yes/no,
-    y/n, 1/0, any case) are a subset of the flag vocabulary (``tests/test_ingest.py`` checks
+    y/n, 1/0, any case) are a subset of the flag vocabulary (``tests/ingest/test_ingest.py`` checks
     this); use it only when the column map adds no spellings of its own.
     """
     kind = column.kind
