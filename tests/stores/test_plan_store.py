@@ -197,6 +197,27 @@ def test_a_closed_cycle_is_written_once(store: PlanStore) -> None:
     assert store.cycles("som-dei-2030") == ({"cycle": "2025-26", "closed_at": "x", "statuses": []},)
 
 
+def test_current_versions_follow_every_new_version(store: PlanStore) -> None:
+    assert store.current_versions() == ()
+    store.import_text(demo_plan_text(), "tester", "the demo plan")
+    assert store.current_versions() == (("som-dei-2030", 1),)
+    edited = demo_plan_text().replace("target: {value: 0.85, year: 2030}", "target: {value: 0.9, year: 2030}")
+    store.import_text(edited, "planner", "a higher retention target", expected_version=1)
+    assert store.current_versions() == (("som-dei-2030", 2),)
+    other = demo_plan_text().replace("id: som-dei-2030", "id: som-dei-2031")
+    store.import_text(other, "planner", "a second plan")
+    assert store.current_versions() == (("som-dei-2030", 2), ("som-dei-2031", 1))
+
+
+def test_unchanged_folders_are_not_listed_again(store: PlanStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.import_text(demo_plan_text(), "tester", "the demo plan")
+    first = store.current_versions()
+    listed: list[str] = []
+    monkeypatch.setattr(PlanStore, "_numbers", lambda self, plan_id: listed.append(plan_id) or [])
+    assert PlanStore(store.data_dir).current_versions() == first
+    assert listed == []
+
+
 def test_parent_objectives_with_no_measure_are_listed() -> None:
     data, _ = parse_plan_text(demo_plan_text())
     plan = plan_from_dict(data)

@@ -111,6 +111,11 @@ class PlanVersion:
         }
 
 
+#: the last answer of :meth:`PlanStore.current_versions` per plans folder, with the folder stamps
+#: it was read under
+_CURRENT_VERSIONS: dict[Path, tuple[object, tuple[tuple[str, int], ...]]] = {}
+
+
 class PlanStore:
     """Versioned plan documents kept under ``data_dir`` (see the module docstring).
 
@@ -149,9 +154,31 @@ class PlanStore:
         return sorted(int(m.group(1)) for m in found if m)
 
     def plan_ids(self) -> tuple[str, ...]:
-        if not self.directory.is_dir():
+        """The ids of the plans with at least one stored version, sorted."""
+        return tuple(plan_id for plan_id, _ in self.current_versions())
+
+    def current_versions(self) -> tuple[tuple[str, int], ...]:
+        """Every stored plan with its current version number, sorted by id, from the directory
+        listing only. Answered from memory while neither the plans folder nor any plan's folder
+        has changed (a new version file changes its folder's modification time), so a page
+        request that asks for it does not list every folder again."""
+        try:
+            folders = tuple(sorted(p for p in self.directory.iterdir() if p.is_dir()))
+            stamp = (self.directory.stat().st_mtime_ns,
+                     tuple((p.name, p.stat().st_mtime_ns) for p in folders))
+        except FileNotFoundError:
             return ()
-        return tuple(sorted(p.name for p in self.directory.iterdir() if p.is_dir() and self._numbers(p.name)))
+        known = _CURRENT_VERSIONS.get(self.directory)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        out = []
+        for folder in folders:
+            numbers = self._numbers(folder.name) if _SAFE_NAME.fullmatch(folder.name) else []
+            if numbers:
+                out.append((folder.name, numbers[-1]))
+        found = tuple(out)
+        _CURRENT_VERSIONS[self.directory] = (stamp, found)
+        return found
 
     # ------------------------------------------------------------------ reading
 

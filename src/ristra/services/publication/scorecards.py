@@ -13,13 +13,7 @@ __all__ = ["Scorecard", "ScorecardStatus", "plan_versions", "scorecard_id", "sco
 def plan_versions(workspace: Workspace) -> tuple[tuple[str, int], ...]:
     """Every stored plan with its current version number (what a publication's scorecards are
     made from); read from the directory listing only."""
-    store = PlanStore(workspace.root)
-    out = []
-    for plan_id in store.plan_ids():
-        numbers = store._numbers(plan_id)
-        if numbers:
-            out.append((plan_id, numbers[-1]))
-    return tuple(out)
+    return PlanStore(workspace.root).current_versions()
 
 
 def scorecards(workspace: Workspace, context: Context) -> dict[str, Scorecard]:
