@@ -210,7 +210,7 @@ def test_cli_import_snapshots_and_rollback(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_second_import_of_a_dataset_is_refused_while_one_runs(tmp_path: Path, workspace: Workspace) -> None:
-    from ristra.snapshots import ImportInProgress
+    from ristra.stores.snapshots import ImportInProgress
 
     path = write_csv(tmp_path / "a.csv", valid_rows(3))
     entered, release = threading.Event(), threading.Event()

@@ -14,7 +14,7 @@ FORBIDDEN_TOP_LEVEL = {
     "python_calamine", "openpyxl", "docx", "xlsxwriter", "altair", "vl_convert", "rich", "glob",
     "zipfile", "csv", "splink", "lifelines", "statsmodels",
 }
-OUTER_RISTRA = ("ristra.ingest", "ristra.engine", "ristra.snapshots", "ristra.services", "ristra.web",
+OUTER_RISTRA = ("ristra.ingest", "ristra.engine", "ristra.stores", "ristra.services", "ristra.web",
                 "ristra.cli", "ristra.reports", "ristra.synth", "ristra.api")
 
 

@@ -25,7 +25,6 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("ristra.plan_defaults", "data"),
     ("ristra.report_templates", "data"),
     ("ristra.stores", "stores"),
-    ("ristra.snapshots", "stores"),
     ("ristra.engine", "adapter:engine"),
     ("ristra.ingest", "adapter:ingest"),
     ("ristra.reports", "adapter:reports"),

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ristra.snapshots import SnapshotManifest, SnapshotStore
+from ristra.stores.snapshots import SnapshotManifest, SnapshotStore
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 DS = "applications"
@@ -29,7 +29,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
-from ristra.snapshots import SnapshotStore
+from ristra.stores.snapshots import SnapshotStore
 
 store = SnapshotStore(Path(sys.argv[1]))
 if sys.argv[2] == "rollback":

@@ -16,7 +16,7 @@ from ristra.core.metrics.errors import WindowNotDeclared
 from ristra.services.imports import import_file
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
-from ristra.snapshots.errors import InvalidProvenance
+from ristra.stores.snapshots.errors import InvalidProvenance
 from support.hand_school import EMPLOYEES, employee
 from support.metrics import import_rows
 

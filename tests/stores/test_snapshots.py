@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ristra.core.manifest import FileEntry, HistoryEvent, SnapshotManifest, format_instant, format_snapshot_id
-from ristra.snapshots import (
+from ristra.stores.snapshots import (
     CorruptSnapshot,
     ImportInProgress,
     SnapshotError,
@@ -310,7 +310,7 @@ CHILD_HOLDS_LOCK = """
 import sys
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
-from ristra.snapshots import SnapshotStore
+from ristra.stores.snapshots import SnapshotStore
 store = SnapshotStore(Path(sys.argv[1]))
 with store.writer("applications", imported_by="child", schema_version=1) as w:
     pq.write_table(pa.table({"value": [1, 2]}), w.path())

@@ -3,7 +3,7 @@
 A snapshot is one published import of one dataset: a directory of files (usually a single
 ``data.parquet``) plus a ``manifest.json`` holding a :class:`SnapshotManifest`. This module holds
 only the *values* and their strict dict round-trip; reading and writing them on disk is the job of
-``ristra.snapshots`` (core is pure, see ``tests/invariants/test_core_purity.py``).
+``ristra.stores.snapshots`` (core is pure, see ``tests/invariants/test_core_purity.py``).
 
 Contract of the dict form (``to_dict`` / ``from_dict``):
 

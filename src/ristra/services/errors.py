@@ -7,9 +7,9 @@ from __future__ import annotations
 from ristra.core.versions import StaleVersionError
 from ristra.ingest.refusals import UnreadableFile
 from ristra.reports.templates import TemplateError
-from ristra.snapshots.errors import ImportInProgress, InvalidProvenance, SnapshotError
 from ristra.stores.link_runs import LinkRunError
 from ristra.stores.plans import StalePlanError, UnknownPlanError
+from ristra.stores.snapshots.errors import ImportInProgress, InvalidProvenance, SnapshotError
 
 __all__ = [
     "ImportInProgress", "InvalidProvenance", "LinkRunError", "SnapshotError", "StalePlanError", "StaleVersionError", "TemplateError",

@@ -17,8 +17,8 @@ from ristra.ingest.progress import Report
 from ristra.ingest.sources import check_regular_file, detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
-from ristra.snapshots.durable import sha256_file
-from ristra.snapshots.errors import InvalidProvenance
+from ristra.stores.snapshots.durable import sha256_file
+from ristra.stores.snapshots.errors import InvalidProvenance
 
 #: a progress callback: ``report(step, percent)`` while a long statement runs
 ProgressCallback = Report
@@ -74,7 +74,7 @@ WINDOWED_DATASETS = ("employees", "employee_events")
 
 def check_extract_start(extract_start: dt.date | str | None, today: dt.date) -> str | None:
     """The declared first day of an extract as ``YYYY-MM-DD`` (None when not declared); raises
-    :class:`~ristra.snapshots.errors.InvalidProvenance` for text that is not a date, or a day
+    :class:`~ristra.stores.snapshots.errors.InvalidProvenance` for text that is not a date, or a day
     before 1900 or after ``today``."""
     if extract_start is None:
         return None

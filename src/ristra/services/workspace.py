@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ristra.snapshots import SnapshotStore
 from ristra.stores.categories import CategoryStore
 from ristra.stores.plans import PlanStore
+from ristra.stores.snapshots import SnapshotStore
 
 DATA_DIR_ENV = "RISTRA_DATA_DIR"
 DEFAULT_DATA_DIR = Path("ristra-data")

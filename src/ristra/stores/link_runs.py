@@ -13,7 +13,7 @@ Layout::
 
 Contract
 --------
-* A run is published through the snapshot store's protocol (:mod:`ristra.snapshots.writer`): its
+* A run is published through the snapshot store's protocol (:mod:`ristra.stores.snapshots.writer`): its
   files are written into a hidden temporary directory, fsynced, checksummed, renamed into place and
   made current with one atomic replace of ``CURRENT``. A failed or killed run leaves the previous
   run in force and no partial links visible; :meth:`LinkRunStore.recover` removes the leftovers.
@@ -39,7 +39,7 @@ from typing import Any
 
 from ristra.core.linkage_decisions import ClericalDecision
 from ristra.core.manifest import SnapshotManifest, check_dataset_name
-from ristra.snapshots import SnapshotStore
+from ristra.stores.snapshots import SnapshotStore
 
 LINKS_FILE = "links.parquet"
 MODEL_FILE = "model.json"

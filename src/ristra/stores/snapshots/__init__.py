@@ -1,5 +1,5 @@
 """Immutable, checksummed snapshots of imported datasets, published atomically, with history and
-rollback. See :mod:`ristra.snapshots.store` and ``docs/snapshots.md``."""
+rollback. See :mod:`ristra.stores.snapshots.store` and ``docs/snapshots.md``."""
 
 from ristra.core.manifest import FileEntry, HistoryEvent, SnapshotEntry, SnapshotManifest
 

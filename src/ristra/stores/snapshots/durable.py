@@ -1,5 +1,6 @@
-"""Small durable-file primitives (POSIX): fsync of files and directories, atomic replace of a
-small file, streaming sha256, and the crash-test pause hook.
+"""Small durable-file primitives of the snapshot store (POSIX): hashing and fsync of the files a
+writer made, creating its manifest, streaming sha256, and the crash-test pause hook. The atomic
+replace of ``CURRENT`` is :func:`ristra.stores.atomic.write_atomically`, the one atomic write.
 
 Test hook: when the environment variable ``RISTRA_SNAPSHOT_TEST_PAUSE`` names a stage (or a
 comma-separated list of stages), :func:`pause` prints ``PAUSE <stage>`` to stdout and sleeps for
@@ -18,8 +19,6 @@ import os
 import sys
 import time
 from pathlib import Path
-
-from ristra.stores.atomic import fsync_dir
 
 PAUSE_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE"
 PAUSE_SECONDS_ENV = "RISTRA_SNAPSHOT_TEST_PAUSE_SECONDS"
@@ -67,26 +66,6 @@ def write_new_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def replace_atomically(path: Path, data: bytes, *, stage: str | None = None) -> None:
-    """Replace ``path`` with ``data`` in one atomic step: write ``<name>.tmp-<pid>`` next to it,
-    fsync, ``os.replace``, fsync the directory. A reader sees the old or the new content, never a
-    mix; a crash leaves at most the temp file behind (removed by recovery). ``stage`` names the
-    pause-hook stages ``<stage>-tmp-written`` and ``<stage>-swapped``."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if stage:
-        pause(f"{stage}-tmp-written")
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-    if stage:
-        pause(f"{stage}-swapped")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -6,7 +6,7 @@ Appends happen only under the dataset's import lock, as one ``write`` of a whole
 readers ignore it, and :func:`repair_tail` (run under the lock before every append and by
 recovery) truncates it. :func:`reconcile` makes the log agree with CURRENT after a process was
 killed between its pointer swap and its log append. A malformed *complete* line is never skipped silently: it raises
-:class:`~ristra.snapshots.errors.CorruptSnapshot`.
+:class:`~ristra.stores.snapshots.errors.CorruptSnapshot`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from ristra.core.manifest import MANIFEST_FILE, SnapshotManifest, is_snapshot_id
+from ristra.stores.atomic import write_atomically
 
-from .durable import replace_atomically
+from .durable import pause
 from .errors import CorruptSnapshot
 from .layout import Layout
 
@@ -46,5 +47,7 @@ def load_manifest(layout: Layout, dataset: str, snapshot_id: str) -> SnapshotMan
 
 
 def swap_current(layout: Layout, dataset: str, snapshot_id: str) -> None:
-    """Point CURRENT at ``snapshot_id`` atomically (protocol step 4). Hold the import lock."""
-    replace_atomically(layout.current_file(dataset), (snapshot_id + "\n").encode("ascii"), stage="current")
+    """Point CURRENT at ``snapshot_id`` atomically (protocol step 4). Hold the import lock. The
+    crash-test pause points are ``current-tmp-written`` and ``current-swapped``."""
+    write_atomically(layout.current_file(dataset), (snapshot_id + "\n").encode("ascii"), mode=0o644,
+                     checkpoint=lambda step: pause(f"current-{step}"))

@@ -6,7 +6,7 @@ What recovery does (each action is reported as one line of its return value):
 - ``.tmp/<dataset>.<id>/`` and its ``.lock``: removed when the lock is free — the writer that held
   it is dead (flock dies with its process). A live writer's directory is never touched.
 - per dataset, only while the dataset's import lock is free (a dataset being imported is skipped):
-  ``CURRENT.tmp-<pid>`` files from a killed swap are removed; a partial last line of
+  ``.CURRENT.tmp-*.part`` files from a killed swap are removed; a partial last line of
   ``history.jsonl`` is truncated; a current snapshot with no publish event (killed after the commit
   point) gets its publish event, stamped from its manifest; a CURRENT that differs from what the log
   last recorded (a rollback killed after its swap) gets a ``recovered`` event; a complete snapshot
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ristra.core.manifest import DATASET_NAME_RE, format_instant, is_snapshot_id
-from ristra.stores.atomic import fsync_dir
+from ristra.stores.atomic import fsync_dir, is_leftover
 
 from . import locks
 from .errors import SnapshotError
@@ -85,7 +85,7 @@ def _repair_dataset(layout: Layout, dataset: str, now: Callable[[], datetime]) -
     done = []
     directory = layout.dataset_dir(dataset)
     for name in sorted(os.listdir(directory)):
-        if name.startswith(CURRENT + ".tmp-"):
+        if is_leftover(name, of=CURRENT):
             os.unlink(directory / name)
             done.append(f"{dataset}: removed {name} (a pointer swap that did not finish)")
     done.extend(reconcile(layout, dataset, format_instant(now())))

@@ -1,8 +1,8 @@
 """The snapshot store: every import becomes an immutable, checksummed snapshot directory,
 published by one atomic swap of a ``CURRENT`` pointer, with an append-only history and rollback.
 
-Guarantees (the on-disk layout is in :mod:`ristra.snapshots.layout`, the publish protocol in
-:mod:`ristra.snapshots.writer`, the full story in ``docs/snapshots.md``):
+Guarantees (the on-disk layout is in :mod:`ristra.stores.snapshots.layout`, the publish protocol in
+:mod:`ristra.stores.snapshots.writer`, the full story in ``docs/snapshots.md``):
 
 - readers take no lock: :meth:`SnapshotStore.current` reads CURRENT, then the manifest of an
   immutable directory, so a reader sees the old or the new snapshot completely, never a mix;
@@ -78,7 +78,7 @@ class SnapshotStore:
         Takes the dataset's import lock (waiting up to ``wait_seconds``, else raising
         :class:`ImportInProgress`), yields a :class:`SnapshotWriter` whose ``directory`` is a fresh
         hidden temporary directory, and on a clean exit publishes it (see
-        :mod:`ristra.snapshots.writer`); ``writer.manifest`` then holds the manifest. If the block
+        :mod:`ristra.stores.snapshots.writer`); ``writer.manifest`` then holds the manifest. If the block
         raises, the temporary directory is deleted, the lock released and the exception re-raised:
         nothing visible changes.
         """
@@ -142,7 +142,7 @@ class SnapshotStore:
 
         Safe while other processes import: a temporary directory is removed only when its
         writer's lock is free (its writer is dead), and a dataset is repaired only while its
-        import lock is free. See :func:`ristra.snapshots.recovery.recover`.
+        import lock is free. See :func:`ristra.stores.snapshots.recovery.recover`.
         """
         return recover(self.layout, self._now)
 

@@ -1,7 +1,7 @@
 """The writer side of an import: a temporary directory the caller fills, and the publish protocol
 that turns it into an immutable snapshot.
 
-Publish protocol (run by :meth:`SnapshotStore.writer <ristra.snapshots.store.SnapshotStore.writer>`
+Publish protocol (run by :meth:`SnapshotStore.writer <ristra.stores.snapshots.store.SnapshotStore.writer>`
 on a clean exit, with the dataset's import lock held):
 
 1. hash every file of the temporary directory (sha256, streaming) and fsync it;
