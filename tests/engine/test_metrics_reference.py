@@ -14,38 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ristra.core.metrics.pack import standard_pack
-from ristra.core.metrics.specs import (
-    FunnelSpec,
-    GraduationSpec,
-    MetricSpec,
-    PromotionSpec,
-    RepresentationRatioSpec,
-    RepresentationSpec,
-    RetentionSpec,
-    SelectionRatioSpec,
-    TrendSpec,
-)
-from support.metrics import close, default_categories, engine_results, reference_results, school
-
-EXTRA: list[MetricSpec] = [
-    RepresentationSpec("women*rural_school", "applications", ("cycle", "program")),
-    RepresentationSpec("race:ipeds", "applications", ("cycle",)),
-    RepresentationSpec("race:nm_school", "employees", ("rank",)),
-    RepresentationSpec("race:aoic", "participants", ("year",)),
-    TrendSpec("race:aoic", "applications", "cycle"),
-    FunnelSpec("race:aoic", ("program",)),
-    GraduationSpec("race:aoic", "trainees", ("program",)),
-    RepresentationSpec("urm_nm", "applications", ("residence_county_resolved", "high_school_ruca")),
-    RepresentationSpec("rural_school", "employees", ("hire_year", "employee_class")),
-    RepresentationSpec("women", "participants", ("residence_county_resolved", "residence_frontier", "year")),
-    TrendSpec("econ_disadvantaged", "applications", "offer_year"),
-    RepresentationRatioSpec("urm_nm*women", "applications", ("program",), "interviewed"),
-    SelectionRatioSpec("frontier", ("cycle", "program"), ("offered",)),
-    GraduationSpec("first_generation", "students", ("program",), (4, 6)),
-    RetentionSpec("women", "all", (1.0, 4.5)),
-    RetentionSpec("race:ipeds", "staff"),
-    PromotionSpec("urm_nm", (("assistant_professor", "associate_professor"),), (2.0, 5.0)),
-]
+from ristra.core.metrics.specs import MetricSpec
+from support.metrics import EXTRA, close, default_categories, engine_results, reference_results, school
 
 
 def _specs(rows: dict[str, list[dict[str, Any]]]) -> list[MetricSpec]:

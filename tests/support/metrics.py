@@ -20,7 +20,17 @@ from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.reference import run_reference
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.specs import MetricSpec
+from ristra.core.metrics.specs import (
+    FunnelSpec,
+    GraduationSpec,
+    MetricSpec,
+    PromotionSpec,
+    RepresentationRatioSpec,
+    RepresentationSpec,
+    RetentionSpec,
+    SelectionRatioSpec,
+    TrendSpec,
+)
 from ristra.engine import MetricsEngine, SnapshotFile
 from ristra.engine.reference_tables import county_rows, zip_rows
 from ristra.stores.categories import default_definitions
@@ -120,6 +130,29 @@ def close(a: object, b: object, rel: float = 1e-9) -> bool:
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(close(x, y, rel) for x, y in zip(a, b, strict=True))
     return a == b
+
+
+#: Specifications beyond the standard pack that the engine tests also compute: crossings, race schemes
+#: (alone or in combination too), derived and year-of-date grouping columns.
+EXTRA: list[MetricSpec] = [
+    RepresentationSpec("women*rural_school", "applications", ("cycle", "program")),
+    RepresentationSpec("race:ipeds", "applications", ("cycle",)),
+    RepresentationSpec("race:nm_school", "employees", ("rank",)),
+    RepresentationSpec("race:aoic", "participants", ("year",)),
+    TrendSpec("race:aoic", "applications", "cycle"),
+    FunnelSpec("race:aoic", ("program",)),
+    GraduationSpec("race:aoic", "trainees", ("program",)),
+    RepresentationSpec("urm_nm", "applications", ("residence_county_resolved", "high_school_ruca")),
+    RepresentationSpec("rural_school", "employees", ("hire_year", "employee_class")),
+    RepresentationSpec("women", "participants", ("residence_county_resolved", "residence_frontier", "year")),
+    TrendSpec("econ_disadvantaged", "applications", "offer_year"),
+    RepresentationRatioSpec("urm_nm*women", "applications", ("program",), "interviewed"),
+    SelectionRatioSpec("frontier", ("cycle", "program"), ("offered",)),
+    GraduationSpec("first_generation", "students", ("program",), (4, 6)),
+    RetentionSpec("women", "all", (1.0, 4.5)),
+    RetentionSpec("race:ipeds", "staff"),
+    PromotionSpec("urm_nm", (("assistant_professor", "associate_professor"),), (2.0, 5.0)),
+]
 
 
 # --------------------------------------------------------------------------- random datasets
