@@ -11,7 +11,8 @@ import pytest
 
 from ristra.cli.main import main
 from ristra.services.imports import import_file
-from ristra.services.plans import PlanService
+from ristra.services.errors import StalePlanError
+from ristra.services.plans import PlanService, cycle_history
 from ristra.services.workspace import Settings, Workspace
 from ristra.stores.plans import demo_plan_text
 from ristra.synth import extract_starts, generate
@@ -72,21 +73,38 @@ def test_a_closed_cycle_keeps_its_statuses_after_a_new_import(school: Path, tmp_
         service.import_text(demo_plan_text(), "the demo plan")
     record = service.close_cycle("som-dei-2030", "2025-closing-test", "end of the cycle")
     frozen = json.loads(json.dumps(record))
-    students = {s["dataset"]: s["snapshot_id"] for s in record["snapshots"]}["students"]
-    # a new import of students (another synthetic school) changes the live numbers ...
+    assert set(frozen["audiences"]) == {"public", "internal"}
+    public = frozen["audiences"]["public"]
+    assert public["computed_from"] == "released counts"
+    assert public["threshold"] == 11
+    assert frozen["audiences"]["internal"]["threshold"] == 5
+    # the frozen statuses are those of the audience's publication at closing time
+    assert public == json.loads(json.dumps(service.released("som-dei-2030", "public").to_dict()))
+    students = {s["dataset"]: s["snapshot_id"] for s in public["snapshots"]}["students"]
+    history = cycle_history(workspace, "som-dei-2030", "public")
+    by_measure = {h.measure: h for h in history if h.cycle == "2025-closing-test"}
+    assert set(by_measure) == {m["measure"] for m in public["measures"]}
+    # a new import of students (another synthetic school) changes the current numbers ...
     other = generate(tmp_path / "other", seed=7, applications_per_cycle=600)
     assert import_file(workspace, "students", other["students"]).imported
     service.metrics.clear_cache()
-    live = service.status("som-dei-2030")
-    new_students = next(s.snapshot_id for s in live.snapshots if s.dataset == "students")
-    assert new_students != students
-    assert live.measure("M-URM-MATRIC").to_dict() != next(
-        m for m in frozen["measures"] if m["measure"] == "M-URM-MATRIC"
+    now = service.released("som-dei-2030", "public")
+    assert dict(now.snapshots)["students"] != students
+    assert now.card.measure("M-URM-MATRIC").to_dict() != next(
+        m for m in public["measures"] if m["measure"] == "M-URM-MATRIC"
     )
-    # ... never the closed cycle
+    # ... never the closed cycle: read back, it reproduces every status and value exactly
     (stored,) = [c for c in service.cycles("som-dei-2030") if c["cycle"] == "2025-closing-test"]
     assert stored == frozen
-    assert {s["dataset"]: s["snapshot_id"] for s in stored["snapshots"]}["students"] == students
+    again = {h.measure: h for h in cycle_history(workspace, "som-dei-2030", "public") if h.cycle == "2025-closing-test"}
+    assert again == by_measure
+    for m in public["measures"]:
+        assert again[m["measure"]].status == m["status"]
+        assert again[m["measure"]].value == (m["latest"] or {}).get("value")
+    assert dict(again["M-URM-MATRIC"].snapshots)["students"] == students
+    # a closed cycle is never closed again
+    with pytest.raises(StalePlanError):
+        service.close_cycle("som-dei-2030", "2025-closing-test", "again")
     service.close()
 
 
@@ -109,9 +127,47 @@ def test_cli_plan_commands(school: Path, tmp_path: Path, capsys: pytest.CaptureF
     exported.write_text(capsys.readouterr().out, encoding="utf-8")
     assert main(["--data-dir", data, "plan", "import", str(exported), "--reason", "same"]) == 2  # unchanged
     assert "nothing changed" in capsys.readouterr().err
-    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--json"]) == 0
+    # statuses anyone may read come from a publication: with no data imported there is none
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--json"]) == 2
+    assert "no data has been imported yet" in capsys.readouterr().err
+    # the analyst's unreleased view is asked for explicitly, and says so
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--unreleased", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
+    assert out["computed_from"] == "unreleased values"
     assert {m["status"] for m in out["measures"]} == {"insufficient_data"}  # no data imported here
     assert "no students data" in out["measures"][0]["reason"]
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--unreleased"]) == 0
+    assert "UNRELEASED" in capsys.readouterr().err
     assert main(["--data-dir", data, "plan", "status", "nope"]) == 2
     assert "no plan 'nope'" in capsys.readouterr().err
+
+
+def test_cli_status_is_the_scorecard_of_the_chosen_audience(school: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(school / "data")
+    service = PlanService(Workspace(Settings(data_dir=school / "data")))
+    if not service.store.plan_ids():
+        service.import_text(demo_plan_text(), "the demo plan")
+    expected = {a: service.released("som-dei-2030", a) for a in ("public", "internal")}
+    service.close()
+    capsys.readouterr()
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["audience"] == "internal"  # the command line's default, an analyst's audience
+    assert out["computed_from"] == "released counts"
+    assert out["measures"] == json.loads(json.dumps(expected["internal"].to_dict()))["measures"]
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--audience", "public", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["threshold"] == 11
+    assert {m["measure"]: m["status"] for m in out["measures"]} == {
+        m.measure: m.status for m in expected["public"].measures}
+    assert main(["--data-dir", data, "plan", "close-cycle", "som-dei-2030", "--cycle", "cli-cycle",
+                 "--reason", "end of year"]) == 0
+    printed = capsys.readouterr().out
+    assert "(public)" in printed
+    assert "(internal)" in printed
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--audience", "public", "--history",
+                 "--json"]) == 0
+    history = [h for h in json.loads(capsys.readouterr().out)["history"] if h["cycle"] == "cli-cycle"]
+    assert {h["measure"]: h["status"] for h in history} == {m.measure: m.status for m in expected["public"].measures}
+    assert main(["--data-dir", data, "plan", "status", "som-dei-2030", "--history"]) == 0
+    assert "closed cycles (internal statuses, frozen)" in capsys.readouterr().out

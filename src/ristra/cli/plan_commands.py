@@ -1,5 +1,12 @@
 """``ristra plan``: import, export, status and close-cycle of the strategic plan.
 
+``status`` prints the plan scorecard of one audience's protected publication (``--audience``,
+default ``internal``: the command line is an analyst's tool, like ``ristra query``), every value
+and status computed from released counts only, or withheld with them; ``--history`` adds the
+statuses frozen in every closed cycle for that audience. ``--unreleased`` is the analyst's
+working view of the live, unprotected values, and says so above and in ``--json``.
+``close-cycle`` freezes the released statuses of every audience.
+
 Exit codes follow :mod:`ristra.cli.main`: 0 success; 1 a plan file with problems (each listed
 with its line, item and field; nothing stored); 2 an unusable request (unknown plan, a stale
 edit, a cycle already closed).
@@ -18,7 +25,7 @@ from ristra.services.errors import StalePlanError, UnknownPlanError
 from ristra.services.workspace import Workspace
 
 if TYPE_CHECKING:
-    from ristra.services.plans import PlanService
+    from ristra.services.plans import ClosedStatus, PlanService
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,8 +46,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     c.add_argument("plan_id")
     c.add_argument("--version", type=int)
     c.set_defaults(handler=cmd_export, needs_workspace=True)
-    c = psub.add_parser("status", help="every measure's status, projection and what it would take")
+    c = psub.add_parser("status", help="every measure's status, projection and what it would take, from the "
+                                       "audience's protected publication")
     c.add_argument("plan_id")
+    c.add_argument("--audience", choices=("public", "internal"), default="internal",
+                   help="whose publication the statuses come from (default: internal)")
+    c.add_argument("--history", action="store_true", help="also the statuses frozen in every closed cycle")
+    c.add_argument("--unreleased", action="store_true",
+                   help="analysts only: the live values before disclosure control (not for sharing)")
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_status, needs_workspace=True)
     c = psub.add_parser(
@@ -122,17 +135,37 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
 
 
+UNRELEASED = ("UNRELEASED: live values before disclosure control, for the analyst's own work; not for sharing "
+              "(the statuses anyone may read are those of `ristra plan status` without --unreleased)")
+
+
 def cmd_status(args: argparse.Namespace, workspace: Workspace | None) -> int:
+    from ristra.services.plans import ReleasedPlanStatus, cycle_history
+
     service = _service(workspace)
     try:
-        status = service.status(args.plan_id)
-    except UnknownPlanError as error:
+        status = service.status(args.plan_id) if args.unreleased else service.released(args.plan_id, args.audience)
+        history = cycle_history(service.workspace, args.plan_id, args.audience) if args.history else ()
+    except (UnknownPlanError, ValueError) as error:  # ValueError: a PublicationError (nothing to publish)
         return _refused(error)
     finally:
         service.close()
     if args.json:
-        output.print_json(status.to_dict())
+        data = status.to_dict()
+        if args.unreleased:
+            data = {"computed_from": "unreleased values", "warning": UNRELEASED, **data}
+        if args.history:
+            data["history"] = [h.to_dict() for h in history]
+        output.print_json(data)
         return 0
+    if isinstance(status, ReleasedPlanStatus):
+        title = (f"plan {status.plan.id} version {status.plan_version}: {status.audience} publication "
+                 f"(threshold {status.threshold}), category version {status.category_version}, "
+                 "statuses from released counts")
+    else:
+        output.error(UNRELEASED)
+        title = (f"UNRELEASED: plan {status.plan.id} version {status.plan_version}, "
+                 f"category version {status.category_version}")
     rows = []
     for m in status.measures:
         p, need = m.projection, m.need
@@ -156,7 +189,7 @@ def cmd_status(args: argparse.Namespace, workspace: Workspace | None) -> int:
             )
         )
     output.rows_table(
-        f"plan {status.plan.id} version {status.plan_version}, category version {status.category_version}",
+        title,
         (
             "measure",
             "status",
@@ -179,14 +212,29 @@ def cmd_status(args: argparse.Namespace, workspace: Workspace | None) -> int:
         output.console().print(
             "parent items no measure reaches: " + ", ".join(i.id for i in status.unmeasured)
         )
+    if args.history:
+        _print_history(history, args.audience)
     return 0
+
+
+def _print_history(history: tuple[ClosedStatus, ...], audience: str) -> None:
+    if not history:
+        output.console().print(f"no closed cycle holds {audience} statuses yet")
+        return
+    output.rows_table(
+        f"closed cycles ({audience} statuses, frozen)",
+        ("cycle", "closed at", "measure", "status", "value", "snapshots"),
+        ((h.cycle, h.closed_at, h.measure, h.label,
+          "" if h.value is None else f"{h.value:.3g} ({h.year})",
+          ", ".join(f"{d} {s}" for d, s in h.snapshots)) for h in history),
+    )
 
 
 def cmd_close_cycle(args: argparse.Namespace, workspace: Workspace | None) -> int:
     service = _service(workspace)
     try:
         record = service.close_cycle(args.plan_id, args.cycle, args.reason)
-    except (UnknownPlanError, StalePlanError) as error:
+    except (UnknownPlanError, StalePlanError, ValueError) as error:  # ValueError: a PublicationError
         return _refused(error)
     except PlanFileError as error:
         return _problems(error, args.json)
@@ -195,10 +243,11 @@ def cmd_close_cycle(args: argparse.Namespace, workspace: Workspace | None) -> in
     if args.json:
         output.print_json(record)
     else:
-        output.console().print(
-            f"closed cycle {output.escape(record['cycle'])} of plan {args.plan_id}: "
-            f"{len(record['measures'])} statuses frozen with "
-            f"{len(record['snapshots'])} snapshots and category version "
-            f"{record['category_version']}"
-        )
+        for audience, frozen in record["audiences"].items():
+            output.console().print(
+                f"closed cycle {output.escape(record['cycle'])} of plan {args.plan_id} ({audience}): "
+                f"{len(frozen['measures'])} released statuses frozen with "
+                f"{len(frozen['snapshots'])} snapshots and category version {frozen['category_version']} "
+                f"(threshold {frozen['threshold']})"
+            )
     return 0

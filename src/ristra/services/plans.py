@@ -12,9 +12,16 @@ Contract
   measure is never hidden), the parent items no measure reaches, and the snapshots and category
   version the numbers came from. A measure the engine cannot compute (no data imported yet) is
   "insufficient data" with the engine's message as its reason.
-* :meth:`PlanService.close_cycle` freezes the statuses of one cycle with the snapshot ids, the
-  category version and the plan version they came from, once (a closed cycle never changes); new
-  imports change the live status, never a closed cycle.
+* :meth:`PlanService.released` gives a :class:`ReleasedPlanStatus`: the statuses anyone may read,
+  from the plan scorecard of one audience's protected publication
+  (:attr:`~ristra.services.publication.Publication.scorecards`), each computed from released
+  counts only or withheld with them. :meth:`PlanService.status` (the live, unreleased values) is
+  an analyst's working view and never leaves the command line unmarked.
+* :meth:`PlanService.close_cycle` freezes the *released* statuses of one cycle, for every audience
+  (each from its own publication, with its snapshot ids, category version, threshold and the plan
+  version), once (a closed cycle never changes); new imports change the current statuses, never a
+  closed cycle. :func:`cycle_history` reads them back for one audience: the history of statuses
+  across cycles that the pages, the API and ``ristra plan status --history`` show.
 """
 
 from __future__ import annotations
@@ -37,10 +44,16 @@ from ristra.core.plan import (
     plan_rollups,
     unmeasured_parent_items,
 )
-from ristra.core.plan.status import INSUFFICIENT
+from ristra.core.plan.status import INSUFFICIENT, STATUS_LABELS
+from ristra.reports.scorecard import ScorecardStatus, scorecard_id
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
-from ristra.stores.plans import PlanStore, PlanVersion, demo_plan_text
+from ristra.stores.plans import PlanStore as PlanStore  # re-exported: the plan pages name it
+from ristra.stores.plans import PlanVersion as PlanVersion
+from ristra.stores.plans import StalePlanError, demo_plan_text
+
+#: the audiences a closed cycle freezes statuses for (each from its own publication)
+AUDIENCES = ("public", "internal")
 
 
 def json_safe(value: Any) -> Any:
@@ -94,6 +107,94 @@ class PlanStatus:
             }
         )
         return data
+
+
+@dataclass(frozen=True)
+class ReleasedPlanStatus:
+    """The statuses of one plan from one audience's protected publication (module docstring)."""
+
+    plan: Plan
+    plan_version: int
+    audience: str
+    threshold: int
+    publication: str
+    built_at: str
+    category_version: int
+    snapshots: tuple[tuple[str, str], ...]
+    card: ScorecardStatus
+    unmeasured: tuple[ParentItem, ...]
+
+    @property
+    def measures(self) -> tuple[MeasureStatus, ...]:
+        return self.card.measures
+
+    @property
+    def rollups(self) -> tuple[Rollup, ...]:
+        return self.card.rollups
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = json_safe({
+            **self.card.to_dict(), "plan_version": self.plan_version, "audience": self.audience,
+            "threshold": self.threshold, "publication": self.publication, "built_at": self.built_at,
+            "category_version": self.category_version,
+            "snapshots": [{"dataset": d, "snapshot_id": s} for d, s in self.snapshots],
+            "unmeasured_parent_items": [i.to_dict() for i in self.unmeasured]})
+        return data
+
+
+@dataclass(frozen=True)
+class ClosedStatus:
+    """One measure's status frozen in one closed cycle, for one audience: what it was, its latest
+    value, and the snapshots, category version and plan version it came from."""
+
+    cycle: str
+    closed_at: str
+    closed_by: str
+    measure: str
+    status: str
+    label: str
+    year: int | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    snapshots: tuple[tuple[str, str], ...]
+    category_version: int | None
+    plan_version: int | None
+    threshold: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = json_safe({
+            "cycle": self.cycle, "closed_at": self.closed_at, "closed_by": self.closed_by, "measure": self.measure,
+            "status": self.status, "label": self.label, "year": self.year, "value": self.value,
+            "lower": self.lower, "upper": self.upper,
+            "snapshots": [{"dataset": d, "snapshot_id": s} for d, s in self.snapshots],
+            "category_version": self.category_version, "plan_version": self.plan_version,
+            "threshold": self.threshold})
+        return data
+
+
+def cycle_history(workspace: Workspace, plan_id: str, audience: str,
+                  measure_id: str | None = None) -> tuple[ClosedStatus, ...]:
+    """The statuses frozen for ``audience`` in every closed cycle of the plan (oldest first), of
+    every measure or of ``measure_id``. A cycle closed before statuses were frozen per audience
+    (it holds unreleased values) has nothing for any audience and is left out."""
+    out = []
+    for record in workspace.plans.cycles(plan_id):
+        frozen = (record.get("audiences") or {}).get(audience)
+        if not isinstance(frozen, dict):
+            continue
+        snapshots = tuple((str(s["dataset"]), str(s["snapshot_id"])) for s in frozen.get("snapshots", ()))
+        for m in frozen.get("measures", ()):
+            if measure_id is not None and m.get("measure") != measure_id:
+                continue
+            latest = m.get("latest") or {}
+            out.append(ClosedStatus(
+                str(record.get("cycle")), str(record.get("closed_at")), str(record.get("closed_by", "")),
+                str(m.get("measure")), str(m.get("status")),
+                str(m.get("label") or STATUS_LABELS.get(str(m.get("status")), m.get("status"))),
+                latest.get("year"), latest.get("value"), latest.get("lower"), latest.get("upper"), snapshots,
+                frozen.get("category_version"), frozen.get("plan_version"), frozen.get("threshold")))
+    return tuple(out)
 
 
 class PlanService:
@@ -188,20 +289,47 @@ class PlanService:
             unmeasured_parent_items(plan, self.store.catalogue),
         )
 
+    def released(self, plan_id: str, audience: str = "internal", threshold: int | None = None) -> ReleasedPlanStatus:
+        """The plan's statuses from the protected publication of ``audience`` (built now if it is
+        not built yet; :class:`~ristra.services.publication.PublicationError` when nothing can be
+        published). Every value and status is computed from that publication's released counts."""
+        from ristra.services import publication
+        from ristra.services.reports import policy_for
+
+        stored = self.store.require(plan_id)
+        status = publication.current(self.workspace, policy_for(audience, threshold), wait=True)
+        made = status.publication
+        if made is None:
+            raise publication.PublicationError(status.error or "the publication could not be made")
+        card = made.scorecards.get(scorecard_id(plan_id))
+        if card is None or card.plan_version != stored.version:
+            raise publication.PublicationError(
+                f"plan {plan_id} version {stored.version} is not in the {audience} publication; try again")
+        return ReleasedPlanStatus(stored.plan, stored.version, made.audience, made.threshold, made.fingerprint,
+                                  made.built_at, made.category_version, tuple(sorted(made.snapshots.items())),
+                                  card.statuses(made.tables), unmeasured_parent_items(stored.plan, self.store.catalogue))
+
     def close_cycle(
         self, plan_id: str, cycle: str | None = None, reason: str = "", author: str | None = None
     ) -> dict[str, Any]:
-        """Freeze the statuses of ``cycle`` (the plan's own cycle by default) with their inputs."""
-        live = self.status(plan_id)
-        name = cycle or live.plan.cycle
+        """Freeze the released statuses of ``cycle`` (the plan's own cycle by default) for every
+        audience (:data:`AUDIENCES`), each with the publication, snapshots and category version it
+        came from (see the module docstring)."""
+        stored = self.store.require(plan_id)
+        name = cycle or stored.plan.cycle
+        if any(c.get("cycle") == name for c in self.store.cycles(plan_id)):
+            raise StalePlanError(f"cycle {name} of plan {plan_id} is already closed; a closed cycle is never changed")
+        frozen = {audience: self.released(plan_id, audience).to_dict() for audience in AUDIENCES}
         record = {
             "cycle": name,
+            "plan_id": plan_id,
+            "plan_version": stored.version,
             "closed_at": self._now(),
             "closed_by": author or self.workspace.settings.user,
             "reason": reason,
-            **live.to_dict(),
+            "computed_from": "released counts",
+            "audiences": frozen,
         }
-        record["cycle"] = name
         self.store.write_cycle(plan_id, name, record)
         return record
 
