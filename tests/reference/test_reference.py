@@ -33,11 +33,14 @@ def test_us_2020_totals() -> None:
 def test_counties() -> None:
     counties = ref.counties()
     assert len(counties) == 33
-    assert all(len(c.fips) == 5 and c.fips.startswith("35") for c in counties)
+    assert all(len(c.fips) == 5 for c in counties)
+    assert all(c.fips.startswith("35") for c in counties)
     assert sum(c.pop_2020 for c in counties) == 2_117_522
     assert all(c.pop_2020 == c.population.total for c in counties)
     bernalillo = ref.county_by_fips()["35001"]
-    assert bernalillo.school_urban_rule == "urban" and bernalillo.metro and bernalillo.rucc_2023 == 2
+    assert bernalillo.school_urban_rule == "urban"
+    assert bernalillo.metro
+    assert bernalillo.rucc_2023 == 2
     assert ref.county_by_fips()["35043"].school_urban_rule == "mixed"
     assert ref.county_by_fips()["35021"].frontier  # Harding County
     assert {c.school_urban_rule for c in counties} == {"urban", "mixed", "rural"}
@@ -65,8 +68,11 @@ def test_zip_tables() -> None:
     ruca = ref.zip_ruca()
     crosswalk = ref.zip_county_crosswalk()
     places = ref.zip_places()
-    assert len(ruca) == 429 and len(places) == 428 and len(crosswalk) == 419
-    assert all(len(z) == 5 and z.isdigit() for z in (*ruca, *places, *crosswalk))
+    assert len(ruca) == 429
+    assert len(places) == 428
+    assert len(crosswalk) == 419
+    assert all(len(z) == 5 for z in (*ruca, *places, *crosswalk))
+    assert all(z.isdigit() for z in (*ruca, *places, *crosswalk))
     assert places["87302"].county_fips == "35031"  # "Mckinley County" matched case-insensitively
     assert places["87654"].county_fips == ""
     assert sum(1 for shares in crosswalk.values() if len(shares) > 1) == 50
