@@ -79,14 +79,16 @@ def test_threshold_is_calibrated_not_fixed(outcome: dict[str, Any]) -> None:
     run = outcome["run"]
     assert run.calibrated
     assert run.calibration.labelled_rows == len(outcome["sample"])
-    assert run.counts[LINKED_BY_IDENTIFIER] > 0 and run.counts[LINKED] > 0
+    assert run.counts[LINKED_BY_IDENTIFIER] > 0
+    assert run.counts[LINKED] > 0
 
 
 def test_output_holds_ids_weights_and_tiers_only(outcome: dict[str, Any]) -> None:
     run = outcome["run"]
     assert set(run.to_dict()) == {"table", "threshold", "calibrated", "calibration", "counts", "seconds"}
     for roster_id, person_id, tier, weight in outcome["result"]:
-        assert roster_id.startswith("R") and (person_id is None or person_id.startswith("P"))
+        assert roster_id.startswith("R")
+        assert person_id is None or person_id.startswith("P")
         assert tier in ("linked by identifier", "linked", "review", "not linked")
         assert weight is None or isinstance(weight, float)
 
@@ -134,4 +136,5 @@ def test_intervals_from_a_stratified_clerical_sample_cover_the_truth(outcome: di
     assert all(0.88 <= rate <= 1.0 for rate in rates.values()), rates
     one = estimate_link_quality(population, _labelled(outcome, [r for rs in stratified_sample(by_tier, 60, 0).values()
                                                                  for r in rs]))
-    assert one.precision.upper - one.precision.lower < 0.1 and one.recall.upper - one.recall.lower < 0.15
+    assert one.precision.upper - one.precision.lower < 0.1
+    assert one.recall.upper - one.recall.lower < 0.15

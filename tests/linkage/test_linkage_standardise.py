@@ -39,7 +39,8 @@ def test_hand_computed_values() -> None:
     assert (a["zip5"], a["zip3"], a["school_std"]) == ("87106", "871", "univ of new mexico")
     assert (b["first_std"], b["first_canonical"]) == ("pepe", "jose")
     assert sorted(b["last_tokens"]) == ["cruz", "smith"]  # particles dropped, the earlier surname added
-    assert b["birth_date"] is None and b["zip5"] is None  # month 13 is no date; three digits are no ZIP
+    assert b["birth_date"] is None
+    assert b["zip5"] is None  # month 13 is no date; three digits are no ZIP
     assert b["aamc_id"] == "12345678"
     assert (c["first_canonical"], c["last_std"]) == ("guadalupe", "obrien")
 
@@ -74,8 +75,10 @@ def test_a_field_of_the_wrong_kind_is_named_without_its_values() -> None:
     with pytest.raises(LinkageInputError) as caught:
         link(con, "roster", "ids")
     message = str(caught.value)
-    assert "birth_date should be a date" in message and "email should be text" in message
-    assert "3.5" not in message and "Ana" not in message
+    assert "birth_date should be a date" in message
+    assert "email should be text" in message
+    assert "3.5" not in message
+    assert "Ana" not in message
 
 
 def test_missing_id_column_and_grouping_column() -> None:
@@ -94,7 +97,8 @@ def test_calibration_and_quality_by_hand() -> None:
     assert calibration.threshold == 1.0  # all four: tp 3, fp 1 → F1 6/7 beats 5.0 (tp 2, fn 1: F1 0.8)
     quality = link_quality({"a": "P1", "b": "P3"}, {"a": "P1", "b": "P2", "c": None})
     assert (quality.true_positives, quality.false_positives, quality.false_negatives) == (1, 1, 1)
-    assert quality.precision == 0.5 and quality.recall == 0.5
+    assert quality.precision == 0.5
+    assert quality.recall == 0.5
     with pytest.raises(LinkageInputError, match="no labelled rows"):
         calibrate_threshold(candidates, {})
 
@@ -104,7 +108,8 @@ def test_identity_datasets_are_restricted_and_importable() -> None:
     assert not set(IDENTITY_DATASETS) & set(DATASETS)
     for name in IDENTITY_DATASETS:
         ds = dataset(name)
-        assert ds.restricted and ds.key == ("person_id",)
+        assert ds.restricted
+        assert ds.key == ("person_id",)
         assert all(ds.column(c).sensitive for c in ("first_name", "last_name", "birth_date", "email"))
 
 
