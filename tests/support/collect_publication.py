@@ -28,7 +28,8 @@ def observe(publication: Any, truth: Any, prefix: str = "") -> list[Observed]:
     out = []
     for key, table in sorted(publication.tables.items()):
         true = truth.tables[key]
-        assert true.row_labels == table.row_labels and true.col_labels == table.col_labels, key
+        assert true.row_labels == table.row_labels, key
+        assert true.col_labels == table.col_labels, key
         meanings = {cell: _meaning(m) for cell, m in publication.meanings[key].items()}
         out.append(Observed.from_dict(table.to_dict(), key=prefix + key, meanings=meanings,
                                       truth=[[int(v or 0) for v in row] for row in true.cells],
