@@ -11,9 +11,11 @@ from ristra.cli.main import build_parser, main
 def test_data_dir_and_user_may_follow_the_command(tmp_path: Path) -> None:
     parser = build_parser()
     after = parser.parse_args(["import", "applications", "f.csv", "--data-dir", "d", "--user", "ada"])
-    assert after.data_dir == "d" and after.user == "ada"
+    assert after.data_dir == "d"
+    assert after.user == "ada"
     before = parser.parse_args(["--data-dir", "d", "import", "applications", "f.csv"])
-    assert before.data_dir == "d" and before.user is None
+    assert before.data_dir == "d"
+    assert before.user is None
     both = parser.parse_args(["--data-dir", "first", "snapshots", "--data-dir", "second"])
     assert both.data_dir == "second"  # the one nearer the command's own options wins
     neither = parser.parse_args(["snapshots"])

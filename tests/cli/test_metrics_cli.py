@@ -40,7 +40,8 @@ def run(data_dir: Path, *args: str) -> int:
 def test_query_json_is_a_list_of_rows(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(data_dir, "query", "representation", "--category", "urm_nm", "--by", "cycle", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
-    assert isinstance(rows, list) and len(rows) == 6
+    assert isinstance(rows, list)
+    assert len(rows) == 6
     assert rows[0] | {"share": None, "lower": None, "upper": None} == {
         "dataset": "applications", "category": "urm_nm", "cycle": 2024, "level": "yes", "count": 2, "total": 5,
         "share": None, "lower": None, "upper": None, "known": 3, "share_of_known": 2 / 3, "small_number": True,
@@ -58,7 +59,8 @@ def test_query_without_category_covers_every_category_that_applies(data_dir: Pat
 def test_query_table_output_names_snapshot_and_version(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(data_dir, "query", "path", "--category", "women") == 0
     out = capsys.readouterr()
-    assert "categories v1" in out.out and "applications 20" in out.out
+    assert "categories v1" in out.out
+    assert "applications 20" in out.out
     assert "method:" in out.err
 
 
@@ -67,7 +69,8 @@ def test_query_selection_ratio_states_its_family_and_takes_the_adjustment(
     assert run(data_dir, "query", "selection-ratio", "--category", "women", "--adjustment", "bh", "--json") == 0
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
-    assert rows and {r["adjustment"] for r in rows} == {"bh"}
+    assert rows
+    assert {r["adjustment"] for r in rows} == {"bh"}
     assert all(r["holm_p"] is None for r in rows)
     assert all("Benjamini–Hochberg" in r["family"] for r in rows if r["in_family"])
     assert "multiplicity family: Benjamini–Hochberg" in captured.err.replace("\n", " ")
@@ -107,7 +110,8 @@ def test_no_data_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_categories_lists_definitions_and_versions(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(data_dir, "categories", "--json") == 0
     listing = json.loads(capsys.readouterr().out)
-    assert listing["version"] == 1 and [v["version"] for v in listing["versions"]] == [1]
+    assert listing["version"] == 1
+    assert [v["version"] for v in listing["versions"]] == [1]
     assert {c["id"] for c in listing["categories"]} >= {"women", "urm_nm", "rural_school"}
     assert run(data_dir, "categories") == 0
     assert "rural_school" in capsys.readouterr().out
@@ -120,7 +124,8 @@ def test_categories_check(data_dir: Path, tmp_path: Path, capsys: pytest.Capture
                     " datasets: [applications], rule: 'cycle >= 1950'}\n")
     assert run(data_dir, "categories", "check", str(good)) == 0
     captured = capsys.readouterr()
-    assert "valid" in captured.out and "true for all 7 rows" in captured.err.replace("\n", " ")
+    assert "valid" in captured.out
+    assert "true for all 7 rows" in captured.err.replace("\n", " ")
     bad = tmp_path / "bad.yaml"
     bad.write_text("categories:\n  - {id: x, label: X, description: d, rationale: r, datasets: [applications],"
                    " rule: \"sexx == 'male'\"}\n")
@@ -188,7 +193,8 @@ def test_alone_or_in_combination_in_json_says_the_groups_overlap(data_dir: Path,
     captured = capsys.readouterr()
     rows = json.loads(captured.out)  # standard output stays pure JSON
     assert {r["level"] for r in rows} >= {"hispanic", "white", "unknown", "declined"}
-    assert len({r["total"] for r in rows}) == 1 and sum(r["count"] for r in rows) > rows[0]["total"]
+    assert len({r["total"] for r in rows}) == 1
+    assert sum(r["count"] for r in rows) > rows[0]["total"]
     assert "sum to more than the total" in captured.err
     assert run(data_dir, "query", "retention", "--category", "race:aoic") == 2
     assert "race:ipeds" in capsys.readouterr().err
@@ -198,7 +204,8 @@ def test_query_issue_15_options(data_dir: Path, capsys: pytest.CaptureFixture[st
     assert run(data_dir, "query", "representation-ratio", "--category", "urm_nm", "--benchmark-year", "2010",
                "--json") == 0
     [row] = json.loads(capsys.readouterr().out)
-    assert row["benchmark_year"] == 2010 and row["benchmark"] == "2010 Census P2, NM, all ages"
+    assert row["benchmark_year"] == 2010
+    assert row["benchmark"] == "2010 Census P2, NM, all ages"
     assert run(data_dir, "query", "funnel", "--category", "urm_nm", "--counting", "first", "--from-cycle", "2020",
                "--json") == 0
     assert "one application per person" in capsys.readouterr().err
