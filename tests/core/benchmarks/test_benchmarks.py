@@ -40,11 +40,13 @@ def test_urm_nm_from_census_p2_and_p4(nm: BenchmarkSet) -> None:
     assert round(1_010_811 / NM_TOTAL * 100, 2) == 47.74
     assert b.share == pytest.approx(0.584529, abs=1e-6)
     assert b.share_high == pytest.approx((1_237_751 + 59_767) / NM_TOTAL)  # + NH two or more races
-    assert "alone" in b.method and "P2" in b.source
+    assert "alone" in b.method
+    assert "P2" in b.source
     adults = nm.get("urm_nm", "18_plus")
     assert (adults.numerator, adults.denominator) == (726_764 + 137_360 + 30_778, NM_ADULTS)
     us = nm.get("urm_nm", geography="US")
-    assert us.denominator == 331_449_281 and round(us.share * 100, 2) == 31.46
+    assert us.denominator == 331_449_281
+    assert round(us.share * 100, 2) == 31.46
     bernalillo = nm.get("urm_nm", geography="35001")
     assert (bernalillo.numerator, bernalillo.denominator) == (329_481 + 30_628 + 17_871, 676_444)
 
@@ -53,7 +55,8 @@ def test_women_from_acs_adults(nm: BenchmarkSet) -> None:
     b = nm.get("women", "18_plus")
     assert (b.numerator, b.denominator) == (28_467 + 334_176 + 258_594 + 206_846, 1_638_985)
     assert round(b.share * 100, 2) == 50.52
-    assert "ACS" in b.source and "all-ages share is not available" in b.method
+    assert "ACS" in b.source
+    assert "all-ages share is not available" in b.method
     with pytest.raises(KeyError):
         nm.get("women", "all_ages")
     assert nm.get("women", "18_plus", "US").share == pytest.approx(131_171_737 / 257_883_888)
@@ -63,25 +66,32 @@ def test_frontier_counties(nm: BenchmarkSet) -> None:
     b = nm.get("frontier")
     frontier_pops = [3579, 27172, 12387, 1698, 4452, 657, 4178, 20269, 4189, 8746, 27201, 11576, 16595, 15045, 4079]
     assert (b.numerator, b.denominator) == (sum(frontier_pops), NM_TOTAL) == (161_823, NM_TOTAL)
-    assert "Cibola County" in b.method and not b.approximate
+    assert "Cibola County" in b.method
+    assert not b.approximate
 
 
 def test_rural_school_is_approximate_with_bounds(nm: BenchmarkSet) -> None:
     b = nm.get("rural_school")
-    assert b.approximate and b.denominator == NM_TOTAL
+    assert b.approximate
+    assert b.denominator == NM_TOTAL
     assert b.share_low == pytest.approx((NM_TOTAL - 676_444 - 148_834) / NM_TOTAL)
     assert b.share_high == pytest.approx((NM_TOTAL - 676_444) / NM_TOTAL)
-    assert b.share_low is not None and b.share_high is not None
+    assert b.share_low is not None
+    assert b.share_high is not None
     assert b.share_low < b.share < b.share_high
-    assert "Rio Rancho" in b.method and "HUD" in b.source
+    assert "Rio Rancho" in b.method
+    assert "HUD" in b.source
     assert nm.get("rural_school", "18_plus").denominator == NM_ADULTS
 
 
 def test_rural_ruca_is_approximate_with_bounds(nm: BenchmarkSet) -> None:
     b = nm.get("rural_ruca")
-    assert b.approximate and b.share_low is not None and b.share_high is not None
+    assert b.approximate
+    assert b.share_low is not None
+    assert b.share_high is not None
     assert b.share_low <= b.share <= b.share_high
-    assert "RUCA" in b.source and "same number of residents" in b.method
+    assert "RUCA" in b.source
+    assert "same number of residents" in b.method
 
 
 def test_every_default_benchmark_key_exists(nm: BenchmarkSet) -> None:
@@ -123,7 +133,8 @@ def test_zip_share_of_county_by_hand() -> None:
 
 def test_rural_school_by_hand() -> None:
     all_ages, adults = rural_school_benchmarks(COUNTIES, ["1"], {"2": 0.75}, "XX", "src", "m")
-    assert all_ages.numerator == pytest.approx(100 + 400 * 0.25) and all_ages.denominator == 1500
+    assert all_ages.numerator == pytest.approx(100 + 400 * 0.25)
+    assert all_ages.denominator == 1500
     assert (all_ages.share_low, all_ages.share_high) == pytest.approx((100 / 1500, 500 / 1500))
     assert adults.numerator == pytest.approx(90 + 300 * 0.25)
 
@@ -219,7 +230,8 @@ def test_rows_need_geography_and_known_fields() -> None:
         benchmarks_from_rows([{"key": "a", "label": "A", "numerator": 1, "denominator": 2, "population": "all_ages",
                                "source": "s", "colour": "red"}])
     text = "\n".join(info.value.problems)
-    assert "geography is missing" in text and "unknown field 'colour'" in text
+    assert "geography is missing" in text
+    assert "unknown field 'colour'" in text
 
 
 def test_unreadable_and_empty_files(tmp_path: Path) -> None:

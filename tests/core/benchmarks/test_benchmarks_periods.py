@@ -61,7 +61,8 @@ def test_the_nearest_census(year: int | None, expected: int) -> None:
 
 
 def test_undated_benchmarks_are_chosen_only_alone() -> None:
-    assert nearest_year((None, 2010), 2000) == 2010 and nearest_year((None,), 2000) is None
+    assert nearest_year((None, 2010), 2000) == 2010
+    assert nearest_year((None,), 2000) is None
 
 
 def test_census_benchmarks_carry_alone_and_any_mention_bounds() -> None:
@@ -69,9 +70,11 @@ def test_census_benchmarks_carry_alone_and_any_mention_bounds() -> None:
         c = periods.state_censuses()[year].population
         b = new_mexico_benchmarks().get("urm_nm", "all_ages", "NM", year)
         alone = (c.hispanic + c.aian + c.black) / c.total
-        assert b.share == pytest.approx(alone) and b.share_low == pytest.approx(alone)
+        assert b.share == pytest.approx(alone)
+        assert b.share_low == pytest.approx(alone)
         assert b.share_high == pytest.approx(alone + c.two_or_more / c.total)
-        assert b.name == f"{year} Census P2, NM, all ages" and b.ages == "all ages"
+        assert b.name == f"{year} Census P2, NM, all ages"
+        assert b.ages == "all ages"
     latest = new_mexico_benchmarks().get("urm_nm", "all_ages", "NM")
     assert (round(100 * latest.share_low, 2), round(100 * latest.share_high, 2)) == (58.45, 61.28)
 
@@ -91,7 +94,8 @@ def test_age_band_benchmark_by_hand_from_the_raw_file() -> None:
     assert (b.year, b.ages, b.approximate) == (2018, "20 to 34", True)
     assert b.share == pytest.approx(estimate / int(row["total"]), rel=1e-12)
     assert b.share_high == pytest.approx((estimate + int(row["two_or_more"])) / int(row["total"]), rel=1e-12)
-    assert "ACS 2018 1-year" in b.name and "margin of error" in b.source
+    assert "ACS 2018 1-year" in b.name
+    assert "margin of error" in b.source
     # earlier cohorts get the nearest release (the extract starts in 2005)
     assert new_mexico_benchmarks().get("urm_nm", "20_34", "NM", 2002).year == 2005
     assert new_mexico_benchmarks().get("urm_nm", "20_34", "NM", 2012).year == 2012
@@ -154,7 +158,8 @@ def test_ratio_rows_name_their_benchmark(tmp_path: Path, population: str, benchm
     assert any(n.startswith("benchmark:") for n in result.notes)
     for r in rows:
         b = new_mexico_benchmarks().get("urm_nm", population, "NM", years[r["cycle"]])  # type: ignore[arg-type]
-        assert r["benchmark"] == b.name and r["benchmark_ages"] == b.ages
+        assert r["benchmark"] == b.name
+        assert r["benchmark_ages"] == b.ages
         assert r["reference_share"] == pytest.approx(b.share)
         assert r["ratio"] == pytest.approx(r["share"] / b.share)
         assert (r["benchmark_share_low"], r["benchmark_share_high"]) == pytest.approx((b.share_low, b.share_high))
@@ -168,7 +173,8 @@ def test_path_names_its_benchmark(tmp_path: Path) -> None:
     rows = {r["stage"]: r for r in result.records()}
     state, applicants = rows["state_population"], rows["applicants"]
     b = new_mexico_benchmarks().get("urm_nm", "all_ages", "NM", 2000)
-    assert state["benchmark"] == applicants["benchmark"] == b.name and state["benchmark_year"] == 2000
+    assert state["benchmark"] == applicants["benchmark"] == b.name
+    assert state["benchmark_year"] == 2000
     assert state["benchmark_share_high"] == pytest.approx(b.share_high)
     assert applicants["ratio_to_state_benchmark_low"] == pytest.approx(applicants["share"] / b.share_high)
     assert applicants["ratio_to_state_benchmark_high"] == pytest.approx(applicants["share"] / b.share_low)
