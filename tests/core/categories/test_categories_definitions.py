@@ -75,7 +75,8 @@ def test_every_problem_is_collected_with_ids_and_positions() -> None:
 
 def test_rule_checked_against_every_dataset() -> None:
     problems = _problems({"categories": [_item(datasets=["applications", "students"], rule="in_state == 'yes'")]})
-    assert len(problems) == 1 and "in dataset students" in problems[0]
+    assert len(problems) == 1
+    assert "in dataset students" in problems[0]
 
 
 def test_file_shape_errors() -> None:
@@ -88,7 +89,8 @@ def test_category_set_versions_and_changes() -> None:
     v1 = CategorySet(1, defs, "ana", "2025-01-01T00:00:00+00:00", "initial")
     changed = definitions_from_dict({"categories": [_item(label="Women (recorded sex)"), _item(id="men", rule="sex == 'male'")]})
     v2 = v1.next_version(changed, "ben", "2025-02-01T00:00:00+00:00", "add men")
-    assert v2.version == 2 and v2.ids == ("women", "men")
+    assert v2.version == 2
+    assert v2.ids == ("women", "men")
     assert changes(v1, v2) == ("added men", "changed women: label")
     assert CategorySet.from_dict(v2.to_dict()) == v2
     with pytest.raises(KeyError, match="there are: women, men"):
@@ -110,7 +112,8 @@ def test_cross_has_nine_levels_over_shared_datasets() -> None:
     )
     crossed = cross(women, urm)
     assert crossed.datasets == ("students",)
-    assert len(crossed.levels) == 9 and "unknown|yes" in crossed.levels
+    assert len(crossed.levels) == 9
+    assert "unknown|yes" in crossed.levels
     assert crossed.membership({"sex": "female", "hispanic": "unknown"}, "students") == "yes|unknown"
     frag = crossed.membership_sql("students")
     assert frag.sql.count("?") == len(frag.params)
@@ -135,7 +138,8 @@ def test_cross_has_nine_levels_over_shared_datasets() -> None:
 def test_membership_warnings(counts: MembershipCounts, codes: list[str]) -> None:
     warnings = membership_warnings("women", "applications", counts)
     assert [w.code for w in warnings] == codes
-    assert all("women" in w.message and w.to_dict()["dataset"] == "applications" for w in warnings)
+    assert all("women" in w.message for w in warnings)
+    assert all(w.to_dict()["dataset"] == "applications" for w in warnings)
 
 
 # --------------------------------------------------------------------------- New Mexico defaults
@@ -151,8 +155,10 @@ def test_defaults_are_complete(nm: dict[str, CategoryDefinition]) -> None:
         "women", "urm_nm", "rural_school", "rural_ruca", "frontier", "econ_disadvantaged", "first_generation", "in_state",
     }
     assert all(len(d.rationale) > 40 for d in nm.values())
-    assert nm["women"].benchmark_key == "women" and nm["in_state"].benchmark_key is None
-    assert "participants" in nm["urm_nm"].datasets and "participants" not in nm["rural_school"].datasets
+    assert nm["women"].benchmark_key == "women"
+    assert nm["in_state"].benchmark_key is None
+    assert "participants" in nm["urm_nm"].datasets
+    assert "participants" not in nm["rural_school"].datasets
     for d in nm.values():
         for ds in d.datasets:
             d.sql(ds)

@@ -25,7 +25,8 @@ def test_declarations_are_consistent() -> None:
     names = [d.name for d in DERIVED_COLUMNS]
     assert len(names) == len(set(names)) == 8
     for d in DERIVED_COLUMNS:
-        assert d.kind in STORAGE_TYPE and d.description
+        assert d.kind in STORAGE_TYPE
+        assert d.description
         for ds, inputs in d.inputs.items():
             assert set(inputs) <= set(DATASETS[ds].column_names), (d.name, ds)
             assert d.name not in DATASETS[ds].column_names
@@ -105,10 +106,14 @@ def test_rural_school_over_derived_columns(con: duckdb.DuckDBPyConnection) -> No
 
 def test_rural_ruca_and_frontier_over_derived_columns(con: duckdb.DuckDBPyConnection) -> None:
     ruca = _labels(con, "rural_ruca")
-    assert ruca["zip_only_rural"] == "no" and ruca["bernalillo"] == "no" and ruca["urban_res_rural_hs"] == "yes"
+    assert ruca["zip_only_rural"] == "no"
+    assert ruca["bernalillo"] == "no"
+    assert ruca["urban_res_rural_hs"] == "yes"
     assert ruca["nothing"] == "unknown"
     frontier = _labels(con, "frontier")
-    assert frontier["catron"] == "yes" and frontier["bernalillo"] == "no" and frontier["nothing"] == "unknown"
+    assert frontier["catron"] == "yes"
+    assert frontier["bernalillo"] == "no"
+    assert frontier["nothing"] == "unknown"
 
 
 def test_counts_feed_warnings(con: duckdb.DuckDBPyConnection) -> None:

@@ -72,10 +72,15 @@ def test_alone_or_in_combination_counts_people_more_than_once(con: duckdb.DuckDB
     for level, fragment in alone_or_in_combination_sql():
         assert sum(_column(con, fragment.sql, fragment.params)) == counts[level], level
     summary = summarise_alone_or_in_combination(counts, len(rows))
-    assert summary.counts["white"] == 3 and summary.counts["black"] == 3 and summary.counts["hispanic"] == 1
+    assert summary.counts["white"] == 3
+    assert summary.counts["black"] == 3
+    assert summary.counts["hispanic"] == 1
     # unknown/declined here mean "no known race": a declined ethnicity with no race is unknown race
-    assert summary.counts["unknown"] == 3 and summary.counts["declined"] == 1 and summary.counts["asian"] == 1
-    assert summary.sum_of_groups == 12 and summary.excess == 2
+    assert summary.counts["unknown"] == 3
+    assert summary.counts["declined"] == 1
+    assert summary.counts["asian"] == 1
+    assert summary.sum_of_groups == 12
+    assert summary.excess == 2
     assert summary.to_dict()["sums_exceed_total"] is True
     assert "2 more than the 10 people" in summary.note
     with pytest.raises(ValueError, match="missing"):
@@ -91,7 +96,8 @@ def test_rollup(con: duckdb.DuckDBPyConnection) -> None:
     got = _column(con, fragment.sql, fragment.params)
     assert got == [NM_SCHOOL_ROLLUP.level(r) for r in rows]
     assert got[-1] == "asian_pacific_islander"
-    assert "unknown" in NM_SCHOOL_ROLLUP.levels and "declined" in NM_SCHOOL_ROLLUP.levels
+    assert "unknown" in NM_SCHOOL_ROLLUP.levels
+    assert "declined" in NM_SCHOOL_ROLLUP.levels
     assert set(NM_SCHOOL_ROLLUP.labels) == set(NM_SCHOOL_ROLLUP.levels)
 
 

@@ -47,7 +47,8 @@ def test_quote_escape_and_keywords_case_insensitive() -> None:
     expr = parse("residence_city == 'O''Brien' AND sex == 'male'")
     assert isinstance(expr, And)
     first = expr.operands[0]
-    assert isinstance(first, Compare) and first.value.value == "O'Brien"
+    assert isinstance(first, Compare)
+    assert first.value.value == "O'Brien"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,8 @@ def test_unknown_column_names_dataset_and_suggests() -> None:
     assert err.position == text.index("residence_contry_fips")
     assert err.column == "residence_contry_fips"
     assert "residence_county_fips" in err.suggestions
-    assert "did you mean" in str(err) and "applications" in str(err)
+    assert "did you mean" in str(err)
+    assert "applications" in str(err)
     assert "^" in str(err)
     assert err.to_dict()["position"] == err.position
 
@@ -131,7 +133,9 @@ def test_type_errors(text: str, fragment: str) -> None:
 def test_values_are_normalised() -> None:
     rule = check("ses_indicator in ['eo-1'] and residence_state == 'nm' and residence_city == ' Rio Rancho '", "applications")
     sql = compile_rule(rule)
-    assert "EO-1" in sql.params and "NM" in sql.params and "rio rancho" in sql.params
+    assert "EO-1" in sql.params
+    assert "NM" in sql.params
+    assert "rio rancho" in sql.params
 
 
 def test_columns_depend_on_dataset() -> None:
@@ -172,5 +176,7 @@ def test_hostile_values_are_parameters_never_sql(value: str) -> None:
     escaped = value.replace("'", "''")
     fragment = compile_rule(f"residence_city == '{escaped}'", "applications")
     assert value.lower() in fragment.params
-    assert "DROP" not in fragment.sql and '"1"' not in fragment.sql and "$1" not in fragment.sql
+    assert "DROP" not in fragment.sql
+    assert '"1"' not in fragment.sql
+    assert "$1" not in fragment.sql
     assert fragment.sql.count("?") == len(fragment.params)
