@@ -57,7 +57,8 @@ def test_malformed_policies_are_refused(bad: dict[str, object]) -> None:
 def test_presets_follow_the_design() -> None:
     assert (PUBLIC.audience, PUBLIC.threshold, PUBLIC.show_zeros) == ("public", 11, True)
     assert (INTERNAL.audience, INTERNAL.threshold) == ("internal", 5)
-    assert PUBLIC.required_upper == 12 and PUBLIC.required_lower == 0
+    assert PUBLIC.required_upper == 12
+    assert PUBLIC.required_lower == 0
     assert Policy("x", 11, protection=Protection(insider=False)).required_upper == 11
     assert [c for c in range(15) if PUBLIC.is_sensitive(c)] == list(range(1, 11))
 
@@ -74,7 +75,8 @@ def test_crosstab_adds_margins() -> None:
     assert table.shape == (4, 4)
     assert table.counts[3] == (58, 59, 92, 209)
     assert [row[3] for row in table.counts] == [53, 52, 104, 209]
-    assert table.row_labels[-1] == ("Total",) and table.col_labels[-1] == "Total"
+    assert table.row_labels[-1] == ("Total",)
+    assert table.col_labels[-1] == "Total"
     assert len(table.equations()) == 8
 
 
@@ -94,7 +96,8 @@ def test_nested_crosstab_declares_the_hierarchy() -> None:
     table = nested_crosstab("f", {"S1": {"d1": [1, 2], "d2": [3, 4]}, "S2": {"d3": [5, 6]}}, ["F", "M"])
     assert table.row_labels == (("S1", "d1"), ("S1", "d2"), ("S1", "Total"), ("S2", "d3"), ("S2", "Total"),
                                 ("Total", "Total"))
-    assert table.counts[2] == (4, 6, 10) and table.counts[5] == (9, 12, 21)
+    assert table.counts[2] == (4, 6, 10)
+    assert table.counts[5] == (9, 12, 21)
     assert [s.parts for s in table.row_sums] == [(0, 1), (3,), (2, 4)]
 
 
@@ -163,14 +166,16 @@ def test_singleton_row_hides_the_cell_and_its_total() -> None:
     released = release(table, PUBLIC)
     hidden = suppressed_cells(released)
     assert {(0, 1), (0, 3)} <= hidden
-    assert released.cells[0][0] == 0 and released.cells[0][2] == 0  # zeros shown
+    assert released.cells[0][0] == 0
+    assert released.cells[0][2] == 0  # zeros shown
     assert released.suppression_summary.primary == 2
 
 
 def test_zero_cells_are_shown_when_the_policy_allows() -> None:
     table = crosstab("t", [[0, 40], [25, 0]], rows=["a", "b"], cols=["x", "y"])
     released = release(table, PUBLIC)
-    assert released.cells[0][0] == 0 and released.cells[1][1] == 0
+    assert released.cells[0][0] == 0
+    assert released.cells[1][1] == 0
     assert suppressed_cells(released) == set()
 
 
@@ -196,8 +201,10 @@ def test_nothing_to_suppress() -> None:
 def test_internal_threshold_suppresses_less() -> None:
     table = crosstab("t", [[6, 40, 30], [25, 3, 33], [20, 30, 40]], rows=["a", "b", "c"], cols=["x", "y", "z"])
     internal, public = release(table, INTERNAL), release(table, PUBLIC)
-    assert internal.suppression_summary.primary == 1 and internal.is_suppressed(1, 1)  # only the 3
-    assert public.suppression_summary.primary == 2 and public.is_suppressed(0, 0)  # the 3 and the 6
+    assert internal.suppression_summary.primary == 1
+    assert internal.is_suppressed(1, 1)  # only the 3
+    assert public.suppression_summary.primary == 2
+    assert public.is_suppressed(0, 0)  # the 3 and the 6
 
 
 def test_hierarchy_subtotals_are_protected() -> None:
@@ -237,7 +244,8 @@ def test_summary_is_safe_to_publish_and_the_audit_record_is_not() -> None:
     assert {"primary", "secondary", "intervals", "passed", "required_upper", "required_lower"} <= public.keys()
     assert all("kind" not in i for i in public["intervals"])
     assert "information_lost" not in public
-    assert "kinds" not in repr(summary) and "primary'" not in repr(summary.intervals)
+    assert "kinds" not in repr(summary)
+    assert "primary'" not in repr(summary.intervals)
     record = summary.audit_record()
     assert sorted(i["kind"] for i in record["intervals"]) == ["primary", "secondary", "secondary", "secondary"]
 
@@ -251,9 +259,11 @@ def test_derived_cells_follow_their_counts() -> None:
     table = dataclasses.replace(table, derived=(*table.derived, interval, ratio))
     released = release(table, PUBLIC)
     by_place = {(d.row, d.column): d for d in released.derived}
-    assert by_place[(0, "% A")].suppressed and by_place[(0, "% A")].value is None  # 3 / 53
+    assert by_place[(0, "% A")].suppressed
+    assert by_place[(0, "% A")].value is None  # 3 / 53
     assert by_place[(1, "% A")].suppressed  # 15 is a complementary cell
-    assert not by_place[(2, "% A")].suppressed and by_place[(2, "% A")].value == pytest.approx(40 / 104)
+    assert not by_place[(2, "% A")].suppressed
+    assert by_place[(2, "% A")].value == pytest.approx(40 / 104)
     assert by_place[(0, "95% CI")].suppressed  # an interval never reveals a count
     assert by_place[(2, "ratio")].value == 0.8
     dumped = released.to_dict()["derived"]
@@ -290,7 +300,8 @@ def test_replace_copy_and_pickle_cannot_bypass_release() -> None:
 def test_to_dict_carries_cells_policy_summary_and_flags() -> None:
     dumped = release(hand_table(), PUBLIC).to_dict()
     assert dumped["cells"][0] == [SUPPRESSED, 20, SUPPRESSED, 53]
-    assert dumped["policy"]["threshold"] == 11 and dumped["policy"]["audience"] == "public"
+    assert dumped["policy"]["threshold"] == 11
+    assert dumped["policy"]["audience"] == "public"
     assert dumped["suppression_summary"]["passed"] is True
     assert dumped["flags"] == ["suppressed_cells"]
     assert len(dumped["fingerprint"]) == 64
