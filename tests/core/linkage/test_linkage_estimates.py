@@ -72,9 +72,11 @@ def test_stratified_precision_and_recall_by_hand() -> None:
 def test_a_census_has_no_sampling_error_and_edges() -> None:
     sample = _rows("linked", 9, 1, 0, 0)
     q = estimate_link_quality({"linked": 10}, sample)
-    assert q.precision.estimate == 0.9 and q.precision.effective_n == 10  # V = 0: n* is the rows labelled
+    assert q.precision.estimate == 0.9
+    assert q.precision.effective_n == 10  # V = 0: n* is the rows labelled
     nothing = ratio_estimate({"a": 10}, {"a": [(0.0, 0.0)] * 3})
-    assert math.isnan(nothing.estimate) and (nothing.lower, nothing.upper) == (0.0, 1.0)
+    assert math.isnan(nothing.estimate)
+    assert (nothing.lower, nothing.upper) == (0.0, 1.0)
     with pytest.raises(ValueError, match="has no size"):
         estimate_link_quality({"linked": 10}, _rows("other", 1, 0, 0, 0))
     with pytest.raises(ValueError, match="labelled rows but"):
@@ -88,12 +90,14 @@ def test_subgroups_are_their_own_populations() -> None:
             LabelledRow("not linked", None, "P4", frozenset({"hispanic_surname"}))]
     out = estimate_by_subgroup({"hispanic_surname": {"linked": 2, "not linked": 1}}, rows)
     q = out["hispanic_surname"]
-    assert q.precision.estimate == 0.5 and q.recall.estimate == pytest.approx(1 / 3)
+    assert q.precision.estimate == 0.5
+    assert q.recall.estimate == pytest.approx(1 / 3)
 
 
 def test_the_sample_is_reproducible_and_without_replacement() -> None:
     rows = {"a": [f"r{i}" for i in range(100)], "b": ["x", "y"]}
     one = stratified_sample(rows, 10, seed=7)
     assert one == stratified_sample({"b": ["y", "x"], "a": list(reversed(rows["a"]))}, 10, seed=7)
-    assert len(set(one["a"])) == 10 and one["b"] == ("x", "y")
+    assert len(set(one["a"])) == 10
+    assert one["b"] == ("x", "y")
     assert stratified_sample(rows, {"a": 3}, seed=7)["b"] == ()
