@@ -28,7 +28,8 @@ from support.metrics import default_categories
 def test_every_metric_builds_from_loose_options() -> None:
     for metric in METRICS:
         spec = make_spec(metric, category="women")
-        assert spec.metric == metric and spec.to_dict()["metric"] == metric
+        assert spec.metric == metric
+        assert spec.to_dict()["metric"] == metric
         assert make_spec(metric.replace("-", "_"), category="women") == spec
     spec = make_spec("representation", category="urm_nm", dataset="students", by="matriculation_year")
     assert spec == RepresentationSpec("urm_nm", "students", ("matriculation_year",))
@@ -63,12 +64,17 @@ def test_bad_specifications_say_why(metric: str, options: dict[str, object], err
 def test_groupings() -> None:
     cats = default_categories()
     women = resolve_grouping(cats, "women")
-    assert women.levels == ("yes", "no", "unknown") and women.benchmark_key == "women"
+    assert women.levels == ("yes", "no", "unknown")
+    assert women.benchmark_key == "women"
     crossed = resolve_grouping(cats, "women*urm_nm")
-    assert len(crossed.levels) == 9 and crossed.positive == "yes|yes" and crossed.is_unknown("yes|unknown")
+    assert len(crossed.levels) == 9
+    assert crossed.positive == "yes|yes"
+    assert crossed.is_unknown("yes|unknown")
     assert set(crossed.datasets) == {"applications", "students", "trainees", "employees", "participants"}
     ipeds = resolve_grouping(cats, "race:ipeds")
-    assert "two_or_more" in ipeds.levels and ipeds.is_unknown("declined") and ipeds.positive is None
+    assert "two_or_more" in ipeds.levels
+    assert ipeds.is_unknown("declined")
+    assert ipeds.positive is None
     with pytest.raises(UnknownCategory, match="did you mean urm_nm"):
         resolve_grouping(cats, "urm_mn")
     with pytest.raises(UnknownCategory):
@@ -80,7 +86,9 @@ def test_groupings() -> None:
 def test_grouping_columns_are_an_allow_list() -> None:
     columns = grouping_columns("employees")
     assert {"rank", "department", "hire_year", "separation_year", "residence_ruca"} <= set(columns)
-    assert "person_id" not in columns and "race" not in columns and "race_detail" not in columns
+    assert "person_id" not in columns
+    assert "race" not in columns
+    assert "race_detail" not in columns
     assert grouping_column("employee_events", "event_year").source == "date"
     for evil in ['cycle"; DROP TABLE applications; --', "cycle OR 1=1", "CYCLE"]:
         with pytest.raises(UnknownColumn):

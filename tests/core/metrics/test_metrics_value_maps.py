@@ -48,7 +48,8 @@ def test_value_map_equals_the_compiled_rule_for_every_code_and_null(dataset_name
         rule = check(text, dataset_name)
         mapped = value_map(rule)
         assert mapped is not None, text
-        assert "map_extract_value" in mapped.sql and "NULLIF" not in mapped.sql
+        assert "map_extract_value" in mapped.sql
+        assert "NULLIF" not in mapped.sql
         plain = compile_rule(rule)
         rename = (f'"{info.name}"', f'"{_COLUMN}"')
         got = _values(con, mapped.sql.replace(*rename), mapped.params, inputs)
