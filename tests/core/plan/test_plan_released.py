@@ -35,10 +35,13 @@ def test_a_share_and_its_interval_are_wilsons_from_the_published_counts() -> Non
     assert point is not None
     lower, upper = proportion_confint(40, 100, method="wilson")
     assert point.value == 0.4
-    assert point.lower == pytest.approx(lower) and point.upper == pytest.approx(upper)
+    assert point.lower == pytest.approx(lower)
+    assert point.upper == pytest.approx(upper)
     assert (point.count, point.total, point.small_number) == (40, 100, False)
     ratio = point_from_counts("representation-ratio", YearCounts(2019, {"count": 40, "total": 100}), 0.5)
-    assert ratio is not None and ratio.value == pytest.approx(0.8) and ratio.upper == pytest.approx(upper / 0.5)
+    assert ratio is not None
+    assert ratio.value == pytest.approx(0.8)
+    assert ratio.upper == pytest.approx(upper / 0.5)
     assert point_from_counts("representation", YearCounts(2019, {"count": None, "total": 100})) is None
 
 
@@ -46,11 +49,15 @@ def test_a_selection_ratio_against_the_group_with_the_highest_rate() -> None:
     year = YearCounts(2020, {"count": 20, "total": 100, "other_count": 60, "other_total": 200})
     point = point_from_counts("selection-ratio", year)
     expected = score_ratio(20, 100, 60, 200)
-    assert point is not None and point.value == pytest.approx((20 / 100) / (60 / 200))
-    assert point.lower == pytest.approx(expected.lower) and point.upper == pytest.approx(expected.upper)
+    assert point is not None
+    assert point.value == pytest.approx((20 / 100) / (60 / 200))
+    assert point.lower == pytest.approx(expected.lower)
+    assert point.upper == pytest.approx(expected.upper)
     reference = point_from_counts("selection-ratio", YearCounts(2020, {"count": 50, "total": 100, "other_count": 60,
                                                                        "other_total": 200}))
-    assert reference is not None and reference.value == 1.0 and math.isnan(reference.lower)
+    assert reference is not None
+    assert reference.value == 1.0
+    assert math.isnan(reference.lower)
 
 
 def test_the_released_status_is_the_status_of_the_published_points() -> None:
@@ -65,21 +72,27 @@ def test_a_suppressed_baseline_or_latest_year_withholds_the_status() -> None:
     m = _measure("representation", dataset="students")
     for year in (2016, 2021):
         status, hidden = released_status(m, _years({**GROWING, year: (None, 100)}))
-        assert status.status == WITHHELD and hidden == (year,)
+        assert status.status == WITHHELD
+        assert hidden == (year,)
         assert f"the counts of {year} are suppressed" in status.reason
-        assert status.change is None and status.projection is None and status.need is None
+        assert status.change is None
+        assert status.projection is None
+        assert status.need is None
 
 
 def test_a_suppressed_year_between_is_left_out_and_named() -> None:
     m = _measure("representation", dataset="students")
     status, hidden = released_status(m, _years({**GROWING, 2018: (36, None)}))
-    assert hidden == (2018,) and status.status == "improving"
+    assert hidden == (2018,)
+    assert status.status == "improving"
     assert [p.year for p in status.points] == [2016, 2017, 2019, 2020, 2021]
     assert "left out (counts suppressed): 2018" in status.reason
 
 
 def test_kinds_that_are_not_ratios_of_counts_are_withheld_and_say_so() -> None:
     status, _ = released_status(_measure("retention", horizon=5), [])
-    assert status.status == WITHHELD and "retention value is not a ratio of published counts" in status.reason
+    assert status.status == WITHHELD
+    assert "retention value is not a ratio of published counts" in status.reason
     ratio, _ = released_status(_measure("representation-ratio", dataset="students"), _years(GROWING), None)
-    assert ratio.status == WITHHELD and "no state benchmark" in ratio.reason
+    assert ratio.status == WITHHELD
+    assert "no state benchmark" in ratio.reason

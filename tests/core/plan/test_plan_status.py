@@ -112,7 +112,8 @@ def test_projection_matches_statsmodels_wls(scale: str) -> None:
     # probability that the trend at 2030 reaches 0.5, from the same distribution as the interval
     dist = stats.t(len(YEARS) - 2) if scale == "estimated" else stats.norm()
     assert proj.probability == pytest.approx(float(dist.sf((0.5 - mean) / se)), rel=1e-6)
-    assert proj.band[0].year == 2022 and proj.band[-1].year == 2030
+    assert proj.band[0].year == 2022
+    assert proj.band[-1].year == 2030
     assert proj.band[-1].lower == pytest.approx(lower, rel=1e-6)
 
 
@@ -125,7 +126,8 @@ def test_probability_for_a_decrease_is_the_other_tail() -> None:
     points = [point(y, v, s) for y, v, s in zip(YEARS, VALUES, SES, strict=True)]
     up = project(points, 2030, 0.5, "increase")
     down = project(points, 2030, 0.5, "decrease")
-    assert up is not None and down is not None
+    assert up is not None
+    assert down is not None
     assert up.probability + down.probability == pytest.approx(1.0)
 
 
@@ -142,7 +144,9 @@ def test_what_it_would_take_for_a_share_by_hand() -> None:
     # 30 of 100 matriculants in the group in 2025; the target is 45 % by 2030
     need = what_it_would_take(Point(2025, 0.30, 0.21, 0.39, 30, 100), 0.45, 2030, "increase")
     assert need is not None
-    assert need.needed == 45 and need.additional == 15 and need.years_left == 5
+    assert need.needed == 45
+    assert need.additional == 15
+    assert need.years_left == 5
     assert need.per_year == pytest.approx(3.0)
     assert need.reachable
 
@@ -153,15 +157,20 @@ def test_what_it_would_take_for_a_ratio_to_the_state() -> None:
     assert need is not None
     assert need.target_share == pytest.approx(0.48)
     assert need.needed == math.ceil(0.48 * 120) == 58
-    assert need.additional == 12 and need.per_year == pytest.approx(3.0)
+    assert need.additional == 12
+    assert need.per_year == pytest.approx(3.0)
 
 
 def test_what_it_would_take_when_met_or_unknown() -> None:
     met = what_it_would_take(Point(2025, 0.5, 0.4, 0.6, 50, 100), 0.45, 2030, "increase")
-    assert met is not None and met.additional == 0 and "already" in met.note
+    assert met is not None
+    assert met.additional == 0
+    assert "already" in met.note
     assert what_it_would_take(Point(2025, 0.5, 0.4, 0.6), 0.6, 2030, "increase") is None  # typed in
     beyond = what_it_would_take(Point(2025, 0.5, 0.4, 0.6, 30, 60, per_share=0.6), 2.0, 2030, "increase")
-    assert beyond is not None and not beyond.reachable and beyond.needed == 60
+    assert beyond is not None
+    assert not beyond.reachable
+    assert beyond.needed == 60
 
 
 def _series(values: list[float], se: float = 0.02, small: bool = False) -> list[Point]:
@@ -171,7 +180,8 @@ def _series(values: list[float], se: float = 0.02, small: bool = False) -> list[
 def test_status_improving() -> None:
     st = measure_status(measure(target=0.5), _series([0.30, 0.32, 0.35, 0.37, 0.40]))
     assert st.status == "improving"
-    assert st.change is not None and st.change.difference == pytest.approx(0.10)
+    assert st.change is not None
+    assert st.change.difference == pytest.approx(0.10)
     assert st.percent_achieved == pytest.approx(50.0)
 
 
@@ -184,7 +194,8 @@ def test_status_little_or_no_change() -> None:
     # change 0.03 with SE sqrt(2) * 0.02 = 0.028: the interval includes zero
     st = measure_status(measure(target=0.5), _series([0.30, 0.35, 0.28, 0.31, 0.33]))
     assert st.status == "little_or_no_change"
-    assert st.change is not None and st.change.lower < 0 < st.change.upper
+    assert st.change is not None
+    assert st.change.lower < 0 < st.change.upper
 
 
 def test_status_target_met_for_a_decrease() -> None:
@@ -197,7 +208,8 @@ def test_status_insufficient_with_too_few_points() -> None:
     assert st.status == "insufficient_data"
     assert "4 point(s)" in st.reason
     assert st.projection is None
-    assert st.change is not None and st.change.difference == pytest.approx(0.15)  # still shown
+    assert st.change is not None
+    assert st.change.difference == pytest.approx(0.15)  # still shown
 
 
 def test_status_insufficient_with_small_numbers() -> None:
@@ -205,12 +217,14 @@ def test_status_insufficient_with_small_numbers() -> None:
     points = [point(2016 + i, v, 0.02, 3, 5, small=(i == 4)) for i, v in enumerate(values)]
     st = measure_status(measure(target=0.5), points)
     assert st.status == "insufficient_data"  # the point estimate beats the target, but on 3 of 5
-    assert "small numbers" in st.reason and "2020" in st.reason
+    assert "small numbers" in st.reason
+    assert "2020" in st.reason
 
 
 def test_status_insufficient_without_a_baseline_value() -> None:
     st = measure_status(measure(target=0.5, baseline_year=2010), _series([0.3, 0.3, 0.3, 0.3, 0.3]))
-    assert st.status == "insufficient_data" and "baseline year 2010" in st.reason
+    assert st.status == "insufficient_data"
+    assert "baseline year 2010" in st.reason
 
 
 def test_a_pinned_baseline_is_used() -> None:
@@ -224,8 +238,10 @@ def test_a_pinned_baseline_is_used() -> None:
         Target(0.5, 2030),
     )
     st = measure_status(m, _series([0.30, 0.31, 0.32, 0.33, 0.34]))
-    assert st.baseline is not None and st.baseline.value == 0.20
-    assert st.change is not None and st.change.difference == pytest.approx(0.14)
+    assert st.baseline is not None
+    assert st.baseline.value == 0.20
+    assert st.change is not None
+    assert st.change.difference == pytest.approx(0.14)
 
 
 def _status(mid: str, status: str) -> MeasureStatus:
@@ -241,7 +257,9 @@ def test_rollup_never_hides_a_failing_measure() -> None:
     }
     r = rollup("O", "objective", statuses, ("a", "b", "c", "d"))
     assert r.status == "getting_worse"
-    assert r.failing == ("b",) and r.without_status == ("d",) and r.incomplete
+    assert r.failing == ("b",)
+    assert r.without_status == ("d",)
+    assert r.incomplete
     assert dict(r.counts) == {
         "target_met": 1,
         "improving": 1,
@@ -250,6 +268,7 @@ def test_rollup_never_hides_a_failing_measure() -> None:
         "insufficient_data": 1,
     }
     only_unknown = rollup("O", "objective", statuses, ("d",))
-    assert only_unknown.status == "insufficient_data" and not only_unknown.incomplete
+    assert only_unknown.status == "insufficient_data"
+    assert not only_unknown.incomplete
     met = rollup("O", "objective", statuses, ("a", "c"))
     assert met.status == "improving"
