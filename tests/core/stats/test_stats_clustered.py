@@ -49,8 +49,10 @@ def test_binary_covariate_matches_statsmodels_gee(seed: int, clusters: int, size
     y = (rng.random(size) < 0.3 + 0.15 * x).astype(float)
     stat, p = statsmodels_score(y, x, groups)
     t = ours(y, x, groups)
-    assert t.z ** 2 == pytest.approx(stat, rel=REL) and t.p_value == pytest.approx(p, rel=REL)
-    assert t.clusters == len(set(groups)) and t.observations == size
+    assert t.z ** 2 == pytest.approx(stat, rel=REL)
+    assert t.p_value == pytest.approx(p, rel=REL)
+    assert t.clusters == len(set(groups))
+    assert t.observations == size
 
 
 def test_year_covariate_matches_statsmodels_gee() -> None:
@@ -60,14 +62,17 @@ def test_year_covariate_matches_statsmodels_gee() -> None:
     y = (rng.random(400) < 0.2 + 0.02 * (x - 2015)).astype(float)
     stat, p = statsmodels_score(y, x, groups)
     t = ours(y, x, groups)
-    assert t.z ** 2 == pytest.approx(stat, rel=REL) and t.p_value == pytest.approx(p, rel=REL) and t.z > 0
+    assert t.z ** 2 == pytest.approx(stat, rel=REL)
+    assert t.p_value == pytest.approx(p, rel=REL)
+    assert t.z > 0
 
 
 def test_grouped_rows_equal_one_row_per_observation() -> None:
     # person 0: two applications in the group (one selected), person 1: one in each
     grouped = clustered_score_test([0, 1, 1, 2], [1, 1, 0, 0], [2, 1, 1, 3], [1, 1, 0, 1])
     flat = clustered_score_test([0, 0, 1, 1, 2, 2, 2], [1, 1, 1, 0, 0, 0, 0], np.ones(7), [1, 0, 1, 0, 1, 0, 0])
-    assert grouped.z == pytest.approx(flat.z, rel=1e-12) and grouped.largest_cluster == 3
+    assert grouped.z == pytest.approx(flat.z, rel=1e-12)
+    assert grouped.largest_cluster == 3
 
 
 def test_singletons_and_a_rate_of_one_match_statsmodels() -> None:
@@ -77,7 +82,9 @@ def test_singletons_and_a_rate_of_one_match_statsmodels() -> None:
     groups = np.arange(120)
     stat, p = statsmodels_score(y, x, groups)
     t = ours(y, x, groups)
-    assert not t.repeats and t.z ** 2 == pytest.approx(stat, rel=REL) and t.p_value == pytest.approx(p, rel=REL)
+    assert not t.repeats
+    assert t.z ** 2 == pytest.approx(stat, rel=REL)
+    assert t.p_value == pytest.approx(p, rel=REL)
 
 
 def test_boundaries() -> None:
@@ -89,7 +96,8 @@ def test_boundaries() -> None:
     assert math.isnan(ours(np.ones(1), np.ones(1), np.zeros(1)).p_value)
     assert math.isnan(ours(np.array([0.0, 1.0]), np.ones(2), np.arange(2)).p_value)
     empty = clustered_score_test([], [], [], [])
-    assert math.isnan(empty.p_value) and empty.clusters == 0
+    assert math.isnan(empty.p_value)
+    assert empty.clusters == 0
     assert math.isnan(clustered_score_test([0], [1], [0], [0]).p_value)  # rows with n = 0 are ignored
     with pytest.raises(ValueError):
         clustered_score_test([0], [1], [1], [2])
@@ -138,11 +146,13 @@ def test_selection_ratio_clusters_repeat_applicants_by_default(tmp_path: Path) -
                                        {"applications": APPS})
     rows = result.records()
     pooled = [r for r in rows if r["scope"] == "pooled" and r["in_family"]]
-    assert pooled and any("GEE score test clustered by person" in n for n in result.notes)
+    assert pooled
+    assert any("GEE score test clustered by person" in n for n in result.notes)
     for r in pooled:
         stat, p = _gee(APPS, r["group"], r["reference_group"], r["stage"],
                        {"interviewed": "completed", "offered": "interviewed", "matriculated": "offered"}[r["stage"]])
-        assert r["clustered_test"] == "gee_score" and r["clustered_p"] == pytest.approx(p, rel=REL)
+        assert r["clustered_test"] == "gee_score"
+        assert r["clustered_p"] == pytest.approx(p, rel=REL)
         assert r["clustered_z"] ** 2 == pytest.approx(stat, rel=REL)
         kept = {a["person_id"] for a in APPS if LEVEL[a["sex"]] in (r["group"], r["reference_group"])
                 and a[{"interviewed": "completed", "offered": "interviewed", "matriculated": "offered"}[r["stage"]]]}
@@ -174,7 +184,8 @@ def test_trend_on_applications_has_the_clustered_test(tmp_path: Path) -> None:
         y = np.array([float(LEVEL[a["sex"]] == level) for a in APPS])
         x = np.array([float(a["cycle"]) for a in APPS])
         stat, p = statsmodels_score(y, x, np.array([int(a["person_id"][1:]) for a in APPS]))
-        assert row["clustered_p"] == pytest.approx(p, rel=REL) and row["clustered_z"] ** 2 == pytest.approx(stat)
+        assert row["clustered_p"] == pytest.approx(p, rel=REL)
+        assert row["clustered_z"] ** 2 == pytest.approx(stat)
         assert row["people"] == len({a["person_id"] for a in APPS})
 
 

@@ -63,7 +63,8 @@ def test_weighted_means_against_descrstatsw() -> None:
     w = att_weights(scores, t)
     control = t == 0
     assert weighted_mean(x[control, 2], w[control]) == pytest.approx(DescrStatsW(x[control, 2], w[control]).mean)
-    assert np.allclose(w[t == 1], 1.0) and np.allclose(w[control], scores[control] / (1 - scores[control]))
+    assert np.allclose(w[t == 1], 1.0)
+    assert np.allclose(w[control], scores[control] / (1 - scores[control]))
 
 
 def test_smd_by_hand_on_a_tiny_table() -> None:
@@ -78,8 +79,10 @@ def test_smd_by_hand_on_a_tiny_table() -> None:
     assert standardised_mean_difference(a, b) == pytest.approx((2 - 4) / math.sqrt((1 + 4) / 2))
     rows = balance_table(["x"], np.array([[1], [1], [1], [0], [1], [0], [0], [0]]),
                          [1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 3, 1, 1, 1])
-    assert rows[0].smd_before == pytest.approx(0.5 / s) and rows[0].smd_after == pytest.approx(0.25 / s)
-    assert rows[0].control_mean_after == pytest.approx(0.5) and not rows[0].balanced
+    assert rows[0].smd_before == pytest.approx(0.5 / s)
+    assert rows[0].smd_after == pytest.approx(0.25 / s)
+    assert rows[0].control_mean_after == pytest.approx(0.5)
+    assert not rows[0].balanced
 
 
 def test_robust_interval_against_a_weighted_log_link_glm() -> None:
@@ -104,7 +107,8 @@ def test_att_analysis_balances_and_recovers_an_effect() -> None:
     base = 0.15 + 0.2 * x[:, 0]  # confounded: x0 raises both participation and the outcome
     y = (rng.random(n) < base * np.where(t, 1.5, 1.0)).astype(float)
     result = att_analysis(["a", "b"], x, t, {"y": y}, replicates=200, seed=4)
-    assert result.balanced and all(abs(b.smd_before) > 0.1 for b in result.balance[:1])
+    assert result.balanced
+    assert all(abs(b.smd_before) > 0.1 for b in result.balance[:1])
     effect = result.effect("y")
     crude = y[t].mean() / y[~t].mean()
     assert crude > 1.75  # confounding inflates the crude ratio
@@ -118,7 +122,9 @@ def test_att_analysis_balances_and_recovers_an_effect() -> None:
 def test_restriction_where_participants_do_not_vary() -> None:
     x = np.array([[1, 0], [1, 1], [0, 1], [1, 0], [0, 0]], dtype=float)
     kept, rows, said = restrict_to_overlap(["in_state", "rural"], x, [1, 1, 0, 0, 0])
-    assert kept == ("rural",) and rows.tolist() == [True, True, False, True, False] and "in_state" in said[0]
+    assert kept == ("rural",)
+    assert rows.tolist() == [True, True, False, True, False]
+    assert "in_state" in said[0]
 
 
 def test_an_empty_group_is_refused() -> None:
@@ -132,8 +138,10 @@ def test_e_values_by_hand() -> None:
     assert e_value_of(1.0) == 1.0
     both = e_value(3.9, 1.8, 8.7)
     assert both.point == pytest.approx(7.26, abs=0.005)
-    assert both.nearest_limit == 1.8 and both.limit == pytest.approx(1.8 + math.sqrt(1.8 * 0.8))
+    assert both.nearest_limit == 1.8
+    assert both.limit == pytest.approx(1.8 + math.sqrt(1.8 * 0.8))
     protective = e_value(0.5, 0.3, 0.8)
-    assert protective.nearest_limit == 0.8 and protective.limit == pytest.approx(e_value_of(1 / 0.8))
+    assert protective.nearest_limit == 0.8
+    assert protective.limit == pytest.approx(e_value_of(1 / 0.8))
     assert e_value(1.3, 0.9, 1.8).limit == 1.0  # the interval includes 1
     assert math.isnan(e_value(float("nan"), 0, 1).point)

@@ -40,8 +40,10 @@ def close(a: float, b: float) -> bool:
 def test_wilson_matches_statsmodels(k: int, n: int, confidence: float) -> None:
     lower, upper = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
     ours = proportion(k, n, confidence)
-    assert close(ours.lower, lower) and close(ours.upper, upper)
-    assert ours.method == "wilson" and ours.share == k / n
+    assert close(ours.lower, lower)
+    assert close(ours.upper, upper)
+    assert ours.method == "wilson"
+    assert ours.share == k / n
 
 
 @pytest.mark.parametrize(("k", "n"), GRID)
@@ -49,7 +51,8 @@ def test_wilson_matches_statsmodels(k: int, n: int, confidence: float) -> None:
 def test_clopper_pearson_matches_statsmodels(k: int, n: int, confidence: float) -> None:
     lower, upper = proportion_confint(k, n, alpha=1 - confidence, method="beta")
     ours = proportion(k, n, confidence, method="clopper_pearson")
-    assert close(ours.lower, lower) and close(ours.upper, upper)
+    assert close(ours.lower, lower)
+    assert close(ours.upper, upper)
 
 
 def test_vectorised_intervals_match_scalar_ones() -> None:
@@ -95,19 +98,27 @@ def test_wilson_continuity_corrected_inverts_the_corrected_score_test(k: int, n:
 def test_empty_group_is_a_value_not_an_error() -> None:
     for method in ("wilson", "wilson_cc", "clopper_pearson"):
         p = proportion(0, 0, method=method)
-        assert math.isnan(p.share) and (p.lower, p.upper) == (0.0, 1.0) and p.small_number
+        assert math.isnan(p.share)
+        assert (p.lower, p.upper) == (0.0, 1.0)
+        assert p.small_number
 
 
 def test_nobody_and_everybody_passed() -> None:
     none, everyone = proportion(0, 50), proportion(50, 50)
-    assert (none.share, none.lower) == (0.0, 0.0) and none.upper > 0
-    assert (everyone.share, everyone.upper) == (1.0, 1.0) and everyone.lower < 1
-    assert none.small_number and everyone.small_number  # fewer than 5 of one outcome
+    assert (none.share, none.lower) == (0.0, 0.0)
+    assert none.upper > 0
+    assert (everyone.share, everyone.upper) == (1.0, 1.0)
+    assert everyone.lower < 1
+    assert none.small_number
+    assert everyone.small_number  # fewer than 5 of one outcome
 
 
 def test_one_person() -> None:
     p = proportion(1, 1)
-    assert p.share == 1.0 and p.upper == 1.0 and 0 < p.lower < 1 and p.small_number
+    assert p.share == 1.0
+    assert p.upper == 1.0
+    assert 0 < p.lower < 1
+    assert p.small_number
 
 
 @pytest.mark.parametrize(("k", "n", "flag"), [(10, 29, True), (10, 30, False), (4, 100, True), (96, 100, True),
@@ -136,7 +147,8 @@ def test_bad_confidence_and_method_raise() -> None:
 
 def test_result_is_a_frozen_value_with_to_dict() -> None:
     p = proportion(3, 10)
-    assert p.to_dict()["k"] == 3 and set(p.to_dict()) >= {"share", "lower", "upper", "small_number"}
+    assert p.to_dict()["k"] == 3
+    assert set(p.to_dict()) >= {"share", "lower", "upper", "small_number"}
     with pytest.raises(AttributeError):
         p.k = 4
 
@@ -160,7 +172,8 @@ def test_interval_contains_estimate_and_lies_in_unit_interval(kn: tuple[int, int
 @given(counts)
 def test_wider_confidence_gives_wider_interval(kn: tuple[int, int]) -> None:
     narrow, wide = proportion(*kn, confidence=0.9), proportion(*kn, confidence=0.99)
-    assert wide.lower <= narrow.lower + 1e-15 and wide.upper >= narrow.upper - 1e-15
+    assert wide.lower <= narrow.lower + 1e-15
+    assert wide.upper >= narrow.upper - 1e-15
 
 
 # --- representation ratios ---------------------------------------------------------------------
@@ -170,16 +183,21 @@ def test_fixed_reference_ratio_is_the_interval_divided_by_the_benchmark(k: int, 
     lower, upper = proportion_confint(k, n, method="wilson")
     r = representation_ratio_fixed(k, n, ref)
     assert close(r.ratio, (k / n) / ref)
-    assert close(r.estimate.lower, lower / ref) and close(r.estimate.upper, upper / ref)
-    assert r.reference is None and r.reference_share == ref and r.estimate.method == "fixed_reference"
+    assert close(r.estimate.lower, lower / ref)
+    assert close(r.estimate.upper, upper / ref)
+    assert r.reference is None
+    assert r.reference_share == ref
+    assert r.estimate.method == "fixed_reference"
 
 
 def test_fixed_reference_with_clopper_pearson_and_empty_group() -> None:
     lower, upper = proportion_confint(7, 40, method="beta")
     r = representation_ratio_fixed(7, 40, 0.25, method="clopper_pearson")
-    assert close(r.estimate.lower, lower / 0.25) and close(r.estimate.upper, upper / 0.25)
+    assert close(r.estimate.lower, lower / 0.25)
+    assert close(r.estimate.upper, upper / 0.25)
     empty = representation_ratio_fixed(0, 0, 0.25)
-    assert math.isnan(empty.ratio) and (empty.estimate.lower, empty.estimate.upper) == (0.0, 4.0)
+    assert math.isnan(empty.ratio)
+    assert (empty.estimate.lower, empty.estimate.upper) == (0.0, 4.0)
     assert empty.estimate.note
 
 
@@ -198,14 +216,17 @@ def test_katz_interval_matches_statsmodels_risk_ratio(k1: int, n1: int, k0: int,
     lower, upper = table.riskratio_confint(alpha=1 - confidence)
     ours = katz_ratio(k1, n1, k0, n0, confidence)
     assert close(ours.ratio, table.riskratio)
-    assert close(ours.lower, lower) and close(ours.upper, upper)
-    assert not ours.zero_corrected and ours.note is None
+    assert close(ours.lower, lower)
+    assert close(ours.upper, upper)
+    assert not ours.zero_corrected
+    assert ours.note is None
 
 
 def test_katz_zeros_use_the_half_corrected_table_for_the_finite_bound() -> None:
     corrected = Table2x2(np.array([[0.5, 20.5], [10.5, 10.5]]), shift_zeros=False)
     zero_num = katz_ratio(0, 20, 10, 20)
-    assert (zero_num.ratio, zero_num.lower) == (0.0, 0.0) and zero_num.zero_corrected
+    assert (zero_num.ratio, zero_num.lower) == (0.0, 0.0)
+    assert zero_num.zero_corrected
     assert close(zero_num.upper, corrected.riskratio_confint()[1])
     corrected = Table2x2(np.array([[10.5, 10.5], [0.5, 20.5]]), shift_zeros=False)
     zero_den = katz_ratio(10, 20, 0, 20)
@@ -216,13 +237,18 @@ def test_katz_zeros_use_the_half_corrected_table_for_the_finite_bound() -> None:
 @pytest.mark.parametrize(("k1", "n1", "k0", "n0"), [(0, 0, 3, 10), (3, 10, 0, 0), (0, 10, 0, 12)])
 def test_katz_undefined_ratios_are_wide_not_errors(k1: int, n1: int, k0: int, n0: int) -> None:
     r = katz_ratio(k1, n1, k0, n0)
-    assert math.isnan(r.ratio) and (r.lower, r.upper) == (0.0, math.inf) and r.note
+    assert math.isnan(r.ratio)
+    assert (r.lower, r.upper) == (0.0, math.inf)
+    assert r.note
 
 
 def test_sampled_representation_ratio_carries_both_proportions() -> None:
     r = representation_ratio_sampled(30, 100, 450, 1200)
-    assert r.group.k == 30 and r.reference is not None and r.reference.n == 1200
-    assert r.reference_share == 450 / 1200 and close(r.ratio, 0.3 / 0.375)
+    assert r.group.k == 30
+    assert r.reference is not None
+    assert r.reference.n == 1200
+    assert r.reference_share == 450 / 1200
+    assert close(r.ratio, 0.3 / 0.375)
     assert r.estimate == score_ratio(30, 100, 450, 1200)
     assert r.to_dict()["estimate"]["method"] == "miettinen_nurminen"
     katz = representation_ratio_sampled(30, 100, 450, 1200, method="katz_log")
@@ -237,7 +263,8 @@ def test_katz_interval_always_contains_the_ratio(a: tuple[int, int], b: tuple[in
     r = katz_ratio(*a, *b)
     assert 0.0 <= r.lower <= r.upper
     if not math.isnan(r.ratio):
-        assert r.lower <= r.ratio * (1 + 1e-12) and r.ratio <= r.upper * (1 + 1e-12)
+        assert r.lower <= r.ratio * (1 + 1e-12)
+        assert r.ratio <= r.upper * (1 + 1e-12)
 
 
 # --- trend (Cochran–Armitage) ------------------------------------------------------------------

@@ -93,11 +93,15 @@ def test_analyses_in_a_batch_equal_one_at_a_time() -> None:
 @pytest.mark.parametrize("table", [t for t in TABLES if stats.contingency.expected_freq(t).min() >= 5])
 def test_chi_square_matches_scipy_with_and_without_yates(table: list[list[int]]) -> None:
     report = chi_square_tests(table)
-    assert report.reason is None and report.pearson is not None and report.yates is not None
+    assert report.reason is None
+    assert report.pearson is not None
+    assert report.yates is not None
     for ours, correction in ((report.pearson, False), (report.yates, True)):
         reference = stats.chi2_contingency(table, correction=correction)
-        assert close(ours.statistic, reference.statistic) and close(ours.p_value, reference.pvalue)
-        assert ours.dof == 1 and ours.yates is correction
+        assert close(ours.statistic, reference.statistic)
+        assert close(ours.p_value, reference.pvalue)
+        assert ours.dof == 1
+        assert ours.yates is correction
     plain = stats.chi2_contingency(table, correction=False)
     assert report.pearson.min_expected == pytest.approx(plain.expected_freq.min())
 
@@ -105,8 +109,10 @@ def test_chi_square_matches_scipy_with_and_without_yates(table: list[list[int]])
 @pytest.mark.parametrize("table", [[[2, 8], [12, 8]], [[0, 15], [6, 9]], [[0, 0], [0, 0]], [[0, 10], [0, 12]]])
 def test_chi_square_is_not_reported_when_expected_counts_are_small(table: list[list[int]]) -> None:
     report = chi_square_tests(table)
-    assert report.pearson is None and report.yates is None
-    assert report.reason is not None and "Fisher" in report.reason
+    assert report.pearson is None
+    assert report.yates is None
+    assert report.reason is not None
+    assert "Fisher" in report.reason
 
 
 @pytest.mark.parametrize("table", [[[1, 2], [3]], [[-1, 2], [3, 4]], [[1.5, 2], [3, 4]]])
@@ -119,10 +125,14 @@ def test_malformed_tables_raise(table: list[list[float]]) -> None:
 
 def test_compare_selection_numbers_and_flags() -> None:
     c = compare_selection(20, 100, 60, 150)
-    assert c.group.share == 0.2 and c.reference.share == 0.4
-    assert close(c.rate_ratio.ratio, 0.5) and c.below_four_fifths is True and not c.small_number
+    assert c.group.share == 0.2
+    assert c.reference.share == 0.4
+    assert close(c.rate_ratio.ratio, 0.5)
+    assert c.below_four_fifths is True
+    assert not c.small_number
     reference = stats.fisher_exact([[20, 80], [60, 90]])
-    assert c.fisher is not None and close(c.fisher.p_value, reference.pvalue)
+    assert c.fisher is not None
+    assert close(c.fisher.p_value, reference.pvalue)
     assert c.chi_square.pearson is not None
     assert close(c.chi_square.pearson.statistic, stats.chi2_contingency([[20, 80], [60, 90]], False).statistic)
     assert c.to_dict()["rate_ratio"]["method"] == "miettinen_nurminen"
@@ -136,30 +146,41 @@ def test_four_fifths_threshold_is_strict(k1: int, n1: int, k0: int, n0: int, bel
 
 def test_nobody_selected_in_the_group() -> None:
     c = compare_selection(0, 25, 10, 30)
-    assert c.rate_ratio.ratio == 0.0 and c.ratio_below_threshold is True and c.small_number
+    assert c.rate_ratio.ratio == 0.0
+    assert c.ratio_below_threshold is True
+    assert c.small_number
     assert c.below_four_fifths is None  # not asserted on a small group
-    assert c.fisher is not None and close(c.fisher.p_value, stats.fisher_exact([[0, 25], [10, 20]]).pvalue)
-    assert c.chi_square.pearson is None and any("chi-square" in n for n in c.notes)
+    assert c.fisher is not None
+    assert close(c.fisher.p_value, stats.fisher_exact([[0, 25], [10, 20]]).pvalue)
+    assert c.chi_square.pearson is None
+    assert any("chi-square" in n for n in c.notes)
 
 
 def test_everybody_selected() -> None:
     c = compare_selection(30, 30, 40, 40)
-    assert c.rate_ratio.ratio == 1.0 and c.below_four_fifths is False
-    assert c.fisher is not None and c.fisher.p_value == 1.0
+    assert c.rate_ratio.ratio == 1.0
+    assert c.below_four_fifths is False
+    assert c.fisher is not None
+    assert c.fisher.p_value == 1.0
 
 
 def test_group_with_zero_members() -> None:
     c = compare_selection(0, 0, 10, 30)
-    assert math.isnan(c.rate_ratio.ratio) and c.below_four_fifths is None and c.fisher is None
+    assert math.isnan(c.rate_ratio.ratio)
+    assert c.below_four_fifths is None
+    assert c.fisher is None
     assert c.small_number
     assert c.notes == ("the group has nobody at the stage before; no ratio and no test",)
 
 
 def test_one_person_in_each_group() -> None:
     c = compare_selection(1, 1, 0, 1)
-    assert c.rate_ratio.ratio == math.inf and c.ratio_below_threshold is False and c.small_number
+    assert c.rate_ratio.ratio == math.inf
+    assert c.ratio_below_threshold is False
+    assert c.small_number
     assert c.below_four_fifths is None
-    assert c.fisher is not None and c.fisher.p_value == 1.0
+    assert c.fisher is not None
+    assert c.fisher.p_value == 1.0
 
 
 def test_four_fifths_analysis_uses_the_highest_known_rate_and_holm_over_known_groups() -> None:
@@ -182,7 +203,8 @@ def test_four_fifths_analysis_uses_the_highest_known_rate_and_holm_over_known_gr
     assert unknown.comparison.fisher is not None
     assert close(unknown.comparison.fisher.p_value, stats.fisher_exact([[3, 17], [90, 160]]).pvalue)
     declined = by_label["declined"]
-    assert math.isnan(declined.p_value_holm) and not declined.reject_holm
+    assert math.isnan(declined.p_value_holm)
+    assert not declined.reject_holm
     assert analysis.to_dict()["groups"][0]["label"] == "women"
 
 
@@ -230,13 +252,15 @@ def test_choose_reference_ties_go_to_the_larger_group_then_the_first() -> None:
 
 def test_four_fifths_analysis_explicit_reference_and_errors() -> None:
     analysis = four_fifths_analysis({"a": (5, 10), "b": (9, 10)}, reference="a")
-    assert analysis.reference_label == "a" and analysis.groups[0].comparison.ratio_below_threshold is False
+    assert analysis.reference_label == "a"
+    assert analysis.groups[0].comparison.ratio_below_threshold is False
     with pytest.raises(ValueError):
         four_fifths_analysis({"a": (5, 10)}, reference="z")
     with pytest.raises(ValueError):
         four_fifths_analysis({})
     only_empty = four_fifths_analysis({"a": (0, 0), "b": (0, 0)})
-    assert only_empty.reference_label == "a" and math.isnan(only_empty.groups[0].p_value_holm)
+    assert only_empty.reference_label == "a"
+    assert math.isnan(only_empty.groups[0].p_value_holm)
 
 
 # --- Mantel–Haenszel ---------------------------------------------------------------------------
@@ -259,12 +283,14 @@ def test_mantel_haenszel_matches_statsmodels(seed: int, correction: bool) -> Non
     lower, upper = reference.oddsratio_pooled_confint(alpha=0.05)
     assert close(ours.odds_ratio, reference.oddsratio_pooled)
     assert close(ours.log_se, reference.logodds_pooled_se)
-    assert close(ours.lower, lower) and close(ours.upper, upper)
+    assert close(ours.lower, lower)
+    assert close(ours.upper, upper)
     test = reference.test_null_odds(correction=correction)
     assert close(ours.statistic, test.statistic)
     # statsmodels computes 1 − cdf, which loses relative precision for tiny p; we use the survival function.
     assert ours.p_value == pytest.approx(test.pvalue, rel=REL, abs=1e-14)
-    assert ours.strata_used == ours.strata_total == k and ours.note is None
+    assert ours.strata_used == ours.strata_total == k
+    assert ours.note is None
 
 
 def test_mantel_haenszel_confidence_level() -> None:
@@ -272,7 +298,8 @@ def test_mantel_haenszel_confidence_level() -> None:
     reference = StratifiedTable(np.moveaxis(tables, 0, -1))
     ours = mantel_haenszel(tables, confidence=0.9)
     lower, upper = reference.oddsratio_pooled_confint(alpha=0.1)
-    assert close(ours.lower, lower) and close(ours.upper, upper)
+    assert close(ours.lower, lower)
+    assert close(ours.upper, upper)
 
 
 def test_mantel_haenszel_drops_strata_without_information() -> None:
@@ -280,20 +307,23 @@ def test_mantel_haenszel_drops_strata_without_information() -> None:
                        np.array([50, 50, 1, 0]))
     ours = mantel_haenszel(tables)
     reference = StratifiedTable(np.moveaxis(tables[:2], 0, -1))
-    assert ours.strata_used == 2 and ours.strata_total == 4
+    assert ours.strata_used == 2
+    assert ours.strata_total == 4
     assert close(ours.odds_ratio, reference.oddsratio_pooled)
     assert close(ours.statistic, reference.test_null_odds().statistic)
 
 
 def test_mantel_haenszel_single_stratum_is_a_2x2_table() -> None:
     ours = mantel_haenszel([[20, 80], [60, 90]])
-    assert close(ours.odds_ratio, (20 * 90) / (80 * 60)) and ours.strata_used == 1
+    assert close(ours.odds_ratio, (20 * 90) / (80 * 60))
+    assert ours.strata_used == 1
 
 
 def test_mantel_haenszel_continuity_correction_never_goes_negative() -> None:
     tables = np.array([[[5, 5], [5, 5]], [[5, 5], [5, 6]]], dtype=float)  # |O − E| = 0.24 < 0.5
     ours = mantel_haenszel(tables, continuity_correction=True)
-    assert ours.statistic == 0.0 and ours.p_value == 1.0
+    assert ours.statistic == 0.0
+    assert ours.p_value == 1.0
 
 
 @pytest.mark.parametrize("tables", [
@@ -303,7 +333,8 @@ def test_mantel_haenszel_continuity_correction_never_goes_negative() -> None:
 ])
 def test_mantel_haenszel_degenerate_strata_are_values(tables: list[list[list[int]]]) -> None:
     ours = mantel_haenszel(tables)
-    assert ours.note is not None and (ours.lower, ours.upper) == (0.0, math.inf)
+    assert ours.note is not None
+    assert (ours.lower, ours.upper) == (0.0, math.inf)
 
 
 def test_mantel_haenszel_rejects_bad_shapes() -> None:
@@ -324,15 +355,20 @@ def test_holm_matches_statsmodels(seed: int, alpha: float) -> None:
     reject, adjusted, *_ = multipletests(p, alpha=alpha, method="holm")
     ours = holm(list(p), alpha)
     np.testing.assert_allclose(ours.adjusted, adjusted, rtol=REL)
-    assert ours.reject == tuple(bool(r) for r in reject) and ours.family_size == p.size
+    assert ours.reject == tuple(bool(r) for r in reject)
+    assert ours.family_size == p.size
 
 
 def test_holm_leaves_missing_tests_out_of_the_family() -> None:
     ours = holm([0.01, math.nan, 0.04])
     _, adjusted, *_ = multipletests([0.01, 0.04], method="holm")
-    assert ours.family_size == 2 and math.isnan(ours.adjusted[1]) and not ours.reject[1]
-    assert close(ours.adjusted[0], adjusted[0]) and close(ours.adjusted[2], adjusted[1])
-    assert holm([]).adjusted == () and holm([math.nan]).family_size == 0
+    assert ours.family_size == 2
+    assert math.isnan(ours.adjusted[1])
+    assert not ours.reject[1]
+    assert close(ours.adjusted[0], adjusted[0])
+    assert close(ours.adjusted[2], adjusted[1])
+    assert holm([]).adjusted == ()
+    assert holm([math.nan]).family_size == 0
     with pytest.raises(ValueError):
         holm([1.5])
 
@@ -343,7 +379,8 @@ def test_holm_properties(p: list[float]) -> None:
     ours = holm(p)
     order = np.argsort(p, kind="stable")
     adjusted = np.asarray(ours.adjusted)
-    assert np.all(adjusted >= np.asarray(p) - 1e-15) and np.all(adjusted <= 1.0)
+    assert np.all(adjusted >= np.asarray(p) - 1e-15)
+    assert np.all(adjusted <= 1.0)
     assert np.all(np.diff(adjusted[order]) >= -1e-15)
     assert all(r == (a <= 0.05) for r, a in zip(ours.reject, ours.adjusted, strict=True))
 

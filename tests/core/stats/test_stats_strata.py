@@ -47,13 +47,16 @@ def test_one_stratum_is_fishers_test_and_scipys_conditional_odds_ratio(table: li
     ours = exact_conditional_test(table)
     assert rel_close(ours.p_value, stats.fisher_exact(table)[1], 1e-12)
     if ours.strata_used == 0:  # an empty margin: nothing can vary (SciPy: p = 1, NaN estimate)
-        assert ours.p_value == 1.0 and math.isnan(ours.odds_ratio) and (ours.lower, ours.upper) == (0.0, math.inf)
+        assert ours.p_value == 1.0
+        assert math.isnan(ours.odds_ratio)
+        assert (ours.lower, ours.upper) == (0.0, math.inf)
         assert ours.note is not None
         return
     reference = odds_ratio(table, kind="conditional")
     interval = reference.confidence_interval(0.95)
     assert rel_close(ours.odds_ratio, float(reference.statistic), 1e-8)
-    assert rel_close(ours.lower, float(interval.low), 1e-8) and rel_close(ours.upper, float(interval.high), 1e-8)
+    assert rel_close(ours.lower, float(interval.low), 1e-8)
+    assert rel_close(ours.upper, float(interval.high), 1e-8)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -65,7 +68,8 @@ def test_one_random_stratum_matches_scipy(seed: int) -> None:
         reference = odds_ratio(table, kind="conditional")
         interval = reference.confidence_interval(0.9)
         assert rel_close(ours.odds_ratio, float(reference.statistic), 1e-8)
-        assert rel_close(ours.lower, float(interval.low), 1e-8) and rel_close(ours.upper, float(interval.high), 1e-8)
+        assert rel_close(ours.lower, float(interval.low), 1e-8)
+        assert rel_close(ours.upper, float(interval.high), 1e-8)
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -77,16 +81,21 @@ def test_several_strata_match_the_enumeration_of_every_table(seed: int) -> None:
     assert rel_close(ours.p_value, p_value, 1e-12)
     if ours.strata_used:
         assert rel_close(ours.odds_ratio, mle, 1e-8)
-        assert rel_close(ours.lower, lower, 1e-8) and rel_close(ours.upper, upper, 1e-8)
+        assert rel_close(ours.lower, lower, 1e-8)
+        assert rel_close(ours.upper, upper, 1e-8)
     assert ours.statistic == sum(t[0][0] for t in tables if table_bounds(t)[4] > table_bounds(t)[3])
 
 
 def test_boundaries_of_the_support() -> None:
     at_low = exact_conditional_test([[[0, 6], [4, 2]], [[0, 3], [5, 5]]])  # nobody in the group selected
-    assert at_low.odds_ratio == 0.0 and at_low.lower == 0.0 and 0 < at_low.upper < math.inf
+    assert at_low.odds_ratio == 0.0
+    assert at_low.lower == 0.0
+    assert 0 < at_low.upper < math.inf
     assert at_low.statistic == at_low.support[0]
     at_high = exact_conditional_test([[[6, 0], [2, 4]], [[3, 0], [5, 5]]])  # everybody in the group selected
-    assert at_high.odds_ratio == math.inf and at_high.upper == math.inf and at_high.lower > 0
+    assert at_high.odds_ratio == math.inf
+    assert at_high.upper == math.inf
+    assert at_high.lower > 0
     # the 6/6 reference of issue 15, over two cycles: p = 1 is Fisher's answer for each table too
     against_all = exact_conditional_test([[[274, 40], [3, 0]], [[274, 39], [3, 0]]])
     assert against_all.p_value == pytest.approx(exact_reference([[[274, 40], [3, 0]], [[274, 39], [3, 0]]])[0])
@@ -100,7 +109,9 @@ def test_strata_without_information_are_left_out() -> None:
     assert (ours.p_value, ours.odds_ratio, ours.lower, ours.upper) == (bare.p_value, bare.odds_ratio, bare.lower,
                                                                        bare.upper)
     nothing = exact_conditional_test([[[0, 0], [0, 0]], [[1, 0], [0, 0]]])
-    assert nothing.p_value == 1.0 and nothing.strata_used == 0 and nothing.note is not None
+    assert nothing.p_value == 1.0
+    assert nothing.strata_used == 0
+    assert nothing.note is not None
 
 
 def test_swapping_the_outcome_inverts_the_odds_ratio() -> None:
@@ -124,9 +135,12 @@ def test_past_the_work_limit_it_says_not_computed() -> None:
     huge = [[[9000, 9000], [9000, 9000]]] * 4  # supports of 9,001 values: about 5·10⁸ operations
     assert 9001 * 9001 * (1 + 2 + 3) > MAX_CONVOLUTION_WORK
     ours = exact_conditional_test(huge)
-    assert ours.computed is False and math.isnan(ours.p_value) and "not computed" in (ours.note or "")
+    assert ours.computed is False
+    assert math.isnan(ours.p_value)
+    assert "not computed" in (ours.note or "")
     one = exact_conditional_test(huge[:1])  # one stratum needs no convolution
-    assert one.computed is True and one.p_value == pytest.approx(stats.fisher_exact(huge[0])[1], rel=1e-9)
+    assert one.computed is True
+    assert one.p_value == pytest.approx(stats.fisher_exact(huge[0])[1], rel=1e-9)
 
 
 def test_exact_test_rejects_bad_tables() -> None:
@@ -146,7 +160,8 @@ def test_mantel_fleiss_distance(seed: int) -> None:
     tables = random_tables(rng, int(rng.integers(1, 8)), 30)
     ours = mantel_fleiss(tables)
     assert ours.distance == pytest.approx(mantel_fleiss_distance(tables), rel=REL, abs=1e-12)
-    assert ours.met == (ours.distance >= 5) and ours.lower <= ours.expected <= ours.upper
+    assert ours.met == (ours.distance >= 5)
+    assert ours.lower <= ours.expected <= ours.upper
 
 
 def test_mantel_fleiss_on_sparse_and_large_strata() -> None:
@@ -171,7 +186,8 @@ def test_breslow_day_matches_statsmodels(seed: int) -> None:
     ours = breslow_day_test(tables)
     reference = StratifiedTable(np.moveaxis(tables, 0, -1))
     tarone, plain = reference.test_equal_odds(adjust=True), reference.test_equal_odds(adjust=False)
-    assert ours.df == k - 1 and ours.strata_used == k
+    assert ours.df == k - 1
+    assert ours.strata_used == k
     assert ours.statistic == pytest.approx(tarone.statistic, rel=1e-8)
     assert ours.uncorrected == pytest.approx(plain.statistic, rel=1e-8)
     # statsmodels computes 1 − cdf (no relative precision for tiny p); we use the survival function
@@ -186,7 +202,8 @@ def test_breslow_day_matches_root_finding_on_small_strata(seed: int) -> None:
     tables = random_tables(rng, int(rng.integers(2, 7)), 12)
     ours = breslow_day_test(tables)
     if ours.df == 0:
-        assert math.isnan(ours.p_value) and ours.note is not None
+        assert math.isnan(ours.p_value)
+        assert ours.note is not None
         return
     bd, tarone, df = breslow_day_reference(tables, ours.odds_ratio)
     assert ours.df == df
@@ -220,21 +237,29 @@ def test_breslow_day_leaves_out_strata_without_information() -> None:
 ])
 def test_breslow_day_undefined_cases_are_values(tables: list[list[list[int]]]) -> None:
     ours = breslow_day_test(tables)
-    assert ours.df == 0 and math.isnan(ours.statistic) and math.isnan(ours.p_value) and ours.note
+    assert ours.df == 0
+    assert math.isnan(ours.statistic)
+    assert math.isnan(ours.p_value)
+    assert ours.note
 
 
 # --------------------------------------------------------------------------- the rule
 
 def test_stratified_comparison_chooses_the_test_by_the_mantel_fleiss_rule() -> None:
     large = stratified_comparison([[[40, 60], [50, 50]], [[30, 70], [45, 55]]])
-    assert large.test == "mantel_haenszel" and large.exact is None and large.p_value == large.mantel_haenszel.p_value
+    assert large.test == "mantel_haenszel"
+    assert large.exact is None
+    assert large.p_value == large.mantel_haenszel.p_value
     sparse_tables = [[[1, 2], [6, 0]], [[0, 3], [5, 1]], [[2, 1], [6, 0]]]
     sparse = stratified_comparison(sparse_tables)
-    assert sparse.test == "exact_conditional" and sparse.exact is not None
+    assert sparse.test == "exact_conditional"
+    assert sparse.exact is not None
     assert sparse.p_value == pytest.approx(exact_reference(sparse_tables)[0], rel=1e-12)
     assert any("Mantel–Fleiss" in n for n in sparse.notes)
     nothing = stratified_comparison([[[0, 0], [0, 0]], [[2, 0], [3, 0]]])
-    assert nothing.test == "exact_conditional" and nothing.p_value == 1.0 and len(nothing.notes) == 1
+    assert nothing.test == "exact_conditional"
+    assert nothing.p_value == 1.0
+    assert len(nothing.notes) == 1
 
 
 # --------------------------------------------------------------------------- Benjamini–Hochberg
@@ -247,17 +272,23 @@ def test_benjamini_hochberg_matches_statsmodels(seed: int, alpha: float) -> None
     reject, adjusted, *_ = multipletests(p, alpha=alpha, method="fdr_bh")
     ours = benjamini_hochberg(list(p), alpha)
     assert ours.adjusted == pytest.approx(tuple(adjusted), rel=1e-12)
-    assert ours.reject == tuple(reject) and ours.method == "bh" and ours.family_size == len(p)
-    assert adjust(list(p), "bh", alpha) == ours and adjust(list(p), "holm", alpha) == holm(list(p), alpha)
+    assert ours.reject == tuple(reject)
+    assert ours.method == "bh"
+    assert ours.family_size == len(p)
+    assert adjust(list(p), "bh", alpha) == ours
+    assert adjust(list(p), "holm", alpha) == holm(list(p), alpha)
 
 
 def test_benjamini_hochberg_leaves_missing_tests_out_and_handles_ties_and_boundaries() -> None:
     ours = benjamini_hochberg([0.01, math.nan, 0.04, 0.04, 1.0, 0.0])
     reject, adjusted, *_ = multipletests([0.01, 0.04, 0.04, 1.0, 0.0], method="fdr_bh")
-    assert math.isnan(ours.adjusted[1]) and ours.reject[1] is False and ours.family_size == 5
+    assert math.isnan(ours.adjusted[1])
+    assert ours.reject[1] is False
+    assert ours.family_size == 5
     present = [v for i, v in enumerate(ours.adjusted) if i != 1]
     assert present == pytest.approx(list(adjusted), rel=1e-12)
-    assert benjamini_hochberg([]).family_size == 0 and benjamini_hochberg([0.3]).adjusted == (0.3,)
+    assert benjamini_hochberg([]).family_size == 0
+    assert benjamini_hochberg([0.3]).adjusted == (0.3,)
     with pytest.raises(ValueError):
         adjust([0.1], "bonferroni")
     with pytest.raises(ValueError):

@@ -66,7 +66,8 @@ def test_kaplan_meier_matches_lifelines(seed: int, truncated: bool, whole_years:
     variance = evaluate(ours.times, ours.variance, timeline, 0.0)
     assert_close(variance, survival**2 * reference._cumulative_sq_.to_numpy())
     assert ours.median == reference.median_survival_time_
-    assert ours.left_truncated is truncated and ours.n_subjects == exit.size
+    assert ours.left_truncated is truncated
+    assert ours.n_subjects == exit.size
     assert ours.n_events == int(np.count_nonzero(event))
 
 
@@ -85,9 +86,12 @@ def test_plain_interval_is_greenwood_and_clipped() -> None:
 def test_kaplan_meier_with_left_truncation_by_hand() -> None:
     entry, exit, event, _ = hand_example()
     ours = kaplan_meier(exit, event, entry)
-    assert ours.times == (2.0, 4.0, 6.0) and ours.at_risk == (3, 4, 1) and ours.events == (1, 2, 1)
+    assert ours.times == (2.0, 4.0, 6.0)
+    assert ours.at_risk == (3, 4, 1)
+    assert ours.events == (1, 2, 1)
     assert_close(np.asarray(ours.survival), np.array([2 / 3, 1 / 3, 0.0]))
-    assert ours.lower[-1] == 0.0 and ours.median == 4.0
+    assert ours.lower[-1] == 0.0
+    assert ours.median == 4.0
     # Ŝ = 0 at t = 6: the smallest risk set up to then is 1 (after t = 5), so the upper bound is 1 − 0.025
     assert ours.upper[-1] == pytest.approx(0.975, rel=1e-12)
     assert ours.survival_at([1.0, 3.0, 7.0])[1].survival == pytest.approx(2 / 3)
@@ -101,18 +105,26 @@ def test_survival_at_three_and_five_years() -> None:
     three, five = ours.survival_at([3.0, 5.0])
     assert three.survival == pytest.approx(float(reference.predict(3.0)), rel=REL)
     assert five.survival == pytest.approx(float(reference.predict(5.0)), rel=REL)
-    assert three.lower < three.survival < three.upper and five.survival <= three.survival
+    assert three.lower < three.survival < three.upper
+    assert five.survival <= three.survival
 
 
 def test_kaplan_meier_edge_cases() -> None:
     empty = kaplan_meier([], [])
-    assert empty.times == () and math.isnan(empty.median) and math.isnan(empty.survival_at([1.0])[0].survival)
+    assert empty.times == ()
+    assert math.isnan(empty.median)
+    assert math.isnan(empty.survival_at([1.0])[0].survival)
     censored = kaplan_meier([1.0, 2.0, 3.0], [0, 0, 0])
-    assert censored.times == () and censored.median == math.inf and censored.survival_at([2.5])[0].survival == 1.0
+    assert censored.times == ()
+    assert censored.median == math.inf
+    assert censored.survival_at([2.5])[0].survival == 1.0
     one = kaplan_meier([4.0], [1])
-    assert one.survival == (0.0,) and one.median == 4.0 and one.survival_at([3.0])[0].survival == 1.0
+    assert one.survival == (0.0,)
+    assert one.median == 4.0
+    assert one.survival_at([3.0])[0].survival == 1.0
     left = kaplan_meier([4.0], [0], entry=[2.0])
-    assert left.times == () and left.survival_at([3.0])[0].survival == 1.0
+    assert left.times == ()
+    assert left.survival_at([3.0])[0].survival == 1.0
     assert kaplan_meier([1.0, 2.0], [1, 2]).to_dict()["n_events"] == 2
 
 
@@ -158,8 +170,10 @@ def test_kaplan_meier_properties(data: Arrays) -> None:
     entry, exit, event = data
     for curve in (kaplan_meier(exit, event, entry), kaplan_meier(exit, event, entry, interval="plain")):
         s = np.asarray(curve.survival)
-        assert np.all((s >= 0) & (s <= 1)) and np.all(np.diff(s) <= 0)
-        assert np.all(np.asarray(curve.lower) <= s + 1e-12) and np.all(s <= np.asarray(curve.upper) + 1e-12)
+        assert np.all((s >= 0) & (s <= 1))
+        assert np.all(np.diff(s) <= 0)
+        assert np.all(np.asarray(curve.lower) <= s + 1e-12)
+        assert np.all(s <= np.asarray(curve.upper) + 1e-12)
         assert np.all((np.asarray(curve.lower) >= 0) & (np.asarray(curve.upper) <= 1))
         assert np.all(np.asarray(curve.at_risk) >= np.asarray(curve.events))
 
@@ -180,10 +194,12 @@ def test_logrank_with_left_truncation_by_hand() -> None:
     # E_A = 2/3 + 1 = 5/3, O_A = 2;  V = 1·2/2·(2/3)(1/3) + 2·2/3·(1/2)(1/2) + 0 = 5/9;  X² = (1/3)² / (5/9) = 1/5.
     entry, exit, event, groups = hand_example()
     ours = logrank_test(exit, event, groups, entry)
-    assert ours.groups == ("A", "B") and ours.left_truncated
+    assert ours.groups == ("A", "B")
+    assert ours.left_truncated
     assert ours.observed == (2.0, 2.0)
     assert_close(np.asarray(ours.expected), np.array([5 / 3, 7 / 3]))
-    assert ours.statistic == pytest.approx(0.2, rel=REL) and ours.dof == 1
+    assert ours.statistic == pytest.approx(0.2, rel=REL)
+    assert ours.dof == 1
     assert ours.p_value == pytest.approx(0.6547208460185769, rel=1e-9)
     untruncated = logrank_test(exit, event, groups)
     assert untruncated.statistic != pytest.approx(0.2)
@@ -229,14 +245,19 @@ def test_logrank_with_entries_all_zero_equals_the_untruncated_test(data: Arrays,
 
 def test_logrank_edge_cases() -> None:
     one_group = logrank_test([1.0, 2.0, 3.0], [1, 0, 1], ["a", "a", "a"])
-    assert math.isnan(one_group.statistic) and one_group.note and one_group.dof == 0
+    assert math.isnan(one_group.statistic)
+    assert one_group.note
+    assert one_group.dof == 0
     all_censored = logrank_test([1.0, 2.0, 3.0], [0, 0, 0], ["a", "b", "a"])
-    assert math.isnan(all_censored.p_value) and all_censored.note
+    assert math.isnan(all_censored.p_value)
+    assert all_censored.note
     empty = logrank_test([], [], [])
-    assert empty.groups == () and math.isnan(empty.statistic)
+    assert empty.groups == ()
+    assert math.isnan(empty.statistic)
     # group c has nobody at risk when anyone exits: the covariance loses a rank
     late = logrank_test([1.0, 2.0, 3.0, 9.0], [1, 1, 0, 0], ["a", "b", "a", "c"], [0.0, 0.0, 0.0, 5.0])
-    assert late.dof == 1 and late.note is not None
+    assert late.dof == 1
+    assert late.note is not None
     with pytest.raises(ValueError):
         logrank_test([1.0, 2.0], [1, 1], ["a"])
 
@@ -286,8 +307,10 @@ def test_aalen_johansen_properties(data: Arrays) -> None:
     total = np.asarray(result.survival.survival).copy()
     for curve in result.incidence:
         f = np.asarray(curve.incidence)
-        assert np.all(np.diff(f) >= -1e-12) and np.all((f >= 0) & (f <= 1 + 1e-12))
-        assert np.all(np.asarray(curve.lower) <= f + 1e-12) and np.all(f <= np.asarray(curve.upper) + 1e-12)
+        assert np.all(np.diff(f) >= -1e-12)
+        assert np.all((f >= 0) & (f <= 1 + 1e-12))
+        assert np.all(np.asarray(curve.lower) <= f + 1e-12)
+        assert np.all(f <= np.asarray(curve.upper) + 1e-12)
         total = total + f
     assert_close(total, np.ones_like(total))
 
@@ -295,11 +318,13 @@ def test_aalen_johansen_properties(data: Arrays) -> None:
 def test_aalen_johansen_edge_cases() -> None:
     assert aalen_johansen([], []).causes == ()
     censored = aalen_johansen([1.0, 2.0], [0, 0], causes=[1])
-    assert censored.for_cause(1).incidence == () and censored.for_cause(1).incidence_at([1.5])[0].incidence == 0.0
+    assert censored.for_cause(1).incidence == ()
+    assert censored.for_cause(1).incidence_at([1.5])[0].incidence == 0.0
     with pytest.raises(KeyError):
         censored.for_cause(2)
     one = aalen_johansen([3.0], [2])
-    assert one.for_cause(2).incidence == (1.0,) and one.for_cause(2).upper == (1.0,)
+    assert one.for_cause(2).incidence == (1.0,)
+    assert one.for_cause(2).upper == (1.0,)
     assert math.isnan(one.for_cause(2).incidence_at([4.0])[0].incidence)
     assert one.to_dict()["causes"] == (2,)
 
@@ -359,7 +384,8 @@ def test_aalen_johansen_up_to_a_time_keeps_every_value_there(seed: int) -> None:
     asked = [0.5, 1.0, 3.0, 4.99, 5.0]
     for row in range(3):
         assert part.incidence_at(row, asked) == whole.incidence_at(row, asked)
-    assert part.n_events == whole.n_events and part.times.size < whole.times.size
+    assert part.n_events == whole.n_events
+    assert part.times.size < whole.times.size
     assert part.survival.survival_at([3.0, 8.0]) == whole.survival.survival_at([3.0, 8.0])
     with pytest.raises(ValueError, match="up to time 5.0"):
         part.incidence_at(0, [6.0])
@@ -384,6 +410,8 @@ def test_logrank_by_group_is_the_test_of_the_concatenated_records(seed: int, wei
                             np.concatenate([g[2] for g in groups.values()]),
                             np.concatenate([g[3] for g in groups.values()]) if weighted else None)
     apart = logrank_test_by_group(groups)
-    assert apart == together and apart.groups == ("men", "unknown", "women") and not math.isnan(apart.statistic)
+    assert apart == together
+    assert apart.groups == ("men", "unknown", "women")
+    assert not math.isnan(apart.statistic)
     with pytest.raises(ValueError, match="entry times for every group"):
         logrank_test_by_group({"a": (np.ones(3), np.ones(3), None, None), "b": (np.ones(3), np.ones(3), np.zeros(3), None)})

@@ -87,7 +87,8 @@ SHARE_CASES = [(0, 0, 0), (0, 0, 3), (0, 1, 0), (1, 1, 0), (0, 1, 1), (1, 1, 1),
 @pytest.mark.parametrize("k, known, unknown", SHARE_CASES)
 def test_share_bounds_are_the_extremes_of_every_assignment(k: int, known: int, unknown: int) -> None:
     got, want = share_bounds(k, known, unknown), enumerate_share(k, known, unknown)
-    assert _same(got.low, want.low) and _same(got.high, want.high)
+    assert _same(got.low, want.low)
+    assert _same(got.high, want.high)
     if known:
         assert got.contains(k / known)  # the share of the known lies between
 
@@ -112,13 +113,15 @@ RATE_CASES = [(0, 0, 0, 0), (0, 0, 0, 2), (0, 0, 2, 2), (0, 0, 1, 3), (0, 1, 0, 
 def test_rate_bounds_are_the_extremes_of_every_assignment(k: int, n: int, uk: int, un: int) -> None:
     got, want = rate_bounds(k, n, uk, un), _extremes(enumerate_rate(k, n, uk, un))
     if n == 0:  # the extremes of the assignments that leave the group non-empty
-        assert (math.isnan(got.low) or got.low >= want.low - 1e-15) and (math.isnan(got.high) or got.high <= want.high)
+        assert math.isnan(got.low) or got.low >= want.low - 1e-15
+        assert math.isnan(got.high) or got.high <= want.high
         if un - uk:
             assert got.low == want.low == 0.0
         if uk:
             assert got.high == want.high == 1.0
     else:
-        assert _same(got.low, want.low) and _same(got.high, want.high)
+        assert _same(got.low, want.low)
+        assert _same(got.high, want.high)
         assert got.contains(k / n)
         # counting every unknown in (the naive scenario) lies inside the bounds
         assert got.contains((k + uk) / (n + un))
@@ -134,13 +137,15 @@ def test_impact_ratio_bounds_are_the_extremes_of_every_assignment(k: int, n: int
                                                                   un: int) -> None:
     got = impact_ratio_bounds(k, n, rk, rn, uk, un)
     want = _extremes(enumerate_impact(k, n, rk, rn, uk, un))
-    assert _same(got.low, want.low) and _same(got.high, want.high)
+    assert _same(got.low, want.low)
+    assert _same(got.high, want.high)
 
 
 def test_impact_ratio_bounds_undefined_sides() -> None:
     # an empty group whose unknowns were all selected: the low extreme leaves the group empty
     b = impact_ratio_bounds(0, 0, 3, 5, 2, 2)
-    assert math.isnan(b.low) and b.high == pytest.approx(1.0 / (3 / 5))
+    assert math.isnan(b.low)
+    assert b.high == pytest.approx(1.0 / (3 / 5))
     # a reference rate that can be 0 gives an infinite upper bound
     assert impact_ratio_bounds(2, 4, 0, 3, 0, 1).high == math.inf
 
@@ -149,7 +154,8 @@ def test_ratio_bounds_over_two_populations_and_a_benchmark() -> None:
     a, b = share_bounds(3, 10, 2), share_bounds(10, 40, 5)
     got = ratio_bounds(a, b)
     values = [_ratio(x, y) for x in (3 / 12, 4 / 12, 5 / 12) for y in (10 / 45, 12 / 45, 15 / 45)]
-    assert got.low == pytest.approx(min(values)) and got.high == pytest.approx(max(values))
+    assert got.low == pytest.approx(min(values))
+    assert got.high == pytest.approx(max(values))
     assert ratio_bounds(Bounds(0.0, 0.2), Bounds(0.0, 0.5)).high == math.inf
     assert math.isnan(ratio_bounds(Bounds(math.nan, math.nan), b).low)
     assert fixed_ratio_bounds(a, 0.5) == Bounds(a.low / 0.5, a.high / 0.5)
@@ -194,7 +200,8 @@ def test_representation_and_trend_rows_carry_share_bounds(tmp_path: Path) -> Non
             year = r.get("cycle", r.get("year"))
             assert isinstance(year, int)
             if r["level"] == "unknown":
-                assert r["share_unknown_low"] is None and r["share_unknown_high"] is None
+                assert r["share_unknown_low"] is None
+                assert r["share_unknown_high"] is None
                 continue
             k, u = _count(year, r["level"]), _count(year, "unknown")
             total = sum(_count(year, lv) for lv in ("yes", "no", "unknown"))
@@ -210,8 +217,8 @@ def test_ratio_rows_carry_share_and_ratio_bounds(tmp_path: Path) -> None:
     k, u, total = _count(None, "yes"), _count(None, "unknown"), len(APPS)
     b = row["reference_share"]
     assert (row["share_unknown_low"], row["share_unknown_high"]) == pytest.approx((k / total, (k + u) / total))
-    assert row["ratio_unknown_low"] == pytest.approx(k / total / b) and row["ratio_unknown_high"] == pytest.approx(
-        (k + u) / total / b)
+    assert row["ratio_unknown_low"] == pytest.approx(k / total / b)
+    assert row["ratio_unknown_high"] == pytest.approx((k + u) / total / b)
     assert row["ratio_unknown_low"] <= row["ratio"] <= row["ratio_unknown_high"]
     prev = next(r for r in stage.records() if r["reference"] == "previous_stage")
     k1, u1 = _count(None, "yes", "offered"), _count(None, "unknown", "offered")
@@ -239,7 +246,8 @@ def test_selection_and_funnel_rows_carry_rate_and_impact_bounds(tmp_path: Path) 
         rate = _extremes(enumerate_rate(k, n, uk, un)) if un <= 14 else rate_bounds(k, n, uk, un)
         assert r["rate_unknown_low"] == pytest.approx(k / (n + un - uk))
         assert r["rate_unknown_high"] == pytest.approx((k + uk) / (n + uk))
-        assert rate.low == pytest.approx(r["rate_unknown_low"]) and rate.high == pytest.approx(r["rate_unknown_high"])
+        assert rate.low == pytest.approx(r["rate_unknown_low"])
+        assert rate.high == pytest.approx(r["rate_unknown_high"])
         assert r["impact_unknown_low"] == pytest.approx((k / (n + un - uk)) / ((rk + uk) / (rn + uk)))
         assert r["impact_unknown_high"] == pytest.approx(((k + uk) / (n + uk)) / (rk / (rn + un - uk)))
         assert r["impact_unknown_low"] <= r["impact_ratio"] <= r["impact_unknown_high"]
@@ -260,4 +268,5 @@ def test_no_bounds_note_when_unknowns_are_merged(tmp_path: Path) -> None:
     from support.metrics import context_for
 
     g = context_for({"applications": APPS}).grouping("women")
-    assert unknown_bounds_note(g, "x") and not unknown_bounds_note(g.with_unknown_merged(), "x")
+    assert unknown_bounds_note(g, "x")
+    assert not unknown_bounds_note(g.with_unknown_merged(), "x")
