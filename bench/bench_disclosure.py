@@ -74,8 +74,8 @@ def run(quick: bool) -> list[Measurement]:
     years = [table(10 + y, departments, categories, f"Year {2022 + y}") for y in range(3)]
     total = crosstab("Three years", sum(t.array[:-1, :-1] for t in years),
                      rows=[label[0] for label in years[0].row_labels[:-1]], cols=list(years[0].col_labels[:-1]))
-    links = across_years(years, total)
-    linked_seconds, linked = timed(lambda: release([*years, total], PUBLIC, linked=links), repeat=1)
+    equations = across_years(years, total)
+    linked_seconds, linked = timed(lambda: release([*years, total], PUBLIC, equations=equations), repeat=1)
     s = linked[0].suppression_summary
     out.append(Measurement(
         name=f"suppression + audit, 3 linked years + total of {departments}x{categories}",

@@ -6,7 +6,7 @@ imported once. Measured in the same run:
 * protecting the whole **public** and the whole **internal** publication — every table of every
   shipped report and every dashboard table (all filters), the relations between them, one
   audit over everything: at most 60 s each on this 2-core machine. Baseline: the release path
-  before the publication (each shipped report pack released on its own, its links only, no
+  before the publication (each shipped report pack released on its own, its equations only, no
   dashboard, no relations between measures), same data, same run — the ratio says what
   protecting everything together costs;
 * information loss of the public LCME 3.3 report: the share of its counts hidden in the
@@ -38,10 +38,9 @@ def _school(root: Path, size: int) -> Any:
 
 def _reports_alone(workspace: Any, policy: Any) -> tuple[Any, list[Any]]:
     """The report pack released as before the publication: unknown shown as its own group, the
-    links between report tables only (``ristra.reports.linking``)."""
+    equations between report tables only (``ristra.reports.joint_release.equations_between``)."""
     from ristra.core.metrics.plans import Context
-    from ristra.reports.joint_release import release_jointly
-    from ristra.reports.linking import links_for
+    from ristra.reports.joint_release import equations_between, release_jointly
     from ristra.reports.templates import load_template, shipped_template_ids
     from ristra.services.metrics import MetricsService
     from ristra.services.publication import compute_sections
@@ -55,7 +54,7 @@ def _reports_alone(workspace: Any, policy: Any) -> tuple[Any, list[Any]]:
     finally:
         service.close()
     plans = [t for ps in sections.values() for p in ps for t in p.tables]
-    return release_jointly([p.table for p in plans], policy, links_for(plans)), plans
+    return release_jointly([p.table for p in plans], policy, equations_between(plans)), plans
 
 
 def _lcme_share(tables: dict[str, Any], counts: dict[str, Any]) -> tuple[int, int, float]:

@@ -150,7 +150,7 @@ def test_linked_years_withstand_the_multi_year_attack() -> None:
     bodies, rows, cols = _years()
     years = [crosstab(f"y{i}", b, rows=rows, cols=cols) for i, b in enumerate(bodies)]
     total = crosstab("all years", sum(bodies), rows=rows, cols=cols)
-    released = release([*years, total], Policy("public", 11), linked=across_years(years, total))
+    released = release([*years, total], Policy("public", 11), equations=across_years(years, total))
     truth = [t.array for t in (*years, total)]
     assert_protected(truth, [cells_of(r) for r in released], _year_equations(3), 11)
 
@@ -178,8 +178,8 @@ def test_separate_releases_leak_by_differencing_a_shared_margin() -> None:
 
 def test_one_release_of_both_tables_withstands_differencing() -> None:
     by_sex, men_by_rank = _sharing()
-    links = same_column(by_sex, 1, men_by_rank, 2)  # type: ignore[arg-type]
-    released = release([by_sex, men_by_rank], Policy("public", 11), linked=links)  # type: ignore[list-item]
+    equations = same_column(by_sex, 1, men_by_rank, 2)  # type: ignore[arg-type]
+    released = release([by_sex, men_by_rank], Policy("public", 11), equations=equations)  # type: ignore[list-item]
     truth = [by_sex.array, men_by_rank.array]  # type: ignore[attr-defined]
     assert_protected(truth, [cells_of(r) for r in released], _sharing_equations(), 11)
 
@@ -224,7 +224,7 @@ def test_property_linked_years_no_small_cell_is_pinned(first: np.ndarray, seed: 
     cols = [f"c{j}" for j in range(first.shape[1])]
     years = [crosstab("y1", first, rows=rows, cols=cols), crosstab("y2", second, rows=rows, cols=cols)]
     total = crosstab("both", first + second, rows=rows, cols=cols)
-    released = release([*years, total], Policy("public", 11), linked=across_years(years, total))
+    released = release([*years, total], Policy("public", 11), equations=across_years(years, total))
     n_rows, n_cols = first.shape[0] + 1, first.shape[1] + 1
     eqs = [eq for t in range(3) for eq in margin_equations(t, n_rows, n_cols)]
     eqs += [((2, r, c), [(0, r, c), (1, r, c)]) for r in range(n_rows) for c in range(n_cols)]

@@ -2,7 +2,8 @@
 
 * :mod:`.templates` — YAML templates loaded and checked; :mod:`.measures` — the counts cells bind to;
 * :mod:`.binding`, :mod:`.counting`, :mod:`.metric_sections`, :mod:`.programs` — sections turned
-  into unreleased tables; :mod:`.linking` — the equations between tables of one release;
+  into unreleased tables; :mod:`.joint_release` — the equations between tables of one release
+  and their release together;
 * :mod:`.document` — a report made only of released tables; :func:`render` — its bytes in one of
   :data:`FORMATS` (DOCX, XLSX, CSV, standalone HTML), charts by :mod:`.charts`.
 

@@ -17,7 +17,7 @@ from ristra.core.disclosure import (
     SUPPRESSED,
     CellRef,
     DisclosureError,
-    Link,
+    Equation,
     Policy,
     PolicyError,
     Protection,
@@ -325,7 +325,7 @@ def test_linked_years_share_one_summary() -> None:
     years = [crosstab(f"{y}", b, rows=rows, cols=cols, key=f"y{y}") for y, b in
              ((2023, [[3, 40], [22, 30]]), (2024, [[20, 35], [25, 14]]))]
     total = crosstab("2023-2024", [[23, 75], [47, 44]], rows=rows, cols=cols)
-    released = release([*years, total], PUBLIC, linked=across_years(years, total))
+    released = release([*years, total], PUBLIC, equations=across_years(years, total))
     assert len(released) == 3
     assert released[0].suppression_summary is released[2].suppression_summary
     assert released[0].suppression_summary.tables == ("2023-2024", "y2023", "y2024")
@@ -335,24 +335,24 @@ def test_linked_years_share_one_summary() -> None:
 def test_identity_links_keep_shared_cells_consistent() -> None:
     a = crosstab("by sex", [[3, 40], [30, 50]], rows=["d1", "d2"], cols=["F", "M"])
     b = crosstab("men by rank", [[20, 20], [25, 25]], rows=["d1", "d2"], cols=["Asst", "Assoc"])
-    ra, rb = release([a, b], PUBLIC, linked=same_column(a, 1, b, 2))
+    ra, rb = release([a, b], PUBLIC, equations=same_column(a, 1, b, 2))
     for r in range(3):
         assert ra.is_suppressed(r, 1) == rb.is_suppressed(r, 2)
 
 
 @pytest.mark.parametrize(
-    "links, message",
+    "equations, message",
     [
-        ((Link(CellRef("nope", 0, 0), (CellRef("t", 0, 0),)),), "unknown table"),
-        ((Link(CellRef("t", 9, 0), (CellRef("u", 0, 0),)),), "outside"),
-        ((Link(CellRef("t", 0, 0), (CellRef("u", 0, 1),)),), "does not hold"),
+        ((Equation(CellRef("nope", 0, 0), (CellRef("t", 0, 0),)),), "unknown table"),
+        ((Equation(CellRef("t", 9, 0), (CellRef("u", 0, 0),)),), "outside"),
+        ((Equation(CellRef("t", 0, 0), (CellRef("u", 0, 1),)),), "does not hold"),
     ],
 )
-def test_bad_links_are_refused(links: tuple[Link, ...], message: str) -> None:
+def test_bad_equations_are_refused(equations: tuple[Equation, ...], message: str) -> None:
     t = crosstab("t", [[12, 40], [25, 11]], rows=["a", "b"], cols=["x", "y"])
     u = crosstab("u", [[12, 30], [25, 11]], rows=["a", "b"], cols=["x", "y"])
     with pytest.raises(TableError, match=message):
-        release([t, u], PUBLIC, linked=links)
+        release([t, u], PUBLIC, equations=equations)
 
 
 def test_tables_of_one_release_need_distinct_keys() -> None:
@@ -381,8 +381,8 @@ def test_table_order_does_not_change_the_pattern() -> None:
     total = crosstab("total", sum(bodies), rows=rows, cols=cols)
     reference = None
     for order in list(itertools.permutations([*years, total]))[::7]:
-        links = across_years(years, total)
-        released = release(list(order), PUBLIC, linked=tuple(reversed(links)))
+        equations = across_years(years, total)
+        released = release(list(order), PUBLIC, equations=tuple(reversed(equations)))
         patterns = {r.key: r.to_dict()["cells"] for r in released}
         fingerprints = {r.key: r.fingerprint for r in released}
         if reference is None:
@@ -429,7 +429,7 @@ def test_same_pattern_in_fresh_processes_with_different_hash_seeds() -> None:
         "bodies = [rng.poisson(7, size=(5, 4)) for _ in range(2)]\n"
         "years = [crosstab(f'y{i}', b, rows=rows, cols=cols) for i, b in enumerate(bodies)]\n"
         "total = crosstab('all', sum(bodies), rows=rows, cols=cols)\n"
-        "out = release([*years, total], PUBLIC, linked=across_years(years, total))\n"
+        "out = release([*years, total], PUBLIC, equations=across_years(years, total))\n"
         "print(hashlib.sha256(json.dumps([r.to_dict() for r in out]).encode()).hexdigest())\n"
     )
     digests = set()

@@ -10,25 +10,25 @@
 
 * :class:`Policy` (presets :data:`PUBLIC`, threshold 11, and :data:`INTERNAL`, threshold 5);
 * :func:`release` — primary suppression, complementary suppression by an exact MILP
-  (Fischetti & Salazar-González 2001) over all margins and linked tables, and the attacker
-  audit by linear programming; returns :class:`ReleasedTable` values only it can build;
-* :class:`Link` and the helpers :func:`same_column`, :func:`same_row`, :func:`same_cells`,
+  (Fischetti & Salazar-González 2001) over all margins and equations between tables, and the
+  attack by linear programming; returns :class:`ReleasedTable` values only it can build;
+* :class:`Equation` and the helpers :func:`same_column`, :func:`same_row`, :func:`same_cells`,
   :func:`across_years` for equations between tables of one release.
 
 See ``docs/disclosure.md`` for the formulation, the protection model and references.
 """
 
-from ristra.core.disclosure.errors import DisclosureError, PolicyError
-from ristra.core.disclosure.links import (
+from ristra.core.disclosure.equations import (
     Carried,
     CellRef,
-    Link,
+    Equation,
     Order,
     across_years,
     same_cells,
     same_column,
     same_row,
 )
+from ristra.core.disclosure.errors import DisclosureError, PolicyError
 from ristra.core.disclosure.policy import INTERNAL, PUBLIC, Policy, Protection
 from ristra.core.disclosure.released import (
     SUPPRESSED,
@@ -40,7 +40,7 @@ from ristra.core.disclosure.released import (
 from ristra.core.disclosure.releasing import release
 
 __all__ = [
-    "INTERNAL", "PUBLIC", "SUPPRESSED", "Carried", "CellInterval", "CellRef", "Order", "DisclosureError", "Link", "Policy",
+    "INTERNAL", "PUBLIC", "SUPPRESSED", "Carried", "CellInterval", "CellRef", "Order", "DisclosureError", "Equation", "Policy",
     "PolicyError", "Protection", "ReleasedDerived", "ReleasedTable", "SuppressionSummary", "across_years",
     "release", "same_cells", "same_column", "same_row",
 ]

@@ -3,7 +3,7 @@
 Method
 ------
 The attacker knows every published count of every table of the release, that counts are
-non-negative, and every additive equation (each table's margins and subtotals, and the links
+non-negative, and every additive equation (each table's margins and subtotals, and the equations
 between tables). For each suppressed cell *s* the audit solves two linear programmes with
 ``scipy.optimize.linprog`` (HiGHS):
 

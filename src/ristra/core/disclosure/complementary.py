@@ -3,7 +3,7 @@
 Method (Fischetti & Salazar-González 2001, solved by row generation)
 ---------------------------------------------------------------------
 Binary ``y[i] = 1`` when cell *i* is suppressed; primary cells are fixed to 1; cells that
-identity links declare equal get equal ``y`` (a number is hidden everywhere or nowhere). The master
+identity equations declare equal get equal ``y`` (a number is hidden everywhere or nowhere). The master
 problem minimises the information lost, ``sum(w[i] * y[i])`` (``w`` = the count, at least 1,
 or 1 per cell), subject to *capacity cuts*. For a sensitive cell *s* with upper protection
 level ``UPL[s]`` the attacker's problem, in deviations ``d = x - a`` from the true counts ``a``,
@@ -17,7 +17,7 @@ and, by weak duality, the valid inequality
     sum_i  min(UPL[s], a[i] * max(r[i], 0) + inf * max(-r[i], 0)) * y[i]  >=  UPL[s]
 
 which ``y*`` violates. Single-equation versions of these cuts (one margin at a time) seed the
-master: they alone force a partner for a lone suppressed cell in any row, column or link
+master: they alone force a partner for a lone suppressed cell in any row, column or equation
 (a cell whose row has no other non-zero contributor can only be partnered by its total,
 or through its column). The loop is: solve the master
 with ``scipy.optimize.milp`` (HiGHS, ``mip_rel_gap = 0``), solve the attacker LPs with

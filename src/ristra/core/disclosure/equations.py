@@ -1,10 +1,10 @@
-"""Links: equations that tie cells of different tables of one release together.
+"""Equations that tie cells of different tables of one release together.
 
 An attacker who reads several tables of one report (or the same table over several years)
-can combine them. A :class:`Link` states one such equation, ``total == sum(parts)``, over
-cells named by table key and position; identity (the same number shown twice) is a link
-with one part. Release treats links exactly like a table's own margins: they are part of the
-attacker's system in the audit and of the complementary-suppression programme.
+can combine them. An :class:`Equation` states one such equation, ``total == sum(parts)``, over
+cells named by table key and position; identity (the same number shown twice) is an equation
+with one part. Release treats these equations exactly like a table's own margins: they are part
+of the attacker's system in the attack and of the complementary-suppression programme.
 
 The helpers build the common cases: :func:`same_column` / :func:`same_row` (two tables of one
 report share a margin, e.g. faculty by sex and faculty by race share the total per
@@ -30,7 +30,7 @@ class CellRef:
 
 
 @dataclass(frozen=True)
-class Link:
+class Equation:
     """``total == sum(parts)`` across tables of one release."""
 
     total: CellRef
@@ -39,9 +39,9 @@ class Link:
     def __post_init__(self) -> None:
         object.__setattr__(self, "parts", tuple(self.parts))
         if not self.parts:
-            raise TableError("a link needs at least one part")
+            raise TableError("an equation needs at least one part")
         if self.total in self.parts or len(set(self.parts)) != len(self.parts):
-            raise TableError("a link repeats a cell")
+            raise TableError("an equation repeats a cell")
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,12 @@ class Carried:
     sensitive: frozenset[CellRef] = frozenset()
 
 
-def same_cells(a: Table, b: Table, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[Link, ...]:
-    """Identity links: cell ``pa`` of ``a`` shows the same number as cell ``pb`` of ``b``."""
-    return tuple(Link(CellRef(a.key, *pa), (CellRef(b.key, *pb),)) for pa, pb in pairs)
+def same_cells(a: Table, b: Table, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[Equation, ...]:
+    """Identity equations: cell ``pa`` of ``a`` shows the same number as cell ``pb`` of ``b``."""
+    return tuple(Equation(CellRef(a.key, *pa), (CellRef(b.key, *pb),)) for pa, pb in pairs)
 
 
-def same_column(a: Table, a_col: int, b: Table, b_col: int, rows: Sequence[tuple[int, int]] | None = None) -> tuple[Link, ...]:
+def same_column(a: Table, a_col: int, b: Table, b_col: int, rows: Sequence[tuple[int, int]] | None = None) -> tuple[Equation, ...]:
     """Column ``a_col`` of ``a`` equals column ``b_col`` of ``b`` row by row (rows paired by
     position unless ``rows`` gives ``(a_row, b_row)`` pairs)."""
     if rows is None:
@@ -84,7 +84,7 @@ def same_column(a: Table, a_col: int, b: Table, b_col: int, rows: Sequence[tuple
     return same_cells(a, b, [((ra, a_col), (rb, b_col)) for ra, rb in rows])
 
 
-def same_row(a: Table, a_row: int, b: Table, b_row: int, cols: Sequence[tuple[int, int]] | None = None) -> tuple[Link, ...]:
+def same_row(a: Table, a_row: int, b: Table, b_row: int, cols: Sequence[tuple[int, int]] | None = None) -> tuple[Equation, ...]:
     """Row ``a_row`` of ``a`` equals row ``b_row`` of ``b`` column by column."""
     if cols is None:
         if a.shape[1] != b.shape[1]:
@@ -93,7 +93,7 @@ def same_row(a: Table, a_row: int, b: Table, b_row: int, cols: Sequence[tuple[in
     return same_cells(a, b, [((a_row, ca), (b_row, cb)) for ca, cb in cols])
 
 
-def across_years(years: Sequence[Table], total: Table) -> tuple[Link, ...]:
+def across_years(years: Sequence[Table], total: Table) -> tuple[Equation, ...]:
     """Every cell of ``total`` is the sum of the same cell in each of ``years`` (same shape)."""
     if not years:
         raise TableError("across_years needs at least one yearly table")
@@ -102,7 +102,7 @@ def across_years(years: Sequence[Table], total: Table) -> tuple[Link, ...]:
             raise TableError(f"table {table.key!r} is {table.shape}, the total table is {total.shape}")
     n_rows, n_cols = total.shape
     return tuple(
-        Link(CellRef(total.key, r, c), tuple(CellRef(t.key, r, c) for t in years))
+        Equation(CellRef(total.key, r, c), tuple(CellRef(t.key, r, c) for t in years))
         for r in range(n_rows)
         for c in range(n_cols)
     )

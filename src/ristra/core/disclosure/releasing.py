@@ -4,7 +4,7 @@
 Steps, for all tables of one release together:
 
 1. build the attacker's linear system (cells in canonical order, every margin, subtotal and
-   link) and check that it holds on the counts;
+   equation between tables) and check that it holds on the counts;
 2. **primary suppression**: every count ``c`` with ``1 <= c < threshold`` (and zeros when the
    policy hides them);
 3. **complementary suppression**: the exact MILP of :mod:`.complementary`;
@@ -16,7 +16,7 @@ Steps, for all tables of one release together:
    if the policy says so.
 
 Same input, same output: the pattern depends only on the counts, the structure, the table
-keys and the policy, never on the order tables or links were given in.
+keys and the policy, never on the order tables or equations were given in.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import numpy as np
 
 from ristra.core.disclosure.audit import attacker_intervals, violations
 from ristra.core.disclosure.complementary import Pattern, protect
+from ristra.core.disclosure.equations import Carried, Equation, Order
 from ristra.core.disclosure.errors import DisclosureError, PolicyError
-from ristra.core.disclosure.links import Carried, Link, Order
 from ristra.core.disclosure.policy import Policy
 from ristra.core.disclosure.released import (
     _TOKEN,
@@ -45,27 +45,27 @@ from ristra.core.tables import Table, TableError
 
 
 @overload
-def release(tables: Table, policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+def release(tables: Table, policy: Policy, *, equations: Sequence[Equation] = (), ordered: Sequence[Order] = (),
             carried: Carried | None = None, stages: Mapping[str, int] | None = None) -> ReleasedTable: ...
 @overload
-def release(tables: Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+def release(tables: Sequence[Table], policy: Policy, *, equations: Sequence[Equation] = (), ordered: Sequence[Order] = (),
             carried: Carried | None = None, stages: Mapping[str, int] | None = None) -> tuple[ReleasedTable, ...]: ...
 
 
 def release(
-    tables: Table | Sequence[Table], policy: Policy, *, linked: Sequence[Link] = (), ordered: Sequence[Order] = (),
+    tables: Table | Sequence[Table], policy: Policy, *, equations: Sequence[Equation] = (), ordered: Sequence[Order] = (),
     carried: Carried | None = None, stages: Mapping[str, int] | None = None,
 ) -> ReleasedTable | tuple[ReleasedTable, ...]:
     """Protect and release one table, or several tables that an attacker may read together.
 
-    ``linked`` holds the equations tying cells of different tables and ``ordered`` the order
-    relations between cells (see :mod:`.links`); ``carried`` what the same audience was served
+    ``equations`` holds the equations tying cells of different tables and ``ordered`` the order
+    relations between cells (see :mod:`.equations`); ``carried`` what the same audience was served
     before (cells suppressed then stay suppressed; cells sensitive then stay protected);
     ``stages`` (table key → whole number) protects a large release module by module (see
     :func:`~ristra.core.disclosure.complementary.protect`; the audit still covers everything).
     Returns one :class:`ReleasedTable` for one table, else a tuple in the order given; all
     share one :class:`SuppressionSummary`. Raises :class:`PolicyError` for a bad policy,
-    :class:`~ristra.core.tables.TableError` for inconsistent tables, links or orders and
+    :class:`~ristra.core.tables.TableError` for inconsistent tables, equations or orders and
     :class:`DisclosureError` when the audit fails.
     """
     if not isinstance(policy, Policy):
@@ -74,7 +74,7 @@ def release(
     given: tuple[Table, ...] = (tables,) if isinstance(tables, Table) else tuple(tables)
     if not given or not all(isinstance(t, Table) for t in given):
         raise TableError("release needs at least one Table")
-    system = LinearSystem(given, tuple(linked), tuple(ordered))
+    system = LinearSystem(given, tuple(equations), tuple(ordered))
     primary: BoolArray = np.array([policy.is_sensitive(int(v)) for v in system.values], dtype=bool)
     primary &= ~system.hidden
     forced: BoolArray = np.zeros(system.size, dtype=bool)
@@ -94,7 +94,7 @@ def release(
             stage[start:start + table.shape[0] * table.shape[1]] = int(stages.get(table.key, 0))
     pattern = protect(system, primary, policy, forced=forced, stages=stage)
     summary = _audit(system, pattern, policy)
-    joined = bool(linked) or bool(ordered)
+    joined = bool(equations) or bool(ordered)
     released = tuple(_released_table(system, t, pattern.suppressed, policy, summary, joined) for t in given)
     return released[0] if single else released
 
@@ -124,7 +124,7 @@ def _audit(system: LinearSystem, pattern: Pattern, policy: Policy) -> Suppressio
 
 
 def _released_table(
-    system: LinearSystem, table: Table, suppressed: BoolArray, policy: Policy, summary: SuppressionSummary, linked: bool
+    system: LinearSystem, table: Table, suppressed: BoolArray, policy: Policy, summary: SuppressionSummary, joined: bool
 ) -> ReleasedTable:
     n_rows, n_cols = table.shape
     start = system.offsets[table.key]
@@ -143,7 +143,7 @@ def _released_table(
         flags.append(f"rounded_to_{policy.rounding}")
     if not policy.show_zeros:
         flags.append("zeros_hidden")
-    if linked or len(system.tables) > 1:
+    if joined or len(system.tables) > 1:
         flags.append("released_with_other_tables")
     content = {
         "key": table.key, "cells": [list(row) for row in cells], "derived": [d.to_dict() for d in derived],

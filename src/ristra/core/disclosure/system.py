@@ -3,7 +3,7 @@
 Cells of all tables are numbered in a **canonical order** — tables sorted by key, then row
 by row — so the same data gives the same system (and the same suppression pattern) whatever
 order the tables were passed in. Equations ``x[total] - sum(x[parts]) == 0`` come from each
-table's margins and from the release's links; they are de-duplicated and sorted.
+table's margins and from the release's equations between tables; they are de-duplicated and sorted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ristra.core.disclosure.links import CellRef, Link, Order
+from ristra.core.disclosure.equations import CellRef, Equation, Order
 from ristra.core.tables import Table, TableError
 
 IntArray = npt.NDArray[np.int64]
@@ -34,7 +34,7 @@ class Component:
 class LinearSystem:
     """Cells and additive equations of a release (see the module docstring)."""
 
-    def __init__(self, tables: Sequence[Table], links: Sequence[Link] = (), orders: Sequence[Order] = ()) -> None:
+    def __init__(self, tables: Sequence[Table], between: Sequence[Equation] = (), orders: Sequence[Order] = ()) -> None:
         keys = [t.key for t in tables]
         if len(set(keys)) != len(keys):
             raise TableError("tables of one release need distinct keys (set Table.key)")
@@ -64,11 +64,11 @@ class LinearSystem:
                 flat_parts = tuple(sorted(self._flat(table.key, p) for p in part_cells))
                 equations.add((self._flat(table.key, total_cell), flat_parts))
         identities: set[tuple[int, int]] = set()
-        for link in links:
-            total = self.index(link.total)
-            parts = tuple(sorted(self.index(p) for p in link.parts))
+        for equation in between:
+            total = self.index(equation.total)
+            parts = tuple(sorted(self.index(p) for p in equation.parts))
             if self.values[total] != self.values[list(parts)].sum():
-                raise TableError(f"link into {link.total} does not hold on the counts")
+                raise TableError(f"equation into {equation.total} does not hold on the counts")
             equations.add((total, parts))
             if len(parts) == 1:
                 identities.add((min(total, parts[0]), max(total, parts[0])))
@@ -97,12 +97,12 @@ class LinearSystem:
         return self.offsets[key] + cell[0] * self._by_key[key].shape[1] + cell[1]
 
     def index(self, ref: CellRef) -> int:
-        """The global index of a cell named by a link."""
+        """The global index of a cell named by an equation."""
         if ref.table not in self.offsets:
-            raise TableError(f"a link names an unknown table {ref.table!r}")
+            raise TableError(f"an equation names an unknown table {ref.table!r}")
         n_rows, n_cols = self.table(ref.table).shape
         if not (0 <= ref.row < n_rows and 0 <= ref.col < n_cols):
-            raise TableError(f"a link names a cell outside table {ref.table!r}: {(ref.row, ref.col)}")
+            raise TableError(f"an equation names a cell outside table {ref.table!r}: {(ref.row, ref.col)}")
         return self._flat(ref.table, (ref.row, ref.col))
 
     def table(self, key: str) -> Table:

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ristra.core.disclosure import CellRef, Link, Order
+from ristra.core.disclosure import CellRef, Equation, Order
 from ristra.core.publication.measures import Atom, Meaning
 
 #: Flags (``("flag", name)`` atoms) implied by another flag, per dataset: a row with the key
@@ -93,10 +93,10 @@ class PlacedCell:
 
 @dataclass(frozen=True)
 class Relations:
-    """The equations (``links``) and inequalities (``orders``) of one publication, with how
+    """The equations (``equations``) and inequalities (``orders``) of one publication, with how
     many declared relations were not written because they did not hold on the counts."""
 
-    links: tuple[Link, ...]
+    equations: tuple[Equation, ...]
     orders: tuple[Order, ...]
     not_holding: int = 0
 
@@ -139,28 +139,28 @@ def _retention_rank(atom: Atom) -> float | None:
 def relations_for(cells: Iterable[PlacedCell]) -> Relations:
     """Every relation of the module docstring between ``cells`` (in a canonical order)."""
     first: dict[Meaning, PlacedCell] = {}
-    links: list[Link] = []
+    equations: list[Equation] = []
     not_holding = 0
     for cell in sorted(cells, key=lambda c: c.ref):
         known = first.get(cell.meaning)
         if known is None:
             first[cell.meaning] = cell
         elif known.count == cell.count:
-            links.append(Link(known.ref, (cell.ref,)))
+            equations.append(Equation(known.ref, (cell.ref,)))
         else:
             not_holding += 1
     count = {m: c.count for m, c in first.items()}
     ref = {m: c.ref for m, c in first.items()}
-    links.extend(_sums(count, ref))
+    equations.extend(_sums(count, ref))
     equal, missed = _equalities(count, ref)
-    links.extend(equal)
+    equations.extend(equal)
     orders = _orders(count, ref)
-    return Relations(tuple(links), tuple(orders), not_holding + missed)
+    return Relations(tuple(equations), tuple(orders), not_holding + missed)
 
 
-def _sums(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> list[Link]:
+def _sums(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> list[Equation]:
     """Sums over one ``eq`` column, and ``in`` atoms as sums of their ``eq`` atoms."""
-    links: list[Link] = []
+    equations: list[Equation] = []
     parts: dict[tuple[Meaning, str], list[Meaning]] = defaultdict(list)
     for what in count:
         for atom in what.atoms:
@@ -171,7 +171,7 @@ def _sums(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> list[
         if base in count and sum(count[m] for m in members) == count[base]:
             cells = tuple(sorted(ref[m] for m in members))
             if ref[base] not in cells:
-                links.append(Link(ref[base], cells))
+                equations.append(Equation(ref[base], cells))
     for what in sorted(count, key=repr):
         for atom in what.atoms:
             if atom[0] != "in":
@@ -180,12 +180,12 @@ def _sums(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> list[
             members = [Meaning(what.dataset, tuple(sorted((*rest, ("eq", atom[1], v)))), what.category, what.level)
                        for v in atom[2:]]
             if all(m in count for m in members) and sum(count[m] for m in members) == count[what]:
-                links.append(Link(ref[what], tuple(sorted(ref[m] for m in members))))
-    return links
+                equations.append(Equation(ref[what], tuple(sorted(ref[m] for m in members))))
+    return equations
 
 
-def _equalities(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> tuple[list[Link], int]:
-    links: list[Link] = []
+def _equalities(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> tuple[list[Equation], int]:
+    equations: list[Equation] = []
     missed = 0
     for what in sorted(count, key=repr):
         atoms = frozenset(what.atoms)
@@ -205,10 +205,10 @@ def _equalities(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) ->
                 if sum(count[p] for p in found) == count[what]:
                     cells = tuple(sorted(ref[p] for p in found))
                     if ref[what] not in cells:
-                        links.append(Link(ref[what], cells))
+                        equations.append(Equation(ref[what], cells))
                 else:
                     missed += 1
-    return links, missed
+    return equations, missed
 
 
 def _orders(count: Mapping[Meaning, int], ref: Mapping[Meaning, CellRef]) -> list[Order]:

@@ -110,7 +110,7 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         kept = carried(history, plans, policy)
         step("protecting")
         try:
-            joint = release_jointly([p.table for p in plans], policy, relations.links, relations.orders, kept,
+            joint = release_jointly([p.table for p in plans], policy, relations.equations, relations.orders, kept,
                                     progress=lambda d, n: step("protecting", d, n))
         except (DisclosureError, TableError) as error:
             # the reason names cells (which are sensitive): for the audit log only
@@ -160,8 +160,8 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
 
 
 def _relation_counts(relations: Relations) -> dict[str, int]:
-    identities = sum(1 for link in relations.links if len(link.parts) == 1)
-    return {"identities": identities, "sums_and_equalities": len(relations.links) - identities,
+    identities = sum(1 for equation in relations.equations if len(equation.parts) == 1)
+    return {"identities": identities, "sums_and_equalities": len(relations.equations) - identities,
             "orders": len(relations.orders), "declared_not_holding": relations.not_holding}
 
 
