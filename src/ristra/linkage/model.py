@@ -40,38 +40,32 @@ class ModelOptions:
     candidate_floor: float = -10.0
 
 
-def _first_name() -> Any:
+def _name(part: str, shared: str, what: str) -> Any:
+    """A name comparison on ``<part>_std``: exact (with term-frequency adjustment), then a shared
+    element of the ``<shared>`` lists (``what`` it means), then Jaro–Winkler at 0.92 and 0.80."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    column = f"{part}_std"
     return cl.CustomComparison(
-        output_column_name="first_name",
+        output_column_name=f"{part}_name",
         comparison_levels=[
-            cll.NullLevel("first_std"),
-            cll.ExactMatchLevel("first_std", term_frequency_adjustments=True),
-            cll.CustomLevel("list_has_any(first_forms_l, first_forms_r)", "nickname or diminutive"),
-            cll.JaroWinklerLevel("first_std", 0.92),
-            cll.JaroWinklerLevel("first_std", 0.80),
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.CustomLevel(f"list_has_any({shared}_l, {shared}_r)", what),
+            cll.JaroWinklerLevel(column, 0.92),
+            cll.JaroWinklerLevel(column, 0.80),
             cll.ElseLevel(),
         ],
     )
+
+
+def _first_name() -> Any:
+    return _name("first", "first_forms", "nickname or diminutive")
 
 
 def _last_name() -> Any:
-    import splink.comparison_level_library as cll
-    import splink.comparison_library as cl
-
-    return cl.CustomComparison(
-        output_column_name="last_name",
-        comparison_levels=[
-            cll.NullLevel("last_std"),
-            cll.ExactMatchLevel("last_std", term_frequency_adjustments=True),
-            cll.CustomLevel("list_has_any(last_tokens_l, last_tokens_r)", "a shared surname"),
-            cll.JaroWinklerLevel("last_std", 0.92),
-            cll.JaroWinklerLevel("last_std", 0.80),
-            cll.ElseLevel(),
-        ],
-    )
+    return _name("last", "last_tokens", "a shared surname")
 
 
 def _birth_date() -> Any:
@@ -145,6 +139,7 @@ def train_and_predict(con: duckdb.DuckDBPyConnection, roster: str, identities: s
     floor to ``target`` (``roster_id``, ``person_id``, ``match_weight``, ``match_probability``).
     Returns the model as JSON-ready settings."""
     from splink import DuckDBAPI, Linker, block_on
+    from splink.internals.exceptions import EMTrainingException
 
     db = DuckDBAPI(connection=con)
     left = db.register(roster, dataset_display_name="roster")
@@ -158,11 +153,21 @@ def train_and_predict(con: duckdb.DuckDBPyConnection, roster: str, identities: s
             [block_on("email_std", "first_canonical"), block_on("first_std", "last_std", "birth_date")],
             recall=options.deterministic_recall,
         )
+        settings_obj = linker._settings_obj
+        if not settings_obj._probability_two_random_records_match > 0:
+            # no deterministic match at all (e.g. no participant ever worked here): one expected match
+            # over all pairs, so that training goes on and the run links nobody it cannot support
+            pairs = con.execute(f"SELECT (SELECT count(*) FROM {roster}) * (SELECT count(*) FROM {identities})"
+                                ).fetchall()[0][0]
+            settings_obj._probability_two_random_records_match = 1 / max(int(pairs), 2)
         linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
         for rule in (block_on("birth_date"), block_on("email_std")):
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
-                record_sample_proportion=0.2)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
+                    record_sample_proportion=0.2)
+            except EMTrainingException:  # no pair shares the key (e.g. no roster e-mail in HR): m stays as it was
+                continue
         predictions = linker.inference.predict(threshold_match_weight=options.candidate_floor)
         con.execute(
             f"CREATE OR REPLACE TABLE {target} AS SELECT "
