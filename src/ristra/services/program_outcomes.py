@@ -1,5 +1,6 @@
 """Program outcomes through linkage: the participants of each program and cohort, what their
-later applications reached, and their time to application (service level; not yet published).
+later applications reached, what came after (graduation, residency, faculty or staff), by
+category, and their time to application (service level; not yet published).
 
 Contract
 --------
@@ -7,6 +8,15 @@ Contract
   its clerical decisions), the roster snapshot *the run is pinned to* (so every participant id is
   one the run linked), and the current ``applications`` snapshot. Birth dates are read here only
   to decide who could not yet have applied; the result holds counts, ids of programs and years.
+* Onward outcomes (:data:`ristra.core.program_outcomes.ONWARD`): ``graduated`` from the current
+  ``students`` snapshot (the same admissions/registrar ``person_id``); ``residency_in_new_mexico``
+  from ``trainees`` through the links in force of the roster → ``gme_identities`` run;
+  ``faculty`` and ``staff`` from ``employees`` through the roster → ``hr_identities`` run. An
+  outcome whose link has not been run, or whose dataset has no snapshot, is reported with its
+  status (``not linked`` / ``not observed``) and the command that would fill it, and has no rate
+  — never a zero. Residency outside New Mexico is always ``not observed``.
+* Categories: the current category set's categories that apply to ``participants`` and read no
+  derived column, evaluated on each roster person's first row with the reference evaluator.
 * The youngest age at which anyone applied (``youngest_age``) is measured on the applications
   snapshot (cycle − birth year, the smallest seen) unless given.
 * Returns :class:`ristra.core.program_outcomes.ProgramOutcomes` (frozen, ``to_dict()``), with
@@ -16,55 +26,221 @@ Contract
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
+from ristra.core.categories import DERIVED, Rule
+from ristra.core.categories.evaluator import membership
 from ristra.core.linkage import LinkageInputError
-from ristra.core.program_outcomes import STAGES, Participant, ProgramOutcomes, program_outcomes
+from ristra.core.manifest import SnapshotManifest
+from ristra.core.program_outcomes import (
+    COMPUTED,
+    NOT_LINKED,
+    NOT_OBSERVED,
+    STAGES,
+    OutcomeSource,
+    Participant,
+    ProgramOutcomes,
+    program_outcomes,
+)
 from ristra.services.linkage import ROSTER, LinkageService
 from ristra.services.workspace import Workspace
+from ristra.stores.link_runs import StoredRun
 
 APPLICATIONS = "applications"
+#: The onward link of each source: identity dataset, analytic dataset.
+ONWARD_LINKS: dict[str, tuple[str, str]] = {"gme": ("gme_identities", "trainees"),
+                                            "hr": ("hr_identities", "employees")}
 
 
-def outcomes(workspace: Workspace, youngest_age: int | None = None) -> ProgramOutcomes:
-    """The outcomes of every program and cohort (module docstring)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare` left in the connection (tables ``roster_people``, ``apps``,
+    ``students``, ``trainees``, ``employees``) and what it was read from."""
+
+    run: StoredRun
+    onward_runs: dict[str, StoredRun | None]
+    sources: dict[str, str]
+    outcome_sources: tuple[OutcomeSource, ...]
+    first_cycle: int
+    last_cycle: int
+    youngest: int
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _view(con: duckdb.DuckDBPyConnection, workspace: Workspace, name: str, manifest: SnapshotManifest | None,
+          empty: str) -> None:
+    if manifest is None:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM ({empty}) WHERE false")
+    else:
+        path = _literal(str(workspace.snapshots.path(manifest)))
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+
+
+def _links(service: LinkageService, run: StoredRun) -> list[tuple[str, str]]:
+    return [(x.roster_id, x.person_id) for x in service.links(run) if x.linked and x.person_id]
+
+
+def prepare(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> Prepared:
+    """Read the links in force and the snapshots into ``con`` (module docstring): ``roster_people``
+    holds one row per roster person (program_id, roster_id, cohort, birth_year, first_row — the
+    participant id of their first roster row —, person_id, gme_id, hr_id). Raises
+    :class:`LinkageInputError` without an admissions run or an applications snapshot."""
     service = LinkageService(workspace, "admissions_identities")
     run = service._require_run()
     roster = workspace.snapshots.get(ROSTER, run.record.inputs[ROSTER])
     applications = workspace.snapshots.current(APPLICATIONS)
     if applications is None:
         raise LinkageInputError("no snapshot of applications has been imported yet; outcomes need them")
-    linked = {x.roster_id: x.person_id for x in service.links(run) if x.linked}
+    sources = {"link_run": run.run_id, ROSTER: roster.snapshot_id, APPLICATIONS: applications.snapshot_id}
+    for name, rows in (("linked", _links(service, run)),):
+        con.execute(f"CREATE TEMP TABLE {name} (participant_id VARCHAR, person_id VARCHAR)")
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?)", rows)
+    onward_runs: dict[str, StoredRun | None] = {}
+    for key, (identities, _dataset) in ONWARD_LINKS.items():
+        onward = LinkageService(workspace, identities)
+        current = onward.current()
+        onward_runs[key] = current
+        con.execute(f"CREATE TEMP TABLE {key}_linked (participant_id VARCHAR, person_id VARCHAR)")
+        if current is not None:
+            con.executemany(f"INSERT INTO {key}_linked VALUES (?, ?)", _links(onward, current))
+            sources[f"link_run_{key}"] = current.run_id
+    con.execute(f"CREATE VIEW apps AS SELECT * FROM read_parquet('{_literal(str(workspace.snapshots.path(applications)))}')")
+    manifests = {}
+    for dataset, empty in (("students", "SELECT NULL::VARCHAR AS person_id, NULL::INTEGER AS matriculation_year, "
+                                        "NULL::VARCHAR AS status"),
+                           ("trainees", "SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS kind, "
+                                        "NULL::DATE AS start_date"),
+                           ("employees", "SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS employee_class, "
+                                         "NULL::DATE AS hire_date")):
+        manifests[dataset] = workspace.snapshots.current(dataset)
+        _view(con, workspace, dataset, manifests[dataset], empty)
+        if manifests[dataset] is not None:
+            sources[dataset] = manifests[dataset].snapshot_id  # type: ignore[union-attr]
+    first_cycle, last_cycle, youngest = con.execute(
+        "SELECT min(cycle), max(cycle), min(cycle - birth_year) FROM apps").fetchall()[0]
+    if first_cycle is None:
+        raise LinkageInputError("the applications snapshot holds no application")
+    con.execute("""
+CREATE TEMP TABLE roster_people AS
+SELECT r.program_id, r.roster_id, min(r.year) AS cohort, min(year(r.birth_date)) AS birth_year,
+       arg_min(r.participant_id, r.year) AS first_row, mode(l.person_id) AS person_id,
+       mode(g.person_id) AS gme_id, mode(h.person_id) AS hr_id
+FROM read_parquet(?) r LEFT JOIN linked l USING (participant_id) LEFT JOIN gme_linked g USING (participant_id)
+     LEFT JOIN hr_linked h USING (participant_id)
+GROUP BY r.program_id, r.roster_id""", [str(workspace.snapshots.path(roster))])
+    return Prepared(run, onward_runs, sources, _outcome_sources(onward_runs, manifests, roster.snapshot_id),
+                    int(first_cycle), int(last_cycle), int(youngest))
+
+
+def _outcome_sources(runs: dict[str, StoredRun | None], manifests: dict[str, SnapshotManifest | None],
+                     roster_id: str) -> tuple[OutcomeSource, ...]:
+    out = []
+    if manifests["students"] is None:
+        out.append(OutcomeSource("graduated", NOT_OBSERVED, "students",
+                                 "no snapshot of students has been imported (`ristra import students FILE`)"))
+    else:
+        out.append(OutcomeSource("graduated", COMPUTED, "admissions link → students (same person_id)",
+                                 "a student record matriculated after the cohort year, status graduated, so far"))
+    for key, outcomes, what in (("gme", ("residency_in_new_mexico",), "residency appointment at the school"),
+                                ("hr", ("faculty", "staff"), "appointment")):
+        identities, dataset = ONWARD_LINKS[key]
+        run = runs[key]
+        for outcome in outcomes:
+            if run is None:
+                out.append(OutcomeSource(outcome, NOT_LINKED, f"roster → {identities}",
+                                         f"the roster → {identities} link has not been run "
+                                         f"(`ristra link run --to {identities}`): not computed, which is not zero"))
+            elif manifests[dataset] is None:
+                out.append(OutcomeSource(outcome, NOT_OBSERVED, dataset,
+                                         f"no snapshot of {dataset} has been imported (`ristra import {dataset} FILE`)"))
+            else:
+                pinned = "" if run.record.inputs.get(ROSTER) == roster_id else (
+                    "; that run is pinned to another roster snapshot than the admissions run (rerun it)")
+                label = outcome.replace("_", " ")
+                out.append(OutcomeSource(outcome, COMPUTED, f"roster → {identities} (run {run.run_id}) → {dataset}",
+                                         f"{label}: a {what} starting after the cohort year, so far{pinned}"))
+        if key == "gme":
+            out.append(OutcomeSource("residency_elsewhere", NOT_OBSERVED, "none",
+                                     "the school's records hold its own residents only; residency outside New Mexico "
+                                     "is not in the data (not zero)"))
+    return tuple(out)
+
+
+def _categories(workspace: Workspace) -> tuple[int | None, list[tuple[str, Rule]]]:
+    """(category set version, [(id, checked rule)]) for the participants roster (module docstring)."""
+    try:
+        current = workspace.categories.current()
+    except (FileNotFoundError, LookupError, ValueError):
+        return None, []
+    rules = []
+    for definition in current.for_dataset(ROSTER):
+        rule = definition.checked(ROSTER)
+        if not set(rule.columns) & set(DERIVED):
+            rules.append((definition.id, rule))
+    return current.version, rules
+
+
+def outcomes(workspace: Workspace, youngest_age: int | None = None) -> ProgramOutcomes:
+    """The outcomes of every program and cohort (module docstring)."""
     con = duckdb.connect()
     try:
-        con.execute("CREATE TEMP TABLE linked (participant_id VARCHAR, person_id VARCHAR)")
-        con.executemany("INSERT INTO linked VALUES (?, ?)", list(linked.items()))
-        path = str(workspace.snapshots.path(applications)).replace("'", "''")
-        con.execute(f"CREATE VIEW apps AS SELECT * FROM read_parquet('{path}')")
-        first_cycle, last_cycle, youngest = con.execute(
-            "SELECT min(cycle), max(cycle), min(cycle - birth_year) FROM apps").fetchall()[0]
-        if first_cycle is None:
-            raise LinkageInputError("the applications snapshot holds no application")
-        stage_sql = ", ".join(f"bool_or(a.{s}) AS {s}" for s in STAGES[1:])
-        rows = con.execute(f"""
-WITH people AS (
-  SELECT r.program_id, r.roster_id, min(r.year) AS cohort, min(year(r.birth_date)) AS birth_year,
-         mode(l.person_id) AS person_id
-  FROM read_parquet(?) r LEFT JOIN linked l USING (participant_id)
-  GROUP BY ALL
-)
-SELECT p.program_id, p.cohort, p.person_id IS NOT NULL, p.birth_year, min(a.cycle), {stage_sql}
-FROM people p LEFT JOIN apps a ON a.person_id = p.person_id AND a.cycle > p.cohort
-GROUP BY p.program_id, p.roster_id, p.cohort, p.person_id, p.birth_year
-""", [str(workspace.snapshots.path(roster))]).fetchall()
+        prepared = prepare(con, workspace)
+        people = _participants(con, workspace, prepared)
     finally:
         con.close()
+    age = youngest_age if youngest_age is not None else prepared.youngest
+    version, _rules = _categories(workspace)
+    return program_outcomes(people, prepared.first_cycle, prepared.last_cycle, age, prepared.sources,
+                            prepared.outcome_sources, version)
+
+
+def _participants(con: duckdb.DuckDBPyConnection, workspace: Workspace, prepared: Prepared) -> list[Participant]:
+    stage_sql = ", ".join(f"bool_or(a.{s})" for s in STAGES[1:])
+    rows = con.execute(f"""
+WITH applied AS (
+  SELECT p.program_id, p.roster_id, min(a.cycle) AS first_cycle, {stage_sql}
+  FROM roster_people p JOIN apps a ON a.person_id = p.person_id AND a.cycle > p.cohort GROUP BY ALL),
+graduated AS (
+  SELECT DISTINCT p.program_id, p.roster_id FROM roster_people p JOIN students s
+    ON s.person_id = p.person_id AND s.matriculation_year > p.cohort AND s.status = 'graduated'),
+resident AS (
+  SELECT DISTINCT p.program_id, p.roster_id FROM roster_people p JOIN trainees t
+    ON t.person_id = p.gme_id AND t.kind = 'residency' AND year(t.start_date) > p.cohort),
+employed AS (
+  SELECT p.program_id, p.roster_id, bool_or(e.employee_class = 'faculty') AS faculty,
+         bool_or(e.employee_class = 'staff') AS staff
+  FROM roster_people p JOIN employees e ON e.person_id = p.hr_id AND year(e.hire_date) > p.cohort GROUP BY ALL)
+SELECT p.program_id, p.cohort, p.person_id IS NOT NULL, p.birth_year, p.first_row, a.*  EXCLUDE (program_id, roster_id),
+       g.roster_id IS NOT NULL, r.roster_id IS NOT NULL, coalesce(e.faculty, false), coalesce(e.staff, false)
+FROM roster_people p
+LEFT JOIN applied a USING (program_id, roster_id) LEFT JOIN graduated g USING (program_id, roster_id)
+LEFT JOIN resident r USING (program_id, roster_id) LEFT JOIN employed e USING (program_id, roster_id)
+ORDER BY p.program_id, p.roster_id""").fetchall()
+    _version, rules = _categories(workspace)
+    rows_by_id: dict[str, dict[str, object]] = {}
+    if rules:
+        roster = workspace.snapshots.get(ROSTER, prepared.sources[ROSTER])
+        columns = sorted({c for _id, rule in rules for c in rule.columns})
+        listed = ", ".join(f'"{c}"' for c in columns)
+        cursor = con.execute(f"SELECT participant_id, {listed} FROM read_parquet(?) WHERE participant_id IN "
+                             "(SELECT first_row FROM roster_people)", [str(workspace.snapshots.path(roster))])
+        for pid, *values in cursor.fetchall():
+            rows_by_id[str(pid)] = dict(zip(columns, values, strict=True))
+    computed = {o.outcome for o in prepared.outcome_sources if o.status == COMPUTED}
     people = []
-    for program_id, cohort, is_linked, birth_year, first_applied, *stages in rows:
+    for program_id, cohort, is_linked, birth_year, first_row, first_applied, *rest in rows:
+        stages, (graduated, resident, faculty, staff) = rest[:len(STAGES) - 1], rest[len(STAGES) - 1:]
         reached = {"applied"} if first_applied is not None else set()
         reached |= {s for s, hit in zip(STAGES[1:], stages, strict=True) if hit}
+        onward = {o for o, hit in (("graduated", graduated), ("residency_in_new_mexico", resident),
+                                   ("faculty", faculty), ("staff", staff)) if hit and o in computed}
+        row = rows_by_id.get(str(first_row), {})
+        categories = tuple((cid, membership(rule, row)) for cid, rule in rules)
         people.append(Participant(str(program_id), int(cohort), bool(is_linked), birth_year, first_applied,
-                                  frozenset(reached)))
-    sources = {"link_run": run.run_id, ROSTER: roster.snapshot_id, APPLICATIONS: applications.snapshot_id}
-    age = youngest_age if youngest_age is not None else int(youngest)
-    return program_outcomes(people, int(first_cycle), int(last_cycle), age, sources)
+                                  frozenset(reached), frozenset(onward), categories))
+    return people

@@ -46,7 +46,7 @@ Stuart, Stat. Med. 34 (2015) 3661–3679; Efron & Tibshirani, *An Introduction t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -290,7 +290,7 @@ def _with_intercept(x: Floats) -> Floats:
     return np.column_stack([np.ones(x.shape[0]), x]) if x.size else np.ones((x.shape[0], 1))
 
 
-def att_analysis(names: Sequence[str], design: ArrayLike, treated: ArrayLike, outcomes: dict[str, ArrayLike],
+def att_analysis(names: Sequence[str], design: ArrayLike, treated: ArrayLike, outcomes: Mapping[str, ArrayLike],
                  confidence: float = 0.95, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
                  target: float = BALANCE_TARGET) -> PropensityAnalysis:
     """The ATT-weighted comparison (module docstring): ``design`` holds the covariates (rows ×
