@@ -19,6 +19,7 @@ from ristra.core.metrics.errors import (
 )
 from ristra.core.metrics.plans import plan_for
 from ristra.core.metrics.specs import PathSpec, RepresentationSpec, RetentionSpec
+from ristra.core.sql_dialect import DUCKDB, Dialect
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
 from support.hand_school import APPLICATIONS, EMPLOYEES, STUDENTS, app
@@ -305,9 +306,9 @@ def test_queries_over_one_dataset_share_its_key_tables(tmp_path: Path, monkeypat
     created: list[tuple[str, tuple[str, ...]]] = []
     original = KeyTable.create_sql
 
-    def counted(self: KeyTable) -> SqlFragment:
+    def counted(self: KeyTable, dialect: Dialect) -> SqlFragment:
         created.append((self.dataset, self.keys))
-        return original(self)
+        return original(self, dialect)
 
     monkeypatch.setattr(KeyTable, "create_sql", counted)
     together = [r.to_dict() for r in engine_results(tmp_path / "together", specs, rows)]
@@ -340,7 +341,7 @@ def test_a_value_outside_the_vocabulary_falls_back_to_the_data_keys(tmp_path: Pa
     # [] is no race reported, like NULL; the order of a list does not matter
     assert [r["rows"] for r in got] == [r["rows"] for r in want]
     table = KeyTable("applications", ("hispanic", "race"), vocabulary=True)
-    assert "DISTINCT" not in table.create_sql().sql and "__codes_" in table.name
+    assert "DISTINCT" not in table.create_sql(DUCKDB).sql and "__codes_" in table.name
 
 
 def test_canonical_values_are_answered_from_the_vocabulary_key_table(tmp_path: Path) -> None:
@@ -493,7 +494,7 @@ def test_a_file_without_some_columns_reads_them_as_null(tmp_path: Path) -> None:
                f"['black', 'white'] AS race, 'no' AS hispanic) TO '{path}' (FORMAT parquet)")
     engine = MetricsEngine({"applications": SnapshotFile(SnapshotRef("applications", "old", 1), path)})
     try:
-        assert engine._columns_of([path])[str(path)] == {"application_id", "person_id", "sex", "race", "hispanic"}
+        assert engine.duckdb._columns_of([path])[str(path)] == {"application_id", "person_id", "sex", "race", "hispanic"}
         got = engine.con.execute('SELECT sex, race, hispanic, residence_city, "cycle" FROM applications').fetchall()
         assert got == [("female", ["black", "white"], "no", None, None)]
     finally:

@@ -21,6 +21,7 @@ from ristra.core.metrics.results import SnapshotRef
 from ristra.core.metrics.specs import MetricSpec
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, SetColumns, ValueDimension
 from ristra.core.metrics.sql.lookups import stored_key_columns
+from ristra.core.sql_dialect import DUCKDB
 from support.metrics import default_categories
 
 #: Compiles a query: (query, exact, stored place families) -> compiled cube.
@@ -93,7 +94,7 @@ def compiled_statements(compile_query: Compile, extra: Sequence[MetricSpec] = ()
                 tag = f"{label} exact={exact} stored={sorted(stored)}"
                 out.append({"label": tag, "sql": compiled.query.sql, "params": [_text(v) for v in compiled.query.params]})
                 for table in compiled.key_tables:
-                    create = table.create_sql()
+                    create = table.create_sql(DUCKDB)
                     out.append({"label": f"{tag} key table {table.name}", "sql": create.sql,
                                 "params": [_text(v) for v in create.params]})
     return out

@@ -31,7 +31,7 @@ from ristra.core.metrics.specs import (
     SelectionRatioSpec,
     TrendSpec,
 )
-from ristra.engine import MetricsEngine, SnapshotFile
+from ristra.engine import SnapshotFile, open_engine
 from ristra.engine.reference_tables import county_rows, zip_rows
 from ristra.stores.categories import default_definitions
 
@@ -56,8 +56,11 @@ def write_parquet(path: Path, dataset_name: str, rows: Sequence[Mapping[str, Any
     return path
 
 
-def engine_over(tmp: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]], place_keys: bool = True) -> MetricsEngine:
-    """An engine over ``rows``; with ``place_keys`` each dataset has the place keys an import stores."""
+def engine_over(tmp: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]], place_keys: bool = True,
+                engine: str = "duckdb") -> Any:
+    """A runner of the backend ``engine`` (an id of :data:`ristra.engine.ENGINES`; DuckDB's is a
+    :class:`~ristra.engine.session.MetricsEngine`) over ``rows``; with ``place_keys`` each dataset
+    has the place keys an import stores."""
     from ristra.ingest.place_keys import write_place_keys
 
     files = {}
@@ -68,7 +71,7 @@ def engine_over(tmp: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]], plac
             (tmp / f"{name}-keys").mkdir(exist_ok=True)
             keys = write_place_keys(dataset(name), path, tmp / f"{name}-keys")
         files[name] = SnapshotFile(SnapshotRef(name, f"snap-{name}", len(data)), path, keys)
-    return MetricsEngine(files)
+    return open_engine(engine, files)
 
 
 def context_for(rows: Mapping[str, Sequence[Mapping[str, Any]]], categories: CategorySet | None = None) -> Context:
@@ -110,13 +113,16 @@ def reference_results(specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[M
 
 
 def engine_results(tmp: Path, specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                   categories: CategorySet | None = None, place_keys: bool = True) -> list[MetricResult]:
+                   categories: CategorySet | None = None, place_keys: bool = True,
+                   engine: str = "duckdb") -> list[MetricResult]:
+    """Every specification's result from the backend ``engine`` over ``rows``."""
     context = context_for(rows, categories)
-    engine = engine_over(tmp, rows, place_keys)
+    runner = engine_over(tmp, rows, place_keys, engine)
     try:
-        return engine.run([plan_for(s, context) for s in specs])
+        results: list[MetricResult] = runner.run([plan_for(s, context) for s in specs])
+        return results
     finally:
-        engine.close()
+        runner.close()
 
 
 def close(a: object, b: object, rel: float = 1e-9) -> bool:

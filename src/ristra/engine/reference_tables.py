@@ -15,6 +15,7 @@ import duckdb
 
 from ristra import reference
 from ristra.core.metrics.sql.lookups import REF_COUNTY, REF_ZIP
+from ristra.core.sql_dialect import DUCKDB
 
 
 @functools.cache
@@ -48,5 +49,5 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, types: tuple[str, ...],
             rows: tuple[tuple[object, ...], ...]) -> None:
     """Insert ``rows`` in one statement: each column bound as one list parameter."""
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in types]
-    unnested = ", ".join(f"unnest(?::{t}[])" for t in types)
+    unnested = ", ".join(DUCKDB.unnest(DUCKDB.array_parameter(t)) for t in types)
     con.execute(f'INSERT INTO "{table}" SELECT {unnested}', columns)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ristra.core.sql_dialect import DUCKDB
 from support.compiled_sql import compiled_statements
 from support.metrics import EXTRA
 
@@ -24,7 +25,7 @@ def recorded() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def compiled() -> list[dict[str, Any]]:
-    return compiled_statements(lambda query, exact, stored: query.compile(exact=exact, stored=stored), EXTRA)
+    return compiled_statements(lambda query, exact, stored: query.compile(DUCKDB, exact, stored), EXTRA)
 
 
 def test_same_statements(recorded: list[dict[str, Any]], compiled: list[dict[str, Any]]) -> None:

@@ -22,6 +22,7 @@ from ristra.core.metrics.groupings import resolve_grouping
 from ristra.core.metrics.specs import RepresentationSpec
 from ristra.core.metrics.sql.cube import CubeQuery
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.sql_dialect import DUCKDB
 from support.metrics import default_categories
 
 
@@ -105,7 +106,7 @@ def test_values_never_reach_the_sql_text() -> None:
     grouping = resolve_grouping(cats, "sneaky")
     query = CubeQuery(dataset_source("applications"))
     query.add((grouping_column("applications", "cycle"), *grouping.dimensions("applications")))
-    compiled = query.compile()
+    compiled = query.compile(DUCKDB)
     assert "DROP" not in compiled.query.sql.upper().replace('"', "")
     assert any(isinstance(p, str) and "drop table" in p for p in compiled.query.params)
     assert compiled.query.sql.count("?") == len(compiled.query.params)

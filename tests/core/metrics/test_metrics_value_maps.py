@@ -9,6 +9,7 @@ from ristra.core.categories import check, columns_for, compile_rule
 from ristra.core.categories.checking import ColumnInfo
 from ristra.core.datasets import DATASETS
 from ristra.core.metrics.sql.lookups import RowCompiler, value_map
+from ristra.core.sql_dialect import DUCKDB
 
 _COLUMN = "column_under_test"  # the column every rule is evaluated on, renamed
 
@@ -46,7 +47,7 @@ def test_value_map_equals_the_compiled_rule_for_every_code_and_null(dataset_name
     inputs: list[str | None] = [*info.codes, *info.markers, None]
     for text in _rules(info):
         rule = check(text, dataset_name)
-        mapped = value_map(rule)
+        mapped = value_map(rule, DUCKDB)
         assert mapped is not None, text
         assert "map_extract_value" in mapped.sql
         assert "NULLIF" not in mapped.sql
@@ -59,16 +60,16 @@ def test_value_map_equals_the_compiled_rule_for_every_code_and_null(dataset_name
 
 
 def test_rules_a_map_cannot_express_are_left_to_the_compiled_sql() -> None:
-    assert value_map(check("sex is unknown", "applications")) is None  # TRUE for NULL: a map gives NULL
-    assert value_map(check("cycle >= 2020", "applications")) is None  # not a code column
-    assert value_map(check("sex == 'female' or cycle >= 2020", "applications")) is None  # two columns
-    assert value_map(check("race has_any ['black']", "applications")) is None  # a code set
+    assert value_map(check("sex is unknown", "applications"), DUCKDB) is None  # TRUE for NULL: a map gives NULL
+    assert value_map(check("cycle >= 2020", "applications"), DUCKDB) is None  # not a code column
+    assert value_map(check("sex == 'female' or cycle >= 2020", "applications"), DUCKDB) is None  # two columns
+    assert value_map(check("race has_any ['black']", "applications"), DUCKDB) is None  # a code set
 
 
 def test_the_row_compiler_maps_each_code_column_of_a_mixed_rule() -> None:
     text = "sex == 'female' or (pell_recipient == 'yes' and cycle >= 2020) or sex is unknown"
     rule = check(text, "applications")
-    compiled = RowCompiler("applications").boolean(rule)
+    compiled = RowCompiler("applications", DUCKDB).boolean(rule)
     assert compiled.sql.count("map_extract_value") == 2
     con = duckdb.connect()
     con.execute("CREATE TABLE applications (sex VARCHAR, pell_recipient VARCHAR, cycle SMALLINT)")

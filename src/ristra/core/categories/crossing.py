@@ -14,6 +14,7 @@ from itertools import product
 from ristra.core.categories.definitions import CategoryDefinition
 from ristra.core.categories.evaluator import membership
 from ristra.core.categories.sql import MEMBERSHIP_LEVELS, SqlFragment
+from ristra.core.sql_dialect import DUCKDB, Dialect
 
 SEPARATOR = "|"
 
@@ -47,13 +48,13 @@ class CrossedCategory:
     def levels(self) -> tuple[str, ...]:
         return tuple(f"{x}{SEPARATOR}{y}" for x, y in product(MEMBERSHIP_LEVELS, MEMBERSHIP_LEVELS))
 
-    def parts_sql(self, dataset: str) -> tuple[SqlFragment, SqlFragment]:
+    def parts_sql(self, dataset: str, dialect: Dialect = DUCKDB) -> tuple[SqlFragment, SqlFragment]:
         """The two membership expressions (group by both to get the nine cells)."""
-        return self.a.membership_sql(dataset), self.b.membership_sql(dataset)
+        return self.a.membership_sql(dataset, dialect), self.b.membership_sql(dataset, dialect)
 
-    def membership_sql(self, dataset: str) -> SqlFragment:
+    def membership_sql(self, dataset: str, dialect: Dialect = DUCKDB) -> SqlFragment:
         """One expression giving the combined level, e.g. ``'yes|unknown'``."""
-        left, right = self.parts_sql(dataset)
+        left, right = self.parts_sql(dataset, dialect)
         return SqlFragment(f"(({left.sql}) || ? || ({right.sql}))", (*left.params, SEPARATOR, *right.params))
 
     def membership(self, row: Mapping[str, object], dataset: str) -> str:

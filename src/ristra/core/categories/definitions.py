@@ -24,6 +24,7 @@ from ristra.core.categories.checking import Rule, check
 from ristra.core.categories.sql import SqlFragment, compile_rule, membership_sql
 from ristra.core.categories.syntax import RuleError
 from ristra.core.datasets import DATASETS, UnknownDataset
+from ristra.core.sql_dialect import DUCKDB, Dialect
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
 REQUIRED_FIELDS = ("id", "label", "description", "rationale", "datasets", "rule")
@@ -86,13 +87,13 @@ class CategoryDefinition:
             raise ValueError(f"category {self.id} does not apply to {dataset}; it applies to {', '.join(self.datasets)}")
         return _checked(self.rule, dataset)
 
-    def sql(self, dataset: str) -> SqlFragment:
-        """Boolean SQL (TRUE/FALSE/NULL) for ``dataset``."""
-        return compile_rule(self.checked(dataset))
+    def sql(self, dataset: str, dialect: Dialect = DUCKDB) -> SqlFragment:
+        """Boolean SQL (TRUE/FALSE/NULL) for ``dataset`` in ``dialect``."""
+        return compile_rule(self.checked(dataset), dialect=dialect)
 
-    def membership_sql(self, dataset: str) -> SqlFragment:
-        """``'yes'``/``'no'``/``'unknown'`` SQL for ``dataset``."""
-        return membership_sql(self.checked(dataset))
+    def membership_sql(self, dataset: str, dialect: Dialect = DUCKDB) -> SqlFragment:
+        """``'yes'``/``'no'``/``'unknown'`` SQL for ``dataset`` in ``dialect``."""
+        return membership_sql(self.checked(dataset), dialect=dialect)
 
     def to_dict(self) -> dict[str, Any]:
         return {

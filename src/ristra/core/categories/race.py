@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ristra.core.categories.sql import SqlFragment, quote_identifier
+from ristra.core.categories.sql import SqlFragment
 from ristra.core.categories.syntax import Value
+from ristra.core.sql_dialect import DUCKDB, Dialect
 from ristra.core.vocabularies import RACE_CODES
 
 HISPANIC = "hispanic"
@@ -41,8 +42,9 @@ IPEDS_LEVELS: tuple[str, ...] = (HISPANIC, *RACE_CODES, TWO_OR_MORE, UNKNOWN, DE
 AOIC_LEVELS: tuple[str, ...] = (HISPANIC, *RACE_CODES, UNKNOWN, DECLINED)
 
 
-def _q(n: int) -> str:
-    return ", ".join("?" for _ in range(n))
+def _q(dialect: Dialect, n: int) -> str:
+    """A list literal of ``n`` parameters."""
+    return dialect.list_literal(["?"] * n)
 
 
 def _known_races(race: object) -> list[str]:
@@ -73,16 +75,16 @@ def ipeds_level(row: Mapping[str, object]) -> str:
     return DECLINED if _declined(row) else UNKNOWN
 
 
-def ipeds_sql(hispanic: str = "hispanic", race: str = "race") -> SqlFragment:
+def ipeds_sql(hispanic: str = "hispanic", race: str = "race", *, dialect: Dialect = DUCKDB) -> SqlFragment:
     """A ``CASE`` expression giving each row's IPEDS-style group (see :func:`ipeds_level`)."""
-    h, r = quote_identifier(hispanic), quote_identifier(race)
+    h, r = dialect.quote(hispanic), dialect.quote(race)
     codes = list(RACE_CODES)
-    known = f"list_intersect({r}, [{_q(len(codes))}])"
+    known = dialect.list_intersect(r, _q(dialect, len(codes)))
     sql = (
         f"CASE WHEN {h} = ? THEN ? "
-        f"WHEN len({known}) = 1 THEN ({known})[1] "
-        f"WHEN len({known}) > 1 THEN ? "
-        f"WHEN {h} = ? OR list_contains({r}, ?) THEN ? "
+        f"WHEN {dialect.list_length(known)} = 1 THEN {dialect.list_element(known, 1)} "
+        f"WHEN {dialect.list_length(known)} > 1 THEN ? "
+        f"WHEN {h} = ? OR {dialect.list_contains(r, '?')} THEN ? "
         f"ELSE ? END"
     )
     params: list[Value] = ["yes", HISPANIC, *codes, *codes, *codes, TWO_OR_MORE, DECLINED, DECLINED, DECLINED, UNKNOWN]
@@ -104,18 +106,19 @@ def alone_or_in_combination(row: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(level for level in AOIC_LEVELS if level in groups)
 
 
-def alone_or_in_combination_sql(hispanic: str = "hispanic", race: str = "race") -> tuple[tuple[str, SqlFragment], ...]:
+def alone_or_in_combination_sql(hispanic: str = "hispanic", race: str = "race", *,
+                                dialect: Dialect = DUCKDB) -> tuple[tuple[str, SqlFragment], ...]:
     """One never-NULL boolean expression per group of :data:`AOIC_LEVELS`.
 
     ``unknown``/``declined`` here mean *no known race* (ethnicity is its own indicator).
     """
-    h, r = quote_identifier(hispanic), quote_identifier(race)
+    h, r = dialect.quote(hispanic), dialect.quote(race)
     codes = list(RACE_CODES)
-    no_known = f"coalesce(len(list_intersect({r}, [{_q(len(codes))}])), 0) = 0"
-    declined = f"coalesce(list_contains({r}, ?), FALSE)"
+    no_known = f"coalesce({dialect.list_length(dialect.list_intersect(r, _q(dialect, len(codes))))}, 0) = 0"
+    declined = f"coalesce({dialect.list_contains(r, '?')}, FALSE)"
     result: list[tuple[str, SqlFragment]] = [(HISPANIC, SqlFragment(f"coalesce({h} = ?, FALSE)", ("yes",)))]
     for code in codes:
-        result.append((code, SqlFragment(f"coalesce(list_contains({r}, ?), FALSE)", (code,))))
+        result.append((code, SqlFragment(f"coalesce({dialect.list_contains(r, '?')}, FALSE)", (code,))))
     result.append((UNKNOWN, SqlFragment(f"({no_known} AND NOT {declined})", (*codes, DECLINED))))
     result.append((DECLINED, SqlFragment(f"({no_known} AND {declined})", (*codes, DECLINED))))
     return tuple(result)
@@ -196,8 +199,8 @@ class RollUp:
     def level(self, row: Mapping[str, object]) -> str:
         return self.groups[ipeds_level(row)]
 
-    def sql(self, hispanic: str = "hispanic", race: str = "race") -> SqlFragment:
-        inner = ipeds_sql(hispanic, race)
+    def sql(self, hispanic: str = "hispanic", race: str = "race", *, dialect: Dialect = DUCKDB) -> SqlFragment:
+        inner = ipeds_sql(hispanic, race, dialect=dialect)
         whens = " ".join("WHEN ? THEN ?" for _ in IPEDS_LEVELS)
         params: list[Value] = list(inner.params)
         for lvl in IPEDS_LEVELS:

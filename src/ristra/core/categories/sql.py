@@ -1,4 +1,5 @@
-"""Compilation of checked rules to DuckDB SQL with every value bound as a parameter.
+"""Compilation of checked rules to SQL (in a :class:`~ristra.core.sql_dialect.Dialect`) with every
+value bound as a parameter.
 
 Contract
 --------
@@ -25,15 +26,14 @@ agree row by row.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ristra.core.categories.checking import ColumnInfo, Rule, check
 from ristra.core.categories.syntax import And, Compare, Expr, KnownTest, Not, Or, SetTest, Value
+from ristra.core.sql_dialect import DUCKDB, Dialect, checked_identifier
 
 MEMBERSHIP_LEVELS = ("yes", "no", "unknown")
 _SQL_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ class SqlFragment:
 
 
 def quote_identifier(name: str) -> str:
-    """``name`` double-quoted; only allow-listed identifier shapes are accepted."""
-    if not _IDENTIFIER.fullmatch(name):
-        raise ValueError(f"not an allowed identifier: {name!r}")
-    return f'"{name}"'
+    """``name`` double-quoted (ANSI; the quoting of the engine's own views and tables); only
+    allow-listed identifier shapes are accepted. SQL over the data quotes with
+    :meth:`~ristra.core.sql_dialect.Dialect.quote`."""
+    return f'"{checked_identifier(name)}"'
 
 
 def as_rule(rule: Rule | str, dataset: str | None) -> Rule:
@@ -69,20 +69,21 @@ def as_rule(rule: Rule | str, dataset: str | None) -> Rule:
     return check(rule, dataset)
 
 
-def compile_rule(rule: Rule | str, dataset: str | None = None) -> SqlFragment:
-    """The boolean SQL expression (TRUE/FALSE/NULL) of ``rule`` over ``dataset``'s columns.
+def compile_rule(rule: Rule | str, dataset: str | None = None, *, dialect: Dialect = DUCKDB) -> SqlFragment:
+    """The boolean SQL expression (TRUE/FALSE/NULL) of ``rule`` over ``dataset``'s columns, in
+    ``dialect``.
 
     Raises :class:`~.syntax.RuleError` when text does not parse or check.
     """
     checked = as_rule(rule, dataset)
     params: list[Value] = []
-    sql = _expr(checked.expr, checked, params)
+    sql = _expr(checked.expr, checked, params, dialect)
     return SqlFragment(sql, tuple(params))
 
 
-def membership_sql(rule: Rule | str, dataset: str | None = None) -> SqlFragment:
+def membership_sql(rule: Rule | str, dataset: str | None = None, *, dialect: Dialect = DUCKDB) -> SqlFragment:
     """A ``CASE`` expression giving ``'yes'``, ``'no'`` or ``'unknown'`` for each row."""
-    inner = compile_rule(rule, dataset)
+    inner = compile_rule(rule, dataset, dialect=dialect)
     yes, no, unknown = MEMBERSHIP_LEVELS
     return SqlFragment(
         f"CASE ({inner.sql}) WHEN TRUE THEN '{yes}' WHEN FALSE THEN '{no}' ELSE '{unknown}' END",
@@ -94,36 +95,36 @@ def _placeholders(n: int) -> str:
     return ", ".join("?" for _ in range(n))
 
 
-def _expr(expr: Expr, rule: Rule, params: list[Value]) -> str:
+def _expr(expr: Expr, rule: Rule, params: list[Value], dialect: Dialect) -> str:
     if isinstance(expr, Not):
-        return f"(NOT {_expr(expr.operand, rule, params)})"
+        return f"(NOT {_expr(expr.operand, rule, params, dialect)})"
     if isinstance(expr, And | Or):
         joiner = " AND " if isinstance(expr, And) else " OR "
-        return "(" + joiner.join(_expr(e, rule, params) for e in expr.operands) + ")"
+        return "(" + joiner.join(_expr(e, rule, params, dialect) for e in expr.operands) + ")"
     info = rule.columns[expr.column]
     if isinstance(expr, KnownTest):
-        unknown = _is_unknown(info, params)
+        unknown = _is_unknown(info, params, dialect)
         return f"(NOT {unknown})" if expr.known else unknown
     if isinstance(expr, SetTest):
-        return _set_test(expr, info, params)
+        return _set_test(expr, info, params, dialect)
     if isinstance(expr, Compare):
-        left = _value_expr(info, params)
-        right = _cast(info, "?")
+        left = _value_expr(info, params, dialect)
+        right = _cast(info, "?", dialect)
         params.append(expr.value.value)
         return f"({left} {_SQL_OPS[expr.op]} {right})"
-    left = _value_expr(info, params)
-    items = ", ".join(_cast(info, "?") for _ in expr.values)
+    left = _value_expr(info, params, dialect)
+    items = ", ".join(_cast(info, "?", dialect) for _ in expr.values)
     params.extend(v.value for v in expr.values)
     return f"({left} {'NOT IN' if expr.negated else 'IN'} ({items}))"
 
 
-def _cast(info: ColumnInfo, placeholder: str) -> str:
-    return f"CAST({placeholder} AS DATE)" if info.kind == "date" else placeholder
+def _cast(info: ColumnInfo, placeholder: str, dialect: Dialect) -> str:
+    return dialect.cast(placeholder, dialect.date) if info.kind == "date" else placeholder
 
 
-def _value_expr(info: ColumnInfo, params: list[Value]) -> str:
+def _value_expr(info: ColumnInfo, params: list[Value], dialect: Dialect) -> str:
     """The column's value with unknown markers and empty strings turned into NULL."""
-    col = quote_identifier(info.name)
+    col = dialect.quote(info.name)
     if info.kind == "code":
         expr = col
         for marker in info.markers:
@@ -139,10 +140,10 @@ def _value_expr(info: ColumnInfo, params: list[Value]) -> str:
     return col
 
 
-def _is_unknown(info: ColumnInfo, params: list[Value]) -> str:
-    col = quote_identifier(info.name)
+def _is_unknown(info: ColumnInfo, params: list[Value], dialect: Dialect) -> str:
+    col = dialect.quote(info.name)
     if info.kind == "code_set":
-        return _set_unknown(info, params)
+        return _set_unknown(info, params, dialect)
     if info.kind == "code" and info.markers:
         params.extend(info.markers)
         return f"({col} IS NULL OR {col} IN ({_placeholders(len(info.markers))}))"
@@ -152,24 +153,29 @@ def _is_unknown(info: ColumnInfo, params: list[Value]) -> str:
     return f"({col} IS NULL)"
 
 
-def _set_unknown(info: ColumnInfo, params: list[Value]) -> str:
-    col = quote_identifier(info.name)
+def _marks(dialect: Dialect, n: int) -> str:
+    """A list literal of ``n`` parameters."""
+    return dialect.list_literal(["?"] * n)
+
+
+def _set_unknown(info: ColumnInfo, params: list[Value], dialect: Dialect) -> str:
+    col = dialect.quote(info.name)
     if not info.markers:
-        return f"({col} IS NULL OR len({col}) = 0)"
+        return f"({col} IS NULL OR {dialect.list_length(col)} = 0)"
     params.extend(info.markers)
-    return f"({col} IS NULL OR list_has_all([{_placeholders(len(info.markers))}], {col}))"
+    return f"({col} IS NULL OR {dialect.list_has_all(_marks(dialect, len(info.markers)), col)})"
 
 
-def _set_test(expr: SetTest, info: ColumnInfo, params: list[Value]) -> str:
-    col = quote_identifier(info.name)
-    unknown = _set_unknown(info, params)
+def _set_test(expr: SetTest, info: ColumnInfo, params: list[Value], dialect: Dialect) -> str:
+    col = dialect.quote(info.name)
+    unknown = _set_unknown(info, params, dialect)
     values = [v.value for v in expr.values]
     if expr.op == "has_any":
-        test = f"list_has_any({col}, [{_placeholders(len(values))}])"
+        test = dialect.list_has_any(col, _marks(dialect, len(values)))
     elif expr.op == "has_all":
-        test = f"list_has_all({col}, [{_placeholders(len(values))}])"
+        test = dialect.list_has_all(col, _marks(dialect, len(values)))
     else:
         values = values + list(info.markers)
-        test = f"list_has_all([{_placeholders(len(values))}], {col})"
+        test = dialect.list_has_all(_marks(dialect, len(values)), col)
     params.extend(values)
     return f"(CASE WHEN {unknown} THEN NULL ELSE {test} END)"

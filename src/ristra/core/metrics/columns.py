@@ -25,6 +25,7 @@ from ristra.core.categories.derived import derived_columns
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.datasets import ColumnKind, dataset
 from ristra.core.metrics.errors import UnknownColumn
+from ristra.core.sql_dialect import Dialect
 
 GROUPABLE_KINDS: frozenset[str] = frozenset({"code", "flag", "year", "integer", "state", "fips", "zip", "text"})
 
@@ -61,9 +62,9 @@ class GroupingColumn:
     derived: bool = False
     year_of_date: bool = False
 
-    def sql(self, column_sql: str) -> str:
+    def sql(self, column_sql: str, dialect: Dialect) -> str:
         """The SQL expression given the (quoted, possibly table-qualified) source column."""
-        return f"year({column_sql})" if self.year_of_date else column_sql
+        return dialect.year(column_sql) if self.year_of_date else column_sql
 
     @property
     def quoted_source(self) -> str:

@@ -1,5 +1,5 @@
 """Conditions counted by metrics (``count_if``) and restricting populations: small frozen values
-that compile to SQL with ``?`` parameters and evaluate the same way in Python.
+that compile to SQL (``sql(dialect)``) with ``?`` parameters and evaluate the same way in Python.
 
 Column names are checked against the dataset's canonical columns by :func:`check_condition`;
 SQL quotes them. A condition is ``TRUE`` only when it holds; missing values never count
@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ristra.core.categories.sql import SqlFragment, quote_identifier
+from ristra.core.categories.sql import SqlFragment
 from ristra.core.datasets import dataset
+from ristra.core.sql_dialect import Dialect
 
 
 def _date(value: object) -> dt.date | None:
@@ -28,7 +29,7 @@ def _date(value: object) -> dt.date | None:
 class Always:
     """Every row (``count(*)``)."""
 
-    def sql(self) -> SqlFragment:
+    def sql(self, dialect: Dialect) -> SqlFragment:
         return SqlFragment("TRUE")
 
     def test(self, row: Mapping[str, object]) -> bool:
@@ -44,8 +45,8 @@ class FlagsTrue:
 
     flags: tuple[str, ...]
 
-    def sql(self) -> SqlFragment:
-        return SqlFragment("(" + " AND ".join(f"coalesce({quote_identifier(f)}, FALSE)" for f in self.flags) + ")")
+    def sql(self, dialect: Dialect) -> SqlFragment:
+        return SqlFragment("(" + " AND ".join(f"coalesce({dialect.quote(f)}, FALSE)" for f in self.flags) + ")")
 
     def test(self, row: Mapping[str, object]) -> bool:
         return all(row.get(f) is True for f in self.flags)
@@ -61,9 +62,9 @@ class CodeIn:
     column: str
     codes: tuple[str, ...]
 
-    def sql(self) -> SqlFragment:
+    def sql(self, dialect: Dialect) -> SqlFragment:
         marks = ", ".join("?" for _ in self.codes)
-        return SqlFragment(f"coalesce({quote_identifier(self.column)} IN ({marks}), FALSE)", self.codes)
+        return SqlFragment(f"coalesce({dialect.quote(self.column)} IN ({marks}), FALSE)", self.codes)
 
     def test(self, row: Mapping[str, object]) -> bool:
         return row.get(self.column) in self.codes
@@ -78,8 +79,8 @@ class IsMissing:
 
     column: str
 
-    def sql(self) -> SqlFragment:
-        return SqlFragment(f"({quote_identifier(self.column)} IS NULL)")
+    def sql(self, dialect: Dialect) -> SqlFragment:
+        return SqlFragment(f"({dialect.quote(self.column)} IS NULL)")
 
     def test(self, row: Mapping[str, object]) -> bool:
         return row.get(self.column) is None
@@ -94,8 +95,8 @@ class IsPresent:
 
     column: str
 
-    def sql(self) -> SqlFragment:
-        return SqlFragment(f"({quote_identifier(self.column)} IS NOT NULL)")
+    def sql(self, dialect: Dialect) -> SqlFragment:
+        return SqlFragment(f"({dialect.quote(self.column)} IS NOT NULL)")
 
     def test(self, row: Mapping[str, object]) -> bool:
         return row.get(self.column) is not None
@@ -113,9 +114,9 @@ class WithinYears:
     end_date: str
     years: int
 
-    def sql(self) -> SqlFragment:
-        start, end = quote_identifier(self.start_year), quote_identifier(self.end_date)
-        return SqlFragment(f"coalesce(year({end}) - {start} <= ?, FALSE)", (self.years,))
+    def sql(self, dialect: Dialect) -> SqlFragment:
+        start, end = dialect.quote(self.start_year), dialect.quote(self.end_date)
+        return SqlFragment(f"coalesce({dialect.year(end)} - {start} <= ?, FALSE)", (self.years,))
 
     def test(self, row: Mapping[str, object]) -> bool:
         end = _date(row.get(self.end_date))
@@ -132,10 +133,10 @@ class AllOf:
 
     parts: tuple[Condition, ...]
 
-    def sql(self) -> SqlFragment:
+    def sql(self, dialect: Dialect) -> SqlFragment:
         if not self.parts:
             return SqlFragment("TRUE")
-        fragments = [p.sql() for p in self.parts]
+        fragments = [p.sql(dialect) for p in self.parts]
         return SqlFragment("(" + " AND ".join(f.sql for f in fragments) + ")",
                            tuple(v for f in fragments for v in f.params))
 

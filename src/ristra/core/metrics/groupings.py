@@ -43,6 +43,7 @@ from ristra.core.categories import (
 from ristra.core.categories.crossing import SEPARATOR
 from ristra.core.datasets import dataset
 from ristra.core.metrics.errors import CategoryNotApplicable, InvalidSpecification, UnknownCategory
+from ristra.core.sql_dialect import Dialect
 
 YES, NO, UNKNOWN = MEMBERSHIP_LEVELS
 AOIC = "race:aoic"
@@ -66,10 +67,10 @@ class RuleDimension:
 @dataclass(frozen=True, eq=False)
 class SchemeDimension:
     """A race scheme's group per row, or (alone or in combination) one group's yes/no indicator:
-    ``fragment`` (SQL over ``hispanic`` and ``race``) and ``python`` (the same in Python)."""
+    ``sql`` (SQL over ``hispanic`` and ``race`` in a dialect) and ``python`` (the same in Python)."""
 
     key: str
-    fragment: SqlFragment
+    sql: Callable[[Dialect], SqlFragment]
     python: Callable[[Mapping[str, object]], str | bool]
     columns: tuple[str, ...] = ("hispanic", "race")
 
@@ -154,11 +155,11 @@ class Grouping:
         """The per-row dimensions the level is computed from."""
         self.require(dataset_name)
         if self.overlapping:
-            return tuple(SchemeDimension(f"scheme:{self.id}:{level}", fragment, _member(level))
-                         for level, fragment in alone_or_in_combination_sql())
+            return tuple(SchemeDimension(f"scheme:{self.id}:{level}", _indicator_sql(level), _member(level))
+                         for level in AOIC_LEVELS)
         if self.kind == "race_scheme":
-            fragment, python = _scheme(self.id)
-            return (SchemeDimension(f"scheme:{self.id}", fragment, python),)
+            sql, python = _scheme(self.id)
+            return (SchemeDimension(f"scheme:{self.id}", sql, python),)
         return tuple(
             RuleDimension(f"rule:{dataset_name}:{d.id}:{d.rule}", d.checked(dataset_name)) for d in self.definitions
         )
@@ -197,10 +198,25 @@ class Grouping:
         }
 
 
-def _scheme(name: str) -> tuple[SqlFragment, Callable[[Mapping[str, object]], str]]:
+def _ipeds_sql(dialect: Dialect) -> SqlFragment:
+    return ipeds_sql(dialect=dialect)
+
+
+def _nm_school_sql(dialect: Dialect) -> SqlFragment:
+    return NM_SCHOOL_ROLLUP.sql(dialect=dialect)
+
+
+def _scheme(name: str) -> tuple[Callable[[Dialect], SqlFragment], Callable[[Mapping[str, object]], str]]:
     if name == "race:ipeds":
-        return ipeds_sql(), ipeds_level
-    return NM_SCHOOL_ROLLUP.sql(), NM_SCHOOL_ROLLUP.level
+        return _ipeds_sql, ipeds_level
+    return _nm_school_sql, NM_SCHOOL_ROLLUP.level
+
+
+def _indicator_sql(level: str) -> Callable[[Dialect], SqlFragment]:
+    """The SQL of one alone-or-in-combination group's indicator, in a dialect."""
+    def sql(dialect: Dialect) -> SqlFragment:
+        return dict(alone_or_in_combination_sql(dialect=dialect))[level]
+    return sql
 
 
 def _member(level: str) -> Callable[[Mapping[str, object]], bool]:

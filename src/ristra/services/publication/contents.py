@@ -70,15 +70,12 @@ def compute_sections(workspace: Workspace, service: MetricsService, templates: S
     plans = {s: plan_for(s, context) for s in specs}
     files = {k: f for k, f in service.current_files().items() if k in context.snapshots}
     engine = MetricsEngine(files, memory_limit=workspace.settings.memory_limit)
-    try:
-        answers = engine.answer([*(a for b in bound for a in b.asks()), *(a for p in plans.values() for a in p.asks())])
-        followups = [a for p in plans.values() for a in p.followups(answers)]
-        if followups:
-            engine.answer(followups, answers)
-        results: dict[MetricSpec, MetricResult] = {s: p.finish(answers) for s, p in plans.items()}
+    try:  # the runner's two phases; the sections' own asks answered with the first
+        computed = engine.compute(list(plans.values()), extra=[a for b in bound for a in b.asks()])
     finally:
         engine.close()
-    return {b.template.id: b.build(answers, results) for b in bound}
+    results: dict[MetricSpec, MetricResult] = dict(zip(plans, computed.results, strict=True))
+    return {b.template.id: b.build(computed.answers, results) for b in bound}
 
 
 def programs_in(workspace: Workspace, service: MetricsService) -> tuple[str, ...]:

@@ -24,8 +24,9 @@ from ristra.core.metrics.conditions import Condition
 from ristra.core.metrics.errors import NoData
 from ristra.core.metrics.groupings import AOIC_NOTE, UNKNOWN, Grouping, resolve_grouping
 from ristra.core.metrics.results import MetricResult, SnapshotRef
-from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, ValueDimension, dimension_key
+from ristra.core.metrics.sql.cube import CubeDimension, SetColumns, SqlBuilder, ValueDimension, dimension_key
 from ristra.core.metrics.sql.source import Source
+from ristra.core.sql_dialect import Dialect
 from ristra.core.stats import wilson_intervals
 from ristra.core.stats.proportions import is_small_number
 from ristra.core.stats.unknowns import Bounds
@@ -37,17 +38,18 @@ Table = dict[tuple[object, ...], Counts]
 @dataclass(frozen=True, eq=False)
 class Ask:
     """One table wanted from ``source``: counts (``n`` and each of ``measures``) by the values of
-    ``dims``; ``extents`` asks for the min and max of date columns. ``where`` (optional) says the
-    asker ignores other rows, so a query may skip them (the table may still hold them). ``scope``
-    (optional) is implied by ``where`` and reads only the source dataset's own columns, so a
-    query over a joined relation may skip rows before joining."""
+    ``dims``; ``extents`` asks for the min and max of date columns. ``where`` (optional: SQL in
+    the dialect it is given) says the asker ignores other rows, so a query may skip them (the
+    table may still hold them). ``scope`` (optional, the same) is implied by ``where`` and reads
+    only the source dataset's own columns, so a query over a joined relation may skip rows before
+    joining. An ask holds no SQL text: it is compiled in the engine's dialect."""
 
     source: Source
     dims: tuple[CubeDimension, ...]
     measures: tuple[Condition, ...] = ()
     extents: tuple[str, ...] = ()
-    where: SqlFragment | None = None
-    scope: SqlFragment | None = None
+    where: SqlBuilder | None = None
+    scope: SqlBuilder | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -246,5 +248,9 @@ def _person(row: Mapping[str, object]) -> object:
     return row.get("person_id")
 
 
+def _person_sql(dialect: Dialect) -> SqlFragment:
+    return SqlFragment(dialect.quote("person_id"))
+
+
 #: The person of each row (for inference clustered by person: repeat applicants).
-PERSON = ValueDimension("person", SqlFragment('"person_id"'), _person, ("person_id",))
+PERSON = ValueDimension("person", _person_sql, _person, ("person_id",))

@@ -28,10 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ristra.core.categories import SqlFragment
-from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import Value
 from ristra.core.metrics.conditions import Always, Condition
 from ristra.core.metrics.sql.cube import SetColumns, ValueDimension
+from ristra.core.sql_dialect import Dialect
 
 DAYS_PER_YEAR = 365.25
 OUTSIDE, NO_TIME = -1, -2
@@ -81,65 +81,77 @@ class SpellDefinition:
                  *([self.cause[0]] if self.cause else []), *self.population.columns()]
         return tuple(dict.fromkeys(names))
 
-    # --------------------------------------------------------------- SQL
+    # --------------------------------------------------------------- SQL (in a dialect)
 
-    def _as_of(self) -> SqlFragment:
-        return SqlFragment("CAST(? AS DATE)", (self.as_of.isoformat(),))
+    def _as_of(self, dialect: Dialect) -> SqlFragment:
+        return SqlFragment(dialect.cast("?", dialect.date), (self.as_of.isoformat(),))
 
-    def _end(self) -> SqlFragment:
-        ev = quote_identifier(self.event_date)
+    def _end(self, dialect: Dialect) -> SqlFragment:
+        ev = dialect.quote(self.event_date)
         if self.censor_date:
-            censor = join("least(coalesce(", quote_identifier(self.censor_date), ", ", self._as_of(), "), ",
-                          self._as_of(), ")")
+            censor = join("least(coalesce(", dialect.quote(self.censor_date), ", ", self._as_of(dialect), "), ",
+                          self._as_of(dialect), ")")
         else:
-            censor = self._as_of()
-        return join(f"(CASE WHEN {ev} IS NOT NULL AND {ev} <= ", self._as_of(), f" THEN {ev} ELSE ", censor, " END)")
+            censor = self._as_of(dialect)
+        return join(f"(CASE WHEN {ev} IS NOT NULL AND {ev} <= ", self._as_of(dialect), f" THEN {ev} ELSE ", censor,
+                    " END)")
 
-    def _entry(self) -> SqlFragment:
-        start = SqlFragment("CAST(? AS DATE)", (self.window_start.isoformat(),))
-        return join("greatest(", start, f" - {quote_identifier(self.start)}, 0)")
+    def _entry(self, dialect: Dialect) -> SqlFragment:
+        start = SqlFragment(dialect.cast("?", dialect.date), (self.window_start.isoformat(),))
+        return SqlFragment(f"greatest({dialect.days_between(start.sql, dialect.quote(self.start))}, 0)", start.params)
 
-    def _exit(self) -> SqlFragment:
-        return join("(", self._end(), f" - {quote_identifier(self.start)})")
+    def _exit(self, dialect: Dialect) -> SqlFragment:
+        end = self._end(dialect)
+        return SqlFragment(f"({dialect.days_between(end.sql, dialect.quote(self.start))})", end.params)
 
-    def followed(self) -> SqlFragment:
+    def followed(self, dialect: Dialect) -> SqlFragment:
         """SQL: the row's spell is followed (in the population, with a start date)."""
-        return self._followed()
+        return self._followed(dialect)
 
-    def scope(self) -> SqlFragment | None:
-        """SQL over the dataset's own columns true for every followed row (the population), or
-        None when everyone may be followed."""
+    def scope(self) -> Callable[[Dialect], SqlFragment] | None:
+        """SQL (in a dialect) over the dataset's own columns true for every followed row (the
+        population), or None when everyone may be followed."""
         if isinstance(self.population, Always):
             return None
-        return join("coalesce(", self.population.sql(), ", FALSE)")
+        return self._population
 
-    def _followed(self) -> SqlFragment:
-        return join("(coalesce(", self.population.sql(), f", FALSE) AND {quote_identifier(self.start)} IS NOT NULL)")
+    def _population(self, dialect: Dialect) -> SqlFragment:
+        return join("coalesce(", self.population.sql(dialect), ", FALSE)")
 
-    def _valid(self) -> SqlFragment:
-        return join("(", self._followed(), " AND ", self._exit(), " > ", self._entry(), ")")
+    def _followed(self, dialect: Dialect) -> SqlFragment:
+        return join("(coalesce(", self.population.sql(dialect),
+                    f", FALSE) AND {dialect.quote(self.start)} IS NOT NULL)")
 
-    def entry_dimension(self) -> ValueDimension:
-        fragment = join("CASE WHEN ", self._valid(), " THEN ", self._entry(), " END")
-        return ValueDimension(f"entry:{self.name}", fragment, lambda row: self.times(row)[0], self.columns, self)
+    def _valid(self, dialect: Dialect) -> SqlFragment:
+        return join("(", self._followed(dialect), " AND ", self._exit(dialect), " > ", self._entry(dialect), ")")
 
-    def exit_dimension(self) -> ValueDimension:
-        fragment = join("CASE WHEN ", self._valid(), " THEN ", self._exit(), " END")
-        return ValueDimension(f"exit:{self.name}", fragment, lambda row: self.times(row)[1], self.columns, self)
+    def _entry_sql(self, dialect: Dialect) -> SqlFragment:
+        return join("CASE WHEN ", self._valid(dialect), " THEN ", self._entry(dialect), " END")
 
-    def event_dimension(self) -> ValueDimension:
-        ev = quote_identifier(self.event_date)
+    def _exit_sql(self, dialect: Dialect) -> SqlFragment:
+        return join("CASE WHEN ", self._valid(dialect), " THEN ", self._exit(dialect), " END")
+
+    def _event_sql(self, dialect: Dialect) -> SqlFragment:
+        ev = dialect.quote(self.event_date)
         if self.cause is not None:
             column, codes = self.cause
             whens = " ".join(f"WHEN ? THEN {i + 1}" for i in range(len(codes)))
-            cause = SqlFragment(f"(CASE coalesce({quote_identifier(column)}, ?) {whens} ELSE {len(codes)} END)",
+            cause = SqlFragment(f"(CASE coalesce({dialect.quote(column)}, ?) {whens} ELSE {len(codes)} END)",
                                 ("unknown", *codes))
         else:
             cause = SqlFragment("1")
-        fragment = join("CASE WHEN NOT ", self._followed(), f" THEN {OUTSIDE} WHEN NOT ", self._valid(),
-                        f" THEN {NO_TIME} WHEN {ev} IS NOT NULL AND {ev} <= ", self._as_of(), " THEN ", cause,
-                        " ELSE 0 END")
-        return ValueDimension(f"event:{self.name}", fragment, self.event, self.columns, self)
+        return join("CASE WHEN NOT ", self._followed(dialect), f" THEN {OUTSIDE} WHEN NOT ", self._valid(dialect),
+                    f" THEN {NO_TIME} WHEN {ev} IS NOT NULL AND {ev} <= ", self._as_of(dialect), " THEN ", cause,
+                    " ELSE 0 END")
+
+    def entry_dimension(self) -> ValueDimension:
+        return ValueDimension(f"entry:{self.name}", self._entry_sql, lambda row: self.times(row)[0], self.columns, self)
+
+    def exit_dimension(self) -> ValueDimension:
+        return ValueDimension(f"exit:{self.name}", self._exit_sql, lambda row: self.times(row)[1], self.columns, self)
+
+    def event_dimension(self) -> ValueDimension:
+        return ValueDimension(f"event:{self.name}", self._event_sql, self.event, self.columns, self)
 
     # --------------------------------------------------------------- Python (the same, per row)
 

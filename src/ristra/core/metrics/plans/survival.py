@@ -160,7 +160,7 @@ def _row(category: str, population: str, level: str, measure: str, horizon: floa
 
 def _spell_asks(source: Source, grouping: Grouping, spell: SpellDefinition) -> tuple[Ask, Ask]:
     dims = grouping.dimensions("employees")
-    where, scope = spell.followed(), spell.scope()
+    where, scope = spell.followed, spell.scope()
     return (Ask(source, (*dims, spell.entry_dimension()), where=where, scope=scope),
             Ask(source, (*dims, spell.exit_dimension(), spell.event_dimension()), where=where, scope=scope))
 

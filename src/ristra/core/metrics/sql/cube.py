@@ -40,26 +40,37 @@ from typing import Any
 import numpy as np
 
 from ristra.core.categories import SqlFragment
-from ristra.core.categories.sql import quote_identifier
 from ristra.core.metrics.columns import GroupingColumn
 from ristra.core.metrics.conditions import Always, Condition
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.groupings import RuleDimension, SchemeDimension
 from ristra.core.metrics.sql.lookups import KeyTable, RowCompiler
 from ristra.core.metrics.sql.source import Source
+from ristra.core.sql_dialect import Dialect
 
 MAX_DIMENSIONS = 60
 ROWS, CUBE = '"rows"', '"cube"'
 
+MISS, TRUE_SQL = '"miss"', "TRUE"
+
+
+def _measure(j: int) -> str:
+    """The per-row column of measure ``j``."""
+    return f'"m{j}"'
+
+
+#: SQL written in the dialect it is given (plans hold these, never SQL text).
+SqlBuilder = Callable[[Dialect], SqlFragment]
+
 
 @dataclass(frozen=True, eq=False)
 class ValueDimension:
-    """A computed per-row value to group by (e.g. days from hire to exit): ``fragment`` is SQL
-    over the dataset's ``columns``, ``python`` the same in Python; ``origin`` is the definition it
-    came from (for other evaluators)."""
+    """A computed per-row value to group by (e.g. days from hire to exit): ``sql`` writes it in a
+    dialect over the dataset's ``columns``, ``python`` computes the same in Python; ``origin`` is
+    the definition it came from (for other evaluators)."""
 
     key: str
-    fragment: SqlFragment
+    sql: SqlBuilder
     python: Callable[[Mapping[str, object]], object]
     columns: tuple[str, ...] = ()
     origin: object = None
@@ -92,9 +103,9 @@ class CubeQuery:
     measures: list[Condition] = field(default_factory=list)
     grouping_sets: list[tuple[str, ...]] = field(default_factory=list)
     extents: list[str] = field(default_factory=list)
-    wheres: list[SqlFragment] = field(default_factory=list)
+    wheres: list[SqlBuilder] = field(default_factory=list)
     unrestricted: bool = False
-    scopes: list[SqlFragment] = field(default_factory=list)
+    scopes: list[SqlBuilder] = field(default_factory=list)
     unscoped: bool = False
 
     def add(self, dims: Sequence[CubeDimension], measures: Sequence[Condition] = ()) -> tuple[str, ...]:
@@ -145,14 +156,14 @@ class CubeQuery:
             result.setdefault(self.source.dataset, set()).update(own - spells)
         return result
 
-    def restrict(self, where: SqlFragment | None) -> None:
+    def restrict(self, where: SqlBuilder | None) -> None:
         """Rows outside every asker's ``where`` may be skipped (None: every row is needed)."""
         if where is None:
             self.unrestricted = True
         elif where not in self.wheres:
             self.wheres.append(where)
 
-    def within(self, scope: SqlFragment | None) -> None:
+    def within(self, scope: SqlBuilder | None) -> None:
         """Every row an asker reads satisfies ``scope`` (over the dataset's own columns; None:
         any row may be read). Over a joined relation the query skips other rows before joining."""
         if scope is None:
@@ -160,8 +171,8 @@ class CubeQuery:
         elif scope not in self.scopes:
             self.scopes.append(scope)
 
-    def compile(self, exact: bool = False, stored: frozenset[str] = frozenset()) -> CompiledCube:
-        """The SQL statement and the layout needed to decode its rows (``exact``: see
+    def compile(self, dialect: Dialect, exact: bool = False, stored: frozenset[str] = frozenset()) -> CompiledCube:
+        """The SQL statement in ``dialect`` and the layout needed to decode its rows (``exact``: see
         :meth:`~.lookups.RowCompiler.joins`; ``stored``: the place families whose keys the
         source dataset's snapshot stores, see :class:`~.lookups.RowCompiler`).
 
@@ -174,15 +185,17 @@ class CubeQuery:
                 f"too many dimensions in one query over {self.source.dataset} ({len(self.dimensions)} > "
                 f"{MAX_DIMENSIONS}); ask for fewer categories or grouping columns at once")
         condition = None
-        if self.wheres and not self.unrestricted:
-            condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in self.wheres) + ")",
-                                    tuple(v for w in self.wheres for v in w.params))
-            if self.source.prelude is not None and self.scopes and not self.unscoped:
+        wheres = list(dict.fromkeys(w(dialect) for w in self.wheres))
+        scopes = list(dict.fromkeys(sc(dialect) for sc in self.scopes))
+        if wheres and not self.unrestricted:
+            condition = SqlFragment("(" + " OR ".join(f"coalesce({w.sql}, FALSE)" for w in wheres) + ")",
+                                    tuple(v for w in wheres for v in w.params))
+            if self.source.prelude is not None and scopes and not self.unscoped:
                 # implied by the condition, and over the dataset's columns only: DuckDB applies it
                 # to the dataset's rows before the prelude's join
-                condition = SqlFragment(f"({' OR '.join(sc.sql for sc in self.scopes)}) AND {condition.sql}",
-                                        tuple(v for sc in self.scopes for v in sc.params) + condition.params)
-        rows = RowCompiler(self.source.dataset, stored)
+                condition = SqlFragment(f"({' OR '.join(sc.sql for sc in scopes)}) AND {condition.sql}",
+                                        tuple(v for sc in scopes for v in sc.params) + condition.params)
+        rows = RowCompiler(self.source.dataset, dialect, stored)
         keys = list(self.dimensions)
         dim_sql: list[SqlFragment] = []
         for key in keys:
@@ -190,17 +203,17 @@ class CubeQuery:
             if isinstance(dim, RuleDimension):
                 dim_sql.append(rows.boolean(dim.rule))
             elif isinstance(dim, SchemeDimension):
-                dim_sql.append(rows.in_family("ethnicity", dim.fragment, set(dim.columns)))
+                dim_sql.append(rows.in_family("ethnicity", dim.sql(dialect), set(dim.columns)))
             elif isinstance(dim, GroupingColumn):
                 dim_sql.append(rows.derived(dim.name) if dim.derived
-                               else SqlFragment(dim.sql(f'"src".{dim.quoted_source}')))
+                               else SqlFragment(dim.sql(f'"src".{dialect.quote(dim.source)}', dialect)))
             else:
-                dim_sql.append(dim.fragment)
-        measure_sql = [m.sql() for m in self.measures]
+                dim_sql.append(dim.sql(dialect))
+        measure_sql = [m.sql(dialect) for m in self.measures]
         d = [f'"d{i}"' for i in range(len(keys))]
         selected = [f"({f.sql}) AS {d[i]}" for i, f in enumerate(dim_sql)]
         selected += [f'({f.sql}) AS "m{j}"' for j, f in enumerate(measure_sql)]
-        selected += [f'"src".{quote_identifier(c)} AS "e{k}"' for k, c in enumerate(self.extents)]
+        selected += [f'"src".{dialect.quote(c)} AS "e{k}"' for k, c in enumerate(self.extents)]
         misses = rows.misses_sql(exact)
         if misses is not None:
             selected.append(f'({misses}) AS "miss"')
@@ -210,24 +223,24 @@ class CubeQuery:
         where = SqlFragment(f" WHERE {condition.sql}", condition.params) if condition else SqlFragment("")
         row_params = tuple(v for f in (*dim_sql, *measure_sql) for v in f.params) + where.params
         row_cte = SqlFragment(
-            f'"rows" AS (SELECT {", ".join(selected)} FROM {quote_identifier(self.source.name)} AS "src" '
+            f'"rows" AS (SELECT {", ".join(selected)} FROM {dialect.quote(self.source.name)} AS "src" '
             f'{rows.joins(exact)}{where.sql})', row_params)
         direct = any(isinstance(dim, ValueDimension) for dim in self.dimensions.values())
-        counts = ['count(*) AS "n"'] + [f'count_if("m{j}") AS "c{j}"' for j in range(len(self.measures))]
+        counts = ['count(*) AS "n"'] + [f'{dialect.count_if(_measure(j))} AS "c{j}"' for j in range(len(self.measures))]
         counts += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(len(self.extents))]
         sums = ['CAST(sum("n") AS BIGINT) AS "n"']
         sums += [f'CAST(sum("c{j}") AS BIGINT) AS "c{j}"' for j in range(len(self.measures))]
         sums += [f'min("lo{k}") AS "lo{k}", max("hi{k}") AS "hi{k}"' for k in range(len(self.extents))]
         if misses is not None:
-            counts.append('count_if("miss") AS "miss"')
+            counts.append(f'{dialect.count_if(MISS)} AS "miss"')
             sums.append('CAST(sum("miss") AS BIGINT) AS "miss"')
         sets = self.grouping_sets or [()]
-        parts = [*([self.source.prelude] if self.source.prelude is not None else []), *ctes, row_cte]
+        parts = [*([self.source.prelude.sql(dialect)] if self.source.prelude is not None else []), *ctes, row_cte]
         pivot = Pivot.plan(keys, sets, self.dimensions) if direct else None
         if pivot is not None:
-            parts.append(pivot.final(d, keys, len(self.measures), len(self.extents), misses is not None))
+            parts.append(pivot.final(dialect, d, keys, len(self.measures), len(self.extents), misses is not None))
         else:
-            group = "GROUP BY ALL" if d else ""
+            group = dialect.group_by_all(d) if d else ""
             parts.append(SqlFragment(f'"cube" AS (SELECT {", ".join([*d, *counts])} FROM "rows" {group})'))
             parts.append(SqlFragment(f'"result" AS ({_grouping_sets(d, keys, sets, sums, CUBE)})'))
         sql = ("WITH " + ", ".join(p.sql for p in parts)
@@ -280,20 +293,20 @@ class Pivot:
     def combos(width: int) -> list[tuple[tuple[bool | None, str], ...]]:
         return list(itertools.product(TRUTH, repeat=width))
 
-    def final(self, d: Sequence[str], keys: Sequence[str], n_measures: int, n_extents: int,
+    def final(self, dialect: Dialect, d: Sequence[str], keys: Sequence[str], n_measures: int, n_extents: int,
               misses: bool = False) -> SqlFragment:
-        """The ``"result"`` CTE over ``"rows"`` (``misses``: count the rows' ``"miss"`` too)."""
+        """The ``"result"`` CTE over ``"rows"`` in ``dialect`` (``misses``: count the rows' ``"miss"`` too)."""
         aggregates = []
         for b, block in enumerate(self.blocks):
             for c, combo in enumerate(self.combos(len(block))):
                 test = " AND ".join(f"{d[keys.index(k)]} {sql}" for k, (_, sql) in zip(block, combo, strict=True))
-                people = _pivot_count(block, combo, d, keys) or f'count_if({test or "TRUE"})'
+                people = _pivot_count(dialect, block, combo, d, keys) or dialect.count_if(test or "TRUE")
                 aggregates.append(f'{people} AS "p{b}_{c}_0"')
-                aggregates += [f'count_if("m{j}" AND {test or "TRUE"}) AS "p{b}_{c}_{1 + j}"'
+                aggregates += [f'{dialect.count_if(f"{_measure(j)} AND {test or TRUE_SQL}")} AS "p{b}_{c}_{1 + j}"'
                                for j in range(n_measures)]
         aggregates += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(n_extents)]
         if misses:
-            aggregates.append('count_if("miss") AS "miss"')
+            aggregates.append(f'{dialect.count_if(MISS)} AS "miss"')
         grouped_d = [d[keys.index(k)] for k in self.grouped]
         grouped_sets = list(dict.fromkeys(r for _, r in self.splits.values()))
         return SqlFragment(f'"result" AS ({_grouping_sets(grouped_d, self.grouped, grouped_sets, aggregates, ROWS)})')
@@ -337,8 +350,8 @@ def _counts(column: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> np.ndar
     return data
 
 
-def _pivot_count(block: tuple[str, ...], combo: Sequence[tuple[bool | None, str]], d: Sequence[str],
-                 keys: Sequence[str]) -> str | None:
+def _pivot_count(dialect: Dialect, block: tuple[str, ...], combo: Sequence[tuple[bool | None, str]],
+                 d: Sequence[str], keys: Sequence[str]) -> str | None:
     """The people count of one value of a single pivoted rule, from aggregates over the rule's
     column itself: TRUE = ``count_if(d)``, FALSE = ``count(d) - count_if(d)``, NULL =
     ``count(*) - count(d)`` — identities over the same rows that need no per-row test (DuckDB
@@ -347,9 +360,9 @@ def _pivot_count(block: tuple[str, ...], combo: Sequence[tuple[bool | None, str]
         return None
     column, value = d[keys.index(block[0])], combo[0][0]
     if value is True:
-        return f"count_if({column})"
+        return dialect.count_if(column)
     if value is False:
-        return f"(count({column}) - count_if({column}))"
+        return f"(count({column}) - {dialect.count_if(column)})"
     return f"(count(*) - count({column}))"
 
 

@@ -34,6 +34,7 @@ from ristra.core.categories import DERIVED, Rule, SqlFragment, columns_for, comp
 from ristra.core.categories.sql import quote_identifier
 from ristra.core.categories.syntax import And, Expr, Not, Or
 from ristra.core.datasets import dataset
+from ristra.core.sql_dialect import Dialect
 
 #: Reference table of ZIP codes: ``zip`` VARCHAR, ``county`` VARCHAR (the county holding most of
 #: the ZIP's residential addresses), ``ruca`` INTEGER (primary RUCA 2010 code 1–10, else NULL).
@@ -87,7 +88,7 @@ def raw_inputs(dataset_name: str, column: str) -> tuple[str, ...]:
     return (column,)
 
 
-def value_map(rule: Rule) -> SqlFragment | None:
+def value_map(rule: Rule, dialect: Dialect) -> SqlFragment | None:
     """``rule`` (reading a single code column) as a lookup of the column's value in a map from
     each vocabulary code (markers included) to the rule's truth value for it; ``None`` when the
     rule reads anything else or is not NULL for a NULL value (``is unknown``), which a map
@@ -99,10 +100,11 @@ def value_map(rule: Rule) -> SqlFragment | None:
         return None
     codes = [*info.codes, *info.markers]
     truth = [evaluate(rule, {info.name: code}) for code in codes]
-    keys = ", ".join("?" for _ in codes)
-    values = ", ".join("NULL" if t is None else "?" for t in truth)
-    return SqlFragment(f"map_extract_value(MAP(CAST([{keys}] AS VARCHAR[]), CAST([{values}] AS BOOLEAN[])), "
-                       f"{quote_identifier(info.name)})", (*codes, *(t for t in truth if t is not None)))
+    keys = dialect.cast(dialect.list_literal(["?"] * len(codes)), dialect.array_of(dialect.text))
+    values = dialect.cast(dialect.list_literal(["NULL" if t is None else "?" for t in truth]),
+                          dialect.array_of(dialect.boolean))
+    return SqlFragment(dialect.map_lookup(keys, values, dialect.quote(info.name)),
+                       (*codes, *(t for t in truth if t is not None)))
 
 
 #: The most rows a key table built from the vocabulary may have (else the data's own keys are used).
@@ -172,29 +174,31 @@ class KeyTable:
         prefix = "__codes_" if self.vocabulary else "__stored_" if self.stored else "__keys_"
         return quote_identifier(prefix + self.dataset + "__" + "__".join(self.keys))
 
-    def create_sql(self) -> SqlFragment:
-        columns = ", ".join(quote_identifier(k) for k in self.keys)
+    def create_sql(self, dialect: Dialect) -> SqlFragment:
+        """The statement making this table, in ``dialect``."""
+        columns = ", ".join(dialect.quote(k) for k in self.keys)
         if self.stored is not None:
-            return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
-                               f"FROM {stored_keys_relation(self.dataset, self.stored)}")
+            return SqlFragment(dialect.create_temp_table(
+                self.name, f"SELECT DISTINCT {columns} FROM {stored_keys_relation(self.dataset, self.stored)}"))
         domain = vocabulary_domain(self.dataset, self.keys) if self.vocabulary else None
         if domain is None:
-            return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT DISTINCT {columns} "
-                               f"FROM {quote_identifier(self.dataset)}")
+            return SqlFragment(dialect.create_temp_table(
+                self.name, f"SELECT DISTINCT {columns} FROM {dialect.quote(self.dataset)}"))
         kinds = columns_for(self.dataset)
         parts: list[str] = []
         params: list[str] = []
         for i, (key, codes) in enumerate(zip(self.keys, domain, strict=True)):
-            marks = ", ".join("?" for _ in codes)
+            marks = dialect.cast(dialect.list_literal(["?"] * len(codes)), dialect.array_of(dialect.text))
             if kinds[key].kind == "code":
-                values = f"SELECT unnest(CAST([{marks}] AS VARCHAR[])) AS v"
+                values = f"SELECT {dialect.unnest(marks)} AS v"
             else:  # every non-empty subset of the sorted codes, as a sorted list: bit j of m picks code j
-                values = (f"SELECT list_filter(CAST([{marks}] AS VARCHAR[]), lambda x, j: ((m >> (j - 1)) & 1) = 1) "
-                          f"AS v FROM range(1, {2 ** len(codes)}) AS t(m)")
+                values = (f"SELECT {dialect.list_filter_by_bits(marks, 'm')} "
+                          f"AS v FROM {dialect.integer_range(1, 2 ** len(codes), 't', 'm')}")
             parts.append(f"({values} UNION ALL SELECT NULL) AS c{i}")
             params.extend(codes)
-        select = ", ".join(f"c{i}.v AS {quote_identifier(k)}" for i, k in enumerate(self.keys))
-        return SqlFragment(f"CREATE TEMP TABLE {self.name} AS SELECT {select} FROM {', '.join(parts)}", tuple(params))
+        select = ", ".join(f"c{i}.v AS {dialect.quote(k)}" for i, k in enumerate(self.keys))
+        return SqlFragment(dialect.create_temp_table(self.name, f"SELECT {select} FROM {', '.join(parts)}"),
+                           tuple(params))
 
 
 @dataclass
@@ -241,8 +245,9 @@ class RowCompiler:
     ``stored`` names the place families whose keys the dataset's snapshot stores (the engine
     reads them under :func:`stored_keys_relation`)."""
 
-    def __init__(self, dataset_name: str, stored: frozenset[str] = frozenset()) -> None:
+    def __init__(self, dataset_name: str, dialect: Dialect, stored: frozenset[str] = frozenset()) -> None:
         self.dataset = dataset_name
+        self.dialect = dialect
         self.stored = stored
         self.lookups: dict[str, FamilyLookup] = {}
 
@@ -275,10 +280,10 @@ class RowCompiler:
         if len(families) == 1:
             only = next(iter(families))
             single = Rule(rule.text, rule.dataset, expr, {c: rule.columns[c] for c in columns})
-            fragment = compile_rule(single)
+            fragment = compile_rule(single, dialect=self.dialect)
             if is_lookup_family(self.dataset, only, columns):
                 return self.in_family(only, fragment, columns)
-            return value_map(single) or fragment
+            return value_map(single, self.dialect) or fragment
         if isinstance(expr, Not):
             inner = self._split(expr.operand, rule)
             return SqlFragment(f"(NOT {inner.sql})", inner.params)
@@ -311,7 +316,7 @@ class RowCompiler:
     # ------------------------------------------------------------------ lookup tables and joins
 
     def _keys(self, lookup: FamilyLookup, qualifier: str) -> list[str]:
-        return [f"{qualifier}{quote_identifier(k)}" for k in lookup.keys]
+        return [f"{qualifier}{self.dialect.quote(k)}" for k in lookup.keys]
 
     def _derived_sql(self, lookup: FamilyLookup) -> str:
         """A SELECT over the family's distinct values adding its derived columns."""
@@ -321,9 +326,10 @@ class RowCompiler:
         place = lookup.family
         zip_col = "zip" if self.dataset == "participants" else f"{place}_zip"
         county_col = None if self.dataset == "participants" else f"{place}_county_fips"
-        zip_ref = f'f.{quote_identifier(zip_col)}' if zip_col in lookup.keys else "NULL"
+        q = self.dialect.quote
+        zip_ref = f"f.{q(zip_col)}" if zip_col in lookup.keys else "NULL"
         if county_col is not None and county_col in lookup.keys:
-            resolved = f"coalesce(NULLIF(trim(f.{quote_identifier(county_col)}), ''), z.\"county\")"
+            resolved = f"coalesce(NULLIF(trim(f.{q(county_col)}), ''), z.\"county\")"
         else:
             resolved = 'z."county"'
         values = {
@@ -332,7 +338,7 @@ class RowCompiler:
             f"{place}_rucc": 'c."rucc"',
             f"{place}_frontier": 'c."frontier"',
         }
-        select = ", ".join(f"{values[d]} AS {quote_identifier(d)}" for d in lookup.derived)
+        select = ", ".join(f"{values[d]} AS {q(d)}" for d in lookup.derived)
         return (f"SELECT f.*, {select} FROM {distinct} AS f "
                 f'LEFT JOIN "{REF_ZIP}" AS z ON z."zip" = {zip_ref} '
                 f'LEFT JOIN "{REF_COUNTY}" AS c ON c."fips" = {resolved}')
@@ -369,14 +375,14 @@ class RowCompiler:
         """
         out: list[SqlFragment] = []
         for lookup, table in zip(self.lookups.values(), self.key_tables(exact), strict=True):
-            keys = ", ".join(self._keys(lookup, ""))
+            keys = self._keys(lookup, "")
             out.append(SqlFragment(f'"f{lookup.index}" AS (SELECT * FROM {table.name})'))
             alias = lookup.alias
-            columns = [f'hash({keys}) AS "{alias}_h"']
+            columns = [f'{self.dialect.hash(keys)} AS "{alias}_h"']
             if exact:
                 columns += [f'{k} AS "{alias}_k{i}"' for i, k in enumerate(self._keys(lookup, ""))]
             columns += [f'({e.sql}) AS "{alias}_x{i}"' for i, e in enumerate(lookup.expressions)]
-            columns += [f'{quote_identifier(v)} AS "{alias}_v{i}"' for i, v in enumerate(lookup.outputs)]
+            columns += [f'{self.dialect.quote(v)} AS "{alias}_v{i}"' for i, v in enumerate(lookup.outputs)]
             params = tuple(v for e in lookup.expressions for v in e.params)
             out.append(SqlFragment(f'"{alias}" AS (SELECT {", ".join(columns)} FROM ({self._derived_sql(lookup)}) AS d)',
                                    params))
@@ -397,7 +403,7 @@ class RowCompiler:
             if exact:
                 on = " AND ".join(f'"{alias}"."{alias}_k{i}" IS NOT DISTINCT FROM {k}' for i, k in enumerate(src))
             else:
-                on = f'"{alias}"."{alias}_h" = hash({", ".join(src)})'
+                on = f'"{alias}"."{alias}_h" = {self.dialect.hash(src)}'
             clauses.append(f'LEFT JOIN "{alias}" ON {on}')
         return " ".join(clauses)
 
