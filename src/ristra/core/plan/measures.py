@@ -171,6 +171,25 @@ def measure_from_dict(
     )
 
 
+def _fields_of(
+    label: str,
+    path: FieldPath,
+    raw: object,
+    problems: ProblemCollector,
+    expected: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+) -> Mapping[str, object] | None:
+    """``raw`` when it is a mapping with the ``required`` fields and no field outside ``required``
+    and ``optional``; otherwise ``None`` with the problem recorded (``None`` for a missing value)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.add(label, path, expected)
+        return None
+    return raw if problems.fields(label, path, raw, required, optional) else None
+
+
 def _baseline(
     label: str,
     path: FieldPath,
@@ -179,12 +198,9 @@ def _baseline(
     value_range: tuple[float, float],
     what: str,
 ) -> Baseline | None:
+    raw = _fields_of(label, path, raw, problems, "a mapping with year (and value, lower, upper, snapshot once pinned)",
+                     ("year",), ("value", "lower", "upper", "snapshot"))
     if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.add(label, path, "a mapping with year (and value, lower, upper, snapshot once pinned)")
-        return None
-    if not problems.fields(label, path, raw, ("year",), ("value", "lower", "upper", "snapshot")):
         return None
     year = problems.year(label, (*path, "year"), raw["year"])
     values = {
@@ -212,12 +228,8 @@ def _target(
     value_range: tuple[float, float],
     what: str,
 ) -> Target | None:
+    raw = _fields_of(label, path, raw, problems, "a mapping with value and year", ("value", "year"), ())
     if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.add(label, path, "a mapping with value and year")
-        return None
-    if not problems.fields(label, path, raw, ("value", "year"), ()):
         return None
     value = problems.number(label, (*path, "value"), raw["value"], value_range, what)
     year = problems.year(label, (*path, "year"), raw["year"])
