@@ -31,7 +31,7 @@ chromium:
 ## Lint, type-check core, and run the whole test suite.
 test: setup chromium
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/ristra/core src/ristra/stores src/ristra/services
+	$(BIN)/mypy src/ristra/core src/ristra/stores src/ristra/services src/ristra/engine
 	$(BIN)/python -m pytest -n 2 -q
 
 ## Speed and memory targets (figures go into docs/benchmarks.md).
