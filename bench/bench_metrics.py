@@ -35,12 +35,12 @@ ORDER = ("programs", "participants", "applications", "students", "trainees", "em
 def school(rows: int) -> Path:
     """The data directory of the synthetic school with about ``rows`` applications (cached)."""
     from ristra.core.datasets import SCHEMA_VERSION
-    from ristra.ingest.place_keys import place_keys_file
     from ristra.ingest.validation import PARQUET_OPTIONS
+    from ristra.stores.snapshots.layout import place_keys_name
 
     root = OUT / f"metrics-school-{rows}"
     # a format change makes a new school
-    stamp = f"imported: schema {SCHEMA_VERSION}; {PARQUET_OPTIONS}; {place_keys_file('<family>')}\n"
+    stamp = f"imported: schema {SCHEMA_VERSION}; {PARQUET_OPTIONS}; {place_keys_name('<family>')}\n"
     if (root / "ready").exists() and (root / "ready").read_text() == stamp:
         return root / "data"
     from ristra.services.imports import import_file

@@ -55,8 +55,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 #: shared by the adapters: the DuckDB connection settings (memory limit, threads, no extensions),
-#: which every adapter that reads files through DuckDB uses, and the one atomic file write
-SHARED = {"ristra.engine.connections", "ristra.stores.atomic"}
+#: which every adapter that reads files through DuckDB uses, the one atomic file write, and the
+#: snapshot file layout (names only) for the adapters that write or read a snapshot's files
+SHARED = {"ristra.engine.connections", "ristra.stores.atomic", "ristra.stores.snapshots.layout"}
 
 #: imports that still cross the contract (importer, imported) → where they go instead (issue 13)
 KNOWN: dict[tuple[str, str], str] = {

@@ -1,5 +1,5 @@
 """A snapshot's stored place keys: per place family (``residence``, ``high_school``), the distinct
-combinations of the family's columns, written by the import next to ``data.parquet``.
+combinations of the family's columns, written by the import next to the snapshot's data file.
 
 Every metric query over a dataset evaluates place rules once per distinct place (a lookup table,
 :class:`~ristra.core.metrics.sql.lookups.KeyTable`). Without stored keys the metrics engine finds
@@ -9,8 +9,9 @@ file it has just written). A query still counts every row whose place is missing
 and then answers from the rows' own places, so the file can only make queries faster, never
 change a result.
 
-Contract: :func:`write_place_keys` writes one Parquet file per family of the dataset, named by
-:func:`place_keys_file`, into the snapshot directory being built; nothing else.
+Contract: :func:`write_place_keys` writes one Parquet file per family of the dataset, named by the
+snapshot layout (:func:`ristra.stores.snapshots.layout.place_keys_file`), into the snapshot
+directory being built; nothing else.
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ from ristra.core.datasets import Dataset
 from ristra.core.metrics.sql.lookups import stored_key_columns
 from ristra.engine.connections import connect
 from ristra.ingest.validation import PARQUET_OPTIONS
-
-
-def place_keys_file(family: str) -> str:
-    """The snapshot file holding the stored place keys of ``family``."""
-    return f"place-keys-{family}.parquet"
+from ristra.stores.snapshots.layout import place_keys_file
 
 
 def write_place_keys(dataset: Dataset, data: Path, directory: Path, memory_limit: str = "1GB") -> dict[str, Path]:
@@ -39,7 +36,7 @@ def write_place_keys(dataset: Dataset, data: Path, directory: Path, memory_limit
     con = connect(config={"memory_limit": memory_limit})
     try:
         for family, columns in families.items():
-            target = directory / place_keys_file(family)
+            target = place_keys_file(directory, family)
             literal = str(target).replace("'", "''")
             names = ", ".join(quote_identifier(c) for c in columns)
             con.execute(f"COPY (SELECT DISTINCT {names} FROM read_parquet(?)) TO '{literal}' ({PARQUET_OPTIONS})",

@@ -123,11 +123,11 @@ def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: P
             with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while DuckDB reads it
                 source_hash = pool.submit(sha256_file, path)
                 outcome = validate_file(ds, path, workdir=work, column_map=column_map, today=settings.today,
-                                        output=writer.path("data.parquet"), memory_limit=settings.memory_limit,
+                                        output=writer.path(), memory_limit=settings.memory_limit,
                                         report=report, sheet=sheet)
                 if not outcome.valid:
                     raise _Rejected(outcome)
-                write_place_keys(ds, writer.path("data.parquet"), writer.directory, settings.memory_limit)
+                write_place_keys(ds, writer.path(), writer.directory, settings.memory_limit)
                 writer.source_sha256 = source_hash.result()[0]
             writer.extract_start = declared
             writer.row_count = outcome.row_count

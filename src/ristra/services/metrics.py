@@ -38,7 +38,6 @@ from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import MetricSpec, make_spec
 from ristra.core.metrics.sql.lookups import stored_key_columns
-from ristra.ingest.place_keys import place_keys_file
 from ristra.services.workspace import Settings, Workspace
 from ristra.stores.categories import CategoryStore
 
@@ -89,9 +88,8 @@ class MetricsService:
         for name in store.datasets():
             manifest = store.current(name)
             if manifest is not None:
-                stored = {e.name for e in manifest.files}
-                keys = {family: store.path(manifest, place_keys_file(family)) for family in stored_key_columns(name)
-                        if place_keys_file(family) in stored}
+                stored = store.place_keys(manifest)
+                keys = {family: stored[family] for family in stored_key_columns(name) if family in stored}
                 files[name] = SnapshotFile(SnapshotRef(name, manifest.snapshot_id, manifest.row_count,
                                                        manifest.extract_start),
                                            store.path(manifest), keys)

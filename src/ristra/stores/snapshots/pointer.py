@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from ristra.core.manifest import MANIFEST_FILE, SnapshotManifest, is_snapshot_id
+from ristra.core.manifest import SnapshotManifest, is_snapshot_id
 from ristra.stores.atomic import write_atomically
 
 from .durable import pause
 from .errors import CorruptSnapshot
-from .layout import Layout
+from .layout import Layout, manifest_file
 
 
 def manifest_bytes(manifest: SnapshotManifest) -> bytes:
@@ -31,7 +31,7 @@ def read_current_id(layout: Layout, dataset: str) -> str | None:
 def load_manifest(layout: Layout, dataset: str, snapshot_id: str) -> SnapshotManifest:
     """Read and check ``<dataset>/<snapshot_id>/manifest.json``; :class:`CorruptSnapshot` if it is
     missing, unreadable or describes another snapshot."""
-    path = layout.snapshot_dir(dataset, snapshot_id) / MANIFEST_FILE
+    path = manifest_file(layout.snapshot_dir(dataset, snapshot_id))
     try:
         data = path.read_bytes()
     except FileNotFoundError:

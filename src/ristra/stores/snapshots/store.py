@@ -27,7 +27,6 @@ from pathlib import Path
 
 from ristra.core.manifest import (
     DATASET_NAME_RE,
-    MANIFEST_FILE,
     HistoryEvent,
     SnapshotEntry,
     SnapshotManifest,
@@ -41,7 +40,7 @@ from . import locks
 from .durable import sha256_file
 from .errors import CorruptSnapshot, ImportInProgress, SnapshotNotFound
 from .history_log import append_event, read_events, reconcile
-from .layout import Layout
+from .layout import DATA, MANIFEST, Layout, manifest_file, place_keys_family
 from .pointer import load_manifest, read_current_id, swap_current
 from .recovery import recover
 from .writer import Provenance, SnapshotWriter, discard, publish
@@ -200,13 +199,25 @@ class SnapshotStore:
         return [SnapshotEntry(manifest=self._load(dataset, sid), is_current=sid == current,
                               events=tuple(e for e in events if e.snapshot_id == sid)) for sid in ids]
 
-    def path(self, manifest: SnapshotManifest, name: str = "data.parquet") -> Path:
-        """The path of file ``name`` of a snapshot; :class:`SnapshotNotFound` if it has no such file."""
+    def path(self, manifest: SnapshotManifest, name: str = DATA) -> Path:
+        """The path of file ``name`` of a snapshot (by default its data file,
+        :data:`~ristra.stores.snapshots.layout.DATA`); :class:`SnapshotNotFound` if it has no such file."""
         try:
             manifest.file(name)
         except KeyError as exc:
             raise SnapshotNotFound(str(exc.args[0])) from None
         return self.layout.snapshot_dir(manifest.dataset, manifest.snapshot_id) / name
+
+    def place_keys(self, manifest: SnapshotManifest) -> dict[str, Path]:
+        """The place keys the import of a snapshot stored, per place family (``{}`` for a snapshot
+        with none, e.g. one imported before place keys were stored)."""
+        directory = self.layout.snapshot_dir(manifest.dataset, manifest.snapshot_id)
+        found = {}
+        for entry in manifest.files:
+            family = place_keys_family(entry.name)
+            if family is not None:
+                found[family] = directory / entry.name
+        return found
 
     def verify(self, manifest: SnapshotManifest) -> list[str]:
         """Check a snapshot on disk against ``manifest``: every problem found (a missing file, a
@@ -218,13 +229,13 @@ class SnapshotStore:
             return [f"{where}: the snapshot directory is missing"]
         problems = []
         try:
-            on_disk = SnapshotManifest.from_dict(json.loads((directory / MANIFEST_FILE).read_bytes()))
+            on_disk = SnapshotManifest.from_dict(json.loads(manifest_file(directory).read_bytes()))
             if on_disk != manifest:
-                problems.append(f"{where}/{MANIFEST_FILE}: differs from the manifest being verified")
+                problems.append(f"{where}/{MANIFEST}: differs from the manifest being verified")
         except FileNotFoundError:
-            problems.append(f"{where}/{MANIFEST_FILE}: missing")
+            problems.append(f"{where}/{MANIFEST}: missing")
         except ValueError as exc:
-            problems.append(f"{where}/{MANIFEST_FILE}: unreadable ({exc})")
+            problems.append(f"{where}/{MANIFEST}: unreadable ({exc})")
         for entry in manifest.files:
             path = directory / entry.name
             try:
@@ -236,7 +247,7 @@ class SnapshotStore:
                 problems.append(f"{where}/{entry.name}: {size} bytes, the manifest says {entry.bytes}")
             elif digest != entry.sha256:
                 problems.append(f"{where}/{entry.name}: sha256 mismatch")
-        expected = {e.name for e in manifest.files} | {MANIFEST_FILE}
+        expected = {e.name for e in manifest.files} | {MANIFEST}
         for extra in sorted(set(os.listdir(directory)) - expected):
             problems.append(f"{where}/{extra}: not listed in the manifest")
         return problems

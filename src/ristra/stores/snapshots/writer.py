@@ -28,7 +28,6 @@ from pathlib import Path
 
 from ristra.core.manifest import (
     FILE_NAME_RE,
-    MANIFEST_FILE,
     FileEntry,
     HistoryEvent,
     SnapshotManifest,
@@ -38,7 +37,7 @@ from ristra.stores.atomic import fsync_dir
 from .durable import hash_and_fsync, pause, sha256_file, write_new_file
 from .errors import SnapshotError
 from .history_log import append_event, reconcile
-from .layout import Layout
+from .layout import DATA, MANIFEST, Layout, manifest_file
 from .pointer import manifest_bytes, read_current_id, swap_current
 
 
@@ -65,8 +64,9 @@ class SnapshotWriter:
     extract_start: str | None = None
     manifest: SnapshotManifest | None = None
 
-    def path(self, name: str = "data.parquet") -> Path:
-        """Where to write the file ``name`` of the snapshot being built."""
+    def path(self, name: str = DATA) -> Path:
+        """Where to write the file ``name`` of the snapshot being built (by default its data file,
+        :data:`~ristra.stores.snapshots.layout.DATA`)."""
         return self.directory / name
 
 
@@ -99,10 +99,10 @@ def _entries(writer: SnapshotWriter) -> tuple[FileEntry, ...]:
     for name in names:
         path = writer.directory / name
         mode = os.lstat(path).st_mode
-        if name == MANIFEST_FILE or not FILE_NAME_RE.match(name) or not stat.S_ISREG(mode):
+        if name == MANIFEST or not FILE_NAME_RE.match(name) or not stat.S_ISREG(mode):
             raise SnapshotError(
                 f"{name!r} cannot be part of a snapshot: a snapshot holds regular files with plain "
-                f"names (letters, digits, _ . -), and manifest.json is written by the store")
+                f"names (letters, digits, _ . -), and {MANIFEST} is written by the store")
         os.chmod(path, 0o444)  # published files are immutable; make accidents fail loudly
         digest, size = hash_and_fsync(path)
         rows = writer.file_rows.get(name)
@@ -147,7 +147,7 @@ def publish(layout: Layout, writer: SnapshotWriter, provenance: Provenance) -> S
     dataset's import lock. On a failure before the commit point nothing visible is left behind."""
     manifest = build_manifest(writer, provenance)
     pause("hashed")
-    write_new_file(writer.directory / MANIFEST_FILE, manifest_bytes(manifest), mode=0o444)
+    write_new_file(manifest_file(writer.directory), manifest_bytes(manifest), mode=0o444)
     fsync_dir(writer.directory)
     pause("manifest-written")
 
