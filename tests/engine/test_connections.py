@@ -29,4 +29,5 @@ def test_ristra_connections_print_nothing(capfd: pytest.CaptureFixture[str]) -> 
     _run(con)
     assert con.execute("SELECT current_setting('enable_progress_bar_print')").fetchone() == (False,)
     captured = capfd.readouterr()
-    assert captured.out == "" and captured.err == ""
+    assert captured.out == ""
+    assert captured.err == ""

@@ -55,10 +55,13 @@ def test_representation_counts_every_level_including_empty_ones(service: Metrics
         (2025, "yes", 1, 2), (2025, "no", 1, 2), (2025, "unknown", 0, 2),
     ]
     row = one(result, cycle=2024, level="yes")
-    assert row["share"] == pytest.approx(0.4) and row["known"] == 3 and row["share_of_known"] == pytest.approx(2 / 3)
+    assert row["share"] == pytest.approx(0.4)
+    assert row["known"] == 3
+    assert row["share_of_known"] == pytest.approx(2 / 3)
     assert row["small_number"] is True
     assert one(result, cycle=2025, level="unknown")["share"] == 0.0
-    assert result.snapshots[0].dataset == "applications" and result.category_version == 1
+    assert result.snapshots[0].dataset == "applications"
+    assert result.category_version == 1
 
 
 def test_funnel_conversions(service: MetricsService) -> None:
@@ -70,7 +73,9 @@ def test_funnel_conversions(service: MetricsService) -> None:
     # A stage nobody of a group passed: no woman was offered in 2025.
     assert one(result, cycle=2025, level="yes", stage="offered")["count"] == 0
     nobody = one(result, cycle=2025, level="yes", stage="matriculated")
-    assert nobody["count"] == 0 and nobody["previous_count"] == 0 and nobody["conversion"] is None
+    assert nobody["count"] == 0
+    assert nobody["previous_count"] == 0
+    assert nobody["conversion"] is None
     assert (nobody["lower"], nobody["upper"]) == (0.0, 1.0)
 
 
@@ -82,9 +87,11 @@ def test_selection_ratio_pooled_and_by_cycle(service: MetricsService) -> None:
         pooled[0]["reference_group"]: (pooled[0]["reference_selected"], pooled[0]["reference_total"])} == {
         "yes": (1, 2), "no": (1, 1), "unknown": (1, 1)}
     women = one(result, scope="pooled", group="yes")
-    assert women["impact_ratio"] == pytest.approx(0.5) and women["ratio_below_threshold"] is True
+    assert women["impact_ratio"] == pytest.approx(0.5)
+    assert women["ratio_below_threshold"] is True
     assert women["below_four_fifths"] is None  # 1 of 2: too small to assert the rule
-    assert women["fisher_p"] == pytest.approx(1.0) and women["small_number"] is True
+    assert women["fisher_p"] == pytest.approx(1.0)
+    assert women["small_number"] is True
     assert women["strata"] == 1  # 2025 has no interviewed woman: that stratum carries no information
 
 
@@ -121,27 +128,35 @@ def test_retention_with_left_truncation_by_hand(service: MetricsService) -> None
     assert women[("retention", 3.0)]["estimate"] == 1.0
     assert women[("retention", 5.0)]["estimate"] == pytest.approx(0.5)
     assert women[("retention", 5.9)]["estimate"] == pytest.approx(0.5)
-    assert women[("retention", 5.0)]["n"] == 4 and women[("retention", 5.0)]["events"] == 2
+    assert women[("retention", 5.0)]["n"] == 4
+    assert women[("retention", 5.0)]["events"] == 2
     assert women[("exit:resignation_personal", 5.0)]["estimate"] == pytest.approx(0.5)
     assert women[("exit:retirement", 5.0)]["estimate"] == 0.0
     men = one(result, level="no", measure="retention", horizon=3.0)
-    assert men["n"] == 1 and men["events"] == 0 and men["estimate"] == 1.0
-    assert ("window_start", "2015-01-01") in result.parameters and ("window_source", "given") in result.parameters
+    assert men["n"] == 1
+    assert men["events"] == 0
+    assert men["estimate"] == 1.0
+    assert ("window_start", "2015-01-01") in result.parameters
+    assert ("window_source", "given") in result.parameters
     assert women[("retention", 5.0)]["logrank_p"] is not None
 
 
 def test_retention_guesses_an_undeclared_window_only_where_allowed_and_says_so(service: MetricsService) -> None:
     result = service.query("retention", category="women")  # a service that does not require a declared window
     assert dict(result.parameters) == {"window_start": "2016-01-01", "as_of": "2018-01-01", "window_source": "guessed"}
-    assert "guessed" in result.notes[0] and "--extract-start" in result.notes[0]
+    assert "guessed" in result.notes[0]
+    assert "--extract-start" in result.notes[0]
 
 
 def test_path_counts_each_stage(service: MetricsService) -> None:
     result = service.query("path", category="women")
     by_stage = {r["stage"]: r for r in result.records()}
-    assert by_stage["applicants"]["count"] == 3 and by_stage["applicants"]["known"] == 6
-    assert by_stage["matriculated"]["count"] == 1 and by_stage["matriculated"]["known"] == 2
-    assert by_stage["graduates"]["count"] == 2 and by_stage["graduates"]["known"] == 2
+    assert by_stage["applicants"]["count"] == 3
+    assert by_stage["applicants"]["known"] == 6
+    assert by_stage["matriculated"]["count"] == 1
+    assert by_stage["matriculated"]["known"] == 2
+    assert by_stage["graduates"]["count"] == 2
+    assert by_stage["graduates"]["known"] == 2
     assert by_stage["faculty_assistant_professor"]["count"] == 2  # H3, H4 still employed; H5 a man
     assert "no trainees data" in str(by_stage["residents_fellows"]["note"])
     assert by_stage["state_population"]["share"] == pytest.approx(0.5052, abs=1e-4)
@@ -169,7 +184,8 @@ def test_all_unknown_and_one_person(workspace: Workspace, tmp_path: Path) -> Non
     assert [(r["group"], r["reference_group"]) for r in selection.records()] == [("no", "yes"), ("unknown", "yes")]
     assert all(math.isnan(r.impact_ratio) for r in selection.rows)  # type: ignore[attr-defined]
     ratio = svc.query("representation-ratio", category="women", dataset="applications")
-    assert ratio.records()[0]["known"] == 0 and ratio.records()[0]["ratio"] is None
+    assert ratio.records()[0]["known"] == 0
+    assert ratio.records()[0]["ratio"] is None
     assert ratio.records()[0]["note"] == "nobody of known membership (1 unknown); the share and the ratio are undefined"
     svc.close()
 
@@ -186,7 +202,8 @@ def test_an_empty_snapshot_gives_no_rows_and_a_warning(tmp_path: Path) -> None:
     # Imports refuse empty files, but a snapshot written another way may hold no rows.
     specs = [RepresentationSpec("women", "applications"), PathSpec("women"), RetentionSpec("women")]
     results = engine_results(tmp_path, specs, {"applications": [], "employees": []})
-    assert results[0].records() == [] and any("no rows" in w for w in results[0].warnings)
+    assert results[0].records() == []
+    assert any("no rows" in w for w in results[0].warnings)
     assert [r["count"] for r in results[1].records()][1:3] == [0.0, 0.0]
     assert all(r["n"] == 0 for r in results[2].records())
 
@@ -203,10 +220,12 @@ def test_cache_and_new_snapshots(workspace: Workspace, tmp_path: Path) -> None:
     svc = MetricsService(workspace)
     first = svc.query("representation", category="women", dataset="applications")
     again = svc.query("representation", category="women", dataset="applications")
-    assert again is first and svc.queries_run == 1
+    assert again is first
+    assert svc.queries_run == 1
     import_rows(workspace, "applications", APPLICATIONS[:2], tmp_path)
     fresh = svc.query("representation", category="women", dataset="applications")
-    assert fresh is not first and sum(r["count"] for r in fresh.records()) == 2  # type: ignore[misc]
+    assert fresh is not first
+    assert sum(r["count"] for r in fresh.records()) == 2  # type: ignore[misc]
     assert fresh.snapshots[0].snapshot_id != first.snapshots[0].snapshot_id
     svc.close()
 
@@ -252,12 +271,14 @@ def test_alone_or_in_combination_counts_each_person_in_every_group(workspace: Wo
         assert sum(c for c, _, _ in counts.values()) == 9  # more than the six people, and said so
         assert any("sum to more than the total" in n for n in result.notes)
         hispanic = one(result, level="hispanic")
-        assert hispanic["share"] == pytest.approx(2 / 6) and hispanic["share_of_known"] == pytest.approx(2 / 4)
+        assert hispanic["share"] == pytest.approx(2 / 6)
+        assert hispanic["share_of_known"] == pytest.approx(2 / 4)
         assert one(result, level="unknown")["share_of_known"] is None
 
         funnel = svc.query("funnel", category="race:aoic", by=["cycle"])
         white = {r["stage"]: (r["count"], r["previous_count"]) for r in rows(funnel, level="white")}
-        assert white["interviewed"] == (1, 2) and white["offered"] == (0, 1)
+        assert white["interviewed"] == (1, 2)
+        assert white["offered"] == (0, 1)
         assert one(funnel, level="black", stage="offered")["count"] == 1
 
         for metric, options in (("selection-ratio", {"stages": ["offered"]}), ("retention", {}),
@@ -341,7 +362,8 @@ def test_a_value_outside_the_vocabulary_falls_back_to_the_data_keys(tmp_path: Pa
     # [] is no race reported, like NULL; the order of a list does not matter
     assert [r["rows"] for r in got] == [r["rows"] for r in want]
     table = KeyTable("applications", ("hispanic", "race"), vocabulary=True)
-    assert "DISTINCT" not in table.create_sql(DUCKDB).sql and "__codes_" in table.name
+    assert "DISTINCT" not in table.create_sql(DUCKDB).sql
+    assert "__codes_" in table.name
 
 
 def test_canonical_values_are_answered_from_the_vocabulary_key_table(tmp_path: Path) -> None:
@@ -363,7 +385,8 @@ def test_the_engine_turns_off_duckdbs_grouping_sets_optimizer(tmp_path: Path) ->
     engine = engine_over(tmp_path, {"applications": APPLICATIONS})
     try:
         setting = engine.con.execute("SELECT current_setting('disabled_optimizers')").fetchone()
-        assert setting is not None and "grouping_sets" in str(setting[0])
+        assert setting is not None
+        assert "grouping_sets" in str(setting[0])
     finally:
         engine.close()
 
@@ -442,7 +465,8 @@ def test_an_import_stores_the_distinct_places_and_the_engine_reads_them(workspac
         with_keys, without = _stored_and_plain(files)
         got = [r.to_dict() for r in with_keys.run([plan_for(s, context) for s in PLACE_SPECS])]
         want = [r.to_dict() for r in without.run([plan_for(s, context) for s in PLACE_SPECS])]
-        assert got == want and with_keys.exact_reruns == 0
+        assert got == want
+        assert with_keys.exact_reruns == 0
         tables = {t[0] for t in with_keys.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
         assert any(t.startswith("__stored_applications__residence_") for t in tables)
         assert any(t.startswith("__stored_applications__high_school_") for t in tables)
@@ -537,7 +561,8 @@ def test_retention_and_promotion_share_one_query_and_answer_as_alone(tmp_path: P
     (tmp_path / "together").mkdir()
     engine = engine_over(tmp_path / "together", rows)
     together = [r.to_dict() for r in engine.run([plan_for(s, context_for(rows)) for s in specs])]
-    assert engine.queries_run == 2 and together == alone
+    assert engine.queries_run == 2
+    assert together == alone
     engine.close()
     promoted = {(r["population"], r["level"], r["measure"]): r for r in together[1]["rows"]}
     share = promoted[("assistant_professor->associate_professor", "yes", "promoted_share")]

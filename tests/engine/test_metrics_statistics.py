@@ -54,7 +54,8 @@ def test_wilson_intervals_match_statsmodels(tmp_path: Path) -> None:
         n = sum(1 for a in APPS if a["cycle"] == r["cycle"])
         lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
         assert (r["count"], r["total"]) == (k, n)
-        assert r["lower"] == pytest.approx(lo, rel=REL) and r["upper"] == pytest.approx(hi, rel=REL)
+        assert r["lower"] == pytest.approx(lo, rel=REL)
+        assert r["upper"] == pytest.approx(hi, rel=REL)
 
 
 def _counts(stage: str, base: str, cycle: int | None = None) -> dict[str, tuple[int, int]]:
@@ -96,14 +97,17 @@ def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path, adjustment:
         if r["in_family"]:
             family.append(r["fisher_p"])
         if r["scope"] != "pooled":
-            assert r["mh_p"] is None and r["stratified_p"] is None and r["breslow_day_p"] is None
+            assert r["mh_p"] is None
+            assert r["stratified_p"] is None
+            assert r["breslow_day_p"] is None
             continue
         per_cycle = [_table(_counts(r["stage"], base, cycle), r["group"], reference) for cycle in (2021, 2022, 2023)]
         st = StratifiedTable([np.array(t) for t in per_cycle])
         assert r["mh_odds_ratio"] == pytest.approx(st.oddsratio_pooled, rel=REL)
         assert r["mh_p"] == pytest.approx(st.test_null_odds(correction=False).pvalue, rel=REL)
         lo, hi = st.oddsratio_pooled_confint(alpha=0.05)
-        assert r["mh_lower"] == pytest.approx(lo, rel=REL) and r["mh_upper"] == pytest.approx(hi, rel=REL)
+        assert r["mh_lower"] == pytest.approx(lo, rel=REL)
+        assert r["mh_upper"] == pytest.approx(hi, rel=REL)
         assert r["breslow_day_p"] == pytest.approx(st.test_equal_odds(adjust=True).pvalue, rel=1e-8)
         assert r["breslow_day_statistic"] == pytest.approx(st.test_equal_odds(adjust=True).statistic, rel=1e-8)
         assert r["breslow_day_df"] == 2
@@ -111,9 +115,11 @@ def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path, adjustment:
         assert r["mantel_fleiss"] == pytest.approx(distance, rel=REL)
         if distance >= 5:  # the known groups: large strata, the MH test is the one to read
             assert r["stratified_test"] == "mantel_haenszel"
-            assert r["stratified_p"] == r["mh_p"] and r["exact_p"] is None
+            assert r["stratified_p"] == r["mh_p"]
+            assert r["exact_p"] is None
         else:  # unknown sex (5 %): sparse strata, the exact conditional test
-            assert r["stratified_test"] == "exact_conditional" and r["group"] == "unknown"
+            assert r["stratified_test"] == "exact_conditional"
+            assert r["group"] == "unknown"
             p_value, _ = exact_reference(per_cycle)
             assert r["stratified_p"] == r["exact_p"] == pytest.approx(p_value, rel=REL)
         if r["in_family"]:
@@ -130,18 +136,24 @@ def test_selection_tests_match_scipy_and_statsmodels(tmp_path: Path, adjustment:
         if r["in_family"] and r["scope"] == "pooled":
             ours.append(r["stratified_adjusted_p"])
             decisions.append(r["stratified_adjusted_reject"])
-    assert ours == pytest.approx(list(adjusted), rel=REL) and decisions == list(reject)
+    assert ours == pytest.approx(list(adjusted), rel=REL)
+    assert decisions == list(reject)
     in_family = [r for r in records if r["in_family"]]
     assert {r["family_size"] for r in in_family} == {len(family)} == {len(ours)}
-    assert all(r["adjustment"] == adjustment and str(len(family)) in r["family"] for r in in_family)
+    assert all(r["adjustment"] == adjustment for r in in_family)
+    assert all(str(len(family)) in r["family"] for r in in_family)
     assert any(f"{len(family)} tests" in note for note in result.notes)
     if adjustment == "holm":
         assert [r["holm_p"] for r in in_family] == [r["adjusted_p"] for r in in_family]
     else:
-        assert all(r["holm_p"] is None and r["holm_reject"] is None for r in records)
+        assert all(r["holm_p"] is None for r in records)
+        assert all(r["holm_reject"] is None for r in records)
     for unknown in (r for r in records if r["group"] == "unknown"):
-        assert unknown["in_family"] is False and unknown["family"] is None
-        assert unknown["adjusted_p"] is None and unknown["holm_p"] is None and unknown["fisher_p"] is not None
+        assert unknown["in_family"] is False
+        assert unknown["family"] is None
+        assert unknown["adjusted_p"] is None
+        assert unknown["holm_p"] is None
+        assert unknown["fisher_p"] is not None
 
 
 def one_row(rows: list[dict[str, Any]], **match: object) -> dict[str, Any]:
@@ -266,4 +278,5 @@ def test_compact_records_match_the_plain_computation(span: int) -> None:
         expected = (level.entry_days[e_order][ei] / DAYS_PER_YEAR, level.exit_days[x_order][xi] / DAYS_PER_YEAR,
                     level.exit_events[x_order][xi].astype(np.int64), (breaks - starts).astype(np.float64))
         for ours, reference in zip((records.entry, records.exit, records.event, records.weight), expected, strict=True):
-            assert ours.dtype == reference.dtype and np.array_equal(ours, reference)
+            assert ours.dtype == reference.dtype
+            assert np.array_equal(ours, reference)
