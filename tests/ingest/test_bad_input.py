@@ -269,5 +269,7 @@ def test_semicolon_delimited_with_bom_imports(tmp_path: Path, workspace: object)
 
     path = write_csv(tmp_path / "semi.csv", valid_rows(4), delimiter=";", encoding="utf-8-sig")
     result = import_file(workspace, "applications", path)  # type: ignore[arg-type]
-    assert result.imported and result.manifest is not None and result.manifest.row_count == 4
+    assert result.imported
+    assert result.manifest is not None
+    assert result.manifest.row_count == 4
 

@@ -68,7 +68,8 @@ def test_column_map_translates_another_systems_export(tmp_path: Path, workspace:
 
     result = do_import(workspace, "applications", source, map_path)
     assert result.imported, result.report.issues
-    assert result.manifest is not None and result.manifest.column_map == "banner-admissions"
+    assert result.manifest is not None
+    assert result.manifest.column_map == "banner-admissions"
     got = _read(workspace, result.manifest,
                 "SELECT application_id, sex, hispanic, race, cycle, in_state, application_date, completed, "
                 "interviewed, matriculated, birth_year FROM t ORDER BY application_id")
@@ -105,7 +106,8 @@ def test_bad_column_map_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     code = main(["--data-dir", str(tmp_path / "d"), "import", "applications", str(source), "--map", str(bad)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "not valid YAML at line" in err and "Traceback" not in err
+    assert "not valid YAML at line" in err
+    assert "Traceback" not in err
 
 
 def test_normalise_header() -> None:
@@ -129,7 +131,8 @@ def test_fast_and_full_pass_write_the_same_values(tmp_path: Path, workspace: Wor
     # a trailing space in one cell sends the whole file through the full pass
     rows[7] = row(7, program="MD ")
     full = import_file(workspace, "applications", write_csv(tmp_path / "full.csv", rows))
-    assert fast.imported and full.imported
+    assert fast.imported
+    assert full.imported
     query = "SELECT * FROM t ORDER BY application_id"
     assert _read(workspace, fast.manifest, query) == _read(workspace, full.manifest, query)
     # the files have the same schema too: coded columns are plain strings in both

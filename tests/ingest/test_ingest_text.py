@@ -46,7 +46,8 @@ def test_a_stray_byte_never_crashes_the_cli(tmp_path: Path, capsys: pytest.Captu
     path = _munoz_file(tmp_path / "a.csv", 4, 2)
     code = main(["--data-dir", str(tmp_path / "d"), "import", "applications", str(path), "--json"])
     captured = capsys.readouterr()
-    assert code == 1 and "internal error" not in captured.err
+    assert code == 1
+    assert "internal error" not in captured.err
     assert [(i["row"], i["code"]) for i in json.loads(captured.out)] == [(2, "encoding")]
 
 
@@ -72,7 +73,8 @@ def test_a_single_byte_file_is_decoded_whole(tmp_path: Path, workspace: Workspac
 def test_utf8_stays_utf8(tmp_path: Path, workspace: Workspace) -> None:
     rows = [row(i, residence_city="Muñoz") for i in range(3)]
     result = import_file(workspace, "applications", write_csv(tmp_path / "a.csv", rows))
-    assert result.imported and _cities(workspace, result) == ["Muñoz"] * 3
+    assert result.imported
+    assert _cities(workspace, result) == ["Muñoz"] * 3
 
 
 def test_utf16_with_a_bad_surrogate_is_an_issue(tmp_path: Path, workspace: Workspace) -> None:
@@ -103,7 +105,8 @@ def test_mixed_line_endings_are_read(tmp_path: Path, workspace: Workspace, first
     path.write_bytes(text.encode())
     result = import_file(workspace, "applications", path)
     assert result.imported, result.report.issues
-    assert result.manifest is not None and result.manifest.row_count == 300
+    assert result.manifest is not None
+    assert result.manifest.row_count == 300
     assert sorted(set(_cities(workspace, result))) == ["Las\nCruces", "Taos"]
 
 
@@ -134,7 +137,8 @@ def test_a_first_line_that_is_data_is_not_echoed(tmp_path: Path, capsys: pytest.
     everything = captured.out + captured.err
     for cell in first_line:
         if len(cell) > 3:
-            assert cell not in everything and cell.lower() not in everything.lower()
+            assert cell not in everything
+            assert cell.lower() not in everything.lower()
 
 
 def test_unknown_header_cells_are_echoed_only_when_they_look_like_names(tmp_path: Path,
@@ -145,7 +149,9 @@ def test_unknown_header_cells_are_echoed_only_when_they_look_like_names(tmp_path
     unknown = [i for i in report.issues if i.code == "unknown_column"]
     assert sorted(i.column or "" for i in unknown) == ["", "", "", "favourite_colour"]
     text = " ".join(i.message for i in report.issues)
-    assert "maria" not in text and "1990-04-01" not in text and "87106" not in text
+    assert "maria" not in text
+    assert "1990-04-01" not in text
+    assert "87106" not in text
     assert "column 24 of the header" in text
 
 

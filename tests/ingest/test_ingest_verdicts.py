@@ -135,7 +135,8 @@ def test_the_core_formula_test_is_the_sql_one() -> None:
     ).fetchall()
     mismatched = [t for t, sql in got if sql != looks_like_formula(t)]
     assert not mismatched
-    assert looks_like_formula("  =HYPERLINK(1)") and not looks_like_formula("Category A")
+    assert looks_like_formula("  =HYPERLINK(1)")
+    assert not looks_like_formula("Category A")
 
 
 ROUND_TRIP_ROWS = [
@@ -174,7 +175,8 @@ def test_every_stored_value_reads_back_as_its_source_text(tmp_path: Path, fast: 
     for source, values in zip(ROUND_TRIP_ROWS, stored, strict=True):
         for name, value in zip(names, values, strict=True):
             if name == "amount":
-                assert isinstance(value, float) and math.isclose(value, float(source[name]), rel_tol=0, abs_tol=0)
+                assert isinstance(value, float)
+                assert math.isclose(value, float(source[name]), rel_tol=0, abs_tol=0)
                 assert float(repr(value)) == float(source[name])
             else:
                 assert _as_text(value) == source[name], (name, value, source[name])
@@ -210,7 +212,8 @@ def test_numbers_are_refused_unless_written_plainly(tmp_path: Path, column: str,
     cells = [{**_BASE, "key": f"K{i}"} for i in range(3)]
     cells[2][column] = text
     valid, issues, _ = _verdict(_write(tmp_path / "in.csv", cells), tmp_path / "w", fast=fast)
-    assert not valid and issues == ((4, column, code),)
+    assert not valid
+    assert issues == ((4, column, code),)
 
 
 def test_parquet_floats_keep_their_value(tmp_path: Path, workspace: Workspace) -> None:
