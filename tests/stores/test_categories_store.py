@@ -15,9 +15,11 @@ from ristra.stores.categories import CategoryStore, CorruptVersionError, StaleVe
 def test_first_use_seeds_defaults(tmp_path: Path) -> None:
     store = CategoryStore(tmp_path)
     v1 = store.current()
-    assert v1.version == 1 and "rural_school" in v1.ids
+    assert v1.version == 1
+    assert "rural_school" in v1.ids
     assert (tmp_path / "categories" / "v0001.json").is_file()
-    assert store.current() == v1 and store.versions() == (v1,)
+    assert store.current() == v1
+    assert store.versions() == (v1,)
 
 
 def test_save_makes_a_new_version_and_refuses_stale_edits(tmp_path: Path) -> None:
@@ -25,8 +27,11 @@ def test_save_makes_a_new_version_and_refuses_stale_edits(tmp_path: Path) -> Non
     data = store.current().to_dict()
     data["categories"] = [c for c in data["categories"] if c["id"] != "in_state"]
     v2 = store.save(data, "ana", "in-state is reported by admissions", expected_version=1)
-    assert v2.version == 2 and "in_state" not in v2.ids and v2.author == "ana"
-    assert store.current() == v2 and [v.version for v in store.versions()] == [1, 2]
+    assert v2.version == 2
+    assert "in_state" not in v2.ids
+    assert v2.author == "ana"
+    assert store.current() == v2
+    assert [v.version for v in store.versions()] == [1, 2]
     assert store.get(1).ids[-1] == "in_state"  # old versions are kept unchanged
     with pytest.raises(StaleVersionError, match="current version is 2"):
         store.save(store.get(1).to_dict(), "ben", "restore", expected_version=1)
@@ -65,7 +70,8 @@ def test_concurrent_saves_one_wins(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert outcomes.count("ok") == 1 and outcomes.count("stale") == 3
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("stale") == 3
     assert store.current().version == 2
 
 
@@ -88,7 +94,8 @@ def test_check_file(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"categories": [{"id": "x", "label": "X", "description": "d", "rationale": "r",
                                                "datasets": ["nowhere"], "rule": "sex == 'f'"}]}))
     problems = check_file(bad)
-    assert len(problems) == 1 and "unknown dataset 'nowhere'" in str(problems[0])
+    assert len(problems) == 1
+    assert "unknown dataset 'nowhere'" in str(problems[0])
     broken = tmp_path / "broken.yaml"
     broken.write_text("categories:\n  - id: [unclosed\n")
     (problem,) = check_file(broken)

@@ -117,7 +117,8 @@ def test_a_cycle_in_the_tree_is_refused() -> None:
         plan_from_dict(data, lines=lines, categories=CATEGORIES, catalogue=default_catalogue())
     (problem,) = caught.value.problems
     assert "cycle in the tree: G1.1 → G1.5 → G1.1" in problem.message
-    assert problem.line == _line(text, "parent: G1.5") and problem.field == "objectives[0].parent"
+    assert problem.line == _line(text, "parent: G1.5")
+    assert problem.field == "objectives[0].parent"
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -137,7 +138,8 @@ def test_an_engine_option_the_metric_does_not_take_is_refused() -> None:
         "kind: representation, dataset: trainees, category: urm_nm, year: cycle",
     )
     (problem,) = [p for p in _problems(text)]
-    assert problem[2] == "measures[6].metric" and problem[0] == _line(text, "year: cycle")
+    assert problem[2] == "measures[6].metric"
+    assert problem[0] == _line(text, "year: cycle")
 
 
 def test_a_survival_measure_needs_its_years() -> None:
@@ -148,12 +150,14 @@ def test_a_survival_measure_needs_its_years() -> None:
 def test_malformed_yaml_names_its_line() -> None:
     with pytest.raises(PlanFileError) as caught:
         parse_plan_text("plan:\n  id: x\n  title: [unclosed\n")
-    assert caught.value.problems[0].line is not None and "not valid YAML" in caught.value.problems[0].message
+    assert caught.value.problems[0].line is not None
+    assert "not valid YAML" in caught.value.problems[0].message
 
 
 def test_import_export_round_trip(store: PlanStore) -> None:
     first = store.import_text(demo_plan_text(), "tester", "the demo plan")
-    assert first.version == 1 and first.category_version == 1
+    assert first.version == 1
+    assert first.category_version == 1
     exported = store.export_yaml("som-dei-2030")
     assert exported.startswith("# Plan som-dei-2030, version 1")
     data, _ = parse_plan_text(exported)
@@ -172,14 +176,16 @@ def test_bad_file_leaves_the_stored_plan_unchanged(store: PlanStore, tmp_path: P
         store.import_file(bad, "tester", "a bad edit")
     assert sorted(p.name for p in (tmp_path / "plans" / "som-dei-2030").iterdir()) == before
     current = store.current("som-dei-2030")
-    assert current is not None and current.version == 1
+    assert current is not None
+    assert current.version == 1
 
 
 def test_stale_edit_is_refused(store: PlanStore) -> None:
     store.import_text(demo_plan_text(), "tester", "the demo plan")
     edited = demo_plan_text().replace("target: {value: 0.85, year: 2030}", "target: {value: 0.9, year: 2030}")
     second = store.import_text(edited, "planner", "a higher retention target", expected_version=1)
-    assert second.version == 2 and second.author == "planner"
+    assert second.version == 2
+    assert second.author == "planner"
     with pytest.raises(StalePlanError, match="current version is 2"):
         store.import_text(demo_plan_text(), "other", "from an old copy", expected_version=1)
     assert (

@@ -63,7 +63,9 @@ def test_an_empty_store_has_nothing(store: SnapshotStore) -> None:
 def test_publish_then_current_and_history(store: SnapshotStore) -> None:
     first = publish(store, [1, 2, 3])
     assert store.current(DS) == first
-    assert first.row_count == 3 and first.dataset == DS and first.imported_by == "analyst"
+    assert first.row_count == 3
+    assert first.dataset == DS
+    assert first.imported_by == "analyst"
     second = publish(store, [4, 5], by="registrar")
     assert store.current(DS) == second
     assert store.datasets() == [DS]
@@ -97,7 +99,8 @@ def test_manifest_records_checksums_and_provenance(store: SnapshotStore, tmp_pat
         data = store.path(m, entry.name).read_bytes()
         assert entry.sha256 == hashlib.sha256(data).hexdigest()
         assert entry.bytes == len(data)
-    assert m.file("data.parquet").rows == 2 and m.file("issues.json").rows is None
+    assert m.file("data.parquet").rows == 2
+    assert m.file("issues.json").rows is None
     on_disk = json.loads((store.path(m).parent / "manifest.json").read_text())
     assert SnapshotManifest.from_dict(on_disk) == m
     assert m.snapshot_id.startswith(m.imported_at.replace("-", "").replace(":", "")[:22])
@@ -108,7 +111,8 @@ def test_snapshot_ids_sort_by_time_and_are_unique_within_one_instant(tmp_path: P
     frozen = datetime(2026, 11, 26, 17, 30, 15, 123456, tzinfo=UTC)
     same = SnapshotStore(tmp_path / "a", clock=lambda: frozen)
     ids = {publish(same, [i]).snapshot_id for i in range(5)}
-    assert len(ids) == 5 and all(i.startswith("20261126T173015.123456Z-") for i in ids)
+    assert len(ids) == 5
+    assert all(i.startswith("20261126T173015.123456Z-") for i in ids)
 
     ticks = iter(frozen + timedelta(microseconds=i) for i in range(100))
     stepping = SnapshotStore(tmp_path / "b", clock=lambda: next(ticks))
@@ -143,8 +147,10 @@ def test_rollback_moves_current_and_is_logged(store: SnapshotStore) -> None:
     # Rolling "forward" again is allowed; rolling to the current one logs nothing.
     store.rollback(DS, second.snapshot_id, by="dean")
     store.rollback(DS, second.snapshot_id, by="dean")
-    assert store.current(DS) == second and len(store.events(DS)) == 4
-    assert store.verify(first) == [] and store.verify(second) == []
+    assert store.current(DS) == second
+    assert len(store.events(DS)) == 4
+    assert store.verify(first) == []
+    assert store.verify(second) == []
 
 
 def test_rollback_to_an_unknown_snapshot_is_a_clear_error(store: SnapshotStore) -> None:
@@ -190,7 +196,8 @@ def test_a_failed_first_import_creates_no_dataset(store: SnapshotStore) -> None:
         with store.writer("students", imported_by="a", schema_version=1) as w:
             w.path().write_bytes(b"partial")
             raise KeyboardInterrupt
-    assert store.datasets() == [] and not (store.root / "students").exists()
+    assert store.datasets() == []
+    assert not (store.root / "students").exists()
     assert list((store.root / ".tmp").iterdir()) == []
 
 
@@ -208,7 +215,8 @@ def test_unpublishable_content_is_refused_without_trace(store: SnapshotStore, ba
                 (w.directory / "data.csv").write_text("value\n1\n")
             elif bad == "bad parquet":
                 (w.directory / "data.parquet").write_bytes(b"not parquet")
-    assert store.current(DS) == before and len(store.history(DS)) == 1
+    assert store.current(DS) == before
+    assert len(store.history(DS)) == 1
     assert list((store.root / ".tmp").iterdir()) == []
 
 
@@ -258,7 +266,8 @@ def test_a_partial_last_log_line_is_ignored_then_repaired(store: SnapshotStore) 
         handle.write(b'{"event":"publ')
     assert [e.snapshot_id for e in store.events(DS)] == [m.snapshot_id]
     assert any("partial last line" in line for line in store.recover())
-    assert log.read_bytes().endswith(b"\n") and store.recover() == []
+    assert log.read_bytes().endswith(b"\n")
+    assert store.recover() == []
     with open(log, "ab") as handle:
         handle.write(b'{"event":"publ')
     publish(store, [2])  # an append repairs the tail first
@@ -297,7 +306,8 @@ def test_a_second_writer_is_refused_or_waits_threads(store: SnapshotStore) -> No
         store.rollback(DS, "20260101T000000.000000Z-abcdef", by="x")
     publish(store, [3], dataset="students")  # other datasets are not blocked
     # A temporary directory whose writer is alive is never recovered.
-    assert store.recover() == [] and len(list((store.root / ".tmp").iterdir())) == 2
+    assert store.recover() == []
+    assert len(list((store.root / ".tmp").iterdir())) == 2
     threading.Timer(0.3, release.set).start()
     results["second"] = publish(store, [2], by="second", wait_seconds=10)
     thread.join(10)
