@@ -70,7 +70,8 @@ def test_unreadable_and_unknown_templates(tmp_path: Path) -> None:
 def test_shipped_templates_load() -> None:
     found = {t.id: t for t in reports.list_templates()}
     assert set(found) == {"lcme-3.3", "acgme-recruitment-retention", "annual-outcomes"}
-    assert all(t.version >= 1 and t.title for t in found.values())
+    assert all(t.version >= 1 for t in found.values())
+    assert all(t.title for t in found.values())
 
 
 def test_a_template_naming_an_unknown_category_leaves_no_file(tmp_path_factory: pytest.TempPathFactory,
@@ -99,7 +100,8 @@ def test_threshold_below_one_is_refused_and_nothing_written(tmp_path_factory: py
     out = tmp_path / "r.xlsx"
     with pytest.raises(PolicyError, match="at least 1"):
         reports.generate(shared_school(tmp_path_factory), "lcme-3.3", "public", "xlsx", out, threshold=0)
-    assert not out.exists() and not list(tmp_path.iterdir())
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_workspace_with_no_data_is_refused(workspace: Workspace, tmp_path: Path) -> None:
@@ -134,7 +136,8 @@ def test_a_failure_while_rendering_keeps_the_old_file(tmp_path_factory: pytest.T
     monkeypatch.setattr(reports, "render", broken)
     with pytest.raises(RuntimeError):
         reports.generate(shared_school(tmp_path_factory), "lcme-3.3", "internal", "html", out, threshold=1)
-    assert out.read_text() == "the previous report" and [p.name for p in tmp_path.iterdir()] == ["r.html"]
+    assert out.read_text() == "the previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
 
 def test_a_failure_while_writing_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,12 +155,16 @@ def test_the_audit_log_hook_gets_the_confidential_record(tmp_path_factory: pytes
     events: list[dict[str, Any]] = []
     record = reports.generate(shared_school(tmp_path_factory), "lcme-3.3", "public", "csv", tmp_path / "r.csv",
                               audit_log=events.append)
-    assert len(events) == 1 and events[0]["sha256"] == record.sha256 and events[0]["template"] == "lcme-3.3"
+    assert len(events) == 1
+    assert events[0]["sha256"] == record.sha256
+    assert events[0]["template"] == "lcme-3.3"
     kinds = {i["kind"] for i in events[0]["suppression"]["intervals"]}
     assert kinds == {"primary", "secondary"}
-    assert record.suppression["passed"] and record.suppression["report_suppressed"] > 0
+    assert record.suppression["passed"]
+    assert record.suppression["report_suppressed"] > 0
     assert "kind" not in str(record.suppression)  # the public summary never says which cell is primary
-    assert dict(record.snapshots).keys() >= {"applications", "employees"} and record.category_version == 1
+    assert dict(record.snapshots).keys() >= {"applications", "employees"}
+    assert record.category_version == 1
 
 
 def test_cli_lists_generates_and_refuses(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
@@ -165,11 +172,13 @@ def test_cli_lists_generates_and_refuses(tmp_path_factory: pytest.TempPathFactor
     data_dir = str(shared_school(tmp_path_factory).root)
     monkeypatch.chdir(tmp_path)
     assert main(["report", "--list"]) == 0
-    assert "lcme-3.3" in capsys.readouterr().out and not (tmp_path / "ristra-data").exists()
+    assert "lcme-3.3" in capsys.readouterr().out
+    assert not (tmp_path / "ristra-data").exists()
     out = tmp_path / "lcme.xlsx"
     assert main(["--data-dir", data_dir, "report", "lcme-3.3", "--format", "xlsx", "--audience", "internal",
                  "--threshold", "1", "--out", str(out)]) == 0
-    assert out.is_file() and "written to" in capsys.readouterr().out
+    assert out.is_file()
+    assert "written to" in capsys.readouterr().out
     assert main(["--data-dir", data_dir, "report", "lcme-3.3", "--threshold", "0", "--out", str(tmp_path / "x")]) == 2
     assert "the threshold must be at least 1" in capsys.readouterr().err
     assert main(["--data-dir", data_dir, "report", "nope", "--out", str(tmp_path / "y")]) == 2

@@ -40,26 +40,30 @@ def undeclared(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 def test_a_report_over_an_undeclared_window_says_why_in_the_note(undeclared: Workspace) -> None:
     doc = reports.documents(undeclared, [TEMPLATE], "internal", threshold=1)[TEMPLATE]
     retention = _section(doc, "faculty_retention")
-    assert retention.tables == () and retention.figure is None  # nothing guessed, nothing shown
+    assert retention.tables == ()
+    assert retention.figure is None  # nothing guessed, nothing shown
     note = " ".join(retention.notes)
     assert "This section is not computed: the employees import did not declare the first day" in note
     assert "`ristra import employees FILE --extract-start YYYY-MM-DD`" in note
     assert '"Extract start" field of the web import form' in note
     # the rest of the report is made: the faculty by department, entering and attrition tables
-    assert _section(doc, "faculty_by_department").tables and _section(doc, "attrition").tables
+    assert _section(doc, "faculty_by_department").tables
+    assert _section(doc, "attrition").tables
     assert "faculty_retention" not in " ".join(t.released.key for t in doc.tables)
 
 
 def test_the_same_report_declared_computes_the_section(tmp_path: Path) -> None:
     doc = reports.documents(_school(tmp_path, declared=True), [TEMPLATE], "internal", threshold=1)[TEMPLATE]
     retention = _section(doc, "faculty_retention")
-    assert retention.tables and not any("not computed" in n for n in retention.notes)
+    assert retention.tables
+    assert not any("not computed" in n for n in retention.notes)
     assert any("declared with the employees import" in n for n in retention.notes)
 
 
 def test_the_dashboard_says_the_retention_panel_does_not_apply_and_why(undeclared: Workspace) -> None:
     status = publication.current(undeclared, INTERNAL, wait=True)
-    assert status.state == "ready" and status.publication is not None
+    assert status.state == "ready"
+    assert status.publication is not None
     built = status.publication
     assert "employees import did not declare" in built.dashboard.withheld["retention"]
     assert not any(k.startswith("dashboard/retention.") for k in built.tables)
