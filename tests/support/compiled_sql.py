@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ristra.benchmarks_io import load_benchmarks
+from ristra.ingest.benchmarks import load_benchmarks
 from ristra.core.datasets import DATASETS
 from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.plans import Ask, Context, plan_for
@@ -21,7 +21,7 @@ from ristra.core.metrics.results import SnapshotRef
 from ristra.core.metrics.specs import MetricSpec
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, SetColumns, ValueDimension
 from ristra.core.metrics.sql.lookups import stored_key_columns
-from ristra.core.sql_dialect import DUCKDB
+from ristra.core.sql_dialect import DUCKDB, Dialect
 from support.metrics import default_categories
 
 #: Compiles a query: (query, exact, stored place families) -> compiled cube.
@@ -69,8 +69,10 @@ def _text(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
 
 
-def compiled_statements(compile_query: Compile, extra: Sequence[MetricSpec] = ()) -> list[dict[str, Any]]:
-    """See the module docstring; ``compile_query`` compiles one query."""
+def compiled_statements(compile_query: Compile, extra: Sequence[MetricSpec] = (),
+                        dialect: Dialect = DUCKDB) -> list[dict[str, Any]]:
+    """See the module docstring; ``compile_query`` compiles one query, the rules alone and the key
+    tables are compiled in ``dialect``."""
     asks = planned_asks(extra)
     by_source: dict[tuple[object, bool], list[Ask]] = {}
     for ask in asks:
@@ -83,7 +85,8 @@ def compiled_statements(compile_query: Compile, extra: Sequence[MetricSpec] = ()
     for definition in default_categories().definitions:  # every rule alone, as the category module compiles it
         for name in names:
             if definition.applies_to(name):
-                for kind, fragment in (("rule", definition.sql(name)), ("membership", definition.membership_sql(name))):
+                for kind, fragment in (("rule", definition.sql(name, dialect)),
+                                       ("membership", definition.membership_sql(name, dialect))):
                     out.append({"label": f"{kind} {definition.id} over {name}", "sql": fragment.sql,
                                 "params": [_text(v) for v in fragment.params]})
     for label, group in groups:
@@ -94,7 +97,7 @@ def compiled_statements(compile_query: Compile, extra: Sequence[MetricSpec] = ()
                 tag = f"{label} exact={exact} stored={sorted(stored)}"
                 out.append({"label": tag, "sql": compiled.query.sql, "params": [_text(v) for v in compiled.query.params]})
                 for table in compiled.key_tables:
-                    create = table.create_sql(DUCKDB)
+                    create = table.create_sql(dialect)
                     out.append({"label": f"{tag} key table {table.name}", "sql": create.sql,
                                 "params": [_text(v) for v in create.params]})
     return out

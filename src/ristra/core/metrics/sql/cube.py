@@ -45,13 +45,27 @@ from ristra.core.metrics.conditions import Always, Condition
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.groupings import RuleDimension, SchemeDimension
 from ristra.core.metrics.sql.lookups import KeyTable, RowCompiler
+from ristra.core.metrics.sql.set_columns import SetColumns, concatenate, masked
 from ristra.core.metrics.sql.source import Source
 from ristra.core.sql_dialect import Dialect
+
+__all__ = ["CompiledCube", "CubeDimension", "CubeQuery", "CubeResult", "Pivot", "SetColumns", "SqlBuilder",
+           "ValueDimension", "dimension_key", "dimension_value", "masked"]
 
 MAX_DIMENSIONS = 60
 ROWS, CUBE = '"rows"', '"cube"'
 
-MISS, TRUE_SQL = '"miss"', "TRUE"
+MISS, COUNT, TRUE_SQL = '"miss"', '"n"', "TRUE"
+
+
+def _total(dialect: Dialect, column: str) -> str:
+    """The sum of a count column, as a 64-bit integer."""
+    return dialect.cast(f"sum({column})", dialect.bigint)
+
+
+def _count(j: int) -> str:
+    """The count column of measure ``j``."""
+    return f'"c{j}"'
 
 
 def _measure(j: int) -> str:
@@ -228,12 +242,12 @@ class CubeQuery:
         direct = any(isinstance(dim, ValueDimension) for dim in self.dimensions.values())
         counts = ['count(*) AS "n"'] + [f'{dialect.count_if(_measure(j))} AS "c{j}"' for j in range(len(self.measures))]
         counts += [f'min("e{k}") AS "lo{k}", max("e{k}") AS "hi{k}"' for k in range(len(self.extents))]
-        sums = ['CAST(sum("n") AS BIGINT) AS "n"']
-        sums += [f'CAST(sum("c{j}") AS BIGINT) AS "c{j}"' for j in range(len(self.measures))]
+        sums = [f'{_total(dialect, COUNT)} AS "n"']
+        sums += [f'{_total(dialect, _count(j))} AS "c{j}"' for j in range(len(self.measures))]
         sums += [f'min("lo{k}") AS "lo{k}", max("hi{k}") AS "hi{k}"' for k in range(len(self.extents))]
         if misses is not None:
             counts.append(f'{dialect.count_if(MISS)} AS "miss"')
-            sums.append('CAST(sum("miss") AS BIGINT) AS "miss"')
+            sums.append(f'{_total(dialect, MISS)} AS "miss"')
         sets = self.grouping_sets or [()]
         parts = [*([self.source.prelude.sql(dialect)] if self.source.prelude is not None else []), *ctes, row_cte]
         pivot = Pivot.plan(keys, sets, self.dimensions) if direct else None
@@ -338,7 +352,7 @@ class Pivot:
                 else:
                     data, missing = grouped_values[k]
                     values[i].append(np.ma.MaskedArray(data[keep], mask=missing[keep]))
-        return SetColumns(tuple(_concatenate(v) for v in values),
+        return SetColumns(tuple(concatenate(v) for v in values),
                           np.concatenate(counts).reshape(-1, 1 + n_measures))
 
 
@@ -364,48 +378,6 @@ def _pivot_count(dialect: Dialect, block: tuple[str, ...], combo: Sequence[tuple
     if value is False:
         return f"(count({column}) - {dialect.count_if(column)})"
     return f"(count(*) - count({column}))"
-
-
-def _concatenate(parts: Sequence[np.ma.MaskedArray[Any, Any]]) -> np.ma.MaskedArray[Any, Any]:
-    if not parts:
-        return masked([])
-    data = np.concatenate([np.ma.getdata(p) for p in parts])
-    return np.ma.MaskedArray(data, mask=np.concatenate([np.ma.getmaskarray(p) for p in parts]))
-
-
-def masked(values: Sequence[object]) -> np.ma.MaskedArray[Any, Any]:
-    """Python values as a masked array (None masked): integers and booleans keep a numeric type."""
-    mask = np.array([v is None for v in values], dtype=bool)
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
-        data: np.ndarray[Any, Any] = np.array([bool(v) if v is not None else False for v in values], dtype=bool)
-    elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        data = np.array([v if v is not None else 0 for v in values], dtype=np.int64)
-    else:
-        data = np.empty(len(values), dtype=object)
-        data[:] = list(values)
-    return np.ma.MaskedArray(data, mask=mask)
-
-
-@dataclass(frozen=True)
-class SetColumns:
-    """One grouping set's result, column by column: the dimension values (masked where NULL) and
-    the counts (``n`` then each measure) as an integer matrix."""
-
-    values: tuple[np.ma.MaskedArray[Any, Any], ...]
-    counts: np.ndarray[Any, np.dtype[np.int64]]
-
-    @classmethod
-    def from_table(cls, table: Mapping[tuple[object, ...], Sequence[int]], width: int, n_dims: int) -> SetColumns:
-        keys = list(table)
-        values = tuple(masked([k[i] for k in keys]) for i in range(n_dims))
-        counts = np.array([list(table[k]) for k in keys], dtype=np.int64).reshape(len(keys), width)
-        return cls(values, counts)
-
-    def table(self, index: Sequence[int]) -> dict[tuple[object, ...], tuple[int, ...]]:
-        keys = zip(*(v.tolist() for v in self.values), strict=True) if self.values else iter([()] * len(self.counts))
-        chosen = self.counts[:, list(index)].tolist()
-        return {key: tuple(c) for key, c in zip(keys, chosen, strict=True)}
 
 
 @dataclass(frozen=True)
