@@ -84,7 +84,8 @@ def test_the_walk_covers_the_whole_application() -> None:
     names = {r.name for r in routes()}
     for expected in ("dashboard", "imports", "categories_edit", "reports", "users", "audit", "programs",
                      "login", "openapi-json", "dashboard", "upload", "plans", "plan_detail", "plan_edit",
-                     "plan_scorecard", "plan_measure", "plan_scorecard_download", "plan_statuses"):
+                     "plan_scorecard", "plan_measure", "plan_scorecard_download", "plan_statuses",
+                     "review_queue", "review_pair"):
         assert expected in names
 
 
@@ -153,7 +154,7 @@ def test_logout_needs_post_and_signs_out(client_as: Any) -> None:
 SAFE = ("GET", "HEAD", "OPTIONS")
 #: Audit events that record a read (a view of internal figures, a download) by design.
 # reads, and the publications the system makes of the data in force when they are first asked for
-READ_EVENTS = ("internal_view", "export", "publication", "publication_failed")
+READ_EVENTS = ("internal_view", "review_view", "export", "publication", "publication_failed")
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ class AuditEvent(models.Model):
     ACTIONS: ClassVar[tuple[str, ...]] = (
         LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, IMPORT, IMPORT_REFUSED, ROLLBACK, CATEGORY_CHANGE, REPORT,
         EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED, PUBLICATION, PUBLICATION_FAILED,
-        PLAN_CHANGE, PLAN_ACTION_UPDATE,
+    REVIEW_VIEW = "review_view"
+    REVIEW_DECISION = "review_decision"
+        PLAN_CHANGE, PLAN_ACTION_UPDATE, REVIEW_VIEW, REVIEW_DECISION,
     )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

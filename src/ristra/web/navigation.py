@@ -28,6 +28,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("dashboard", "Dashboard", READERS),
     NavItem("programs", "Programs", PROGRAM_STAFF),
+    NavItem("review_queue", "Review", PROGRAM_STAFF),
     NavItem("reports", "Reports", READERS),
     NavItem("plans", "Plan", READERS),
     NavItem("imports", "Import", ANALYSTS),

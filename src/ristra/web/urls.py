@@ -24,6 +24,7 @@ from ristra.web.views import (
     programs,
     public,
     reports,
+    review,
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -37,6 +38,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("programs/", programs.programs_page, name="programs"),
     path("programs/<str:program_id>/", programs.program_detail, name="program_detail"),
+    path("linkage/review/", review.review_queue_page, name="review_queue"),
+    path("linkage/review/<str:roster_id>/<str:person_id>/", review.review_pair_page, name="review_pair"),
     path("imports/", imports.import_page, name="imports"),
     path("imports/<int:job_id>/", imports.import_job, name="import_job"),
     path("imports/<int:job_id>/confirm", imports.confirm_import, name="import_confirm"),
