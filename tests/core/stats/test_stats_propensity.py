@@ -145,3 +145,20 @@ def test_e_values_by_hand() -> None:
     assert protective.limit == pytest.approx(e_value_of(1 / 0.8))
     assert e_value(1.3, 0.9, 1.8).limit == 1.0  # the interval includes 1
     assert math.isnan(e_value(float("nan"), 0, 1).point)
+
+
+def test_the_grouped_bootstrap_refit_equals_a_refit_on_the_rows() -> None:
+    from ristra.core.stats.propensity import _bootstrap
+
+    rng = np.random.default_rng(9)
+    n = 500
+    x = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.integers(0, 3, n)]).astype(float)
+    t = rng.random(n) < 0.3
+    y = (rng.random(n) < 0.4).astype(float)
+    draws = _bootstrap(x, t, {"y": y}, 1, seed=2)["y"][0]
+    again = np.random.default_rng(2)
+    rows = np.concatenate([again.choice(np.flatnonzero(t), t.sum()), again.choice(np.flatnonzero(~t), (~t).sum())])
+    theirs = sm.Logit(t[rows].astype(float), x[rows]).fit(disp=0)
+    w = att_weights(theirs.predict(x[rows]), t[rows])
+    r1, r0 = y[rows][t[rows]].mean(), DescrStatsW(y[rows][~t[rows]], w[~t[rows]]).mean
+    assert draws == pytest.approx((r1 - r0, r1 / r0), rel=1e-8)

@@ -307,22 +307,12 @@ def att_analysis(names: Sequence[str], design: ArrayLike, treated: ArrayLike, ou
     balance = balance_table(names, x, t, w, target)
     wc = w[~t]
     ess = float(wc.sum() ** 2 / (wc ** 2).sum()) if (wc ** 2).sum() > 0 else 0.0
-    rng = np.random.default_rng(seed)
-    treated_idx, control_idx = np.flatnonzero(t), np.flatnonzero(~t)
-    boot: dict[str, list[tuple[float, float]]] = {k: [] for k in ys}
-    for _ in range(replicates):
-        rows = np.concatenate([rng.choice(treated_idx, treated_idx.size), rng.choice(control_idx, control_idx.size)])
-        tb = t[rows]
-        sb, _fit = propensity_scores(xi[rows], tb)
-        wb = att_weights(sb, tb)
-        for k, y in ys.items():
-            r1, r0 = _risks(y[rows], tb, wb)
-            boot[k].append((r1 - r0, r1 / r0 if r0 > 0 else float("nan")))
+    boot = _bootstrap(xi, t, ys, replicates, seed)
     alpha = (1 - check_confidence(confidence)) / 2
     effects = []
     for k, y in ys.items():
         r1, r0, rd_ci, rr, rr_ci = robust_effect(y, t, w, confidence)
-        draws = np.asarray(boot[k]) if boot[k] else np.full((1, 2), np.nan)
+        draws = boot[k] if replicates else np.full((1, 2), np.nan)
         rd_b = _percentile(draws[:, 0], alpha)
         rr_b = _percentile(draws[:, 1], alpha)
         effects.append(WeightedEffect(k, int(y[t].sum()), int(t.sum()), r1, r0, r1 - r0, rd_ci, rd_b, rr, rr_ci, rr_b,
@@ -336,6 +326,37 @@ def att_analysis(names: Sequence[str], design: ArrayLike, treated: ArrayLike, ou
         notes.append(f"|SMD| ≥ {target:g} after weighting for: {', '.join(unbalanced)}")
     return PropensityAnalysis(tuple(names), int(t.sum()), int((~t).sum()), ess, fit.converged, balance,
                               not unbalanced, tuple(effects), replicates, seed, tuple(notes))
+
+
+def _bootstrap(xi: Floats, t: NDArray[np.bool_], ys: Mapping[str, Floats], replicates: int, seed: int
+               ) -> dict[str, Floats]:
+    """(RD, RR) of each outcome in each replicate: participants and non-participants resampled
+    separately, the propensity model refitted on each. Rows sharing a covariate pattern share a
+    score, so each replicate fits the grouped-binomial model on the patterns (the same estimate as
+    on the rows, in far less time)."""
+    patterns, group = np.unique(xi, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    p = patterns.shape[0]
+    rng = np.random.default_rng(seed)
+    treated_idx, control_idx = np.flatnonzero(t), np.flatnonzero(~t)
+    out = {k: np.full((replicates, 2), np.nan) for k in ys}
+    for b in range(replicates):
+        rows_t = rng.choice(treated_idx, treated_idx.size)
+        rows_c = rng.choice(control_idx, control_idx.size)
+        n_t = np.bincount(group[rows_t], minlength=p).astype(np.float64)
+        n_c = np.bincount(group[rows_c], minlength=p).astype(np.float64)
+        n = n_t + n_c
+        seen = n > 0
+        _beta, e, _it, _ok = _irls(patterns[seen], n_t[seen] / n[seen], n[seen], 100, 1e-10)
+        odds = np.zeros(p)
+        odds[seen] = e / (1.0 - e)
+        control_weight = float((odds * n_c).sum())
+        for k, y in ys.items():
+            r1 = float(y[rows_t].mean())
+            s_c = np.bincount(group[rows_c], weights=y[rows_c], minlength=p)
+            r0 = float((odds * s_c).sum() / control_weight) if control_weight > 0 else float("nan")
+            out[k][b] = (r1 - r0, r1 / r0 if r0 > 0 else float("nan"))
+    return out
 
 
 def _percentile(values: Floats, alpha: float) -> tuple[float, float]:
