@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ristra.cli import output
+from ristra.cli import outcome_commands, output
 from ristra.core.linkage import LinkageInputError
 from ristra.services.errors import LinkRunError
 from ristra.services.linkage import DEFAULT_REVIEW_BAND, DEFAULT_TARGET, LINK_TARGETS, LinkageService
@@ -21,7 +21,8 @@ from ristra.services.workspace import Workspace
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("link", help="record linkage of the participants roster: run, status, review export/import",
                        description="See docs/linkage.md.")
-    lsub = p.add_subparsers(dest="link_command", metavar="run|status|review-export|review-import", required=True)
+    lsub = p.add_subparsers(dest="link_command", metavar="run|status|review-export|review-import|outcomes",
+                            required=True)
 
     def target(c: argparse.ArgumentParser) -> None:
         c.add_argument("--to", default=DEFAULT_TARGET, choices=tuple(LINK_TARGETS),
@@ -49,6 +50,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     c.add_argument("file", type=Path)
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_import, needs_workspace=True)
+    outcome_commands.add_parser(lsub)
 
 
 def _service(workspace: Workspace | None, args: argparse.Namespace) -> LinkageService:

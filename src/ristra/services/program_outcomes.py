@@ -146,8 +146,9 @@ def _outcome_sources(runs: dict[str, StoredRun | None], manifests: dict[str, Sna
     else:
         out.append(OutcomeSource("graduated", COMPUTED, "admissions link → students (same person_id)",
                                  "a student record matriculated after the cohort year, status graduated, so far"))
-    for key, outcomes, what in (("gme", ("residency_in_new_mexico",), "residency appointment at the school"),
-                                ("hr", ("faculty", "staff"), "appointment")):
+    labels = {"residency_in_new_mexico": "a residency appointment at the school (in New Mexico)",
+              "faculty": "a faculty appointment", "staff": "a staff appointment"}
+    for key, outcomes in (("gme", ("residency_in_new_mexico",)), ("hr", ("faculty", "staff"))):
         identities, dataset = ONWARD_LINKS[key]
         run = runs[key]
         for outcome in outcomes:
@@ -161,9 +162,8 @@ def _outcome_sources(runs: dict[str, StoredRun | None], manifests: dict[str, Sna
             else:
                 pinned = "" if run.record.inputs.get(ROSTER) == roster_id else (
                     "; that run is pinned to another roster snapshot than the admissions run (rerun it)")
-                label = outcome.replace("_", " ")
                 out.append(OutcomeSource(outcome, COMPUTED, f"roster → {identities} (run {run.run_id}) → {dataset}",
-                                         f"{label}: a {what} starting after the cohort year, so far{pinned}"))
+                                         f"{labels[outcome]} starting after the cohort year, so far{pinned}"))
         if key == "gme":
             out.append(OutcomeSource("residency_elsewhere", NOT_OBSERVED, "none",
                                      "the school's records hold its own residents only; residency outside New Mexico "
