@@ -30,8 +30,8 @@ from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
 from ristra.reports.counting import BreakdownBinder, CountTableBinder
 from ristra.reports.metric_sections import FunnelBinder, PathBinder, RetentionBinder
-from ristra.reports.planning import SectionPlan
 from ristra.reports.programs import ProgramRostersBinder, ProgramsBinder
+from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate, Section, TemplateError
 
 
@@ -42,7 +42,7 @@ class SectionBinder(Protocol):
 
     def specs(self) -> list[MetricSpec]: ...
 
-    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan: ...
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> ComputedSection: ...
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class NoteBinder:
     def specs(self) -> list[MetricSpec]:
         return []
 
-    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
-        return SectionPlan(self.section, (), (self.note,) if self.note else ())
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> ComputedSection:
+        return ComputedSection(self.section, (), (self.note,) if self.note else ())
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,14 @@ class BoundTemplate:
     def specs(self) -> list[MetricSpec]:
         return [s for b in self.binders for s in b.specs()]
 
-    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> tuple[SectionPlan, ...]:
-        """Every section's plan; table keys are prefixed with the template id (unique in a release)."""
+    def build(self, answers: Answers, results: Mapping[MetricSpec, MetricResult]) -> tuple[ComputedSection, ...]:
+        """Every section computed; table keys are prefixed with the template id (unique in a release)."""
         out = []
         for binder in self.binders:
-            plan = binder.build(answers, results)
+            computed = binder.build(answers, results)
             tables = tuple(replace(t, table=replace(t.table, key=f"{self.template.id}/{t.table.key}"))
-                           for t in plan.tables)
-            out.append(replace(plan, tables=tables))
+                           for t in computed.tables)
+            out.append(replace(computed, tables=tables))
         return tuple(out)
 
 

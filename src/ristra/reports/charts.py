@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ristra.reports.document import FigureView, TableView
-from ristra.reports.planning import SHARE_OF_ALL, SHARE_OF_KNOWN
+from ristra.reports.sections import SHARE_OF_ALL, SHARE_OF_KNOWN
 
 WIDTH, HEIGHT = 520, 260
 _HORIZON = re.compile(r"Retained at ([0-9.]+) year")

@@ -4,7 +4,7 @@ levels and their total; columns: measures, optionally by year and by a column's 
 
 Each binder states the :class:`~ristra.core.metrics.plans.Ask` values it needs (the engine
 merges every ask over one dataset into one query) and then builds the section's
-:class:`~ristra.reports.planning.TablePlan` values from the answers: counts with their additive
+:class:`~ristra.reports.sections.SectionTable` values from the answers: counts with their additive
 structure (each category's levels sum to its total; ``total_of`` columns sum their parts; a
 breakdown's total row sums its rows and its total column the levels), derived rates and shares
 with the counts they come from, and the meaning of every count (:mod:`.measures`).
@@ -24,11 +24,11 @@ from ristra.core.metrics.plans import Answers, Ask
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.tables import DerivedCell, Sum, Table
 from ristra.reports.measures import MEASURES, Atom, Meaning, Measure, meaning, measure_atoms
-from ristra.reports.planning import (
+from ristra.reports.sections import (
     TOTAL_LEVEL,
     Cell,
-    SectionPlan,
-    TablePlan,
+    ComputedSection,
+    SectionTable,
     code_label,
     known_levels,
     level_label,
@@ -170,12 +170,12 @@ class CountTableBinder:
         lead = (*((year,) if yearly else ()), *((value,) if spec.by else ()))
         return self.index.count(self.measures[spec.id], counts.row(lead, level))
 
-    def build(self, answers: Answers, results: Mapping[Any, Any]) -> SectionPlan:
+    def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         for each in self.counts.values():
             each.fill(answers)
         columns = self._columns(self.groupings[0].id)
         if not columns:
-            return SectionPlan(self.section, (), ("No data in the current snapshot for this table.",))
+            return ComputedSection(self.section, (), ("No data in the current snapshot for this table.",))
         rows: list[tuple[str, str]] = []
         grid: list[list[int]] = []
         meanings: dict[Cell, Meaning] = {}
@@ -195,7 +195,7 @@ class CountTableBinder:
                       derived=self._rates(columns, grid), key=self.section.id,
                       notes=(*self.section.notes, *dict.fromkeys(n for g in self.groupings for n in merged_note(g))))
         formats = {d.column: "percent" for d in table.derived}
-        return SectionPlan(self.section, (TablePlan(table, meanings, formats),))
+        return ComputedSection(self.section, (SectionTable(table, meanings, formats),))
 
     def _meaning(self, col: _Column, gid: str | None, level: str | None) -> Meaning:
         atoms = measure_atoms(self.measures[col.spec.id], self.where)
@@ -269,12 +269,12 @@ class BreakdownBinder:
             return shown, len(shown) == len(values)
         return [v for v in values if self.index.count(self.measure, first.row((v,), None))], True
 
-    def build(self, answers: Answers, results: Mapping[Any, Any]) -> SectionPlan:
+    def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         for each in self.counts.values():
             each.fill(answers)
         values, complete = self._values()
         if not values:
-            return SectionPlan(self.section, (), ("No data in the current snapshot for this table.",))
+            return ComputedSection(self.section, (), ("No data in the current snapshot for this table.",))
         atoms = measure_atoms(self.measure, self.where)
         plans = []
         for g in self.groupings:
@@ -298,8 +298,8 @@ class BreakdownBinder:
                 col_sums=(Sum(len(levels) - 1, tuple(range(len(levels) - 1))),),
                 derived=self._shares(g, grid), key=f"{self.section.id}.{g.id}",
                 notes=(*self.section.notes, *merged_note(g)))
-            plans.append(TablePlan(table, meanings, {d.column: "percent" for d in table.derived}, g.id, g.label))
-        return SectionPlan(self.section, tuple(plans))
+            plans.append(SectionTable(table, meanings, {d.column: "percent" for d in table.derived}, g.id, g.label))
+        return ComputedSection(self.section, tuple(plans))
 
     def _shares(self, g: Grouping, grid: Sequence[Sequence[int]]) -> tuple[DerivedCell, ...]:
         known = [g.levels.index(lv) for lv in known_levels(g)]

@@ -1,8 +1,8 @@
 """A report ready to render: released tables only, with their numbers, titles, notes, figures and
 the report's provenance (snapshots, category version, template version, audience, release).
 
-:func:`assemble` builds a :class:`ReportDocument` from a template's section plans and the tables
-released for them. Renderers (:mod:`ristra.reports.render_docx` and the others) take a
+:func:`assemble` builds a :class:`ReportDocument` from a template's computed sections and the
+tables released for them. Renderers (:mod:`ristra.reports.render_docx` and the others) take a
 :class:`ReportDocument` and nothing else; every number in it comes from a
 :class:`~ristra.core.disclosure.ReleasedTable`.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from ristra.core.disclosure import ReleasedTable, SuppressionSummary
 from ristra.core.metrics.results import SnapshotRef
-from ristra.reports.planning import SectionPlan
+from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate
 
 
@@ -134,15 +134,15 @@ class ReportDocument:
                 "release_suppressed": self.summary.primary + self.summary.secondary, "intervals": intervals}
 
 
-def assemble(template: ReportTemplate, plans: Sequence[SectionPlan], released: Mapping[str, ReleasedTable],
+def assemble(template: ReportTemplate, computed: Sequence[ComputedSection], released: Mapping[str, ReleasedTable],
              metadata: ReportMetadata, summary: SuppressionSummary) -> ReportDocument:
-    """The document of ``template`` from its section plans and the released tables (by key)."""
+    """The document of ``template`` from its computed sections and the released tables (by key)."""
     sections = []
     table_number = figure_number = 0
-    for plan in plans:
-        section = plan.section
+    for part in computed:
+        section = part.section
         views = []
-        for t in plan.tables:
+        for t in part.tables:
             table_number += 1
             views.append(TableView(table_number, released[t.table.key], dict(t.formats), t.category_label))
         figure = None
@@ -150,5 +150,5 @@ def assemble(template: ReportTemplate, plans: Sequence[SectionPlan], released: M
             figure_number += 1
             figure = FigureView(figure_number, section.chart, section.title, tuple(views))
         sections.append(SectionView(section.id, section.kind, section.title, section.text, section.placeholder,
-                                    tuple(views), figure, (*section.notes, *plan.notes)))
+                                    tuple(views), figure, (*section.notes, *part.notes)))
     return ReportDocument(metadata, template.notes, tuple(sections), summary)

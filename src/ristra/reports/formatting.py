@@ -30,7 +30,7 @@ def count_text(value: int | None) -> str:
 
 
 def derived_text(value: Any, fmt: str, suppressed: bool = False) -> str:
-    """A released derived value as text in the given format (see ``planning.FORMATS``)."""
+    """A released derived value as text in the given format (see ``sections.FORMATS``)."""
     if suppressed:
         return SUPPRESSED_MARK
     if value == "":

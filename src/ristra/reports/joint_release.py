@@ -44,7 +44,7 @@ from ristra.core.disclosure import (
 )
 from ristra.core.tables import Table
 from ristra.reports.measures import Meaning
-from ristra.reports.planning import TablePlan
+from ristra.reports.sections import SectionTable
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,15 @@ class JointRelease:
     fingerprint: str
 
 
-def equations_between(plans: Sequence[TablePlan]) -> tuple[Equation, ...]:
-    """Identity and sum equations between the cells of ``plans`` (see the module docstring)."""
+def equations_between(tables: Sequence[SectionTable]) -> tuple[Equation, ...]:
+    """Identity and sum equations between the cells of ``tables`` (see the module docstring)."""
     first: dict[Meaning, CellRef] = {}
     value: dict[Meaning, int] = {}
     equations: list[Equation] = []
-    for plan in sorted(plans, key=lambda p: p.table.key):
-        for (row, col), what in sorted(plan.meanings.items()):
-            ref = CellRef(plan.table.key, row, col)
-            count = plan.table.counts[row][col]
+    for shown in sorted(tables, key=lambda t: t.table.key):
+        for (row, col), what in sorted(shown.meanings.items()):
+            ref = CellRef(shown.table.key, row, col)
+            count = shown.table.counts[row][col]
             if what not in first:
                 first[what], value[what] = ref, count
             elif value[what] == count:

@@ -31,11 +31,11 @@ from ristra.core.stats.contingency import fisher_exact_tests
 from ristra.core.stats.multiplicity import holm
 from ristra.core.tables import DerivedCell, Sum, Table
 from ristra.reports.measures import Meaning, atoms_of, meaning
-from ristra.reports.planning import (
+from ristra.reports.sections import (
     TOTAL_LEVEL,
     Cell,
-    SectionPlan,
-    TablePlan,
+    ComputedSection,
+    SectionTable,
     level_label,
     merged_note,
     share_label,
@@ -85,7 +85,7 @@ class PathBinder(_MetricBinder):
     def specs(self) -> list[MetricSpec]:
         return [PathSpec(g.id) for g in self.groupings]
 
-    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> ComputedSection:
         plans, notes = [], []
         for g in self.groupings:
             result = results[PathSpec(g.id)]
@@ -124,8 +124,8 @@ class PathBinder(_MetricBinder):
                           key=f"{self.section.id}.{g.id}", notes=(*self.section.notes, *merged_note(g)))
             formats = {share_label(g): "percent", INTERVAL: "interval_percent", "Ratio to the state population": "ratio",
                        "Ratio to the stage before": "ratio"}
-            plans.append(TablePlan(table, meanings, formats, g.id, g.label))
-        return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
+            plans.append(SectionTable(table, meanings, formats, g.id, g.label))
+        return ComputedSection(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
 
 
 class FunnelBinder(_MetricBinder):
@@ -134,7 +134,7 @@ class FunnelBinder(_MetricBinder):
     def specs(self) -> list[MetricSpec]:
         return [s for g in self.groupings for s in (FunnelSpec(g.id), SelectionRatioSpec(g.id))]
 
-    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> ComputedSection:
         plans = []
         for g in self.groupings:
             counts: dict[tuple[str, str], int] = {}
@@ -195,12 +195,12 @@ class FunnelBinder(_MetricBinder):
                           notes=(*self.section.notes, *merged_note(g)))
             formats = {"Rate from the stage before": "percent", "Selection-rate ratio": "ratio",
                        "Fisher p (Holm)": "pvalue"}
-            plans.append(TablePlan(table, meanings, formats, g.id, g.label))
+            plans.append(SectionTable(table, meanings, formats, g.id, g.label))
         notes = ("Rates are the stage's count divided by the stage before's, from the counts shown. Selection-rate "
                  "ratio: the group's rate divided by the reference group's (the highest rate among groups of at "
                  "least 30; four-fifths rule, 29 CFR 1607.4(D)), pooled over the cycles the table covers; Fisher's "
                  "exact test on the same counts, Holm's correction across the groups of a stage.",)
-        return SectionPlan(self.section, tuple(plans), notes)
+        return ComputedSection(self.section, tuple(plans), notes)
 
 
 class RetentionBinder(_MetricBinder):
@@ -225,8 +225,8 @@ class RetentionBinder(_MetricBinder):
                 out[(r, c)] = meaning("employees", atoms, g.id if level else None, level)
         return out
 
-    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> SectionPlan:
-        plans: list[TablePlan] = []
+    def build(self, answers: Any, results: Mapping[MetricSpec, MetricResult]) -> ComputedSection:
+        plans: list[SectionTable] = []
         notes: list[str] = []
         for g in self.groupings:
             result = results[self._spec(g)]
@@ -266,8 +266,8 @@ class RetentionBinder(_MetricBinder):
                           row_sums=(Sum(total, tuple(range(total))),), derived=tuple(derived),
                           key=f"{self.section.id}.{g.id}", notes=(*self.section.notes, *merged_note(g)))
             formats = {_horizon(h): "percent" for h in self.section.horizons} | {"Log-rank p (known levels)": "pvalue"}
-            plans.append(TablePlan(table, self._meanings(g), formats, g.id, g.label))
-        return SectionPlan(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
+            plans.append(SectionTable(table, self._meanings(g), formats, g.id, g.label))
+        return ComputedSection(self.section, tuple(plans), tuple(dict.fromkeys(notes)))
 
 
 def _horizon(h: float) -> str:

@@ -18,7 +18,7 @@ from ristra.core.metrics.plans import Answers, Ask
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.core.tables import Sum, Table
 from ristra.reports.measures import Atom, Meaning, meaning
-from ristra.reports.planning import Cell, SectionPlan, TablePlan, code_label, ordered
+from ristra.reports.sections import Cell, ComputedSection, SectionTable, code_label, ordered
 from ristra.reports.templates import Section
 
 PROGRAM_ID = GroupingColumn("program_id", "program_id", "id")
@@ -44,7 +44,7 @@ class ProgramsBinder:
     def specs(self) -> list[Any]:
         return []
 
-    def build(self, answers: Answers, results: Mapping[Any, Any]) -> SectionPlan:
+    def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         registry: dict[object, tuple[object, ...]] = {}
         if self.registry is not None:
             for key in answers.table(self.registry):
@@ -76,7 +76,7 @@ class ProgramsBinder:
                       row_sums=(Sum(len(rows) - 1, tuple(range(len(rows) - 1))),),
                       col_sums=(Sum(n_years, (n_years + 1, n_years + 2)),), key=self.section.id,
                       notes=self.section.notes)
-        return SectionPlan(self.section, (TablePlan(table, _meanings(groups, shown)),))
+        return ComputedSection(self.section, (SectionTable(table, _meanings(groups, shown)),))
 
 
 def _describe(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -120,13 +120,13 @@ class ProgramRostersBinder:
     def specs(self) -> list[Any]:
         return []
 
-    def build(self, answers: Answers, results: Mapping[Any, Any]) -> SectionPlan:
+    def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         names = {k[0]: str(k[1]) for k in answers.table(self.registry)} if self.registry is not None else {}
         rosters = answers.table(self.rosters)
         tables = []
         for program in sorted({k[0] for k in rosters if k[0] is not None}, key=str):
             tables.append(roster_plan(self.section, program, str(names.get(program, program)), rosters))
-        return SectionPlan(self.section, tuple(tables))
+        return ComputedSection(self.section, tuple(tables))
 
 
 def roster_key(program_id: object) -> str:
@@ -135,7 +135,7 @@ def roster_key(program_id: object) -> str:
 
 
 def roster_plan(section: Section, program: object, name: str,
-                rosters: Mapping[tuple[Any, ...], tuple[int, ...]]) -> TablePlan:
+                rosters: Mapping[tuple[Any, ...], tuple[int, ...]]) -> SectionTable:
     """One program's roster table (see :class:`ProgramRostersBinder`)."""
     years = [y for y in ordered([k[1] for k in rosters if k[0] == program]) if y is not None]
     grid = []
@@ -156,4 +156,4 @@ def roster_plan(section: Section, program: object, name: str,
         meanings[(r, 0)] = meaning("participants", frozenset(), None, None, by)
         meanings[(r, 1)] = meaning("participants", completed, None, None, by)
         meanings[(r, 2)] = meaning("participants", frozenset({_NOT_COMPLETED}), None, None, by)
-    return TablePlan(table, meanings)
+    return SectionTable(table, meanings)

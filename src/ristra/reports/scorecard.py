@@ -35,7 +35,7 @@ from ristra.core.plan import Measure, MeasureStatus, Plan, Rollup, plan_rollups
 from ristra.core.plan.released import PUBLISHED_KINDS, YearCounts, point_from_counts, released_status
 from ristra.core.tables import DerivedCell
 from ristra.reports.document import ReportDocument
-from ristra.reports.planning import TOTAL_LEVEL
+from ristra.reports.sections import TOTAL_LEVEL
 from ristra.reports.templates import ReportTemplate, TemplateError, parse_template
 
 PREFIX = "plan-scorecard."

@@ -21,7 +21,7 @@ from ristra.core.tables import TableError
 from ristra.reports.binding import undeclared_window
 from ristra.reports.document import ReportMetadata, assemble
 from ristra.reports.joint_release import release_jointly
-from ristra.reports.planning import TablePlan
+from ristra.reports.sections import SectionTable
 from ristra.reports.templates import ReportTemplate, load_template, shipped_template_ids
 from ristra.services.metrics import MetricsService
 from ristra.services.publication.contents import compute_sections, dashboard_template, programs_in
@@ -165,7 +165,7 @@ def _relation_counts(relations: Relations) -> dict[str, int]:
             "orders": len(relations.orders), "declared_not_holding": relations.not_holding}
 
 
-def _loss(plans: Sequence[TablePlan], tables: Mapping[str, ReleasedTable]) -> InformationLoss:
+def _loss(plans: Sequence[SectionTable], tables: Mapping[str, ReleasedTable]) -> InformationLoss:
     cells = suppressed = 0
     total = hidden = 0
     for plan in plans:

@@ -13,7 +13,7 @@ from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
 from ristra.core.metrics.sql.source import dataset_source
 from ristra.reports.binding import BoundTemplate, bind
-from ristra.reports.planning import SectionPlan
+from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate, parse_template
 from ristra.services.metrics import MetricsService
 from ristra.services.publication.values import DASHBOARD, FUNNEL_STAGES, HORIZONS
@@ -60,7 +60,7 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
 
 
 def compute_sections(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
-                     context: Context) -> dict[str, tuple[SectionPlan, ...]]:
+                     context: Context) -> dict[str, tuple[ComputedSection, ...]]:
     """Every section's unreleased tables, by template id: one pass of the metrics engine over the
     snapshots of ``context``."""
     from ristra.engine import MetricsEngine

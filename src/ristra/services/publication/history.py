@@ -14,7 +14,7 @@ from ristra.core.disclosure import (
     Policy,
     SuppressionSummary,
 )
-from ristra.reports.planning import TablePlan
+from ristra.reports.sections import SectionTable
 from ristra.services.publication.values import AuditLog, Publication, cell_id
 from ristra.services.workspace import Workspace
 from ristra.stores.atomic import write_atomically
@@ -50,7 +50,7 @@ class History:
         return path
 
 
-def carried(history: History, plans: Sequence[TablePlan], policy: Policy) -> Carried:
+def carried(history: History, plans: Sequence[SectionTable], policy: Policy) -> Carried:
     """Cells the audience saw suppressed before stay suppressed; cells that were sensitive stay
     protected while their count is below twice the threshold (a small correction cannot then
     show them; see docs/disclosure.md §10)."""
@@ -91,7 +91,7 @@ def record_again(history: History, publication: Publication) -> None:
         history.write(record)
 
 
-def record_served(history: History, publication: Publication, plans: Sequence[TablePlan],
+def record_served(history: History, publication: Publication, plans: Sequence[SectionTable],
             summary: SuppressionSummary) -> None:
     suppressed, sensitive = [], []
     policy = publication.policy

@@ -28,8 +28,8 @@ TOTAL_LEVEL = "All"
 
 
 @dataclass(frozen=True)
-class TablePlan:
-    """One table of a section, unreleased. ``meanings`` maps count cells to what they count (cells
+class SectionTable:
+    """One table of a computed section, unreleased. ``meanings`` maps count cells to what they count (cells
     without a meaning are never linked to other tables); ``formats`` maps derived column labels to
     one of :data:`FORMATS`; ``category`` names the category the table is about, if one."""
 
@@ -41,11 +41,11 @@ class TablePlan:
 
 
 @dataclass(frozen=True)
-class SectionPlan:
-    """A template section with its unreleased tables (none for a text section)."""
+class ComputedSection:
+    """A template section computed: its unreleased tables (none for a text section) and notes."""
 
     section: Section
-    tables: tuple[TablePlan, ...] = ()
+    tables: tuple[SectionTable, ...] = ()
     notes: tuple[str, ...] = ()
 
 
