@@ -94,6 +94,7 @@ def test_the_balanced_comparison_restricts_and_gives_e_values() -> None:
     result = balanced_comparison("PP01", ["in_state", "rural"], design, treated, {"interviewed": y}, replicates=100)
     assert result.restricted == ("in_state = 1 (every participant has it)",)
     assert result.analysis is not None and result.analysis.covariates == ("rural",)
+    assert result.smd_before_restriction["in_state"] > 1  # the confounding the restriction removes
     assert result.analysis.controls == int((in_state & ~treated).sum())
     effect = result.analysis.effect("interviewed")
     assert effect.rr_bootstrap[0] < 1.5 < effect.rr_bootstrap[1]

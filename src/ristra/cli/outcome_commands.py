@@ -96,6 +96,8 @@ def render(result: ProgramEvaluation) -> None:
         an = b.analysis
         out.print(f"balanced comparison: {an.treated} participants, {an.controls} non-participants "
                   f"(effective {an.controls_effective:.0f}); restricted to: {'; '.join(b.restricted) or 'none'}")
+        output.rows_table("before restriction (all applicants of the same cycles)", ("covariate", "SMD"),
+                          ((k, _num(v, 3)) for k, v in b.smd_before_restriction.items()))
         output.rows_table("balance (standardised mean differences; target |SMD| < 0.1)",
                           ("covariate", "participants", "non-participants", "weighted", "SMD before", "SMD after",
                            "balanced"),

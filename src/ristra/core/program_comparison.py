@@ -44,6 +44,7 @@ from ristra.core.stats.propensity import (
     PropensityAnalysis,
     att_analysis,
     restrict_to_overlap,
+    standardised_mean_difference,
 )
 from ristra.core.stats.proportions import Proportion, proportion
 from ristra.core.stats.ratios import RatioEstimate, score_ratio
@@ -158,12 +159,15 @@ class BalancedComparison:
     e_values: dict[str, EValue] = field(default_factory=dict)
     restricted: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: each covariate's SMD among all applicants of the same cycles, before restriction and weighting
+    smd_before_restriction: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"program_id": self.program_id, "unit": self.unit, "method": self.method,
                 "analysis": self.analysis.to_dict() if self.analysis else None,
                 "e_values": {k: v.to_dict() for k, v in self.e_values.items()},
-                "restricted": list(self.restricted), "notes": list(self.notes)}
+                "restricted": list(self.restricted), "notes": list(self.notes),
+                "smd_before_restriction": dict(self.smd_before_restriction)}
 
 
 BALANCED_UNIT = ("one applicant person: their first application in the cycles the program's participants applied in")
@@ -184,6 +188,7 @@ def balanced_comparison(program_id: str, names: Sequence[str], design: ArrayLike
         return BalancedComparison(program_id, BALANCED_UNIT, BALANCED_METHOD, None,
                                   notes=("a balanced comparison needs both participants and non-participants "
                                          "among the applicants",))
+    crude = {n: standardised_mean_difference(x[t, j], x[~t, j]) for j, n in enumerate(names)}
     kept, rows, restricted = restrict_to_overlap(names, x, t)
     columns = [list(names).index(k) for k in kept]
     xs, ts = x[rows][:, columns], t[rows]
@@ -191,8 +196,8 @@ def balanced_comparison(program_id: str, names: Sequence[str], design: ArrayLike
     if ts.all():
         return BalancedComparison(program_id, BALANCED_UNIT, BALANCED_METHOD, None, restricted=restricted,
                                   notes=("no non-participant shares the participants' level of: "
-                                         + "; ".join(restricted),))
+                                         + "; ".join(restricted),), smd_before_restriction=crude)
     analysis = att_analysis(kept, xs, ts, ys, confidence, replicates, seed)
     evalues = {e.outcome: e_value(e.risk_ratio, *e.rr_bootstrap) for e in analysis.effects}
     return BalancedComparison(program_id, BALANCED_UNIT, BALANCED_METHOD, analysis, evalues, restricted,
-                              analysis.notes)
+                              analysis.notes, crude)
