@@ -30,7 +30,6 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("ristra.reports", "adapter:reports"),
     ("ristra.linkage", "adapter:linkage"),
     ("ristra.synth", "adapter:synth"),
-    ("ristra.benchmarks_io", "adapter:benchmarks"),
     ("ristra.docs_build", "tool"),
     ("ristra.services", "services"),
     ("ristra.web", "front:web"),
@@ -38,8 +37,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("ristra", "api"),  # the package itself: ``ristra.open``, the Python API (a front end)
 )
 
-ADAPTERS = {"adapter:engine", "adapter:ingest", "adapter:reports", "adapter:linkage", "adapter:synth",
-            "adapter:benchmarks"}
+ADAPTERS = {"adapter:engine", "adapter:ingest", "adapter:reports", "adapter:linkage", "adapter:synth"}
 #: what each layer may import besides itself
 ALLOWED: dict[str, set[str]] = {
     "core": set(),

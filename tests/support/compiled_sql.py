@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ristra.ingest.benchmarks import load_benchmarks
 from ristra.core.datasets import DATASETS
 from ristra.core.metrics.pack import standard_pack
 from ristra.core.metrics.plans import Ask, Context, plan_for
@@ -22,6 +21,7 @@ from ristra.core.metrics.specs import MetricSpec
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, SetColumns, ValueDimension
 from ristra.core.metrics.sql.lookups import stored_key_columns
 from ristra.core.sql_dialect import DUCKDB, Dialect
+from ristra.ingest.benchmarks import load_benchmarks
 from support.metrics import default_categories
 
 #: Compiles a query: (query, exact, stored place families) -> compiled cube.

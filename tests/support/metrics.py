@@ -12,13 +12,12 @@ from typing import Any
 
 import duckdb
 from hypothesis import strategies as st
+from ristra.core.metrics.reference import run_reference
 
-from ristra.benchmarks_io import load_benchmarks
 from ristra.core.categories import CategorySet, definitions_from_dict
 from ristra.core.categories.derived import derived_columns
 from ristra.core.datasets import dataset
 from ristra.core.metrics.plans import Context, plan_for
-from ristra.core.metrics.reference import run_reference
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import (
     FunnelSpec,
@@ -33,6 +32,7 @@ from ristra.core.metrics.specs import (
 )
 from ristra.engine import SnapshotFile, open_engine
 from ristra.engine.reference_tables import county_rows, zip_rows
+from ristra.ingest.benchmarks import load_benchmarks
 from ristra.stores.categories import default_definitions
 
 Row = dict[str, Any]

@@ -5,7 +5,7 @@ A :class:`Benchmark` is one share (``numerator / denominator``) of one populatio
 FIPS), with its source and the method used. Approximate benchmarks say so (``approximate``) and
 carry bounds (``share_low``/``share_high``) that hold whatever the approximation's error.
 
-The functions here are pure: they take counts (the adapter :mod:`ristra.benchmarks_io` reads them
+The functions here are pure: they take counts (the adapter :mod:`ristra.ingest.benchmarks` reads them
 from :mod:`ristra.reference`) and return values. Methods:
 
 * **women** — female share of adults 18+ (ACS); the ACS extract has no all-ages sex table.

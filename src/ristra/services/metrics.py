@@ -30,7 +30,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ristra.benchmarks_io import load_benchmarks
 from ristra.core.benchmarks import BenchmarkSet
 from ristra.core.categories import CategorySet
 from ristra.core.metrics.pack import standard_pack
@@ -38,6 +37,7 @@ from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import MetricSpec, make_spec
 from ristra.core.metrics.sql.lookups import stored_key_columns
+from ristra.ingest.benchmarks import load_benchmarks
 from ristra.services.workspace import Settings, Workspace
 from ristra.stores.categories import CategoryStore
 

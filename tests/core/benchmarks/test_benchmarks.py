@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ristra.benchmarks_io import load_benchmarks, new_mexico_benchmarks, read_benchmark_file, urban_zips
 from ristra.core.benchmarks import (
     Benchmark,
     BenchmarkFileError,
@@ -22,6 +21,7 @@ from ristra.core.benchmarks import (
     urm_benchmark,
     zip_share_of_county,
 )
+from ristra.ingest.benchmarks import load_benchmarks, new_mexico_benchmarks, read_benchmark_file, urban_zips
 from ristra.stores.categories import default_definitions
 
 NM_TOTAL = 2_117_522

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from ristra import reference
-from ristra.benchmarks_io import new_mexico_benchmarks
 from ristra.core.benchmarks import AgeBandCounts, nearest_year, urm_age_band_benchmark
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.specs import PathSpec, RepresentationRatioSpec, make_spec
 from ristra.core.stats.unknowns import benchmark_ratio_bounds
+from ristra.ingest.benchmarks import new_mexico_benchmarks
 from ristra.reference import periods
 from support.metrics import engine_results
 
