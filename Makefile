@@ -39,7 +39,7 @@ bench: setup
 	$(BIN)/python -m bench $(ONLY)
 
 docs: setup
-	$(BIN)/python -m ristra.docs_build
+	$(BIN)/python tools/docs_build.py
 
 clean:
 	rm -rf $(VENV) ristra-data .pytest_cache

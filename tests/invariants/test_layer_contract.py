@@ -30,7 +30,6 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("ristra.reports", "adapter:reports"),
     ("ristra.linkage", "adapter:linkage"),
     ("ristra.synth", "adapter:synth"),
-    ("ristra.docs_build", "tool"),
     ("ristra.services", "services"),
     ("ristra.web", "front:web"),
     ("ristra.cli", "front:cli"),
@@ -44,7 +43,6 @@ ALLOWED: dict[str, set[str]] = {
     "data": {"core"},
     "stores": {"core", "data"},
     **{a: {"core", "data"} for a in ADAPTERS},
-    "tool": {"core", "data"},
     "services": {"core", "data", "stores", *ADAPTERS},
     "front:web": {"core", "services"},
     # the CLI starts the web server and manages its users (`serve`, `createuser`, `audit`)
