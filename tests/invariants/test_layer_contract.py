@@ -56,9 +56,7 @@ ALLOWED: dict[str, set[str]] = {
 SHARED = {"ristra.engine.connections", "ristra.stores.atomic", "ristra.stores.snapshots.layout"}
 
 #: imports that still cross the contract (importer, imported) → where they go instead (issue 13)
-KNOWN: dict[tuple[str, str], str] = {
-    ("ristra.cli.data_commands", "ristra.synth"): "a demo service",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def layer_of(module: str) -> str:

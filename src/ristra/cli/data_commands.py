@@ -13,16 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ristra.cli import output
 from ristra.core.datasets import DATASETS, dataset
-from ristra.services import imports
+from ristra.services import demo, imports
+from ristra.services.demo import IMPORT_ORDER as IMPORT_ORDER  # the order the demo imports in (tests use it)
 from ristra.services.errors import UnreadableFile
 from ristra.services.workspace import Workspace
 
 #: The largest file `validate` and `import` accept, as for the web app's uploads.
 MAX_SIZE_ENV = "RISTRA_MAX_UPLOAD_MB"
 DEFAULT_MAX_SIZE_MB = 200
-
-#: Import order for the demo: programs before their rosters.
-IMPORT_ORDER = ("programs", "participants", "applications", "students", "trainees", "employees", "employee_events")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,16 +76,15 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_synth(args: argparse.Namespace, workspace: Workspace | None) -> int:
-    from ristra.synth import generate
-
     with _progress() as progress:
         task = progress.add_task("generating", total=None)
 
         def report(step: str, done: int, total: int) -> None:
             progress.update(task, description=step, completed=done, total=total)
 
-        paths = generate(args.out, seed=args.seed, applications_per_cycle=args.applications_per_cycle,
-                         cycles=args.cycles, progress=report)
+        paths = demo.write_synthetic_school(args.out, seed=args.seed,
+                                            applications_per_cycle=args.applications_per_cycle,
+                                            cycles=args.cycles, progress=report)
     output.rows_table(f"synthetic school written to {args.out}", ("dataset", "file"),
                       [(name, str(path)) for name, path in paths.items()])
     return 0
@@ -168,27 +165,18 @@ def cmd_rollback(args: argparse.Namespace, workspace: Workspace | None) -> int:
 
 def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
     assert workspace is not None
-    from ristra.synth import extract_starts, generate
-
-    source_dir = workspace.root / "synthetic-source"
-    starts = extract_starts()  # the synthetic extracts declare where they start, as a real import should
     with _progress() as progress:
         task = progress.add_task("generating the synthetic school", total=None)
 
         def report(step: str, done: int, total: int) -> None:
-            progress.update(task, description=f"generating: {step}", completed=done, total=total)
+            progress.update(task, description=step, completed=done, total=total)
 
-        paths = generate(source_dir, seed=args.seed, applications_per_cycle=args.applications_per_cycle)
-        rows = []
-        progress.update(task, description="importing", completed=0, total=len(IMPORT_ORDER))
-        for done, name in enumerate(IMPORT_ORDER, start=1):
-            result = imports.import_file(workspace, name, paths[name], wait_seconds=30,
-                                         extract_start=starts.get(name))
-            if not result.manifest:
-                output.report_issues(result.report)
-                return 1
-            rows.append((name, f"{result.manifest.row_count:,}", result.manifest.snapshot_id))
-            progress.update(task, completed=done)
+        summary = demo.import_demo(workspace, seed=args.seed, applications_per_cycle=args.applications_per_cycle,
+                                   progress=report)
+    if summary.report is not None:
+        output.report_issues(summary.report)
+        return 1
+    rows = [(d.dataset, f"{d.rows:,}", d.snapshot_id) for d in summary.datasets]
     output.rows_table(f"demo data imported into {workspace.root}", ("dataset", "rows", "snapshot"), rows)
     if not args.no_serve:
         from ristra.cli.web_commands import serve_demo
