@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ristra import reference
 from ristra.core.datasets import DATASETS
+from ristra.reference import census, zips
 from ristra.synth import LINKS, SchoolConfig, generate
 from support.synth_checks import check_file
 
@@ -67,9 +67,9 @@ def test_checker_catches_problems(tmp_path: Path) -> None:
 
 
 def test_zip_and_fips_keep_leading_zeros(data: dict[str, list[dict[str, str]]]) -> None:
-    zips = {r["residence_zip"] for r in data["applications"]} | {r["high_school_zip"] for r in data["applications"]}
+    seen_zips = {r["residence_zip"] for r in data["applications"]} | {r["high_school_zip"] for r in data["applications"]}
     fips = {r["residence_county_fips"] for r in data["applications"]}
-    assert any(z.startswith("0") for z in zips)  # e.g. Boston, Hartford, Newark
+    assert any(z.startswith("0") for z in seen_zips)  # e.g. Boston, Hartford, Newark
     assert any(f.startswith("0") for f in fips)  # e.g. Arizona, California, Colorado
 
 
@@ -170,8 +170,8 @@ def test_race_and_ethnicity_near_census(data: dict[str, list[dict[str, str]]]) -
     people = _first_applications(data["applications"])
     in_state = [r for r in people if r["in_state"] == "yes"]
     out_state = [r for r in people if r["in_state"] == "no"]
-    nm, _ = reference.nm_totals()
-    us = reference.us_totals()
+    nm, _ = census.nm_totals()
+    us = census.us_totals()
     hispanic_in = sum(r["hispanic"] == "yes" for r in in_state) / len(in_state)
     hispanic_out = sum(r["hispanic"] == "yes" for r in out_state) / len(out_state)
     assert abs(hispanic_in - nm.share("hispanic")) < 0.03
@@ -185,9 +185,9 @@ def test_race_and_ethnicity_near_census(data: dict[str, list[dict[str, str]]]) -
 
 def _school_rural(county: str, city: str, zip_code: str) -> bool | None:
     """The school's rule, applied to written geography (ZIP fallback when county is missing)."""
-    if not county and zip_code in reference.zip_county_crosswalk():
-        county = reference.zip_county_crosswalk()[zip_code][0].county_fips
-        city = reference.zip_places().get(zip_code, reference.zip_places()["87101"]).city
+    if not county and zip_code in zips.zip_county_crosswalk():
+        county = zips.zip_county_crosswalk()[zip_code][0].county_fips
+        city = zips.zip_places().get(zip_code, zips.zip_places()["87101"]).city
     if not county.startswith("35"):
         return None if not county else False
     return not (county == "35001" or (county == "35043" and city.lower() in ("rio rancho", "corrales")))
@@ -212,7 +212,7 @@ def _rate_ratio(apps: list[dict[str, str]], group: str) -> float:
 
 def test_geography_from_reference(data: dict[str, list[dict[str, str]]]) -> None:
     apps = data["applications"]
-    nm_zips = set(reference.zip_county_crosswalk())
+    nm_zips = set(zips.zip_county_crosswalk())
     in_state = [r for r in apps if r["residence_state"] == "NM"]
     assert all(r["residence_zip"] in nm_zips for r in in_state)
     assert all(r["residence_county_fips"].startswith("35") for r in in_state if r["residence_county_fips"])

@@ -13,16 +13,16 @@ import functools
 
 import duckdb
 
-from ristra import reference
 from ristra.core.metrics.sql.lookups import REF_COUNTY, REF_ZIP
 from ristra.core.sql_dialect import DUCKDB
+from ristra.reference import census, zips
 
 
 @functools.cache
 def zip_rows() -> tuple[tuple[str, str | None, int | None], ...]:
     """(zip, county, ruca) for every ZIP in the shipped tables."""
-    crosswalk = reference.zip_county_crosswalk()
-    ruca = reference.zip_ruca()
+    crosswalk = zips.zip_county_crosswalk()
+    ruca = zips.zip_ruca()
     rows = []
     for z in sorted(set(crosswalk) | set(ruca)):
         county = crosswalk[z][0].county_fips if z in crosswalk else None
@@ -34,7 +34,7 @@ def zip_rows() -> tuple[tuple[str, str | None, int | None], ...]:
 @functools.cache
 def county_rows() -> tuple[tuple[str, int, bool], ...]:
     """(fips, rucc, frontier) for every county."""
-    return tuple((c.fips, c.rucc_2023, c.frontier) for c in reference.counties())
+    return tuple((c.fips, c.rucc_2023, c.frontier) for c in census.counties())
 
 
 def load(con: duckdb.DuckDBPyConnection) -> None:

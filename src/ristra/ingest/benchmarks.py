@@ -18,7 +18,6 @@ from typing import Any
 
 import yaml
 
-from ristra import reference
 from ristra.core.benchmarks import (
     AgeBandCounts,
     Benchmark,
@@ -36,7 +35,7 @@ from ristra.core.benchmarks import (
     women_benchmark,
     zip_share_of_county,
 )
-from ristra.reference import periods
+from ristra.reference import acs, census, periods, zips
 
 BERNALILLO = "35001"
 SANDOVAL = "35043"
@@ -94,9 +93,9 @@ def _period_benchmarks() -> list[Benchmark]:
         for band in periods.acs_age_bands():
             if band.band != band_name:
                 continue
-            census = censuses[nearest_year(periods.CENSUS_YEARS, band.year) or 2020]
-            adults, race = census.adults, census.adults_race
-            note = f"the {census.year} Census, ages 18 and over (Tables P3 and P4)"
+            nearest = censuses[nearest_year(periods.CENSUS_YEARS, band.year) or 2020]
+            adults, race = nearest.adults, nearest.adults_race
+            note = f"the {nearest.year} Census, ages 18 and over (Tables P3 and P4)"
             source = ACS_BANDS.format(year=band.year, moe_total=band.moe90_total, moe_hispanic=band.moe90_hispanic)
             out.append(urm_age_band_benchmark(
                 AgeBandCounts(band.total, band.hispanic, band.black_alone, band.aian_alone, band.two_or_more),
@@ -107,20 +106,20 @@ def _period_benchmarks() -> list[Benchmark]:
 
 def _county_facts() -> tuple[CountyFacts, ...]:
     return tuple(
-        CountyFacts(c.fips, c.name, c.population.total, c.adults.total, c.persons_per_sqmi) for c in reference.counties()
+        CountyFacts(c.fips, c.name, c.population.total, c.adults.total, c.persons_per_sqmi) for c in census.counties()
     )
 
 
 def urban_zips() -> tuple[str, ...]:
     """ZIP codes of Rio Rancho and Corrales in the shipped ZIP place table."""
-    return tuple(sorted(z for z, p in reference.zip_places().items() if p.city in URBAN_CITIES))
+    return tuple(sorted(z for z, p in zips.zip_places().items() if p.city in URBAN_CITIES))
 
 
 def _zip_counties() -> tuple[ZipCounty, ...]:
     """Crosswalk rows of ZIP Code Areas (PO boxes and single-organisation ZIPs have no residents)."""
-    ruca = reference.zip_ruca()
+    ruca = zips.zip_ruca()
     rows: list[ZipCounty] = []
-    for zip_code, shares in reference.zip_county_crosswalk().items():
+    for zip_code, shares in zips.zip_county_crosswalk().items():
         info = ruca.get(zip_code)
         if info is None or info.zip_type != "Zip Code Area":
             continue
@@ -132,36 +131,36 @@ def _zip_counties() -> tuple[ZipCounty, ...]:
 @functools.cache
 def new_mexico_benchmarks() -> BenchmarkSet:
     """Every default category's benchmark for New Mexico (and the US where one exists)."""
-    nm_all, nm_adults = reference.nm_totals()
-    sex = reference.acs_adult_sex()
+    nm_all, nm_adults = census.nm_totals()
+    sex = acs.acs_adult_sex()
     counties = _county_facts()
-    zips = _zip_counties()
+    zip_counties = _zip_counties()
     benchmarks = [
         women_benchmark(sex["NM"].female, sex["NM"].adults, "NM", ACS),
         women_benchmark(sex["US"].female, sex["US"].adults, "US", ACS),
         urm_benchmark(nm_all, "all_ages", "NM", P2_NM, 2020, "2020 Census P2"),
         urm_benchmark(nm_adults, "18_plus", "NM", P4_NM, 2020, "2020 Census P4"),
-        urm_benchmark(reference.us_totals(), "all_ages", "US", P2_US, 2020, "2020 Census P2"),
+        urm_benchmark(census.us_totals(), "all_ages", "US", P2_US, 2020, "2020 Census P2"),
     ]
-    for c in reference.counties():
+    for c in census.counties():
         benchmarks.append(urm_benchmark(c.population, "all_ages", c.fips, P2_NM.split(", New Mexico")[0], 2020,
                                         "2020 Census P2"))
         benchmarks.append(urm_benchmark(c.adults, "18_plus", c.fips, P4_NM.split(", New Mexico")[0], 2020,
                                         "2020 Census P4"))
     benchmarks += _period_benchmarks()
     urban = urban_zips()
-    sandoval_share = zip_share_of_county(zips, SANDOVAL, urban)
+    sandoval_share = zip_share_of_county(zip_counties, SANDOVAL, urban)
     method = (
         f"State total minus Bernalillo County minus the Rio Rancho and Corrales part of Sandoval County. "
         f"That part is estimated from ZIP-level data: Sandoval's population times the share of its ZIP Code "
-        f"Areas that are Rio Rancho or Corrales ZIPs ({', '.join(z for z in urban if any(r.zip == z for r in zips))}), "
+        f"Areas that are Rio Rancho or Corrales ZIPs ({', '.join(z for z in urban if any(r.zip == z for r in zip_counties))}), "
         f"each ZIP weighted by its HUD residential ratio in the county = {sandoval_share:.3f}. "
         f"No ZIP populations are shipped, so every ZIP is assumed equally populous; Rio Rancho's ZIPs are in "
         f"fact the county's most populous, so the urban part is underestimated and the rural share "
         f"overestimated. Bounds: Sandoval wholly urban (low) and wholly rural (high)."
     )
     benchmarks += rural_school_benchmarks(counties, [BERNALILLO], {SANDOVAL: sandoval_share}, "NM", f"{COUNTIES}; {ZIPS}", method)
-    benchmarks += rural_ruca_benchmarks(counties, zips, "NM", f"{COUNTIES}; {ZIPS}; {RUCA}")
+    benchmarks += rural_ruca_benchmarks(counties, zip_counties, "NM", f"{COUNTIES}; {ZIPS}; {RUCA}")
     benchmarks += frontier_benchmarks(counties, "NM", COUNTIES)
     return BenchmarkSet(tuple(benchmarks))
 

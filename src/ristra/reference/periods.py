@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ristra.core.benchmarks import RaceCounts
-from ristra.reference import _counts, _rows
+from ristra.reference.census import counts_from_row
+from ristra.reference.files import rows
 
 STATE_CENSUS_FILE = "nm_state_census_2000_2010_2020_pl_p1_p4.csv"
 COUNTIES_2010_FILE = "nm_2010_census_p2_p4_by_county.csv"
@@ -67,7 +68,7 @@ class AcsBand:
 def state_censuses() -> Mapping[int, StateCensus]:
     """The 2000, 2010 and 2020 Censuses of New Mexico (state summary records)."""
     values: dict[tuple[int, str, str], int] = {}
-    for r in _rows(STATE_CENSUS_FILE):
+    for r in rows(STATE_CENSUS_FILE):
         values[(int(r["year"]), r["pl_table"], r["category"])] = int(r["count"])
     out = {}
     for year in CENSUS_YEARS:
@@ -87,8 +88,8 @@ def state_censuses() -> Mapping[int, StateCensus]:
 def counties_2010() -> Mapping[str, tuple[RaceCounts, RaceCounts]]:
     """2010 Census P2 (all ages) and P4 (18+) counts by county FIPS (the state row left out)."""
     return MappingProxyType({
-        r["county_fips"].zfill(5): (_counts(r, "pop"), _counts(r, "vap"))
-        for r in _rows(COUNTIES_2010_FILE) if len(r["county_fips"]) == 5
+        r["county_fips"].zfill(5): (counts_from_row(r, "pop"), counts_from_row(r, "vap"))
+        for r in rows(COUNTIES_2010_FILE) if len(r["county_fips"]) == 5
     })
 
 
@@ -99,5 +100,5 @@ def acs_age_bands() -> tuple[AcsBand, ...]:
         AcsBand(int(r["year"]), r["age_band"], int(r["total"]), int(r["hispanic_or_latino"]),
                 int(r["black_alone"]), int(r["aian_alone"]), int(r["two_or_more"]),
                 int(r["moe90_total"]), int(r["moe90_hispanic_or_latino"]))
-        for r in _rows(ACS_AGE_BANDS_FILE)
+        for r in rows(ACS_AGE_BANDS_FILE)
     )

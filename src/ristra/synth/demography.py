@@ -15,11 +15,11 @@ import functools
 
 import numpy as np
 
-from ristra import reference
 from ristra.core import vocabularies as v
+from ristra.reference import census
 from ristra.synth.randomness import FloatArray, cumulative
 
-CATEGORIES: tuple[str, ...] = reference.CensusCounts.CATEGORIES
+CATEGORIES: tuple[str, ...] = census.CensusCounts.CATEGORIES
 HISPANIC, WHITE, BLACK, AIAN, ASIAN, NHPI, OTHER, TWO = range(8)
 
 _AIAN = "american_indian_alaska_native"
@@ -109,7 +109,7 @@ def race_values_containing(code: str) -> np.ndarray:
 US_PHYSICIAN_MIX: tuple[float, ...] = (0.07, 0.55, 0.06, 0.004, 0.22, 0.002, 0.01, 0.03)
 
 # Rows of the category table: 0..32 the NM counties (all ages), then these.
-US_ROW = len(reference.counties())
+US_ROW = len(census.counties())
 PHYSICIAN_ROW = US_ROW + 1
 
 
@@ -117,8 +117,8 @@ PHYSICIAN_ROW = US_ROW + 1
 def category_table() -> FloatArray:
     """Cumulative true-category weights: one row per NM county (P2), then the US (P2), then
     US physicians."""
-    rows = [[c.population.share(k) for k in CATEGORIES] for c in reference.counties()]
-    us = reference.us_totals()
+    rows = [[c.population.share(k) for k in CATEGORIES] for c in census.counties()]
+    us = census.us_totals()
     rows.append([us.share(k) for k in CATEGORIES])
     rows.append(list(US_PHYSICIAN_MIX))
     return cumulative(np.array(rows))

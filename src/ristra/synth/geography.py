@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ristra import reference
+from ristra.reference import census, zips
 from ristra.synth.randomness import BoolArray, IntArray, Streams, pick
 
 BERNALILLO = "35001"
@@ -105,12 +105,12 @@ def _school_rural(county_fips: str, city: str) -> bool:
 @functools.cache
 def place_table() -> PlaceTable:
     """The place table built from :mod:`ristra.reference` (cached)."""
-    counties = reference.counties()
+    counties = census.counties()
     row_of = {c.fips: i for i, c in enumerate(counties)}
-    places = reference.zip_places()
-    ruca = reference.zip_ruca()
+    places = zips.zip_places()
+    ruca = zips.zip_ruca()
     pairs: list[tuple[str, str, str, float]] = []
-    for zip_code, shares in reference.zip_county_crosswalk().items():
+    for zip_code, shares in zips.zip_county_crosswalk().items():
         place = places.get(zip_code)
         city = place.city if place else ruca[zip_code].city
         zip_type = place.zip_type if place else "STANDARD"

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from ristra import reference
 from ristra.core.benchmarks import AgeBandCounts, nearest_year, urm_age_band_benchmark
 from ristra.core.metrics.errors import InvalidSpecification
 from ristra.core.metrics.specs import PathSpec, RepresentationRatioSpec, make_spec
 from ristra.core.stats.unknowns import benchmark_ratio_bounds
 from ristra.ingest.benchmarks import new_mexico_benchmarks
-from ristra.reference import periods
+from ristra.reference import census, periods
 from support.metrics import engine_results
 
 
@@ -36,7 +35,7 @@ def test_state_censuses_hold_the_stated_facts() -> None:
     assert (c[2010].population.total, c[2010].population.hispanic, c[2010].population.aian) == (
         2_059_179, 953_403, 175_368)
     # 2020 equals the county file the project already ships
-    assert (c[2020].population, c[2020].adults) == reference.nm_totals()
+    assert (c[2020].population, c[2020].adults) == census.nm_totals()
 
 
 def test_counties_2010_add_up_to_the_state() -> None:

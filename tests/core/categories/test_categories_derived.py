@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from ristra import reference
 from ristra.core.categories import (
     DERIVED_COLUMNS,
     MembershipCounts,
@@ -18,6 +17,7 @@ from ristra.core.categories import (
     membership_warnings,
 )
 from ristra.core.datasets import DATASETS, STORAGE_TYPE
+from ristra.reference import census, zips
 from ristra.stores.categories import default_definitions
 
 
@@ -55,11 +55,11 @@ ROWS = [
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c = duckdb.connect()
     c.execute("CREATE TABLE xwalk (zip VARCHAR, county VARCHAR)")
-    c.executemany("INSERT INTO xwalk VALUES (?, ?)", [[z, s[0].county_fips] for z, s in reference.zip_county_crosswalk().items()])
+    c.executemany("INSERT INTO xwalk VALUES (?, ?)", [[z, s[0].county_fips] for z, s in zips.zip_county_crosswalk().items()])
     c.execute("CREATE TABLE ruca (zip VARCHAR, ruca INTEGER)")
-    c.executemany("INSERT INTO ruca VALUES (?, ?)", [[z, r.ruca1] for z, r in reference.zip_ruca().items() if r.ruca1 <= 10])
+    c.executemany("INSERT INTO ruca VALUES (?, ?)", [[z, r.ruca1] for z, r in zips.zip_ruca().items() if r.ruca1 <= 10])
     c.execute("CREATE TABLE counties (fips VARCHAR, rucc INTEGER, frontier BOOLEAN)")
-    c.executemany("INSERT INTO counties VALUES (?, ?, ?)", [[k.fips, k.rucc_2023, k.frontier] for k in reference.counties()])
+    c.executemany("INSERT INTO counties VALUES (?, ?, ?)", [[k.fips, k.rucc_2023, k.frontier] for k in census.counties()])
     c.execute(
         "CREATE TABLE raw (id VARCHAR, residence_county_fips VARCHAR, residence_zip VARCHAR, residence_city VARCHAR, "
         "high_school_county_fips VARCHAR, high_school_zip VARCHAR)"
