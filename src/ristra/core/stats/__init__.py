@@ -18,6 +18,9 @@ against SciPy, statsmodels or lifelines on the same data.
 - :mod:`.survival` — Kaplan–Meier with left truncation, log-rank, Aalen–Johansen.
 - :mod:`.unknowns` — deterministic (Manski) bounds of shares, rates and ratios for unknown membership.
 - :mod:`.clustered` — the GEE score test clustered by person (repeat applicants).
+- :mod:`.propensity` — propensity scores (IRLS logistic regression), ATT weights, balance (SMDs),
+  weighted risk differences and ratios with robust and bootstrap intervals.
+- :mod:`.evalue` — the E-value of a risk ratio (VanderWeele & Ding 2017).
 """
 
 from ristra.core.stats.clustered import ClusteredScoreTest, clustered_score_test
