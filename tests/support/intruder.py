@@ -133,6 +133,9 @@ IMPLICATIONS: Mapping[Atom, tuple[Atom, ...]] = {
     ("flag", "interviewed"): (("flag", "completed"),),
     ("flag", "matriculated"): (("flag", "offered"),),
     ("flag", "declined"): (("flag", "offered"),),
+    # pipeline-program participants: a later application's stage implies applying, which implies a link
+    ("flag", "completed"): (("flag", "applied"),),
+    ("flag", "applied"): (("flag", "linked"),),
 }
 
 

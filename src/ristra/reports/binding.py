@@ -28,8 +28,10 @@ from ristra.core.metrics.plans import Answers, Ask, Context, plan_for
 from ristra.core.metrics.plans.path import PATH_DATASETS
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
+from ristra.core.program_outcomes import ProgramOutcomes
 from ristra.reports.counting import BreakdownBinder, CountTableBinder
 from ristra.reports.metric_sections import FunnelBinder, PathBinder, RetentionBinder
+from ristra.reports.program_outcomes import ProgramOutcomesBinder
 from ristra.reports.programs import ProgramRostersBinder, ProgramsBinder
 from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate, Section, TemplateError
@@ -91,7 +93,8 @@ def _needed(section: Section) -> tuple[str, ...]:
     if section.kind in ("table", "breakdown"):
         return (section.dataset,)
     return {"path": PATH_DATASETS, "funnel": ("applications",), "retention": ("employees",),
-            "programs": ("participants",), "program_rosters": ("participants",)}.get(section.kind, ())
+            "programs": ("participants",), "program_rosters": ("participants",),
+            "program_outcomes": ("participants",)}.get(section.kind, ())
 
 
 def _groupings(template: ReportTemplate, section: Section, context: Context) -> tuple[Grouping, ...]:
@@ -153,8 +156,9 @@ def undeclared_window(template: ReportTemplate, section: Section, context: Conte
     return binder.reason if isinstance(binder, WindowNoteBinder) else ""
 
 
-def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
-    """See the module docstring."""
+def bind(template: ReportTemplate, context: Context, outcomes: ProgramOutcomes | None = None) -> BoundTemplate:
+    """See the module docstring. ``outcomes`` (the linkage service's value, computed above this
+    layer) fills ``program_outcomes`` sections; without it they are a note."""
     binders: list[Any] = []
     for section in template.sections:
         groupings = _groupings(template, section, context) if section.categories else ()
@@ -176,6 +180,8 @@ def bind(template: ReportTemplate, context: Context) -> BoundTemplate:
             binders.append(ProgramsBinder(section, "programs" in context.snapshots))
         elif section.kind == "program_rosters":
             binders.append(ProgramRostersBinder(section, "programs" in context.snapshots))
+        elif section.kind == "program_outcomes":
+            binders.append(ProgramOutcomesBinder(section, outcomes, "programs" in context.snapshots))
         else:
             binders.append(NoteBinder(section))
         if isinstance(binders[-1], PathBinder | FunnelBinder | RetentionBinder):

@@ -32,7 +32,8 @@ from ristra.core.metrics.errors import MetricError
 from ristra.core.metrics.specs import EMPLOYEE_POPULATIONS
 from ristra.reports.measures import MEASURES
 
-KINDS = ("table", "breakdown", "path", "funnel", "retention", "programs", "program_rosters", "text")
+KINDS = ("table", "breakdown", "path", "funnel", "retention", "programs", "program_rosters", "program_outcomes",
+         "text")
 #: The charts each kind of section can draw.
 CHARTS: Mapping[str, tuple[str, ...]] = {"breakdown": ("trend",), "path": ("path",), "funnel": ("funnel",),
                                          "retention": ("retention",)}
@@ -45,6 +46,7 @@ _KEYS: Mapping[str, set[str]] = {
     "retention": _COMMON | {"categories", "population", "horizons", "chart"},
     "programs": _COMMON | {"years"},
     "program_rosters": _COMMON,
+    "program_outcomes": _COMMON | {"rows"},
     "text": _COMMON | {"text", "placeholder"},
 }
 _TOP_KEYS = {"id", "version", "title", "description", "categories", "notes", "sections"}
@@ -293,6 +295,11 @@ def _section(check: _Checker, raw: Mapping[str, Any], default_categories: tuple[
         base.update(population=population, horizons=tuple(float(h) for h in horizons))
     elif kind == "programs":
         base["years"] = _years(check, raw.get("years"), "participants", default_column="year")
+    elif kind == "program_outcomes":
+        rows = raw.get("rows", "cohort")
+        if rows not in ("cohort", "program"):
+            raise check.fail("rows", "must be 'cohort' (a table per program) or 'program' (one table of programs)")
+        base["rows_by"] = rows
     return Section(**base)
 
 

@@ -309,6 +309,23 @@ class LinkageService:
                           len(self.decisions()), len(self.review_queue().pairs), tiers)
 
 
+def linkage_stamp(workspace: Workspace, identities: str = DEFAULT_TARGET) -> tuple[tuple[int, int, int], ...]:
+    """What changes when the links in force of ``identities``' link change — its run pointer and
+    its decisions log (mtime, inode, size of each; zeros when absent). Read from two ``stat`` calls
+    and nothing else, so a page can ask it on every request (the publication is keyed on it)."""
+    store = LinkRunStore(workspace.root)
+    link = LINK_TARGETS[identities]
+    out = []
+    for path in (store.runs.layout.current_file(link), store.decisions_file(link)):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            out.append((0, 0, 0))
+        else:
+            out.append((info.st_mtime_ns, info.st_ino, info.st_size))
+    return tuple(out)
+
+
 def _literal(text: str) -> str:
     return text.replace("'", "''")
 

@@ -80,12 +80,16 @@ class MetricsService:
     # ------------------------------------------------------------------ inputs
 
     def current_files(self) -> dict[str, SnapshotFile]:
-        """The current snapshot of every dataset that has one."""
+        """The current snapshot of every dataset that has one (not the restricted identity
+        datasets, which only the linkage service reads)."""
+        from ristra.core.datasets import IDENTITY_DATASETS
         from ristra.engine import SnapshotFile
 
         store = self.workspace.snapshots
         files = {}
         for name in store.datasets():
+            if name in IDENTITY_DATASETS:
+                continue
             manifest = store.current(name)
             if manifest is not None:
                 stored = store.place_keys(manifest)

@@ -1,5 +1,6 @@
 """Pipeline programs for the programs pages and the API: the registry (names, partners,
-audience) and, per program, its participants by year and completion — a slice of the audience's
+audience) and, per program, its participants by year and completion and their outcomes by cohort
+through the linkage (``dashboard/outcomes-<id>``) — a slice of the audience's
 protected publication (:mod:`ristra.services.publication`), never a release of its own, so a
 program's page, the LCME pipeline table and every other table are protected together.
 
@@ -17,6 +18,7 @@ from ristra.core.metrics.columns import grouping_column
 from ristra.core.metrics.plans import Ask
 from ristra.core.metrics.results import SnapshotRef
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.reports.program_outcomes import outcomes_key
 from ristra.reports.programs import PROGRAM_ID, roster_key
 from ristra.services import publication
 from ristra.services.publication import AuditLog
@@ -44,20 +46,31 @@ class Program:
 
 @dataclass(frozen=True)
 class ProgramRoster:
-    """One program with its participation table from the publication (``None`` when it has no
-    participants, or while the publication is ``preparing``, or when it ``failed``: then
-    ``message`` says so)."""
+    """One program with its participation table and its participants' outcomes by cohort from the
+    publication (``None`` when it has no participants — or, for the outcomes, no link run of the
+    rosters to the applications yet: ``outcomes_note`` says so — or while the publication is
+    ``preparing``, or when it ``failed``: then ``message`` says so). Both tables are released
+    tables of the audience's publication, never unreleased counts."""
 
     program: Program
     participation: ReleasedTable | None
     snapshots: dict[str, str] = field(default_factory=dict)
     state: str = "ready"
     message: str = ""
+    outcomes: ReleasedTable | None = None
+    outcomes_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"program": self.program.to_dict(), "state": self.state, "message": self.message or None,
                 "participation": self.participation.to_dict() if self.participation else None,
-                "snapshots": self.snapshots}
+                "outcomes": self.outcomes.to_dict() if self.outcomes else None,
+                "outcomes_note": self.outcomes_note or None, "snapshots": self.snapshots}
+
+    def outcomes_dict(self) -> dict[str, Any]:
+        """The program's released outcomes table only (the API's ``/programs/{id}/outcomes``)."""
+        return {"program": self.program.to_dict(), "state": self.state, "message": self.message or None,
+                "outcomes": self.outcomes.to_dict() if self.outcomes else None,
+                "outcomes_note": self.outcomes_note or None, "snapshots": self.snapshots}
 
 
 def programs(workspace: Workspace, only: Iterable[str] | None = None) -> tuple[Program, ...]:
@@ -101,5 +114,10 @@ def roster(workspace: Workspace, program: Program, policy: Policy, *, wait: bool
         return ProgramRoster(program, None, state="preparing",
                              message="The figures for the current data are being prepared and protected.")
     served = status.publication
-    snapshots = {k: v for k, v in served.snapshots.items() if k in ("programs", "participants")}
-    return ProgramRoster(program, served.table(f"{publication.DASHBOARD}/{roster_key(program.program_id)}"), snapshots)
+    snapshots = {k: v for k, v in served.snapshots.items() if k in ("programs", "participants", "applications")}
+    outcomes = served.table(f"{publication.DASHBOARD}/{outcomes_key(program.program_id)}")
+    note = "" if outcomes is not None else (
+        "No outcomes yet: the participant rosters have not been linked to the applications (`ristra link run`), "
+        "no applications have been imported, or this program's rosters hold no participant the link run read.")
+    return ProgramRoster(program, served.table(f"{publication.DASHBOARD}/{roster_key(program.program_id)}"), snapshots,
+                         outcomes=outcomes, outcomes_note=note)

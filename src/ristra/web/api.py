@@ -101,6 +101,20 @@ def program(request: HttpRequest, program_id: str) -> Json:
 
 @api.get("/imports", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
 def import_jobs(request: HttpRequest) -> list[Json]:
+@api.get("/programs/{program_id}/outcomes", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
+def program_outcomes(request: HttpRequest, program_id: str) -> Json:
+    """The program's participants and outcomes by cohort: the released table of the publication."""
+    from ristra.core.disclosure import INTERNAL
+
+    found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
+    if found is None:
+        raise HttpError(404, "no such program among yours")
+    result = program_views.roster_for(found)
+    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
+                 detail={"page": "program outcomes", "threshold": INTERNAL.threshold})
+    return result.outcomes_dict()
+
+
     return [job.to_dict() for job in ImportJob.objects.all()[:50]]
 
 

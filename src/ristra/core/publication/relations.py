@@ -46,6 +46,15 @@ IMPLICATIONS: Mapping[str, Mapping[Atom, tuple[Atom, ...]]] = {
         ("flag", "matriculated"): (("flag", "offered"),),
         ("flag", "waitlisted"): (("flag", "interviewed"),),
     },
+    # pipeline-program participants (ristra.reports.program_outcomes): a stage of a later
+    # application implies the one before it, and any later application implies a link
+    "program_participants": {
+        ("flag", "applied"): (("flag", "linked"),),
+        ("flag", "completed"): (("flag", "applied"),),
+        ("flag", "interviewed"): (("flag", "completed"),),
+        ("flag", "offered"): (("flag", "interviewed"),),
+        ("flag", "matriculated"): (("flag", "offered"),),
+    },
 }
 
 

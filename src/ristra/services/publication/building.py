@@ -24,7 +24,12 @@ from ristra.reports.joint_release import release_jointly
 from ristra.reports.sections import SectionTable
 from ristra.reports.templates import ReportTemplate, load_template, shipped_template_ids
 from ristra.services.metrics import MetricsService
-from ristra.services.publication.contents import compute_sections, dashboard_template, programs_in
+from ristra.services.publication.contents import (
+    compute_sections,
+    dashboard_template,
+    program_outcomes,
+    programs_in,
+)
 from ristra.services.publication.history import History, announce, carried, record_again, record_served
 from ristra.services.publication.scorecards import scorecards
 from ristra.services.publication.values import (
@@ -90,11 +95,12 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         reports = [load_template(t) for t in (shipped_template_ids() if templates is None else templates)]
         dash = dashboard_template(singles, programs)
         cards = scorecards(workspace, context) if templates is None else {}
+        outcomes = program_outcomes(workspace)  # through the linkage in force (None: no link run yet)
         chosen = sorted({t.id: t for t in [*reports, dash, *(c.template for c in cards.values())]}.values(),
                         key=lambda t: t.id)
         last = history.latest()
         inputs = (policy, tuple(sorted(snapshots.items())), version, tuple(repr(t) for t in chosen),
-                  None if last is None else last.get("fingerprint"))
+                  None if last is None else last.get("fingerprint"), repr(outcomes))
         with _LOCK:
             same = _BY_INPUTS.get(inputs)
         if same is not None:  # the same inputs were published from another copy of this data
@@ -102,7 +108,7 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
                 record_again(history, same)
             announce(audit_log, same)
             return same
-        sections = compute_sections(workspace, service, chosen, context)
+        sections = compute_sections(workspace, service, chosen, context, outcomes)
         plans = [t for ps in sections.values() for p in ps for t in p.tables]
         step("relations")
         relations = relations_for(PlacedCell(CellRef(p.table.key, r, c), m, p.table.counts[r][c])

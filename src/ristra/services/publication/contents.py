@@ -12,6 +12,7 @@ from ristra.core.metrics.plans.path import PATH_DATASETS
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.program_outcomes import ProgramOutcomes
 from ristra.reports.binding import BoundTemplate, bind
 from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate, parse_template
@@ -54,18 +55,21 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
     sections.append({"id": "program_rosters", "kind": "program_rosters", "title": "Participants by program",
                      "notes": ["Participants are roster entries (one person in one program year); "
                                "\"not completed\" includes an unknown completion."]})
+    sections.append({"id": "program_outcomes", "kind": "program_outcomes", "rows": "cohort",
+                     "title": "Participants' outcomes by program and cohort"})
     raw = {"id": DASHBOARD, "version": 1, "title": "Dashboard", "description": "The dashboard's tables.",
            "sections": sections or [{"id": "empty", "kind": "text", "title": "No data", "text": "No data."}]}
     return parse_template(raw, "the dashboard")
 
 
 def compute_sections(workspace: Workspace, service: MetricsService, templates: Sequence[ReportTemplate],
-                     context: Context) -> dict[str, tuple[ComputedSection, ...]]:
+                     context: Context, outcomes: ProgramOutcomes | None = None
+                     ) -> dict[str, tuple[ComputedSection, ...]]:
     """Every section's unreleased tables, by template id: one pass of the metrics engine over the
-    snapshots of ``context``."""
+    snapshots of ``context``; ``program_outcomes`` sections from ``outcomes`` (:func:`program_outcomes`)."""
     from ristra.engine import MetricsEngine
 
-    bound: list[BoundTemplate] = [bind(t, context) for t in templates]
+    bound: list[BoundTemplate] = [bind(t, context, outcomes) for t in templates]
     specs = list(dict.fromkeys(s for b in bound for s in b.specs()))
     plans = {s: plan_for(s, context) for s in specs}
     files = {k: f for k, f in service.current_files().items() if k in context.snapshots}
@@ -76,6 +80,19 @@ def compute_sections(workspace: Workspace, service: MetricsService, templates: S
         engine.close()
     results: dict[MetricSpec, MetricResult] = dict(zip(plans, computed.results, strict=True))
     return {b.template.id: b.build(computed.answers, results) for b in bound}
+
+
+def program_outcomes(workspace: Workspace) -> ProgramOutcomes | None:
+    """The outcomes of every program and cohort through the linkage in force
+    (:func:`ristra.services.program_outcomes.outcomes`), or ``None`` when there is no link run of
+    the rosters to the applications yet, or no applications (the sections then say so)."""
+    from ristra.core.linkage import LinkageInputError
+    from ristra.services.program_outcomes import outcomes
+
+    try:
+        return outcomes(workspace)
+    except LinkageInputError:
+        return None
 
 
 def programs_in(workspace: Workspace, service: MetricsService) -> tuple[str, ...]:

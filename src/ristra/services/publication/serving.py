@@ -74,10 +74,12 @@ def category_version(workspace: Workspace) -> int:
 
 def _key(workspace: Workspace, policy: Policy, templates: tuple[str, ...],
          state: tuple[tuple[tuple[str, str], ...], int]) -> tuple[object, ...]:
+    from ristra.services.linkage import linkage_stamp
     from ristra.services.publication.scorecards import plan_versions
 
-    # a plan edit changes the scorecards, so it makes a new publication like a new snapshot
-    return (_resolved(workspace.root), policy, templates, state, plan_versions(workspace))
+    # a plan edit changes the scorecards, and a new link run or clerical decision the program
+    # outcomes, so each makes a new publication like a new snapshot
+    return (_resolved(workspace.root), policy, templates, state, plan_versions(workspace), linkage_stamp(workspace))
 
 
 @functools.lru_cache(maxsize=64)
