@@ -95,7 +95,8 @@ def test_primary_suppression_alone_would_be_recomputed() -> None:
     naive: list[list[object]] = [list(row) for row in table.counts]
     naive[0][0] = SUPPRESSED
     low, high = attack([naive], margin_equations(0, 3, 3))[(0, 0, 0)]
-    assert low == pytest.approx(3) and high == pytest.approx(3)
+    assert low == pytest.approx(3)
+    assert high == pytest.approx(3)
 
 
 def test_margins_attack_on_a_wide_table_with_several_small_cells() -> None:

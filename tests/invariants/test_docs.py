@@ -71,16 +71,24 @@ def test_every_web_setting_is_in_the_web_guide() -> None:
     guide = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
     config = (ROOT / "src" / "ristra" / "web" / "config.py").read_text(encoding="utf-8")
     settings = sorted(set(re.findall(r'"(RISTRA_[A-Z_]*[A-Z])"', config)))
-    assert "RISTRA_SECRET_KEY" in settings and "RISTRA_DATABASE_URL" in settings
+    assert "RISTRA_SECRET_KEY" in settings
+    assert "RISTRA_DATABASE_URL" in settings
     assert [s for s in settings if s not in guide] == []
 
 
 def test_every_validation_reason_code_is_in_the_user_guide() -> None:
-    from ristra.core.validation_issues import REASONS
+    from ristra.core.validation_issues import Reason
 
     guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
-    assert len(REASONS) > 10
-    assert [code for code in REASONS if f"`{code}`" not in guide] == []
+    assert len(Reason) > 10
+    assert [reason.value for reason in Reason if f"`{reason.value}`" not in guide] == []
+
+
+def test_every_validation_reason_category_is_in_the_user_guide() -> None:
+    from ristra.core.validation_issues import ReasonCategory
+
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    assert [c.value for c in ReasonCategory if f"*{c.value}*" not in guide] == []
 
 
 def test_every_metric_is_in_the_metrics_guide() -> None:

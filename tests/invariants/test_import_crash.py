@@ -45,7 +45,8 @@ def test_import_killed_midway_leaves_previous_snapshot(tmp_path: Path, delay: fl
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while not (data_dir / ".work").exists() or not any((data_dir / ".work").iterdir()):
-        assert time.monotonic() < deadline and child.poll() is None, "the import never started"
+        assert time.monotonic() < deadline, "the import never started"
+        assert child.poll() is None, "the import never started"
         time.sleep(0.01)
     time.sleep(delay)  # the import is now under way: reading, validating, writing or publishing
     child.send_signal(signal.SIGKILL)

@@ -25,7 +25,8 @@ def test_a_lone_suppressed_cell_in_a_row_with_a_margin_is_pinned() -> None:
     t = Observed("t", [[None, 20, 23]], col_sums=TOTAL_COLUMN, truth=[[3, 20, 23]])
     result = attack([t], threshold=5)
     assert result.interval("t", 0, 0) == (3, 3)
-    assert result.recovered == 1 and result.pinned == 1
+    assert result.recovered == 1
+    assert result.pinned == 1
     (finding,) = result.findings
     assert (finding.table, finding.row, finding.col, finding.true) == ("t", 0, 0, 3)
 
@@ -37,7 +38,8 @@ def test_a_properly_protected_two_by_two_pattern_holds() -> None:
     result = attack([t], threshold=5)
     assert result.interval("t", 0, 0) == (0, 23)
     assert result.interval("t", 1, 1) == (27, 50)
-    assert result.findings == [] and result.sensitive == 1
+    assert result.findings == []
+    assert result.sensitive == 1
 
 
 def test_two_tables_sharing_a_margin_pin_a_cell() -> None:
@@ -45,10 +47,12 @@ def test_two_tables_sharing_a_margin_pin_a_cell() -> None:
     first = Observed("by-sex", [[None, 9, None]], col_sums=TOTAL_COLUMN,
                      meanings={(0, 0): yes, (0, 1): no, (0, 2): total}, truth=[[3, 9, 12]])
     alone = attack([first], threshold=5)
-    assert alone.interval("by-sex", 0, 0) == (0, None) and alone.findings == []
+    assert alone.interval("by-sex", 0, 0) == (0, None)
+    assert alone.findings == []
     second = Observed("offers", [[12]], meanings={(0, 0): total}, truth=[[12]])
     result = attack([first, second], threshold=5)
-    assert result.interval("by-sex", 0, 0) == (3, 3) and result.interval("by-sex", 0, 2) == (12, 12)
+    assert result.interval("by-sex", 0, 0) == (3, 3)
+    assert result.interval("by-sex", 0, 2) == (12, 12)
     assert [(f.table, f.true, f.pinned) for f in result.findings] == [("by-sex", 3, True)]
 
 
@@ -57,7 +61,8 @@ def test_offered_at_most_interviewed_bounds_a_hidden_offer_count() -> None:
                       meanings={(0, 0): _apps(("flag", "interviewed")), (1, 0): _apps(("flag", "offered"))})
     result = attack([funnel], threshold=5)
     assert result.interval("funnel", 1, 0) == (0, 3)
-    assert result.recovered == 1 and result.pinned == 0
+    assert result.recovered == 1
+    assert result.pinned == 0
     assert result.stats.kept["order"] == 1
     bare = Observed("funnel", [[3], [None]], truth=[[3], [2]])
     assert attack([bare], threshold=5).interval("funnel", 1, 0) == (0, None)
@@ -78,7 +83,8 @@ def test_an_in_atom_is_the_sum_of_its_values() -> None:
                  meanings={(0, 0): trainees(("eq", "status", "active")), (0, 1): trainees(("eq", "status", "leave")),
                            (0, 2): trainees(("in", "status", "active", "leave"))})
     result = attack([t], threshold=5)
-    assert result.interval("acgme", 0, 0) == (2, 2) and result.pinned == 1
+    assert result.interval("acgme", 0, 0) == (2, 2)
+    assert result.pinned == 1
 
 
 def test_faculty_followed_is_current_plus_separated() -> None:
@@ -100,8 +106,10 @@ def test_a_sum_that_does_not_hold_on_the_true_counts_is_dropped_but_bounds_as_pa
     t = Observed("trend", [[20], [None], [10]], truth=[[20], [3], [10]],
                  meanings={(0, 0): whole, (1, 0): y24, (2, 0): y25})
     at_five = attack([t], threshold=5)
-    assert at_five.interval("trend", 1, 0) == (0, 10) and at_five.findings == []
-    assert at_five.stats.dropped["sum"] == 1 and at_five.stats.kept["sum (at most)"] == 1
+    assert at_five.interval("trend", 1, 0) == (0, 10)
+    assert at_five.findings == []
+    assert at_five.stats.dropped["sum"] == 1
+    assert at_five.stats.kept["sum (at most)"] == 1
     assert attack([t], threshold=11).recovered == 1
 
 
@@ -139,12 +147,15 @@ def test_a_correction_of_one_record_still_bounds_the_cell() -> None:
     result = attack_snapshots([before], [after], changed=1, threshold=5)
     assert result.interval("faculty", 0, 0, "before") == (1, 3)
     assert result.interval("faculty", 0, 0, "after") == (1, 3)
-    assert result.recovered == 2 and result.pinned == 0
+    assert result.recovered == 2
+    assert result.pinned == 0
 
 
 def test_from_dict_reads_a_released_table_dict() -> None:
     released = {"key": "k", "cells": [["suppressed", 20, 23]], "row_labels": [["Women"]], "col_labels": ["a", "b", "t"],
                 "row_sums": [], "col_sums": [{"total": 2, "parts": [0, 1]}]}
     t = Observed.from_dict(released, truth=[[3, 20, 23]])
-    assert t.cells == [[None, 20, 23]] and t.col_sums == [Line(2, (0, 1))] and t.row_labels == [("Women",)]
+    assert t.cells == [[None, 20, 23]]
+    assert t.col_sums == [Line(2, (0, 1))]
+    assert t.row_labels == [("Women",)]
     assert attack([t], threshold=5).findings[0].row_label == ("Women",)

@@ -34,7 +34,8 @@ def _table():  # type: ignore[no-untyped-def]
 
 
 def test_rendering_modules_exist() -> None:
-    assert len(RENDERING) >= 7 and all(p.is_file() for p in RENDERING)
+    assert len(RENDERING) >= 7
+    assert all(p.is_file() for p in RENDERING)
 
 
 @pytest.mark.parametrize("path", RENDERING, ids=lambda p: str(p.relative_to(SRC)))
@@ -97,6 +98,8 @@ def test_a_retention_estimate_does_not_reveal_a_few_leavers() -> None:
     plan = binder.build(None, {binder._spec(women): result}).tables[0]
     released = release(plan.table, PUBLIC)
     estimates = {(d.row, d.column): d for d in released.derived}
-    assert estimates[(0, "Retained at 1 year")].suppressed and estimates[(0, "Retained at 1 year")].value is None
-    assert not estimates[(0, "Retained at 5 years")].suppressed and estimates[(0, "Retained at 5 years")].value == 0.8
+    assert estimates[(0, "Retained at 1 year")].suppressed
+    assert estimates[(0, "Retained at 1 year")].value is None
+    assert not estimates[(0, "Retained at 5 years")].suppressed
+    assert estimates[(0, "Retained at 5 years")].value == 0.8
     assert released.cells[0][2] is None  # the 3 leavers within a year

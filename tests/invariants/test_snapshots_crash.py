@@ -146,15 +146,18 @@ def test_kill_before_the_commit_point_leaves_the_previous_state(store: SnapshotS
         assert any("CURRENT.tmp-" in d for d in done)
 
     after = publish(store, [4])  # the dead writer's lock died with it
-    assert store.current(DS) == after and store.verify(after) == []
+    assert store.current(DS) == after
+    assert store.verify(after) == []
 
 
 def test_kill_after_the_commit_point_publishes_and_recovery_logs_it(store: SnapshotStore) -> None:
     before = publish(store, [1, 2, 3])
     kill_at(start_child(store.root, "import", pause="current-swapped"), "PAUSE current-swapped")
     new = store.current(DS)
-    assert new is not None and new != before  # CURRENT was swapped: the import is published
-    assert store.verify(new) == [] and new.row_count == 300_000
+    assert new is not None
+    assert new != before  # CURRENT was swapped: the import is published
+    assert store.verify(new) == []
+    assert new.row_count == 300_000
     assert [(e.manifest, e.is_current, e.events) for e in store.history(DS)][1] == (new, True, ())
     done = assert_clean_after_recovery(store, [before, new])
     assert any("logged the publish event" in d for d in done)
@@ -164,7 +167,9 @@ def test_kill_after_the_commit_point_publishes_and_recovery_logs_it(store: Snaps
 
 def test_kill_during_the_first_import_leaves_no_dataset(store: SnapshotStore) -> None:
     kill_at(start_child(store.root, "import", pause="renamed"), "PAUSE renamed")
-    assert store.datasets() == [] and store.current(DS) is None and store.history(DS) == []
+    assert store.datasets() == []
+    assert store.current(DS) is None
+    assert store.history(DS) == []
     store.recover()
     assert not (store.root / DS).exists()
     assert list((store.root / ".tmp").iterdir()) == []
@@ -175,7 +180,8 @@ def test_kill_during_a_rollback(store: SnapshotStore, pause: str) -> None:
     first, second = publish(store, [1]), publish(store, [2])
     kill_at(start_child(store.root, "rollback", first.snapshot_id, pause=pause), f"PAUSE {pause}")
     expected = first if pause == "current-swapped" else second
-    assert store.current(DS) == expected and store.verify(expected) == []
+    assert store.current(DS) == expected
+    assert store.verify(expected) == []
     done = assert_clean_after_recovery(store, [first, second])
     if pause == "current-swapped":
         assert store.events(DS)[-1].event == "recovered"
@@ -189,7 +195,8 @@ def test_an_import_after_an_unrecovered_kill_keeps_the_killed_snapshot_in_histor
     before = publish(store, [1])
     kill_at(start_child(store.root, "import", pause="current-swapped"), "PAUSE current-swapped")
     killed = store.current(DS)
-    assert killed is not None and killed != before
+    assert killed is not None
+    assert killed != before
     after = publish(store, [2])  # no recover() in between
     assert [e.manifest for e in store.history(DS)] == [before, killed, after]
     assert [e.previous for e in store.events(DS)] == [None, before.snapshot_id, killed.snapshot_id]

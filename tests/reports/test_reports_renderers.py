@@ -58,7 +58,7 @@ def test_docx_tables_read_back_equal_the_released_values(public: dict[str, Repor
         for i, row in enumerate(texts[1:]):
             assert tuple(row[:n]) == r.row_labels[i]
             assert [_count(t) for t in row[n:n + len(r.col_labels)]] == list(r.cells[i])
-    assert len(word.tables) == len(doc.tables) + (1 if doc.audit_summary()["intervals"] else 0)
+    assert len(word.tables) == len(doc.tables) + (1 if doc.attack_summary()["intervals"] else 0)
     assert len(word.inline_shapes) == len(doc.figures)
     props = word.core_properties
     assert props.author == "ristra"

@@ -96,20 +96,26 @@ def test_a_run_holds_ids_weights_and_tiers_only(service: LinkageService, school:
     for name in ("model.json", "run.json", "manifest.json"):
         stored += [s.lower() for s in _strings(json.loads((directory / name).read_text()))]
     assert not sensitive & set(stored)
-    assert "comparisons" in run.model() and run.record.inputs.keys() == {"participants", "admissions_identities"}
+    assert "comparisons" in run.model()
+    assert run.record.inputs.keys() == {"participants", "admissions_identities"}
 
 
 def test_a_rerun_happens_only_when_an_input_snapshot_changes(service: LinkageService, school: dict[str, Any]) -> None:
     first = service.current()
     assert first is not None
     again = service.run()
-    assert not again.rerun and again.run.run_id == first.run_id
+    assert not again.rerun
+    assert again.run.run_id == first.run_id
     assert not service.status().stale
     imports.import_file(service.workspace, "admissions_identities", school["paths"]["admissions_identities"])
     status = service.status()
-    assert status.stale and status.run is not None and status.run.run_id == first.run_id
+    assert status.stale
+    assert status.run is not None
+    assert status.run.run_id == first.run_id
     done = service.run()
-    assert done.rerun and done.reason == "an input snapshot changed" and done.run.run_id != first.run_id
+    assert done.rerun
+    assert done.reason == "an input snapshot changed"
+    assert done.run.run_id != first.run_id
     assert done.run.record.inputs["admissions_identities"] == status.current_inputs["admissions_identities"]
     assert [r.run_id for r in service.store.history(service.link_name)] == [first.run_id, done.run.run_id]
     assert first.links_path.is_file()  # the earlier run is never changed or removed
@@ -120,7 +126,8 @@ def test_decisions_override_the_model_and_survive_reruns(service: LinkageService
     links = service.links()
     linked = next(x for x in links if x.tier == LINKED)
     review = next(x for x in links if x.tier == REVIEW)
-    assert review.person_id is None and review.proposed_person_id is not None
+    assert review.person_id is None
+    assert review.proposed_person_id is not None
     service.record_decision(linked.roster_id, linked.proposed_person_id or "", "not a match")
     service.record_decision(review.roster_id, review.proposed_person_id or "", "Match")
     after = {x.roster_id: x for x in service.links()}
@@ -130,12 +137,16 @@ def test_decisions_override_the_model_and_survive_reruns(service: LinkageService
     previous = service.current()
     assert previous is not None
     rerun = service.run(force=True)  # two decisions are too few to calibrate on: the threshold is kept
-    assert rerun.rerun and rerun.run.record.threshold_source == f"kept from run {previous.run_id}"
-    assert rerun.run.record.threshold == previous.record.threshold and rerun.run.record.calibration is None
+    assert rerun.rerun
+    assert rerun.run.record.threshold_source == f"kept from run {previous.run_id}"
+    assert rerun.run.record.threshold == previous.record.threshold
+    assert rerun.run.record.calibration is None
     kept = {x.roster_id: x for x in service.links()}
-    assert kept[linked.roster_id].tier == REJECTED_IN_REVIEW and kept[review.roster_id].tier == LINKED_IN_REVIEW
+    assert kept[linked.roster_id].tier == REJECTED_IN_REVIEW
+    assert kept[review.roster_id].tier == LINKED_IN_REVIEW
     decided = service.decisions()
-    assert {d.by for d in decided.values()} == {"reviewer"} and len(decided) == 2
+    assert {d.by for d in decided.values()} == {"reviewer"}
+    assert len(decided) == 2
     with pytest.raises(LinkageInputError, match="proposed no such pair"):
         service.record_decision(linked.roster_id, "P-nobody", "match")
 
@@ -161,15 +172,19 @@ def test_links_in_force_by_hand() -> None:
             "r6": ("A", "a6"), "r7": ("A", "a2"), "r8": ("B", "b1")}
     resolved = {x.roster_id: (x.person_id, x.tier) for x in links_in_force(more, decisions, keys)}
     assert resolved["r6"] == (None, SUPERSEDED_IN_REVIEW)
-    assert resolved["r7"] == ("p2", LINKED) and resolved["r8"] == ("p2", LINKED) and resolved["r2"][0] == "p2"
+    assert resolved["r7"] == ("p2", LINKED)
+    assert resolved["r8"] == ("p2", LINKED)
+    assert resolved["r2"][0] == "p2"
 
 
 def test_the_review_queue_is_the_band_around_the_threshold(service: LinkageService) -> None:
     queue = service.review_queue()
     run = service.current()
-    assert run is not None and queue.pairs
+    assert run is not None
+    assert queue.pairs
     for pair in queue.pairs:
-        assert abs(pair.match_weight - queue.threshold) <= queue.band and pair.tier in (LINKED, REVIEW)
+        assert abs(pair.match_weight - queue.threshold) <= queue.band
+        assert pair.tier in (LINKED, REVIEW)
     expected = [x for x in service.links() if x.model_tier in (LINKED, REVIEW) and x.match_weight is not None
                 and abs(x.match_weight - run.record.threshold) <= run.record.review_band]
     assert len(queue.pairs) == len(expected)
@@ -204,7 +219,8 @@ def test_export_and_import_of_the_queue(service: LinkageService, school: dict[st
     n = len(rows) + 1
     assert problems == [(n + 1, "decision"), (n + 2, "participant_id"), (n + 3, "person_id")]
     said = " ".join([str(caught.value), *(p.message for p in caught.value.problems), caplog.text])
-    assert rows[0]["roster_last_name"] not in said and rows[0]["roster_email"] not in said
+    assert rows[0]["roster_last_name"] not in said
+    assert rows[0]["roster_email"] not in said
     assert service.decisions() == {}  # nothing recorded
     good = tmp_path / "good.csv"
     with good.open("w", newline="", encoding="utf-8") as handle:
@@ -229,8 +245,10 @@ def test_a_labels_file_calibrates_the_threshold(service: LinkageService, school:
     labels = {r: p or None for r, p in list(sorted(school["truth"].items()))[::3]}
     done = service.run(labels=labels, label_source="labels file truth.csv")
     record = done.run.record
-    assert record.threshold_source == "calibrated" and record.label_source == "labels file truth.csv"
-    assert record.calibration is not None and record.calibration["labelled_rows"] == len(labels)
+    assert record.threshold_source == "calibrated"
+    assert record.label_source == "labels file truth.csv"
+    assert record.calibration is not None
+    assert record.calibration["labelled_rows"] == len(labels)
     links = {x.roster_id: x.person_id for x in service.links() if x.tier in (LINKED, LINKED_BY_IDENTIFIER)}
     assert link_quality(links, {r: p or None for r, p in school["truth"].items()}).f1 >= 0.95
     decided = [x for x in service.links() if x.proposed_person_id][:40]
@@ -238,8 +256,10 @@ def test_a_labels_file_calibrates_the_threshold(service: LinkageService, school:
                                "match" if school["truth"].get(x.roster_id) == x.proposed_person_id else "not a match")
                               for x in decided])
     from_decisions = service.run(force=True).run.record
-    assert from_decisions.threshold_source == "calibrated" and from_decisions.label_source == "clerical decisions"
-    assert from_decisions.calibration is not None and from_decisions.calibration["labelled_rows"] == 40
+    assert from_decisions.threshold_source == "calibrated"
+    assert from_decisions.label_source == "clerical decisions"
+    assert from_decisions.calibration is not None
+    assert from_decisions.calibration["labelled_rows"] == 40
     truth = {r: p or None for r, p in school["truth"].items()}
     assert link_quality({x.roster_id: x.person_id for x in service.links() if x.linked}, truth).f1 >= 0.95
 
@@ -263,7 +283,8 @@ def test_a_killed_run_leaves_the_previous_run_in_force(service: LinkageService, 
     assert b"PAUSE " + stage.encode() in seen
     again = LinkageService(Workspace(Settings(data_dir=service.workspace.root, user="x")))
     after = again.current()
-    assert after is not None and after.run_id == before.run_id
+    assert after is not None
+    assert after.run_id == before.run_id
     assert [r.run_id for r in again.store.history(again.link_name)] == [before.run_id]
     assert again.recovered  # the killed run's leftovers were removed
     assert not list((again.store.runs.root / ".tmp").glob("participants_admissions.*"))
@@ -284,7 +305,8 @@ def test_a_roster_without_linkage_fields_gets_a_clear_message(service: LinkageSe
         service.run()
     assert main(["--data-dir", str(service.workspace.root), "link", "run"]) == 2
     err = capsys.readouterr().err
-    assert "none of the linkage fields" in err and "Traceback" not in err
+    assert "none of the linkage fields" in err
+    assert "Traceback" not in err
 
 
 def test_a_field_of_the_wrong_kind_is_named_without_values(service: LinkageService, tmp_path: Path,
@@ -294,7 +316,9 @@ def test_a_field_of_the_wrong_kind_is_named_without_values(service: LinkageServi
                        f"'Zacarias' AS first_name, 19990304.5 AS birth_date) TO '{writer.path()}' (FORMAT parquet)")
     assert main(["--data-dir", str(service.workspace.root), "link", "run"]) == 2
     err = capsys.readouterr().err
-    assert "birth_date should be a date" in err and "Zacarias" not in err and "19990304" not in err
+    assert "birth_date should be a date" in err
+    assert "Zacarias" not in err
+    assert "19990304" not in err
 
 
 def test_no_run_and_no_input_and_an_empty_queue(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -314,7 +338,9 @@ def test_the_cli(service: LinkageService, tmp_path: Path, capsys: pytest.Capture
     root = str(service.workspace.root)
     assert main(["--data-dir", root, "link", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["stale"] is False and status["queue"] > 0 and sum(status["tiers"].values()) > 0
+    assert status["stale"] is False
+    assert status["queue"] > 0
+    assert sum(status["tiers"].values()) > 0
     assert main(["--data-dir", root, "link", "run"]) == 0
     assert "is in force: the inputs have not changed" in capsys.readouterr().out
     queue = tmp_path / "q.csv"

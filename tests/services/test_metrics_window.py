@@ -102,7 +102,8 @@ def test_the_python_api_requires_a_declared_window(workspace: Workspace, tmp_pat
 def test_import_records_the_extract_start_and_refuses_impossible_ones(workspace: Workspace, tmp_path: Path) -> None:
     import_rows(workspace, "employees", EMPLOYEES, tmp_path, extract_start="2015-01-01")
     manifest = workspace.snapshots.current("employees")
-    assert manifest is not None and manifest.extract_start == "2015-01-01"
+    assert manifest is not None
+    assert manifest.extract_start == "2015-01-01"
     before = workspace.snapshots.history("employees")
     for bad in ("2015-13-01", "1899-12-31", "9999-01-01", "soon"):
         with pytest.raises(InvalidProvenance, match="nothing was imported"):
@@ -116,7 +117,8 @@ def test_cli_import_declares_and_query_refuses_without(workspace: Workspace, tmp
     data = ["--data-dir", str(workspace.root)]
     assert main([*data, "query", "retention", "--category", "women"]) == 2
     err = capsys.readouterr().err.replace("\n", " ")
-    assert "not declared" in err and "Traceback" not in err
+    assert "not declared" in err
+    assert "Traceback" not in err
     assert main([*data, "import", "employees", str(tmp_path / "employees.csv"), "--extract-start", "2015-01-01",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["extract_start"] == "2015-01-01"
@@ -140,7 +142,8 @@ def _manifest(**extra: object) -> SnapshotManifest:
 def test_manifest_format_2_holds_the_extract_start_and_format_1_still_reads() -> None:
     declared = _manifest(extract_start="2011-01-01")
     d = declared.to_dict()
-    assert d["manifest_format"] == 2 and SnapshotManifest.from_dict(d) == declared
+    assert d["manifest_format"] == 2
+    assert SnapshotManifest.from_dict(d) == declared
     old = {k: v for k, v in _manifest().to_dict().items() if k != "extract_start"} | {"manifest_format": 1}
     assert SnapshotManifest.from_dict(old).extract_start is None
     with pytest.raises(ValueError, match="unknown keys"):  # format 1 has no extract_start

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ristra.cli.main import main
-from ristra.services.imports import import_file
 from ristra.services.errors import StalePlanError
+from ristra.services.imports import import_file
 from ristra.services.plans import PlanService, cycle_history
 from ristra.services.workspace import Settings, Workspace
 from ristra.stores.plans import demo_plan_text
@@ -48,10 +48,12 @@ def test_demo_plan_shows_every_status_class(school: Path) -> None:
     assert by_id["M-URM-RESIDENTS"].status == "improving"
     assert by_id["M-RURAL-MATRIC"].status == "getting_worse"
     assert "small numbers" in by_id["M-SENIOR-STAFF"].reason
-    assert by_id["M-PIPELINE-YIELD"].entered and "3 point(s)" in by_id["M-PIPELINE-YIELD"].reason
+    assert by_id["M-PIPELINE-YIELD"].entered
+    assert "3 point(s)" in by_id["M-PIPELINE-YIELD"].reason
     retention = by_id["M-URM-FAC-RET"]
     assert [p.year for p in retention.points] == list(range(2016, 2025))
-    assert all(0 < p.value < 1 and p.lower < p.value < p.upper for p in retention.points)
+    assert all(0 < p.value < 1 for p in retention.points)
+    assert all(p.lower < p.value < p.upper for p in retention.points)
     # the series is the engine's own numbers: the share of URM-NM trainees starting in 2012
     residents = by_id["M-URM-RESIDENTS"].points[0]
     table = service.metrics.query("representation", category="urm_nm", dataset="trainees", by=["start_year"])
@@ -59,9 +61,11 @@ def test_demo_plan_shows_every_status_class(school: Path) -> None:
     assert (residents.value, residents.count, residents.total) == (row.share, row.count, row.total)  # type: ignore[attr-defined]
     # a failing measure is never hidden by its goal
     goal = status.rollup("G1")
-    assert goal.status == "getting_worse" and goal.failing == ("M-RURAL-MATRIC",)
+    assert goal.status == "getting_worse"
+    assert goal.failing == ("M-RURAL-MATRIC",)
     assert status.rollup("G1.3").status == "target_met"
-    assert status.category_version == 1 and {s.dataset for s in status.snapshots} >= {"students", "employees"}
+    assert status.category_version == 1
+    assert {s.dataset for s in status.snapshots} >= {"students", "employees"}
     json.dumps(status.to_dict(), allow_nan=False)
     service.close()
 

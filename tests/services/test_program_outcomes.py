@@ -55,14 +55,17 @@ def test_time_to_application_against_lifelines() -> None:
     # times since cohort: events at 1, 3, 2; censored at 2 (2023 → 2025) and 4 (2021 → 2025)
     fitter = KaplanMeierFitter().fit([1, 3, 2, 4, 2], event_observed=[1, 1, 1, 0, 0])
     expected = 1 - fitter.survival_function_at_times([1, 2, 3, 4]).to_numpy()
-    assert curve.years == (1, 2, 3, 4) and curve.participants == 5 and curve.applied == 3
+    assert curve.years == (1, 2, 3, 4)
+    assert curve.participants == 5
+    assert curve.applied == 3
     assert curve.share_applied == pytest.approx(tuple(expected))
     ci = fitter.confidence_interval_survival_function_
     assert 1 - curve.lower[0] == pytest.approx(ci.loc[1.0].iloc[1], abs=1e-6)
     # left truncation: a cohort of 2010 enters the risk set when the applications window opens
     truncated = application_curve("PP01", [_p(True, 1990, 2017, cohort=2010), _p(True, 1990, None, cohort=2015)],
                                   first_cycle=2016, last_cycle=2025)
-    assert truncated.at_risk[:7] == (1, 1, 1, 1, 1, 2, 2) and truncated.share_applied[6] == pytest.approx(0.5)
+    assert truncated.at_risk[:7] == (1, 1, 1, 1, 1, 2, 2)
+    assert truncated.share_applied[6] == pytest.approx(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,8 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_outcomes_on_the_synthetic_school(school: dict[str, Any]) -> None:
     workspace, paths = school["workspace"], school["paths"]
     result = outcomes(workspace)
-    assert not result.published and set(result.sources) == {"link_run", "participants", "applications"}
+    assert not result.published
+    assert set(result.sources) == {"link_run", "participants", "applications"}
     json.dumps(result.to_dict())
     con = duckdb.connect()
     # the same counts from the ground truth: each roster person's true applicant, if any
@@ -98,12 +102,16 @@ def test_outcomes_on_the_synthetic_school(school: dict[str, Any]) -> None:
     assert {(c.program_id, c.cohort) for c in result.cohorts} == set(true)
     seen = sum(c.rates["applied"].k for c in result.cohorts)
     really = sum(applied for _, applied in true.values())
-    assert really > 50 and 0.93 * really <= seen <= 1.02 * really  # linkage error, both ways, is small
+    assert really > 50
+    assert 0.93 * really <= seen <= 1.02 * really  # linkage error, both ways, is small
     for c in result.cohorts:
         assert c.participants == true[(c.program_id, c.cohort)][0]
-        assert c.linked + c.not_linked == c.participants and c.eligible + c.not_yet_old_enough == c.participants
+        assert c.linked + c.not_linked == c.participants
+        assert c.eligible + c.not_yet_old_enough == c.participants
         assert c.did_not_apply == c.linked_eligible - c.rates_among_linked["applied"].k
-    assert result.first_cycle == 2016 and result.last_cycle == 2025 and result.youngest_age >= 18
+    assert result.first_cycle == 2016
+    assert result.last_cycle == 2025
+    assert result.youngest_age >= 18
     curve = next(c for c in result.curves if c.applied)
     assert all(a <= b + 1e-12 for a, b in zip(curve.share_applied, curve.share_applied[1:], strict=False))
 
@@ -120,6 +128,7 @@ def test_outcomes_keep_the_pinned_roster(school: dict[str, Any], tmp_path: Path)
 
 def test_program_outcomes_of_no_one() -> None:
     empty = program_outcomes([], 2016, 2025, 22)
-    assert empty.cohorts == () and empty.curves == ()
+    assert empty.cohorts == ()
+    assert empty.curves == ()
     with pytest.raises(KeyError, match="no cohort"):
         empty.cohort("PP01", 2020)

@@ -12,11 +12,11 @@ from typing import Any
 
 import duckdb
 from hypothesis import strategies as st
-from ristra.core.metrics.reference import run_reference
 
 from ristra.core.categories import CategorySet, definitions_from_dict
 from ristra.core.categories.derived import derived_columns
 from ristra.core.datasets import dataset
+from ristra.core.metrics.evaluator import evaluate
 from ristra.core.metrics.plans import Context, plan_for
 from ristra.core.metrics.results import MetricResult, SnapshotRef
 from ristra.core.metrics.specs import (
@@ -109,7 +109,7 @@ def reference_results(specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[M
                       categories: CategorySet | None = None) -> list[MetricResult]:
     context = context_for(rows, categories)
     derived = {name: [with_derived(name, r) for r in data] for name, data in rows.items()}
-    return run_reference([plan_for(s, context) for s in specs], derived)
+    return evaluate([plan_for(s, context) for s in specs], derived)
 
 
 def engine_results(tmp: Path, specs: Sequence[MetricSpec], rows: Mapping[str, Sequence[Mapping[str, Any]]],

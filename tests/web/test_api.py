@@ -35,11 +35,14 @@ def test_tokens_authenticate_scripts(people: dict[str, Any], data_dir: Path, sch
     assert script.get("/api/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
     upload = script.post("/api/imports", {"dataset": "programs", "file": SimpleUploadedFile(
         "programs.csv", (school_sources / "programs.csv").read_bytes())}, headers=headers)
-    assert upload.status_code == 200 and upload.json()["state"] == "valid"
+    assert upload.status_code == 200
+    assert upload.json()["state"] == "valid"
     done = script.post(f"/api/imports/{upload.json()['id']}/confirm", headers=headers)
-    assert done.status_code == 200 and done.json()["state"] == "imported"
+    assert done.status_code == 200
+    assert done.json()["state"] == "imported"
     event = AuditEvent.objects.get(action=AuditEvent.IMPORT)
-    assert event.via == "api" and event.actor == "the-analyst"
+    assert event.via == "api"
+    assert event.actor == "the-analyst"
     assert script.get("/api/audit", headers=headers).status_code == 403
     assert script.get("/api/audit", headers=_token(people, "admin")).status_code == 200
 
@@ -65,7 +68,8 @@ def test_browser_sessions_need_the_csrf_header_for_changes(people: dict[str, Any
     token = browser.cookies["csrftoken"].value
     allowed = browser.post("/api/categories/preview", body, content_type="application/json",
                            headers={"X-CSRFToken": token})
-    assert allowed.status_code == 200 and allowed.json()["valid"] is False
+    assert allowed.status_code == 200
+    assert allowed.json()["valid"] is False
 
 
 def test_category_save_through_the_api_refuses_stale_edits(people: dict[str, Any], data_dir: Path) -> None:
@@ -74,10 +78,12 @@ def test_category_save_through_the_api_refuses_stale_edits(people: dict[str, Any
     text = editable_text(CategoryStore(data_dir).current()).replace("label: Women", "label: Women (all)", 1)
     first = script.post("/api/categories", {"definitions": text, "based_on": 1, "reason": "wording"},
                         content_type="application/json", headers=headers)
-    assert first.status_code == 200 and first.json()["version"] == 2
+    assert first.status_code == 200
+    assert first.json()["version"] == 2
     again = script.post("/api/categories", {"definitions": text.replace("(all)", "(everyone)"), "based_on": 1,
                                              "reason": "mine"}, content_type="application/json", headers=headers)
-    assert again.status_code == 409 and "current version is 2" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "current version is 2" in again.json()["detail"]
 
 
 def test_pages_as_json(people: dict[str, Any], data_dir: Path) -> None:
@@ -89,7 +95,8 @@ def test_pages_as_json(people: dict[str, Any], data_dir: Path) -> None:
     assert history[0]["snapshots"][0]["current"] is True
     assert script.get("/api/categories", headers=analyst).json()["current"]["version"] == 1
     dashboard = script.get("/api/dashboard", {"year": "2024"}, headers=analyst).json()
-    assert dashboard["filters"]["year"] == 2024 and dashboard["threshold"] == 5
+    assert dashboard["filters"]["year"] == 2024
+    assert dashboard["threshold"] == 5
     public = script.get("/api/dashboard", headers=_token(people, "viewer")).json()
     assert public["threshold"] == 11
     reports = script.get("/api/reports", headers=_token(people, "viewer")).json()

@@ -68,7 +68,9 @@ def test_revoking_a_token_is_recorded(client_as: Any, data_dir: Path) -> None:
     token.refresh_from_db()
     assert token.revoked
     event = AuditEvent.objects.get(action=AuditEvent.TOKEN_REVOKED)
-    assert event.actor == "the-analyst" and event.target == f"token {token.pk} (nightly)" and event.via == "web"
+    assert event.actor == "the-analyst"
+    assert event.target == f"token {token.pk} (nightly)"
+    assert event.via == "web"
 
 
 def test_sign_in_with_argon2_is_logged_and_throttled(database: str, data_dir: Path) -> None:
@@ -76,27 +78,33 @@ def test_sign_in_with_argon2_is_logged_and_throttled(database: str, data_dir: Pa
     assert user.password.startswith("argon2")
     client = Client()
     page = client.get("/login/")
-    assert page.status_code == 200 and b'autocomplete="current-password"' in page.content
+    assert page.status_code == 200
+    assert b'autocomplete="current-password"' in page.content
     response = client.post("/login/", {"username": "erin", "password": PASSWORD})
-    assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
     assert AuditEvent.objects.filter(action=AuditEvent.LOGIN, actor="erin").count() == 1
     client.post("/logout/")
     for _ in range(5):
         assert client.post("/login/", {"username": "erin", "password": "wrong"}).status_code in (200, 429)
     locked = client.post("/login/", {"username": "erin", "password": PASSWORD})
-    assert locked.status_code == 429 and b"Too many failed sign-in attempts" in locked.content
+    assert locked.status_code == 429
+    assert b"Too many failed sign-in attempts" in locked.content
     assert AuditEvent.objects.filter(action=AuditEvent.LOGIN_FAILED, actor="erin").count() >= 4
 
 
 def test_security_headers_and_cookies(client_as: Any, data_dir: Path) -> None:
     response = client_as("viewer").get("/dashboard/")
     csp = response["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     login = Client().get("/login/")
-    assert login.cookies["csrftoken"]["httponly"] and login.cookies["csrftoken"]["samesite"] == "Strict"
+    assert login.cookies["csrftoken"]["httponly"]
+    assert login.cookies["csrftoken"]["samesite"] == "Strict"
 
 
 def test_forms_need_their_csrf_token(database: str, data_dir: Path) -> None:
@@ -114,20 +122,26 @@ def test_audit_log_filters(client_as: Any, data_dir: Path) -> None:
     audit.record(None, AuditEvent.ROLLBACK, "programs", actor="hal")
     client = client_as("admin")
     page = client.get("/audit/", {"actor": "gil"}).content.decode()
-    assert "report 7" in page and "hal" not in page
+    assert "report 7" in page
+    assert "hal" not in page
     rows = client.get("/audit/", {"action": "rollback"}, headers={"HX-Request": "true"}).content.decode()
-    assert rows.lstrip().startswith('<div id="audit-rows"') and "programs" in rows and "report 7" not in rows
+    assert rows.lstrip().startswith('<div id="audit-rows"')
+    assert "programs" in rows
+    assert "report 7" not in rows
 
 
 def test_administrators_manage_people(client_as: Any, data_dir: Path) -> None:
     client = client_as("admin")
     response = client.post("/users/", {"name": "ivy", "role": "coordinator", "programs": "PP02, PP03",
                                        "password": PASSWORD}, follow=True)
-    assert response.status_code == 200 and "ivy" in response.content.decode()
+    assert response.status_code == 200
+    assert "ivy" in response.content.decode()
     refused = client.post("/users/", {"name": "jo", "role": "coordinator", "password": PASSWORD})
-    assert refused.status_code == 400 and b"needs at least one program" in refused.content
+    assert refused.status_code == 400
+    assert b"needs at least one program" in refused.content
     weak = client.post("/users/", {"name": "kim", "role": "viewer", "password": "password"})
-    assert weak.status_code == 400 and b"not accepted" in weak.content
+    assert weak.status_code == 400
+    assert b"not accepted" in weak.content
     client.post("/users/ivy/", {"role": "viewer", "programs": "", "active": "on"})
     from django.contrib.auth import get_user_model
 
@@ -140,12 +154,15 @@ def test_administrators_manage_people(client_as: Any, data_dir: Path) -> None:
 def test_a_coordinator_sees_only_their_programs(client_as: Any, data_dir: Path) -> None:
     client = client_as("coordinator")
     page = client.get("/programs/").content.decode()
-    assert "PP01" in page and "PP02" not in page
+    assert "PP01" in page
+    assert "PP02" not in page
     assert client.get("/programs/PP02/").status_code == 404
     detail = client.get("/programs/PP01/")
-    assert detail.status_code == 200 and b"participants by year and completion" in detail.content
+    assert detail.status_code == 200
+    assert b"participants by year and completion" in detail.content
     event = AuditEvent.objects.get(action=AuditEvent.INTERNAL_VIEW)
-    assert event.actor == "the-coordinator" and "participants" in event.snapshots
+    assert event.actor == "the-coordinator"
+    assert "participants" in event.snapshots
     assert len(client.get("/api/programs").json()) == 1
     assert client.get("/api/programs/PP02").status_code == 404
     analyst = client_as("analyst").get("/programs/").content.decode()

@@ -37,11 +37,14 @@ def test_cli_imports_and_rollbacks_are_audited(database: str, data_dir: Path, sc
     imported = _current(data_dir, "programs")
     event = AuditEvent.objects.get(action=AuditEvent.IMPORT)
     assert (event.actor, event.role, event.via) == ("dana", "cli", "cli")
-    assert event.target == "programs: programs.csv" and event.snapshots == {"programs": imported}
-    assert event.detail["previous"] == first and event.detail["rows"] > 0
+    assert event.target == "programs: programs.csv"
+    assert event.snapshots == {"programs": imported}
+    assert event.detail["previous"] == first
+    assert event.detail["rows"] > 0
     assert main(["--data-dir", str(data_dir), "--user", "dana", "rollback", "programs", first]) == 0
     rollback = AuditEvent.objects.get(action=AuditEvent.ROLLBACK)
-    assert rollback.snapshots == {"programs": first} and rollback.detail == {"previous": imported}
+    assert rollback.snapshots == {"programs": first}
+    assert rollback.detail == {"previous": imported}
     bad = school_sources.parent / "bad-programs.csv"
     bad.write_text("program_id\n", encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "--user", "dana", "import", "programs", str(bad)]) != 0
@@ -64,7 +67,9 @@ def test_a_category_change_by_any_command_is_audited(database: str, data_dir: Pa
     recorded = cli_audit.record_changes(before, workspace, {"RISTRA_DATABASE_URL": "sqlite:///configured"})
     assert [c.action for c in recorded] == [AuditEvent.CATEGORY_CHANGE]
     event = AuditEvent.objects.get()
-    assert event.category_version == saved.version and event.via == "cli" and event.actor == "dana"
+    assert event.category_version == saved.version
+    assert event.via == "cli"
+    assert event.actor == "dana"
     assert event.detail == {"from_version": current.version, "reason": "drop the last category", "author": "dana"}
 
 

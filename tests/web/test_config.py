@@ -33,11 +33,14 @@ def test_unsafe_secret_keys_are_refused(tmp_path: Path, key: str) -> None:
 
 def test_production_defaults(tmp_path: Path) -> None:
     config = WebConfig.from_environ({"RISTRA_DATA_DIR": str(tmp_path), "RISTRA_SECRET_KEY": GOOD_KEY})
-    assert config.https and not config.demo
+    assert config.https
+    assert not config.demo
     assert config.database_url == f"sqlite:///{(tmp_path / 'web.sqlite3').resolve()}"
     values = django_settings(config)
     assert values["DEBUG"] is False
-    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["SESSION_COOKIE_HTTPONLY"]
+    assert values["SESSION_COOKIE_SECURE"]
+    assert values["CSRF_COOKIE_SECURE"]
+    assert values["SESSION_COOKIE_HTTPONLY"]
     assert values["SECURE_HSTS_SECONDS"] > 0
     assert values["PASSWORD_HASHERS"][0].endswith("Argon2PasswordHasher")
     assert "script-src" in values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
@@ -46,7 +49,8 @@ def test_production_defaults(tmp_path: Path) -> None:
 def test_demo_mode_makes_and_keeps_its_key(tmp_path: Path) -> None:
     first = WebConfig.from_environ({}, demo=True, data_dir=tmp_path)
     second = WebConfig.from_environ({"RISTRA_DEMO": "true"}, data_dir=tmp_path)
-    assert first.secret_key == second.secret_key and len(first.secret_key) >= 50
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 50
     assert not first.https
     assert (tmp_path / ".web-demo-secret").stat().st_mode & 0o077 == 0
 
@@ -65,7 +69,8 @@ def test_single_sign_on_is_configured_by_settings(tmp_path: Path) -> None:
     env = {"RISTRA_DATA_DIR": str(tmp_path), "RISTRA_SECRET_KEY": GOOD_KEY, **OIDC,
            "RISTRA_OIDC_ROLE_CLAIM": "ristra_role"}
     config = WebConfig.from_environ(env)
-    assert isinstance(config.oidc, OidcConfig) and config.oidc.default_role == "viewer"
+    assert isinstance(config.oidc, OidcConfig)
+    assert config.oidc.default_role == "viewer"
     values = django_settings(config)
     assert "mozilla_django_oidc" in values["INSTALLED_APPS"]
     assert "ristra.web.sso.RoleAssigningBackend" in values["AUTHENTICATION_BACKENDS"]
@@ -96,7 +101,8 @@ def test_single_sign_on_makes_people_with_the_claimed_role(database: str) -> Non
     with override_settings(**oidc_settings):
         backend = RoleAssigningBackend()
         person = backend.create_user({"preferred_username": "dana", "email": "dana@example.edu"})
-        assert role_of(person).value == "viewer" and not person.has_usable_password()
+        assert role_of(person).value == "viewer"
+        assert not person.has_usable_password()
         backend.update_user(person, {"preferred_username": "dana", "ristra_role": "analyst"})
         person.refresh_from_db()
         assert role_of(person).value == "analyst"
@@ -112,7 +118,8 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     env["RISTRA_DATA_DIR"] = str(tmp_path)
     done = subprocess.run([sys.executable, "-m", "ristra.cli.main", "serve"], env=env, capture_output=True,
                           text=True, timeout=60)
-    assert done.returncode == 2 and "RISTRA_SECRET_KEY is required" in done.stderr
+    assert done.returncode == 2
+    assert "RISTRA_SECRET_KEY is required" in done.stderr
 
 
 def test_production_settings_pass_djangos_deployment_checks(tmp_path: Path) -> None:

@@ -39,9 +39,11 @@ def test_wrong_type_and_oversize_uploads_get_a_clear_message(client_as: Any, dat
     assert "is not a CSV, XLSX or Parquet file" in response.content.decode()
     with override_settings(RISTRA_MAX_UPLOAD_BYTES=100):
         response = _upload(client, "programs", "big.csv", b"x" * 101)
-    assert response.status_code == 400 and "the largest file accepted is" in response.content.decode()
+    assert response.status_code == 400
+    assert "the largest file accepted is" in response.content.decode()
     response = _upload(client, "no-such-dataset", "a.csv", b"a,b\n1,2\n")
-    assert response.status_code == 400 and "choose a dataset" in response.content.decode()
+    assert response.status_code == 400
+    assert "choose a dataset" in response.content.decode()
     disguised = _upload(client, "programs", "programs.csv", b"\x00\x01\x02PK\x03\x04 not really a table")
     assert disguised.status_code == 200
     assert ImportJob.objects.get(file_name="programs.csv").state == ImportJob.INVALID
@@ -54,22 +56,29 @@ def test_errors_are_listed_and_nothing_changes_then_the_fixed_file_imports(
     before = _current(data_dir, "programs")
     response = _upload(client, "programs", "programs.csv", _programs_with_an_error(school_sources))
     page = response.content.decode()
-    assert response.status_code == 200 and "problem(s) found" in page
-    assert "unknown_code" in page and "<td>kind</td>" in page
+    assert response.status_code == 200
+    assert "problem(s) found" in page
+    assert "unknown_code" in page
+    assert "<td>kind</td>" in page
     job = ImportJob.objects.get()
-    assert job.state == ImportJob.INVALID and job.report["issues"][0]["row"] == 2
+    assert job.state == ImportJob.INVALID
+    assert job.report["issues"][0]["row"] == 2
     assert client.post(f"/imports/{job.pk}/confirm", follow=True).status_code == 200
     assert _current(data_dir, "programs") == before
 
     response = _upload(client, "programs", "programs.csv", (school_sources / "programs.csv").read_bytes())
     fixed = ImportJob.objects.order_by("-id").first()
-    assert fixed is not None and fixed.state == ImportJob.VALID and "Import 8 rows" in response.content.decode()
+    assert fixed is not None
+    assert fixed.state == ImportJob.VALID
+    assert "Import 8 rows" in response.content.decode()
     response = client.post(f"/imports/{fixed.pk}/confirm", follow=True)
     fixed.refresh_from_db()
-    assert fixed.state == ImportJob.IMPORTED and fixed.snapshot_id in response.content.decode()
+    assert fixed.state == ImportJob.IMPORTED
+    assert fixed.snapshot_id in response.content.decode()
     assert _current(data_dir, "programs") == fixed.snapshot_id != before
     event = AuditEvent.objects.filter(action=AuditEvent.IMPORT).get()
-    assert event.actor == "the-analyst" and event.snapshots == {"programs": fixed.snapshot_id}
+    assert event.actor == "the-analyst"
+    assert event.snapshots == {"programs": fixed.snapshot_id}
     assert not Path(fixed.staged_path).exists()
     assert AuditEvent.objects.filter(action=AuditEvent.UPLOAD).count() == 2
 
@@ -89,7 +98,8 @@ def test_a_second_import_of_a_dataset_at_once_is_refused_and_kept(
     assert response.status_code == 409
     assert "another import of dataset 'programs' is in progress" in html.unescape(response.content.decode())
     job.refresh_from_db()
-    assert job.state == ImportJob.BUSY and Path(job.staged_path).is_file()
+    assert job.state == ImportJob.BUSY
+    assert Path(job.staged_path).is_file()
     assert AuditEvent.objects.filter(action=AuditEvent.IMPORT_REFUSED).count() == 1
     client.post(f"/imports/{job.pk}/confirm")
     job.refresh_from_db()
@@ -105,10 +115,12 @@ def test_rollback_from_the_snapshot_history(client_as: Any, data_dir: Path, scho
     page = client.get("/snapshots/").content.decode()
     assert f"Roll back to {first}" in page
     response = client.post("/snapshots/", {"dataset": "programs", "snapshot_id": first}, follow=True)
-    assert response.status_code == 200 and _current(data_dir, "programs") == first
+    assert response.status_code == 200
+    assert _current(data_dir, "programs") == first
     assert AuditEvent.objects.filter(action=AuditEvent.ROLLBACK).get().snapshots == {"programs": first}
     bad = client.post("/snapshots/", {"dataset": "programs", "snapshot_id": "nonsense"})
-    assert bad.status_code == 409 and "is not a snapshot id" in bad.content.decode()
+    assert bad.status_code == 409
+    assert "is not a snapshot id" in bad.content.decode()
 
 
 @pytest.mark.transactional
@@ -119,7 +131,8 @@ def test_large_files_are_checked_in_the_background(client_as: Any, data_dir: Pat
             "programs.csv", (school_sources / "programs.csv").read_bytes())})
         assert response.status_code == 302
         job_page = client.get(response["Location"])
-        assert job_page.status_code == 200 and b"job-state" in job_page.content
+        assert job_page.status_code == 200
+        assert b"job-state" in job_page.content
         deadline = time.monotonic() + 30
         while not ImportJob.objects.get().finished and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -158,8 +171,10 @@ def test_jobs_a_dead_server_left_running_are_failed_at_start_and_can_be_validate
     assert sorted(j.pk for j in settled) == [checking.pk, importing.pk]
     for job in (checking, importing):
         job.refresh_from_db()
-        assert job.state == ImportJob.FAILED and "The server stopped" in job.message
-        assert "nothing was imported" in job.message and job.progress is None
+        assert job.state == ImportJob.FAILED
+        assert "The server stopped" in job.message
+        assert "nothing was imported" in job.message
+        assert job.progress is None
     live.refresh_from_db()
     assert live.state == ImportJob.VALIDATING
     page = client.get(f"/imports/{checking.pk}/")
@@ -168,12 +183,15 @@ def test_jobs_a_dead_server_left_running_are_failed_at_start_and_can_be_validate
     assert client.get(f"/imports/{checking.pk}/validate").status_code == 405
     assert client.post(f"/imports/{checking.pk}/validate").status_code == 302
     checking.refresh_from_db()
-    assert checking.state == ImportJob.VALID and checking.message.endswith("ready to import")
+    assert checking.state == ImportJob.VALID
+    assert checking.message.endswith("ready to import")
     client.post(f"/imports/{checking.pk}/confirm")
     checking.refresh_from_db()
-    assert checking.state == ImportJob.IMPORTED and _current(data_dir, "programs") == checking.snapshot_id
+    assert checking.state == ImportJob.IMPORTED
+    assert _current(data_dir, "programs") == checking.snapshot_id
     api = client.post(f"/api/imports/{importing.pk}/validate")
-    assert api.status_code == 200 and api.json()["state"] == ImportJob.VALID
+    assert api.status_code == 200
+    assert api.json()["state"] == ImportJob.VALID
     assert client.post(f"/api/imports/{importing.pk}/validate").status_code == 409  # valid now: nothing to redo
     assert client.post(f"/imports/{checking.pk}/validate").status_code == 302  # imported: refused, unchanged
     checking.refresh_from_db()
@@ -191,7 +209,8 @@ def test_an_import_published_just_before_the_server_died_is_recorded_as_imported
     assert result.manifest is not None
     assert [j.pk for j in import_flow.recover_interrupted()] == [job.pk]
     job.refresh_from_db()
-    assert job.state == ImportJob.IMPORTED and job.snapshot_id == result.manifest.snapshot_id
+    assert job.state == ImportJob.IMPORTED
+    assert job.snapshot_id == result.manifest.snapshot_id
     assert not Path(job.staged_path).exists()
 
 
@@ -206,4 +225,5 @@ def test_a_crash_during_validation_in_the_request_fails_the_job(
     response = _upload(client_as("analyst"), "programs", "programs.csv", (school_sources / "programs.csv").read_bytes())
     assert response.status_code == 200
     job = ImportJob.objects.get()
-    assert job.state == ImportJob.FAILED and "internal error (UnicodeDecodeError)" in job.message
+    assert job.state == ImportJob.FAILED
+    assert "internal error (UnicodeDecodeError)" in job.message

@@ -144,7 +144,8 @@ def test_the_measure_page_shows_the_published_values_and_the_api_agrees(client_a
     assert page.status_code == 200
     body = page.content.decode()
     api = client.get("/api/plans/test-plan/measures/M-INT").json()
-    assert api["threshold"] == 11 and api["publication"] == made.fingerprint
+    assert api["threshold"] == 11
+    assert api["publication"] == made.fingerprint
     rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
     cols = {c: i for i, c in enumerate(table.col_labels)}
     for point in api["status"]["points"]:
@@ -157,7 +158,8 @@ def test_the_measure_page_shows_the_published_values_and_the_api_agrees(client_a
         assert f"{k / n:.3f}" in body
     assert api["table"]["key"] == table.key
     statuses = client.get("/api/plans/test-plan/statuses").json()
-    assert statuses["computed_from"] == "released counts" and statuses["threshold"] == 11
+    assert statuses["computed_from"] == "released counts"
+    assert statuses["threshold"] == 11
     assert {m["measure"]: m["status"] for m in statuses["measures"]} == _page_statuses(
         client.get("/plans/test-plan/scorecard/").content.decode())
     tree = client.get("/api/plans/test-plan").json()
@@ -169,12 +171,15 @@ def test_the_plan_tree_and_the_downloads(client_as: Any, plan_dir: Path) -> None
     client = client_as("viewer")
     tree = client.get("/plans/test-plan/")
     assert tree.status_code == 200
-    assert b"Outreach visits" in tree.content and b"Add an update" in tree.content  # the viewer owns A1 only
+    assert b"Outreach visits" in tree.content
+    assert b"Add an update" in tree.content  # the viewer owns A1 only
     assert tree.content.count(b"Add an update") == 1
-    assert client.get("/plans/").status_code == 200 and b"test-plan" in client.get("/plans/").content
+    assert client.get("/plans/").status_code == 200
+    assert b"test-plan" in client.get("/plans/").content
     for fmt, magic in (("docx", b"PK"), ("xlsx", b"PK"), ("html", b"<!")):
         got = client.get(f"/plans/test-plan/scorecard.{fmt}")
-        assert got.status_code == 200 and got.content.startswith(magic), fmt
+        assert got.status_code == 200, fmt
+        assert got.content.startswith(magic), fmt
     html = client.get("/plans/test-plan/scorecard.html").content.decode()
     assert "Status, from the published counts" in html
     import io
@@ -188,7 +193,8 @@ def test_the_plan_tree_and_the_downloads(client_as: Any, plan_dir: Path) -> None
     cells = "\n".join(str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
                       if c.value is not None)
     for text in (words, cells, html):
-        assert "M-GRAD: Withheld." in text and "Status, from the published counts" in text
+        assert "M-GRAD: Withheld." in text
+        assert "Status, from the published counts" in text
     assert client.get("/plans/test-plan/scorecard.pdf").status_code == 404
     assert client.get("/plans/no-such-plan/").status_code == 404
 
@@ -222,15 +228,19 @@ def test_planners_edit_the_plan_and_bad_or_stale_edits_are_refused(client_as: An
     assert store.require("test-plan").version == 1  # nothing stored
     changed = PLAN.replace("title: Test plan", "title: Test plan (revised)")
     stale = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "0"})
-    assert stale.status_code == 409 and store.require("test-plan").version == 1
+    assert stale.status_code == 409
+    assert store.require("test-plan").version == 1
     elsewhere = client.post("/plans/test-plan/edit/", {"document": changed.replace("id: test-plan", "id: x"),
                                                          "reason": "rename", "based_on": "1"})
-    assert elsewhere.status_code == 400 and b"the document is plan x" in elsewhere.content
+    assert elsewhere.status_code == 400
+    assert b"the document is plan x" in elsewhere.content
     saved = client.post("/plans/test-plan/edit/", {"document": changed, "reason": "rename", "based_on": "1"})
     assert saved.status_code == 302
     assert store.require("test-plan").plan.title == "Test plan (revised)"
     event = _events("plan_change")[-1]
-    assert event.actor == "the-planner" and event.detail["plan_version"] == 2 and event.detail["reason"] == "rename"
+    assert event.actor == "the-planner"
+    assert event.detail["plan_version"] == 2
+    assert event.detail["reason"] == "rename"
     # a new plan from an upload on the plans page
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -251,8 +261,10 @@ def test_action_owners_update_their_own_actions(client_as: Any, plan_dir: Path) 
     assert viewer.post("/plans/test-plan/", form).status_code == 302
     stored = store.require("test-plan")
     action = next(a for a in stored.plan.actions if a.id == "A1")
-    assert stored.version == 2 and action.status == "done"
-    assert action.updates[-1].note == "Three visits made." and action.updates[-1].author == "the-viewer"
+    assert stored.version == 2
+    assert action.status == "done"
+    assert action.updates[-1].note == "Three visits made."
+    assert action.updates[-1].author == "the-viewer"
     assert action.updates[-1].evidence[0].href == "https://example.org/r"
     assert viewer.post("/plans/test-plan/", form).status_code == 409  # stale: based on version 1
     assert client_as("analyst").post("/plans/test-plan/", {**form, "based_on": "2"}).status_code == 403
@@ -260,4 +272,189 @@ def test_action_owners_update_their_own_actions(client_as: Any, plan_dir: Path) 
     events = _events("plan_action_update")
     assert [(e.actor, e.target) for e in events] == [("the-viewer", "plan test-plan action A1"),
                                                    ("the-planner", "plan test-plan action A2")]
-    assert json.dumps(events[0].detail["update"]) and not math.isnan(events[0].detail["plan_version"])
+    assert json.dumps(events[0].detail["update"])
+    assert not math.isnan(events[0].detail["plan_version"])
+
+
+def test_closed_cycles_are_shown_on_the_pages_and_in_the_api_for_each_audience(client_as: Any,
+                                                                              plan_dir: Path) -> None:
+    service = PlanService(Workspace(Settings(data_dir=plan_dir, user="the-analyst")))
+    record = service.close_cycle("test-plan", "2025-26", "end of the cycle")
+    service.close()
+    for role, audience in (("viewer", "public"), ("analyst", "internal")):
+        frozen = {m["measure"]: m for m in record["audiences"][audience]["measures"]}
+        snapshots = record["audiences"][audience]["snapshots"]
+        client = client_as(role)
+        api = client.get("/api/plans/test-plan/history").json()
+        assert api["audience"] == audience
+        got = {h["measure"]: h for h in api["history"]}
+        assert set(got) == set(frozen)
+        for measure_id, m in frozen.items():
+            assert got[measure_id]["status"] == m["status"]
+            assert got[measure_id]["value"] == (m["latest"] or {}).get("value")
+            assert got[measure_id]["snapshots"] == snapshots
+            assert got[measure_id]["cycle"] == "2025-26"
+            assert got[measure_id]["closed_at"] == record["closed_at"]
+        page = client.get("/plans/test-plan/scorecard/").content.decode()
+        rows = dict(re.findall(r'class="history-row" data-cycle="2025-26" data-measure="([^"]+)" '
+                               r'data-status="([^"]+)"', page))
+        assert rows == {k: m["status"] for k, m in frozen.items()}
+        measure_page = client.get("/plans/test-plan/measures/M-REP/").content.decode()
+        assert re.findall(r'class="history-row" data-cycle="2025-26" data-measure="M-REP" data-status="([^"]+)"',
+                          measure_page) == [frozen["M-REP"]["status"]]
+        students = next(s["snapshot_id"] for s in snapshots if s["dataset"] == "students")
+        assert f"students {students}" in measure_page
+        valued = next(m for m in frozen.values() if m["latest"] is not None)
+        latest = valued["latest"]
+        assert f"{latest['value']:.3f} ({latest['year']})" in page
+    one = client_as("viewer").get("/api/plans/test-plan/history?measure=M-INT").json()["history"]
+    assert [h["measure"] for h in one] == ["M-INT"]
+    assert client_as("viewer").get("/api/plans/test-plan/history?measure=nope").status_code == 404
+    assert client_as("coordinator").get("/api/plans/test-plan/history").status_code == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def _evidence_files(root: Path) -> list[Path]:
+    folder = root / "plans" / "test-plan" / "evidence"
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def test_an_owner_attaches_an_evidence_file_that_readers_download(client_as: Any, plan_dir: Path) -> None:
+    import hashlib
+
+    store = PlanStore(plan_dir)
+    viewer = client_as("viewer")
+    form = {"action": "A1", "note": "Visit report attached.", "date": "2025-12-02", "based_on": "1"}
+    done = viewer.post("/plans/test-plan/", {**form, "evidence_file": _upload("../../Visit report (final).pdf", PDF)})
+    assert done.status_code == 302
+    update = next(a for a in store.require("test-plan").plan.actions if a.id == "A1").updates[-1]
+    (evidence,) = update.evidence
+    assert evidence.kind == "file"
+    assert evidence.name == "Visit_report_final_.pdf"  # the last path part, sanitised
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+    (kept,) = _evidence_files(plan_dir)
+    assert kept.read_bytes() == PDF
+    tree = viewer.get("/plans/test-plan/").content.decode()
+    url = f"/plans/test-plan/evidence/{evidence.sha256}/{evidence.name}"
+    assert f'href="{url}"' in tree
+    for role in ("viewer", "planner", "analyst", "admin"):
+        got = client_as(role).get(url)
+        assert got.status_code == 200, role
+        assert got.content == PDF
+        assert got["Content-Type"] == "application/pdf"
+        assert "attachment" in got["Content-Disposition"]
+    assert client_as("coordinator").get(url).status_code == 403
+    assert client_as("anonymous").get(url).status_code == 302  # to the sign-in page
+    assert client_as("viewer").get(f"/plans/test-plan/evidence/{'0' * 64}/other.pdf").status_code == 404
+    downloads = [e for e in _events("export") if e.target == f"plan test-plan evidence {evidence.name}"]
+    assert [e.actor for e in downloads] == ["the-viewer", "the-planner", "the-analyst", "the-admin"]
+    assert _events("plan_action_update")[-1].detail["update"]["evidence"][0]["sha256"] == evidence.sha256
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "the largest accepted is 5 MB"),
+    ("tool.exe", b"MZ\x90\x00", "must be one of pdf, png, jpg, docx, xlsx, txt, csv"),
+    ("empty.txt", b"", "is empty"),
+    ("fake.png", b"not a png at all", "is not a PNG file"),
+    ("notes.csv", b"\xff\xfe\x00bad", "is not UTF-8 text"),
+])
+def test_bad_evidence_files_are_refused_and_nothing_is_stored(client_as: Any, plan_dir: Path, name: str,
+                                                              data: bytes, message: str) -> None:
+    from django.utils.html import escape
+
+    form = {"action": "A1", "note": "With a file.", "date": "2025-12-02", "based_on": "1",
+            "evidence_file": _upload(name, data)}
+    refused = client_as("viewer").post("/plans/test-plan/", form)
+    assert refused.status_code == 400
+    assert escape(message) in refused.content.decode()
+    assert PlanStore(plan_dir).require("test-plan").version == 1
+    assert _evidence_files(plan_dir) == []
+    assert _events("plan_action_update") == []
+
+
+def test_a_stale_update_with_a_file_keeps_no_file(client_as: Any, plan_dir: Path) -> None:
+    client = client_as("planner")
+    assert client.post("/plans/test-plan/", {"action": "A2", "note": "First.", "based_on": "1"}).status_code == 302
+    stale = client.post("/plans/test-plan/", {"action": "A2", "note": "Second.", "based_on": "1",
+                                             "evidence_file": _upload("notes.txt", b"minutes")})
+    assert stale.status_code == 409
+    assert _evidence_files(plan_dir) == []
+
+
+def test_the_write_api_imports_plans_for_planners_only(client_as: Any, plan_dir: Path) -> None:
+    store = PlanStore(plan_dir)
+    other = PLAN.replace("id: test-plan", "id: api-plan")
+    for role, status in (("viewer", 403), ("analyst", 403), ("coordinator", 403), ("anonymous", 401)):
+        answer = client_as(role).post("/api/plans?reason=new", other, content_type="application/yaml")
+        assert answer.status_code == status, role
+    assert "api-plan" not in store.plan_ids()
+    planner = client_as("planner")
+    made = planner.post("/api/plans?reason=a+new+plan", other, content_type="application/yaml")
+    assert made.status_code == 200
+    assert made.json()["version"] == 1
+    assert store.require("api-plan").plan.title == "Test plan"
+    again = planner.post("/api/plans?reason=again", other.replace("title: Test plan", "title: X"),
+                         content_type="application/yaml")
+    assert again.status_code == 409  # based on 0, but the plan has version 1
+    changed = PLAN.replace("title: Test plan", "title: Test plan (API)")
+    admin = client_as("admin")
+    put = admin.put("/api/plans/test-plan?based_on=1&reason=rename", changed, content_type="application/yaml")
+    assert put.status_code == 200
+    assert put.json()["version"] == 2
+    assert store.require("test-plan").plan.title == "Test plan (API)"
+    assert admin.put("/api/plans/test-plan?based_on=1&reason=rename", changed,
+                     content_type="application/yaml").status_code == 409
+    assert client_as("viewer").put("/api/plans/test-plan?based_on=2&reason=x", changed,
+                                   content_type="application/yaml").status_code == 403
+    wrong = admin.put("/api/plans/test-plan?based_on=2&reason=x", other, content_type="application/yaml")
+    assert wrong.status_code == 400
+    assert "the document is plan api-plan" in wrong.json()["detail"]
+    bad = PLAN.replace("category: urm_nm, stage", "category: no_such_category, stage")
+    problems = admin.put("/api/plans/test-plan?based_on=2&reason=typo", bad, content_type="application/yaml")
+    assert problems.status_code == 400
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if "no_such_category" in text)
+    assert {"line": line, "item": "measure M-INT", "field": "measures[1].metric.category"}.items() <= \
+        problems.json()["problems"][0].items()
+    assert store.require("test-plan").version == 2
+    assert admin.put("/api/plans/no-such-plan?based_on=0&reason=x", other,
+                     content_type="application/yaml").status_code == 404
+    events = [(e.actor, e.target, e.via) for e in _events("plan_change")]
+    assert events == [("the-planner", "plan api-plan version 1", "api"), ("the-admin", "plan test-plan version 2", "api")]
+
+
+def test_the_write_api_takes_action_updates_from_their_owners(client_as: Any, plan_dir: Path) -> None:
+    import hashlib
+
+    store = PlanStore(plan_dir)
+    url = "/api/plans/test-plan/actions/A1/updates"
+    form = {"note": "Two visits.", "based_on": "1", "date": "2025-11-30", "status": "done",
+            "link": "https://example.org/visits"}
+    for role, status in (("analyst", 403), ("coordinator", 403), ("anonymous", 401)):
+        assert client_as(role).post(url, form).status_code == status, role
+    viewer = client_as("viewer")
+    assert viewer.post("/api/plans/test-plan/actions/A2/updates", form).status_code == 403  # not theirs
+    assert viewer.post("/api/plans/test-plan/actions/A9/updates", form).status_code == 404
+    assert viewer.post(url, {**form, "note": ""}).status_code == 400
+    assert viewer.post(url, {**form, "evidence_file": _upload("x.exe", b"MZ")}).status_code == 400
+    assert store.require("test-plan").version == 1
+    made = viewer.post(url, {**form, "evidence_file": _upload("minutes.txt", b"Minutes of the visits.\n")})
+    assert made.status_code == 200
+    body = made.json()
+    assert body["version"] == 2
+    assert body["update"]["evidence"] == [
+        {"kind": "link", "href": "https://example.org/visits"},
+        {"kind": "file", "name": "minutes.txt", "sha256": hashlib.sha256(b"Minutes of the visits.\n").hexdigest()}]
+    assert next(a for a in store.require("test-plan").plan.actions if a.id == "A1").status == "done"
+    assert viewer.post(url, form).status_code == 409  # based on version 1
+    planner = client_as("planner")
+    assert planner.post("/api/plans/test-plan/actions/A2/updates", {**form, "based_on": "2"}).status_code == 200
+    events = [(e.actor, e.target, e.via) for e in _events("plan_action_update")]
+    assert events == [("the-viewer", "plan test-plan action A1", "api"), ("the-planner", "plan test-plan action A2", "api")]

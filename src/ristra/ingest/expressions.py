@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ristra.core.columnmap import ColumnMap
 from ristra.core.datasets import US_STATES, Column
-from ristra.core.validation_issues import FORMULA_SQL_PATTERN
+from ristra.core.validation_issues import FORMULA_SQL_PATTERN, Reason
 from ristra.ingest.messages import EARLIEST_DATE
 
 #: A formula lead after any whitespace, checked on the value as stored (trimmed), in every
@@ -57,7 +57,7 @@ class ColumnSql:
     column: Column
     raw: str
     value: str
-    checks: tuple[tuple[str, str], ...]
+    checks: tuple[tuple[str, Reason], ...]
 
     def any_issue(self) -> str:
         return " OR ".join(f"({condition})" for condition, _ in self.checks) or "false"
@@ -66,31 +66,31 @@ class ColumnSql:
         """A CASE giving the reason code of the cell's first issue, else NULL."""
         if not self.checks:
             return "NULL"
-        whens = " ".join(f"WHEN {condition} THEN '{code}'" for condition, code in self.checks)
+        whens = " ".join(f"WHEN {condition} THEN '{code.value}'" for condition, code in self.checks)
         return f"CASE {whens} END"
 
 
 def column_sql(column: Column, raw: str, column_map: ColumnMap, today: dt.date) -> ColumnSql:
     """The value and checks for ``column`` read from the raw text expression ``raw``."""
     text = f"NULLIF(trim({raw}), '')"
-    checks: list[tuple[str, str]] = []
+    checks: list[tuple[str, Reason]] = []
     empty_default = _empty_default(column)
     if column.required and empty_default is None:
-        checks.append((f"{text} IS NULL", "missing_value"))
+        checks.append((f"{text} IS NULL", Reason.MISSING_VALUE))
 
     kind = column.kind
     if kind in ("text", "id"):
         value = text
         checks += [
-            (f"length({text}) > {int(column.max_length)}", "too_long"),
-            (f"regexp_matches({text}, '{FORMULA_PATTERN}')", "formula"),
-            (f"regexp_matches({text}, '{CONTROL_PATTERN}')", "control_character"),
+            (f"length({text}) > {int(column.max_length)}", Reason.TOO_LONG),
+            (f"regexp_matches({text}, '{FORMULA_PATTERN}')", Reason.FORMULA),
+            (f"regexp_matches({text}, '{CONTROL_PATTERN}')", Reason.CONTROL_CHARACTER),
         ]
     elif kind == "code":
         looked_up = f"{map_identifier(column)}[lower({text})]"
         default = f"'{empty_default}'" if empty_default else "NULL"
         value = f"CASE WHEN {text} IS NULL THEN {default} ELSE {looked_up} END"
-        checks.append((f"{text} IS NOT NULL AND {looked_up} IS NULL", "unknown_code"))
+        checks.append((f"{text} IS NOT NULL AND {looked_up} IS NULL", Reason.UNKNOWN_CODE))
     elif kind == "code_set":
         tokens = (
             f"list_filter(list_transform(regexp_split_to_array(coalesce({text}, ''), '[;,|]'), "
@@ -102,46 +102,46 @@ def column_sql(column: Column, raw: str, column_map: ColumnMap, today: dt.date) 
             f"CASE WHEN len({real}) > 0 THEN list_sort(list_distinct({real})) "
             f"WHEN list_contains({mapped}, 'declined') THEN ['declined'] ELSE ['unknown'] END"
         )
-        checks.append((f"len(list_filter({mapped}, lambda x: x IS NULL)) > 0", "unknown_code"))
+        checks.append((f"len(list_filter({mapped}, lambda x: x IS NULL)) > 0", Reason.UNKNOWN_CODE))
     elif kind == "flag":
         looked_up = f"{map_identifier(column)}[lower({text})]"
         value = f"CAST({looked_up} AS BOOLEAN)"
-        checks.append((f"{text} IS NOT NULL AND {looked_up} IS NULL", "unknown_code"))
+        checks.append((f"{text} IS NOT NULL AND {looked_up} IS NULL", Reason.UNKNOWN_CODE))
     elif kind == "integer":
         value = f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') THEN TRY_CAST({text} AS INTEGER) END"
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_integer"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_INTEGER))
         checks += _range_checks(column, value)
     elif kind == "number":
         digits = f"length(regexp_replace({text}, '[^0-9]', '', 'g'))"
         value = (f"CASE WHEN regexp_full_match({text}, '{NUMBER_PATTERN}') AND {digits} <= {MAX_NUMBER_DIGITS} "
                  f"THEN CAST({text} AS DOUBLE) END")
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_number"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_NUMBER))
         checks += _range_checks(column, value)
     elif kind == "year":
         value = f"CASE WHEN regexp_full_match({text}, '{YEAR_PATTERN}') THEN CAST({text} AS SMALLINT) END"
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_year"))
-        checks.append((f"{value} > {today.year + column.future_years}", "future_date"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_YEAR))
+        checks.append((f"{value} > {today.year + column.future_years}", Reason.FUTURE_DATE))
         checks += _range_checks(column, value)
     elif kind == "date":
         fmt = column_map.date_format.replace("'", "''")
         value = f"CAST(try_strptime({text}, '{fmt}') AS DATE)"
         limit = today + dt.timedelta(days=int(366 * column.future_years))
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_date"))
-        checks.append((f"{value} > DATE '{limit.isoformat()}'", "future_date"))
-        checks.append((f"{value} < DATE '{EARLIEST_DATE}'", "out_of_range"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE))
+        checks.append((f"{value} > DATE '{limit.isoformat()}'", Reason.FUTURE_DATE))
+        checks.append((f"{value} < DATE '{EARLIEST_DATE}'", Reason.OUT_OF_RANGE))
     elif kind == "fips":
         value = f"CASE WHEN regexp_full_match({text}, '[0-9]{{4,5}}') THEN lpad({text}, 5, '0') END"
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_fips"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_FIPS))
     elif kind == "zip":
         value = (
             f"CASE WHEN regexp_full_match({text}, '[0-9]{{3,5}}(-[0-9]{{4}})?') "
             f"THEN lpad(split_part({text}, '-', 1), 5, '0') END"
         )
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_zip"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_ZIP))
     elif kind == "state":
         states = ", ".join(f"'{s}'" for s in US_STATES)
         value = f"CASE WHEN upper({text}) IN ({states}) THEN upper({text}) END"
-        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", "bad_state"))
+        checks.append((f"{text} IS NOT NULL AND {value} IS NULL", Reason.BAD_STATE))
     else:  # pragma: no cover - guarded by Column.__post_init__
         raise ValueError(f"unsupported column kind {kind}")
     return ColumnSql(column, raw, value, tuple(checks))
@@ -164,12 +164,12 @@ def _empty_default(column: Column) -> str | None:
     return None
 
 
-def _range_checks(column: Column, value: str) -> list[tuple[str, str]]:
+def _range_checks(column: Column, value: str) -> list[tuple[str, Reason]]:
     checks = []
     if column.minimum is not None:
-        checks.append((f"{value} < {column.minimum!r}", "out_of_range"))
+        checks.append((f"{value} < {column.minimum!r}", Reason.OUT_OF_RANGE))
     if column.maximum is not None:
-        checks.append((f"{value} > {column.maximum!r}", "out_of_range"))
+        checks.append((f"{value} > {column.maximum!r}", Reason.OUT_OF_RANGE))
     return checks
 
 

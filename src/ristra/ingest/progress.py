@@ -13,12 +13,13 @@ from typing import Any
 
 import duckdb
 
-Report = Callable[[str, float], None]
+#: what a long statement calls while it runs: ``report(step, percent)``
+ProgressCallback = Callable[[str, float], None]
 POLL_SECONDS = 0.2
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any], *, step: str,
-            report: Report | None) -> list[tuple[Any, ...]]:
+            report: ProgressCallback | None) -> list[tuple[Any, ...]]:
     """Run ``sql`` and return its rows, reporting progress as ``report(step, percent)``."""
     if report is None:
         return con.execute(sql, params).fetchall()

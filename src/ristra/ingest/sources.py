@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ristra.core.validation_issues import ValidationIssue
+from ristra.core.validation_issues import Reason, ValidationIssue
 from ristra.ingest.messages import encoding_name
 from ristra.ingest.refusals import UnreadableFile
 
@@ -129,7 +129,7 @@ def prepare(path: Path, workdir: Path, *, sheet: str | None = None) -> PreparedS
         converted = workbook_to_csv(path, workdir / "converted.csv", sheet=sheet)
         prepared = _prepared_text(converted.path, "xlsx", "utf-8")
         if prepared.empty and converted.empty_message:
-            return replace(prepared, issue=ValidationIssue(None, None, "empty_sheet", converted.empty_message))
+            return replace(prepared, issue=ValidationIssue(None, None, Reason.EMPTY_SHEET, converted.empty_message))
         return prepared
     if kind == "parquet":
         from ristra.ingest.parquet_source import parquet_to_csv
@@ -153,7 +153,7 @@ def _prepare_text(path: Path, workdir: Path, *, whole_file: bool = False) -> Pre
         message = (f"line {bad_line} contains bytes that are not valid {encoding_name(encoding)} (the encoding "
                    "the file's byte-order mark declares); save the file as UTF-8 and try again")
         return PreparedSource(path, ",", (), "csv", encoding, empty=True,
-                              issue=ValidationIssue(bad_line, None, "encoding", message))
+                              issue=ValidationIssue(bad_line, None, Reason.ENCODING, message))
     return _prepared_text(target, "csv", encoding)
 
 

@@ -25,7 +25,7 @@ import duckdb
 
 from ristra.core.columnmap import ColumnMap, header_key, normalise_header
 from ristra.core.datasets import US_STATES, Column, Dataset
-from ristra.core.validation_issues import ValidationIssue, ValidationReport
+from ristra.core.validation_issues import Reason, ValidationIssue, ValidationReport
 from ristra.engine.connections import connect
 from ristra.ingest import progress
 from ristra.ingest.expressions import (
@@ -53,13 +53,13 @@ INVALID_ROW = "ristra: invalid row"
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION uncompressed"
 DEFAULT_MAX_LISTED = 10_000
 _STRUCTURAL = {
-    "TOO MANY COLUMNS": "ragged_row",
-    "MISSING COLUMNS": "ragged_row",
-    "UNQUOTED VALUE": "malformed_row",
-    "LINE SIZE OVER MAXIMUM": "malformed_row",
-    "INVALID ENCODING": "encoding",
-    "INVALID UNICODE": "encoding",
-    "CAST": "malformed_row",
+    "TOO MANY COLUMNS": Reason.RAGGED_ROW,
+    "MISSING COLUMNS": Reason.RAGGED_ROW,
+    "UNQUOTED VALUE": Reason.MALFORMED_ROW,
+    "LINE SIZE OVER MAXIMUM": Reason.MALFORMED_ROW,
+    "INVALID ENCODING": Reason.ENCODING,
+    "INVALID UNICODE": Reason.ENCODING,
+    "CAST": Reason.MALFORMED_ROW,
 }
 
 
@@ -82,7 +82,7 @@ def validate_file(
     output: Path | None = None,
     max_listed: int = DEFAULT_MAX_LISTED,
     memory_limit: str = "1GB",
-    report: progress.Report | None = None,
+    report: progress.ProgressCallback | None = None,
     fast_pass: bool = True,
     sheet: str | None = None,
 ) -> ValidationReport:
@@ -97,11 +97,11 @@ def validate_file(
     base = {"dataset": dataset.name, "source_name": path.name, "source_format": source.original_format,
             "encoding": source.encoding, "delimiter": source.delimiter}
     if source.empty:
-        issue = source.issue or ValidationIssue(None, None, "empty_file",
+        issue = source.issue or ValidationIssue(None, None, Reason.EMPTY_FILE,
                                                 "the file is empty: it has no header and no rows")
         return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
     if len(source.header) > MAX_COLUMNS:
-        issue = ValidationIssue(1, None, "too_many_columns",
+        issue = ValidationIssue(1, None, Reason.TOO_MANY_COLUMNS,
                                 f"the header has {len(source.header):,} columns; ristra reads at most {MAX_COLUMNS:,} "
                                 "(check the delimiter, or remove the columns no dataset uses)")
         return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
@@ -128,7 +128,7 @@ def validate_file(
                     rows = _fast_pass(con, dataset, source, layout, column_map, today, target, report)
             if rows is not None:
                 if rows == 0:
-                    issue = ValidationIssue(None, None, "no_rows", "the file has a header but no data rows")
+                    issue = ValidationIssue(None, None, Reason.NO_ROWS, "the file has a header but no data rows")
                     target.unlink(missing_ok=True)
                     return ValidationReport(**base, row_count=0, issues=(issue,), issue_total=1)
                 return ValidationReport(**base, row_count=rows, issues=(), issue_total=0)
@@ -152,8 +152,8 @@ def validate_file(
         full.close()
     issues = tuple(sorted(layout.header_issues + issues, key=ValidationIssue.sort_key))
     total += len(layout.header_issues)
-    if row_count == 0 and not any(i.code == "no_rows" for i in issues):
-        issues += (ValidationIssue(None, None, "no_rows", "the file has a header but no data rows"),)
+    if row_count == 0 and not any(i.code == Reason.NO_ROWS for i in issues):
+        issues += (ValidationIssue(None, None, Reason.NO_ROWS, "the file has a header but no data rows"),)
         total += 1
     return ValidationReport(**base, row_count=row_count, issues=issues[:max_listed], issue_total=total)
 
@@ -173,10 +173,10 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
     by_key = {header_key(name): name for name in dataset.column_names}
     known = 0
     if source.encoding.startswith("utf-8") and any("\ufffd" in h for h in source.header):
-        issues.append(ValidationIssue(1, None, "encoding", issue_message("encoding", None, encoding=source.encoding)))
+        issues.append(ValidationIssue(1, None, Reason.ENCODING, issue_message(Reason.ENCODING, None, encoding=source.encoding)))
     for position, header in enumerate(source.header):
         if not header.strip():
-            issues.append(ValidationIssue(None, None, "blank_column_name",
+            issues.append(ValidationIssue(None, None, Reason.BLANK_COLUMN_NAME,
                                           f"column {position + 1} of the header has no name"))
             continue
         if column_map.is_ignored(header):
@@ -189,7 +189,7 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
             continue
         known += 1
         if name in seen:
-            issues.append(ValidationIssue(None, name, "duplicate_column",
+            issues.append(ValidationIssue(None, name, Reason.DUPLICATE_COLUMN,
                                           f"columns {seen[name] + 1} and {position + 1} both give {name}"))
             continue
         seen[name] = position
@@ -200,22 +200,22 @@ def _layout(dataset: Dataset, source: PreparedSource, column_map: ColumnMap) -> 
         message = (f"the first line is not a header: none of its {cells} cells names a column of {dataset.name}, "
                    f"and {data_like} of them look like data (dates, e-mail addresses, numbers or codes); "
                    "add a header row with the column names (see the data dictionary), or a column map")
-        return _Layout((), (ValidationIssue(1, None, "no_header", message),), len(source.header))
+        return _Layout((), (ValidationIssue(1, None, Reason.NO_HEADER, message),), len(source.header))
     for position, header in unknown:
         if looks_like_column_name(header, dataset):
-            issues.append(ValidationIssue(None, _printable(header), "unknown_column",
+            issues.append(ValidationIssue(None, _printable(header), Reason.UNKNOWN_COLUMN,
                                           issue_message("unknown_column", None, dataset=dataset.name,
                                                         header=_printable(header))))
         else:
-            issues.append(ValidationIssue(None, None, "unknown_column",
+            issues.append(ValidationIssue(None, None, Reason.UNKNOWN_COLUMN,
                                           f"column {position + 1} of the header is not part of {dataset.name}, and "
                                           "its name looks like a value, so it is not shown; check that the first "
                                           "line is the header"))
     for column in dataset.columns:
         if column.required and column.name not in seen:
-            issues.append(ValidationIssue(None, column.name, "missing_column",
+            issues.append(ValidationIssue(None, column.name, Reason.MISSING_COLUMN,
                                           f"required column {column.name} is missing ({column.description})"))
-    duplicated = {i.column for i in issues if i.code == "duplicate_column"}
+    duplicated = {i.column for i in issues if i.code == Reason.DUPLICATE_COLUMN}
     present = [(c, i) for c, i in present if c.name not in duplicated]
     return _Layout(tuple(present), tuple(issues), len(source.header))
 
@@ -296,7 +296,7 @@ def _spelling_enums(con: duckdb.DuckDBPyConnection, columns: Sequence[Column]) -
 
 
 def _fast_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
-               column_map: ColumnMap, today: dt.date, target: Path, report: progress.Report | None) -> int | None:
+               column_map: ColumnMap, today: dt.date, target: Path, report: progress.ProgressCallback | None) -> int | None:
     """Rows written when the whole file is valid; ``None`` when the full pass must decide."""
     enum_codes = _spelling_enums(con, [c for c, _ in layout.present])
     fast = {
@@ -357,13 +357,13 @@ def _has_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, target: Pa
 
 
 def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: PreparedSource, layout: _Layout,
-               column_map: ColumnMap, today: dt.date, max_listed: int, report: progress.Report | None) -> tuple[int, tuple[ValidationIssue, ...], int]:
+               column_map: ColumnMap, today: dt.date, max_listed: int, report: progress.ProgressCallback | None) -> tuple[int, tuple[ValidationIssue, ...], int]:
     reader, params = _read_csv(source, ["VARCHAR"] * layout.raw_count)
     try:
         progress.execute(con, f"CREATE TABLE raw AS SELECT * FROM {reader}", params,
                          step="collecting every problem", report=report)
     except duckdb.Error:
-        issue = ValidationIssue(None, None, "malformed_row",
+        issue = ValidationIssue(None, None, Reason.MALFORMED_ROW,
                                 "the file cannot be parsed as delimited text (check quoting, line endings and encoding)")
         return 0, (issue,), 1
     row_count = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
@@ -373,7 +373,7 @@ def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
     rejected_lines = sorted({int(line) for line, _, _ in structural})
     issues: list[ValidationIssue] = []
     for line, error_type, _ in structural:
-        code = _STRUCTURAL.get(str(error_type), "malformed_row")
+        code = _STRUCTURAL.get(str(error_type), Reason.MALFORMED_ROW)
         issues.append(ValidationIssue(int(line), None, code, issue_message(code, None, fields=layout.raw_count,
                                                                            encoding=source.encoding)))
 
@@ -392,7 +392,8 @@ def _full_pass(con: duckdb.DuckDBPyConnection, dataset: Dataset, source: Prepare
             f"ORDER BY i.__pos, i.col LIMIT ?",
             [max_listed],
         ).fetchall()
-        for pos, col, code, excerpt in listed:
+        for pos, col, text, excerpt in listed:
+            code = Reason(text)  # the CASE of ColumnSql.issue_code gives the code's string
             column = dataset.column(col)
             row = _row_number(int(pos), rejected_lines)
             issues.append(ValidationIssue(row, col, code, issue_message(code, column, excerpt=excerpt,
@@ -442,7 +443,7 @@ def _duplicate_issues(con: duckdb.DuckDBPyConnection, dataset: Dataset, sqls: Se
         ).fetchall()
         label = " + ".join(key)
         for pos, first in rows:
-            issues.append(ValidationIssue(_row_number(int(pos), rejected_lines), label, "duplicate_key",
+            issues.append(ValidationIssue(_row_number(int(pos), rejected_lines), label, Reason.DUPLICATE_KEY,
                                           f"{label} repeats the key of row {_row_number(int(first), rejected_lines)}"))
     return issues, total
 

@@ -114,8 +114,8 @@ class ReportDocument:
     def figures(self) -> tuple[FigureView, ...]:
         return tuple(s.figure for s in self.sections if s.figure is not None)
 
-    def audit_summary(self) -> dict[str, Any]:
-        """The release's audit as it concerns this report: policy, verdict, how many cells of this
+    def attack_summary(self) -> dict[str, Any]:
+        """The attack on the release as it concerns this report: policy, verdict, how many cells of this
         report are suppressed and, for each, the interval an attacker can derive (safe to publish)."""
         views = {t.released.key: t for t in self.tables}
         intervals = []

@@ -84,9 +84,9 @@ def provenance_lines(document: ReportDocument) -> list[tuple[str, str]]:
     return lines
 
 
-def audit_lines(document: ReportDocument) -> list[str]:
-    """The audit summary in sentences."""
-    a = document.audit_summary()
+def attack_lines(document: ReportDocument) -> list[str]:
+    """The attack summary in sentences (the text still says "disclosure audit")."""
+    a = document.attack_summary()
     verdict = "passed" if a["passed"] else "FAILED"
     return [
         f"Disclosure audit {verdict}: for every suppressed cell, the least and greatest value an attacker can "
@@ -106,4 +106,4 @@ def _percent(part: int, whole: int) -> str:
 def interval_rows(document: ReportDocument) -> list[list[str]]:
     """One row per suppressed cell of this report: table, row, column, attacker's lower and upper bound."""
     return [[str(i["table"]), i["row"], i["column"], str(i["lower"]), "unbounded" if i["upper"] is None
-             else str(i["upper"])] for i in document.audit_summary()["intervals"]]
+             else str(i["upper"])] for i in document.attack_summary()["intervals"]]

@@ -28,13 +28,16 @@ _DESCRIPTIVE = ("name", "kind", "partners", "audience_level", "start_year", "end
 _NOT_COMPLETED: Atom = ("not", "eq=completed=yes")
 
 
-class ProgramsBinder:
-    """See the module docstring."""
+class _RegistryAndRosters:
+    """What both program sections ask: the registry's ``registry_columns`` by program (when the
+    school has imported a registry) and the participants by program, year and completion."""
+
+    registry_columns: tuple[str, ...] = ()
 
     def __init__(self, section: Section, has_programs: bool) -> None:
         self.section = section
-        self.registry = Ask(dataset_source("programs"),
-                            (PROGRAM_ID, *(grouping_column("programs", c) for c in _DESCRIPTIVE))) if has_programs else None
+        columns = (PROGRAM_ID, *(grouping_column("programs", c) for c in self.registry_columns))
+        self.registry = Ask(dataset_source("programs"), columns) if has_programs else None
         self.rosters = Ask(dataset_source("participants"), (PROGRAM_ID, grouping_column("participants", "year")),
                            (COMPLETED,))
 
@@ -43,6 +46,12 @@ class ProgramsBinder:
 
     def specs(self) -> list[Any]:
         return []
+
+
+class ProgramsBinder(_RegistryAndRosters):
+    """See the module docstring."""
+
+    registry_columns = _DESCRIPTIVE
 
     def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         registry: dict[object, tuple[object, ...]] = {}
@@ -101,24 +110,13 @@ def _meanings(groups: list[list[object]], shown: list[object]) -> dict[Cell, Mea
     return out
 
 
-class ProgramRostersBinder:
+class ProgramRostersBinder(_RegistryAndRosters):
     """The ``program_rosters`` section: one table per pipeline program — participants by program
     year, completed, and not completed or unknown, with the all-years row — for the programs
     pages. Its cells mean what the ``programs`` section's cells mean (same atoms), so a program's
     page and the LCME table are one linked system in the publication."""
 
-    def __init__(self, section: Section, has_programs: bool) -> None:
-        self.section = section
-        self.registry = Ask(dataset_source("programs"), (PROGRAM_ID, grouping_column("programs", "name"))) \
-            if has_programs else None
-        self.rosters = Ask(dataset_source("participants"), (PROGRAM_ID, grouping_column("participants", "year")),
-                           (COMPLETED,))
-
-    def asks(self) -> list[Ask]:
-        return [a for a in (self.registry, self.rosters) if a is not None]
-
-    def specs(self) -> list[Any]:
-        return []
+    registry_columns = ("name",)
 
     def build(self, answers: Answers, results: Mapping[Any, Any]) -> ComputedSection:
         names = {k[0]: str(k[1]) for k in answers.table(self.registry)} if self.registry is not None else {}

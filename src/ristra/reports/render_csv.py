@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from ristra.reports.document import ReportDocument
-from ristra.reports.formatting import audit_lines, neutralise, provenance_lines
+from ristra.reports.formatting import attack_lines, neutralise, provenance_lines
 
 HEADER = ("record", "table", "title", "row", "column", "value", "status")
 
@@ -61,9 +61,9 @@ def render_csv(document: ReportDocument) -> bytes:
             for d in r.derived:
                 value, status = ("", "suppressed") if d.suppressed else _number(d.value)
                 line("derived", view.number, r.title, " / ".join(r.row_labels[d.row]), d.column, value, status)
-    for text in audit_lines(document):
+    for text in attack_lines(document):
         line("audit", "", "Disclosure control", "", "", text, "")
-    for i in document.audit_summary()["intervals"]:
+    for i in document.attack_summary()["intervals"]:
         upper = "" if i["upper"] is None else i["upper"]
         line("audit", i["table"], "attacker interval", i["row"], i["column"], f"{i['lower']};{upper}", "suppressed")
     return out.getvalue().encode("utf-8")

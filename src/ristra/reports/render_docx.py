@@ -23,7 +23,7 @@ from ristra.reports.document import FigureView, ReportDocument, SectionView, Tab
 from ristra.reports.files import normalised_zip
 from ristra.reports.formatting import (
     SUPPRESSED_MARK,
-    audit_lines,
+    attack_lines,
     body,
     header,
     interval_rows,
@@ -121,7 +121,7 @@ def render_docx(document: ReportDocument) -> bytes:
     for section in document.sections:
         _section(doc, section)
     doc.add_heading("Disclosure control", level=1)
-    for line in audit_lines(document):
+    for line in attack_lines(document):
         doc.add_paragraph(line)
     rows = interval_rows(document)
     if rows:

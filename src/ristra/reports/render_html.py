@@ -17,7 +17,7 @@ from ristra.reports.charts import chart_svg
 from ristra.reports.document import FigureView, ReportDocument, SectionView, TableView
 from ristra.reports.formatting import (
     SUPPRESSED_MARK,
-    audit_lines,
+    attack_lines,
     body,
     header,
     interval_rows,
@@ -118,7 +118,7 @@ def render_html(document: ReportDocument) -> bytes:
         f"<p>{SUPPRESSED_MARK} marks a suppressed cell; n/a a value that cannot be computed.</p></section>"
         + "".join(_section(s) for s in document.sections)
         + '<section aria-labelledby="disclosure"><h2 id="disclosure">Disclosure control</h2>'
-        + "".join(f"<p>{escape(line)}</p>" for line in audit_lines(document))
+        + "".join(f"<p>{escape(line)}</p>" for line in attack_lines(document))
         + audit_table + "</section></main></body></html>\n"
     )
     return page.encode("utf-8")

@@ -19,7 +19,7 @@ import xlsxwriter
 from ristra.reports.document import ReportDocument, TableView
 from ristra.reports.formatting import (
     SUPPRESSED_WORD,
-    audit_lines,
+    attack_lines,
     derived_text,
     interval_rows,
     neutralise,
@@ -128,9 +128,9 @@ def render_xlsx(document: ReportDocument) -> bytes:
     notes.set_column(0, 0, 22)
     notes.set_column(1, 1, 120)
     audit = workbook.add_worksheet("Disclosure")
-    for i, line in enumerate(audit_lines(document)):
+    for i, line in enumerate(attack_lines(document)):
         book.text(audit, i, 0, line)
-    start = len(audit_lines(document)) + 1
+    start = len(attack_lines(document)) + 1
     for c, text in enumerate(("Table", "Row", "Column", "Lowest value", "Highest value")):
         book.text(audit, start, c, text, book.bold)
     for i, cells in enumerate(interval_rows(document), start=start + 1):

@@ -13,15 +13,12 @@ from ristra.core.manifest import SnapshotManifest
 from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
 from ristra.ingest.place_keys import write_place_keys
-from ristra.ingest.progress import Report
+from ristra.ingest.progress import ProgressCallback
 from ristra.ingest.sources import check_regular_file, detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace
 from ristra.stores.snapshots.durable import sha256_file
 from ristra.stores.snapshots.errors import InvalidProvenance
-
-#: a progress callback: ``report(step, percent)`` while a long statement runs
-ProgressCallback = Report
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ class _Rejected(Exception):
 
 
 def validate(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
-             *, report: Report | None = None, sheet: str | None = None,
+             *, report: ProgressCallback | None = None, sheet: str | None = None,
              max_bytes: int | None = None) -> ValidationReport:
     """Validate ``path`` as ``dataset_name`` without changing anything.
 
@@ -93,7 +90,7 @@ def check_extract_start(extract_start: dt.date | str | None, today: dt.date) -> 
 
 
 def import_file(workspace: Workspace, dataset_name: str, path: Path, map_path: Path | None = None,
-                *, wait_seconds: float = 0.0, report: Report | None = None, sheet: str | None = None,
+                *, wait_seconds: float = 0.0, report: ProgressCallback | None = None, sheet: str | None = None,
                 max_bytes: int | None = None, extract_start: dt.date | str | None = None) -> ImportResult:
     """Validate ``path`` and, only if it is valid, publish it as a new snapshot of ``dataset_name``.
 

@@ -27,6 +27,7 @@ Contract
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,11 @@ from ristra.core.plan.status import INSUFFICIENT, STATUS_LABELS
 from ristra.reports.scorecard import ScorecardStatus, scorecard_id
 from ristra.services.metrics import MetricsService
 from ristra.services.workspace import Workspace
+from ristra.stores.evidence import ALLOWED_TYPES as ALLOWED_TYPES  # re-exported: the plan pages name them
+from ristra.stores.evidence import MAX_BYTES as MAX_BYTES
+from ristra.stores.evidence import EvidenceNotFound as EvidenceNotFound
+from ristra.stores.evidence import EvidenceRefused as EvidenceRefused
+from ristra.stores.evidence import EvidenceStore
 from ristra.stores.plans import PlanStore as PlanStore  # re-exported: the plan pages name it
 from ristra.stores.plans import PlanVersion as PlanVersion
 from ristra.stores.plans import StalePlanError, demo_plan_text
@@ -195,6 +201,20 @@ def cycle_history(workspace: Workspace, plan_id: str, audience: str,
                 latest.get("year"), latest.get("value"), latest.get("lower"), latest.get("upper"), snapshots,
                 frozen.get("category_version"), frozen.get("plan_version"), frozen.get("threshold")))
     return tuple(out)
+
+
+def referenced_evidence(plan: Plan) -> set[tuple[str, str]]:
+    """The ``(sha256, name)`` of every evidence file the plan's action updates name."""
+    return {(e.sha256, e.name) for a in plan.actions for u in a.updates for e in u.evidence if e.kind == "file"}
+
+
+def evidence_file(workspace: Workspace, plan_id: str, sha256: str, name: str) -> tuple[bytes, str]:
+    """The bytes and content type of an evidence file that the plan's current version names
+    (:class:`~ristra.stores.evidence.EvidenceNotFound` for any other, stored or not)."""
+    current = workspace.plans.require(plan_id)
+    if (sha256, name) not in referenced_evidence(current.plan):
+        raise EvidenceNotFound(f"no evidence file {name!r} in plan {plan_id}")
+    return EvidenceStore(workspace.root).open(plan_id, sha256, name)
 
 
 class PlanService:
@@ -345,9 +365,13 @@ class PlanService:
         update: dict[str, Any],
         expected_version: int,
         author: str | None = None,
+        files: Sequence[tuple[str, bytes]] = (),
     ) -> PlanVersion:
         """A new plan version with ``update`` (date, note, optional status and evidence) added to
         the action's updates, and the action's status set to the update's status when it has one.
+        ``files`` (name, bytes) are evidence files: each is checked first
+        (:class:`~ristra.stores.evidence.EvidenceRefused` names what is wrong; nothing is stored),
+        kept under the data directory and named in the update as ``file`` evidence.
         Refused like any edit when the plan changed since ``expected_version``
         (:class:`~ristra.stores.plans.StalePlanError`) or the update is not valid
         (:class:`~ristra.core.plan.PlanFileError`, naming the field)."""
@@ -356,8 +380,26 @@ class PlanService:
         action = next((a for a in document["actions"] if a["id"] == action_id), None)
         if action is None:
             raise KeyError(f"no action {action_id!r} in plan {plan_id}")
-        action.setdefault("updates", []).append(update)
-        if update.get("status"):
-            action["status"] = update["status"]
-        who = author or self.workspace.settings.user
-        return self.store.save(document, who, f"update of action {action_id}", expected_version)
+        stored = EvidenceStore(self.workspace.root)
+        kept: list[tuple[str, str]] = []
+        update = dict(update)
+        evidence = [dict(e) for e in update.get("evidence", ())]
+        for upload in files or ():  # every file checked before any is kept: a refusal stores nothing
+            stored.check(*upload)
+        try:
+            for name, data in files or ():
+                found, created = stored.put(plan_id, name, data)
+                if created:
+                    kept.append((found.sha256, found.name))
+                evidence.append({"kind": "file", "name": found.name, "sha256": found.sha256})
+            if evidence:
+                update["evidence"] = evidence
+            action.setdefault("updates", []).append(update)
+            if update.get("status"):
+                action["status"] = update["status"]
+            who = author or self.workspace.settings.user
+            return self.store.save(document, who, f"update of action {action_id}", expected_version)
+        except BaseException:
+            for sha256, name in kept:  # the update was refused: the files it brought go with it
+                stored.discard(plan_id, sha256, name)
+            raise

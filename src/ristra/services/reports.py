@@ -169,7 +169,7 @@ def write_document(document: ReportDocument, fmt: str, out_path: Path, audit_log
     record = ReportRecord(meta.template_id, meta.template_version, meta.title, meta.audience, meta.threshold, fmt,
                           Path(out_path), digest, len(data),
                           {s.dataset: s.snapshot_id for s in meta.snapshots},
-                          meta.category_version, meta.release, document.audit_summary())
+                          meta.category_version, meta.release, document.attack_summary())
     if audit_log is not None:
         audit_log({"event": "report", **record.to_dict(), "suppression": document.summary.audit_record()})
     return record

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -28,6 +28,9 @@ from ninja.utils import check_csrf
 
 from ristra.web.people import role_of
 from ristra.web.roles import NOBODY, Role
+
+if TYPE_CHECKING:  # the auth models load only once Django is set up
+    from django.contrib.auth.models import AnonymousUser, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 View = TypeVar("View", bound=Callable[..., Any])
@@ -83,7 +86,8 @@ class AccessMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> HttpResponse | None:
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> HttpResponse | None:
         role = role_of(request.user)
         request.ristra_role = role  # type: ignore[attr-defined]
         rule = rule_of(view)
@@ -171,7 +175,7 @@ class RoleGate(AuthBase):
         self.access = Access(frozenset(read), frozenset(change))
         super().__init__()
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> User | AnonymousUser | str | None:
         if getattr(request, "ristra_bad_token", False):
             return None
         role = role_of(request.user)

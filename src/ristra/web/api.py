@@ -12,20 +12,22 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, URLResolver
 from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from ristra.core.categories import CategoryFileError, changes
 from ristra.core.datasets import UnknownDataset
+from ristra.core.plan import PlanFileError
 from ristra.services import imports as import_service
-from ristra.services.errors import SnapshotError, StaleVersionError, UnknownPlanError
+from ristra.services.errors import SnapshotError, StalePlanError, StaleVersionError, UnknownPlanError
 from ristra.web import audit, category_editing, import_flow, report_generation
 from ristra.web.access import RoleGate, allow
 from ristra.web.in_force import overview, snapshots_in_force
 from ristra.web.models import AuditEvent, ImportJob
-from ristra.web.people import PersonError, create_person, describe, parse_role, role_of
-from ristra.web.roles import ADMINS, ANALYSTS, PROGRAM_STAFF, READERS, SIGNED_IN
+from ristra.web.people import PersonError, create_person, describe, parse_role, role_of, signed_in
+from ristra.web.roles import ADMINS, ANALYSTS, PLANNERS, PROGRAM_STAFF, READERS, SIGNED_IN, policy_for
 from ristra.web.runtime import workspace, workspace_for
 from ristra.web.snapshot_history import history
 from ristra.web.views import dashboard as dashboard_view
@@ -64,7 +66,7 @@ class NewPerson(Schema):
 
 @api.get("/me", auth=RoleGate(SIGNED_IN), response=Json, tags=["account"])
 def me(request: HttpRequest) -> Json:
-    return describe(request.user)
+    return describe(signed_in(request.user))
 
 
 @api.get("/overview", auth=RoleGate(SIGNED_IN), response=Json, tags=["data"])
@@ -99,8 +101,6 @@ def program(request: HttpRequest, program_id: str) -> Json:
     return result.to_dict()
 
 
-@api.get("/imports", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
-def import_jobs(request: HttpRequest) -> list[Json]:
 @api.get("/programs/{program_id}/outcomes", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
 def program_outcomes(request: HttpRequest, program_id: str) -> Json:
     """The program's participants and outcomes by cohort: the released table of the publication."""
@@ -115,6 +115,8 @@ def program_outcomes(request: HttpRequest, program_id: str) -> Json:
     return result.outcomes_dict()
 
 
+@api.get("/imports", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
+def import_jobs(request: HttpRequest) -> list[Json]:
     return [job.to_dict() for job in ImportJob.objects.all()[:50]]
 
 
@@ -340,10 +342,108 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> Json:
             "threshold": made.threshold, "publication": made.fingerprint}
 
 
-def url_patterns() -> tuple[list[Any], str, str]:
+YAML_BODY = {"requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}}
+
+
+def _yaml_body(request: HttpRequest) -> str:
+    try:
+        return request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(400, "the plan document must be UTF-8 YAML") from None
+
+
+def _store_plan(request: HttpRequest, text: str, reason: str, based_on: int,
+                plan_id: str | None = None) -> Status[Json]:
+    """Store a plan document as a new version (the edit page's rules: a reason, the version the
+    edit was made from — 409 when someone saved since —, every problem with its line and field)."""
+    from ristra.services.plans import PlanService
+
+    named = plan_views.document_id(text)
+    if plan_id is not None and named is not None and named != plan_id:
+        return Status(400, {"detail": f"this address is plan {plan_id}, but the document is plan {named}"})
+    service = PlanService(workspace())
+    try:
+        saved = service.import_text(text, reason, based_on, request.user.get_username())
+    except StalePlanError as error:
+        return Status(409, {"detail": str(error)})
+    except PlanFileError as error:
+        return Status(400, {"detail": "the plan file has problems; nothing was stored",
+                            "problems": [p.to_dict() for p in error.problems]})
+    except (ValueError, UnknownPlanError) as error:
+        return Status(400, {"detail": str(error)})
+    finally:
+        service.close()
+    audit.record(request, AuditEvent.PLAN_CHANGE, f"plan {saved.plan_id} version {saved.version}",
+                 detail={"plan_version": saved.version, "from_version": based_on, "reason": saved.reason})
+    return Status(200, {"plan_id": saved.plan_id, "version": saved.version, "author": saved.author,
+                        "created_at": saved.created_at, "reason": saved.reason})
+
+
+@api.post("/plans", auth=RoleGate(PLANNERS, change=PLANNERS), response={200: Json, 400: Json, 409: Json},
+          tags=["plan"], openapi_extra=YAML_BODY)
+def import_plan(request: HttpRequest, reason: str = "", based_on: int = 0) -> Status[Json]:
+    """Import a plan file (the YAML document as the request body, ``Content-Type:
+    application/yaml``) as a new plan (``based_on`` 0) or the next version of the plan it names
+    (``based_on``: its current version); ``reason`` is required. 400 with every problem's line,
+    item and field, 409 when the plan changed since ``based_on``; admins and planners only."""
+    return _store_plan(request, _yaml_body(request), reason, based_on)
+
+
+@api.put("/plans/{plan_id}", auth=RoleGate(PLANNERS, change=PLANNERS), response={200: Json, 400: Json, 409: Json},
+         tags=["plan"], openapi_extra=YAML_BODY)
+def replace_plan(request: HttpRequest, plan_id: str, based_on: int, reason: str = "") -> Status[Json]:
+    """A new version of ``plan_id`` from the YAML body (see ``POST /plans``; the document must
+    be this plan); 404 for a plan that does not exist."""
+    try:
+        workspace().plans.require(plan_id)
+    except UnknownPlanError as error:
+        raise HttpError(404, str(error)) from None
+    return _store_plan(request, _yaml_body(request), reason, based_on, plan_id)
+
+
+@api.post("/plans/{plan_id}/actions/{action_id}/updates", auth=RoleGate(READERS, change=READERS),
+          response={200: Json, 400: Json, 403: Json, 404: Json, 409: Json}, tags=["plan"])
+def update_action(request: HttpRequest, plan_id: str, action_id: str, note: Form[str] = "", based_on: Form[str] = "",
+                  date: Form[str] = "", link: Form[str] = "", status: Form[str] = "",
+                  evidence_file: File[UploadedFile] | None = None) -> Status[Json]:
+    """Add a dated update to an action (multipart form: ``note``, ``based_on`` — the plan version
+    it was made from —, optional ``date``, ``link``, ``status`` and one ``evidence_file``: pdf,
+    png, jpg, docx, xlsx, txt or csv, at most 5 MB). Only the action's owner, an admin or a
+    planner may (403); 409 when the plan changed since ``based_on``; 400 for bad input, with
+    nothing stored."""
+    try:
+        stored = workspace().plans.require(plan_id)
+    except UnknownPlanError as error:
+        raise HttpError(404, str(error)) from None
+    fields = {"note": note, "based_on": based_on, "date": date, "link": link, "status": status}
+    try:
+        saved, update, _ = plan_views.apply_update(request, stored, action_id, fields,
+                                                   [evidence_file] if evidence_file is not None else [])
+    except plan_views.UpdateRefused as refused:
+        return Status(refused.status, {"detail": str(refused)})
+    return Status(200, {"plan_id": saved.plan_id, "version": saved.version, "action": action_id, "update": update})
+
+
+@api.get("/plans/{plan_id}/history", auth=RoleGate(READERS), response=Json, tags=["plan"])
+def plan_history(request: HttpRequest, plan_id: str, measure: str = "") -> Json:
+    """The statuses frozen in every closed cycle of the plan (oldest first) for your audience:
+    cycle, when it was closed, each measure's status and latest value, and the snapshots, category
+    version and threshold they came from; ``measure`` keeps one measure's."""
+    try:
+        stored = workspace().plans.require(plan_id)
+    except UnknownPlanError as error:
+        raise HttpError(404, str(error)) from None
+    if measure and measure not in {m.id for m in stored.plan.measures}:
+        raise HttpError(404, f"no measure {measure!r} in plan {plan_id}")
+    found = plan_views.history_for(request, plan_id, measure or None)
+    return {"plan_id": plan_id, "audience": policy_for(role_of(request.user)).audience,
+            "history": [h.to_dict() for h in found]}
+
+
+def url_patterns() -> tuple[list[URLResolver | URLPattern], str, str]:
     """The API's URL patterns for the route table, ninja's own root page given its rule too."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        if getattr(pattern, "name", "") == "api-root":
+        if isinstance(pattern, URLPattern) and pattern.name == "api-root":
             allow(SIGNED_IN)(pattern.callback)
     return patterns, app_name, namespace

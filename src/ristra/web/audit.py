@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import QuerySet
@@ -18,6 +18,9 @@ from django.http import HttpRequest
 
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
+
+if TYPE_CHECKING:  # the auth models load only once Django is set up
+    from django.contrib.auth.models import User
 
 
 def _via(request: HttpRequest | None) -> str:
@@ -44,20 +47,20 @@ def record(request: HttpRequest | None, action: str, target: str = "", *, actor:
     )
 
 
-def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_login(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     method = "single sign-on" if request is not None and request.path.startswith("/oidc/") else "password"
     AuditEvent.objects.create(actor=user.get_username(), role=role_of(user).value, action=AuditEvent.LOGIN,
                               target="sign-in", detail={"method": method}, via=_via(request))
 
 
-def _on_login_failed(sender: Any, credentials: Mapping[str, Any], request: HttpRequest | None = None,
+def _on_login_failed(sender: object, credentials: Mapping[str, Any], request: HttpRequest | None = None,
                      **kwargs: Any) -> None:
     tried = str(credentials.get("username", ""))[:150]
     AuditEvent.objects.create(actor=tried, role="anonymous", action=AuditEvent.LOGIN_FAILED, target="sign-in",
                               via=_via(request))
 
 
-def _on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logout(sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is None:
         return
     AuditEvent.objects.create(actor=user.get_username(), role=role_of(user).value, action=AuditEvent.LOGOUT,

@@ -126,26 +126,25 @@ def membership_counts(workspace: Workspace, current: CategorySet,
                       proposed: CategorySet) -> tuple[tuple[CategoryCount, ...], str]:
     """Counts of each proposed category over the current snapshots (with the current version's
     count beside it), from the metrics service; with a note when this build has none."""
-    from ristra.web.dashboard import metrics_service
-
-    module = metrics_service()
+    from ristra.core.metrics.results import RepresentationRow
+    from ristra.core.metrics.specs import make_spec
     from ristra.web.dashboard import service_for
 
-    service = service_for(module, workspace)
+    service = service_for(workspace)
     present = set(service.current_files())
     person = ("applications", "students", "trainees", "employees", "participants")
 
     def counted(category_set: CategorySet) -> dict[tuple[str, str], CategoryCount]:
-        specs = [module.make_spec("representation", category=d.id, dataset=ds)
-                 for d in category_set.definitions for ds in d.datasets if ds in present and ds in person]
+        asked = [(d.id, ds) for d in category_set.definitions for ds in d.datasets if ds in present and ds in person]
+        specs = [make_spec("representation", category=category, dataset=ds) for category, ds in asked]
         # the service caches by version number: a candidate gets a number of its own, from its content
         digest = hashlib.sha256(repr([d.to_dict() for d in category_set.definitions]).encode()).hexdigest()
         candidate = CategorySet(1_000_000 + int(digest[:7], 16), category_set.definitions, "preview", "", "preview")
         out = {}
-        for spec, result in zip(specs, service.compute_many(specs, categories=candidate), strict=True):
-            tally = {row.level: int(row.count) for row in result.rows}
-            out[(spec.category, spec.dataset)] = CategoryCount(spec.category, spec.dataset, tally.get("yes", 0),
-                                                              tally.get("no", 0), tally.get("unknown", 0))
+        for (category, dataset), result in zip(asked, service.compute_many(specs, categories=candidate), strict=True):
+            tally = {row.level: int(row.count) for row in result.rows if isinstance(row, RepresentationRow)}
+            out[(category, dataset)] = CategoryCount(category, dataset, tally.get("yes", 0),
+                                                     tally.get("no", 0), tally.get("unknown", 0))
         return out
 
     before = counted(current)

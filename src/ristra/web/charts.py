@@ -68,7 +68,7 @@ def _points(table: ReleasedTable, measure: str) -> list[dict[str, Any]]:
 def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, Any]:
     if kind == "curve":
         measure, x = "curve", "column"
-    data = alt.Data(values=_points(table, measure))
+    data = alt.Data(values=_points(table, measure))  # type: ignore[no-untyped-call]  # altair leaves Data unannotated
     x_field, series = ("column", "row") if x == "column" else ("row", "column")
     y_title = "people" if measure == "count" else ("estimate" if measure == "curve" else measure)
     x_title = ("years" if kind == "curve" else table.col_dim) if x == "column" else " / ".join(table.row_dims)
@@ -81,7 +81,8 @@ def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, A
     else:
         chart = base.mark_bar().encode(x=x_axis, y=y_axis, color=colour,
                                        xOffset=alt.XOffset(f"{series}:N", sort=None))
-    return chart.configure_view(stroke=None).configure(font="sans-serif").to_dict()
+    spec: dict[str, Any] = chart.configure_view(stroke=None).configure(font="sans-serif").to_dict()
+    return spec
 
 
 def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x: str = "column") -> Chart | None:

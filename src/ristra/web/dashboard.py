@@ -12,38 +12,38 @@ costs a dictionary lookup.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import threading
 from collections import OrderedDict
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ristra.core.disclosure import Policy
 from ristra.services.workspace import Workspace
 from ristra.web.dashboard_values import Dashboard, Filters
+
+if TYPE_CHECKING:  # imported on first use: the web layer starts without DuckDB
+    from ristra.services.metrics import MetricsService
 
 _CACHE: OrderedDict[tuple[Any, ...], Dashboard] = OrderedDict()
 _CACHE_SIZE = 256
 _LOCK = threading.Lock()
 
 
-def metrics_service() -> Any:
-    """The metrics service module (imported on first use: the web layer starts without DuckDB)."""
-    return importlib.import_module("ristra.services.metrics")
-
-
-_SERVICES: OrderedDict[Any, Any] = OrderedDict()
+_SERVICES: OrderedDict[Path, MetricsService] = OrderedDict()
 _SERVICES_KEPT = 4
 
 
-def service_for(module: Any, workspace: Workspace) -> Any:
+def service_for(workspace: Workspace) -> MetricsService:
     """One metrics service per data directory (it caches per snapshot and category version); the
-    least recently used is closed when more than a few directories are served."""
+    least recently used is closed when more than a few directories are served. The service is
+    imported on first use: the web layer starts without DuckDB."""
+    from ristra.services.metrics import MetricsService
+
     key = workspace.root
     with _LOCK:
         service = _SERVICES.get(key)
         if service is None:
-            service = _SERVICES[key] = module.MetricsService(workspace)
+            service = _SERVICES[key] = MetricsService(workspace)
             while len(_SERVICES) > _SERVICES_KEPT:
                 _SERVICES.popitem(last=False)[1].close()
         _SERVICES.move_to_end(key)

@@ -40,7 +40,7 @@ from ristra.core.columnmap import ColumnMapError
 from ristra.core.datasets import DATASETS, UnknownDataset
 from ristra.services import imports
 from ristra.services.errors import ImportInProgress, InvalidProvenance, SnapshotError, UnreadableFile
-from ristra.services.imports import ProgressCallback as Report
+from ristra.services.imports import ProgressCallback
 from ristra.web.models import ImportJob
 from ristra.web.runtime import workspace, workspace_for
 
@@ -112,7 +112,7 @@ def _refusal(job: ImportJob, error: Exception) -> None:
     job.report = {"valid": False, "issue_total": 1, "issues": [], "row_count": 0}
 
 
-def progress_recorder(job: ImportJob) -> Report:
+def progress_recorder(job: ImportJob) -> ProgressCallback:
     """Records a background job's progress (at most twice a second) for the polling page."""
     last = [0.0]
 
@@ -147,7 +147,7 @@ def can_validate_again(job: ImportJob) -> bool:
     return job.state == ImportJob.FAILED and Path(job.staged_path).is_file()
 
 
-def validate(job: ImportJob, *, report: Report | None = None, done: Done | None = None) -> ImportJob:
+def validate(job: ImportJob, *, report: ProgressCallback | None = None, done: Done | None = None) -> ImportJob:
     """Validate the staged file; the job ends ``valid`` or ``invalid`` with its report."""
     with _running(job):
         job.state = ImportJob.VALIDATING
@@ -166,7 +166,7 @@ def validate(job: ImportJob, *, report: Report | None = None, done: Done | None 
     return job
 
 
-def confirm(job: ImportJob, acting_user: str, *, report: Report | None = None,
+def confirm(job: ImportJob, acting_user: str, *, report: ProgressCallback | None = None,
             done: Done | None = None) -> ImportJob:
     """Import a validated job as a new snapshot (validating again: the file is the evidence)."""
     with _running(job):
@@ -265,7 +265,7 @@ def run(job: ImportJob, step: Callable[..., ImportJob], *args: Any,
     it ran in the background (the page then polls the job). ``on_done`` is called with the job in
     the transaction that saves its outcome."""
 
-    def guarded(report: Report | None) -> None:
+    def guarded(report: ProgressCallback | None) -> None:
         try:
             step(job, *args, report=report, done=on_done)
         except Exception as error:  # record the failure on the job, never leave it "validating"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 
 from ristra.web.roles import ASSIGNABLE, Role
+
+if TYPE_CHECKING:  # the auth models load only once Django is set up
+    from django.contrib.auth.models import User
 
 ROLE_CHOICES = [(r.value, r.label) for r in ASSIGNABLE]
 
@@ -47,7 +50,7 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
     @classmethod
-    def issue(cls, user: Any, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         """A new token for ``user``: the stored record and the secret, to show once."""
         secret = cls.PREFIX + secrets.token_urlsafe(32)
         return cls.objects.create(user=user, name=name, digest=cls.digest_of(secret)), secret
@@ -87,11 +90,11 @@ class AuditEvent(models.Model):
     PUBLICATION_FAILED = "publication_failed"
     PLAN_CHANGE = "plan_change"
     PLAN_ACTION_UPDATE = "plan_action_update"
+    REVIEW_VIEW = "review_view"
+    REVIEW_DECISION = "review_decision"
     ACTIONS: ClassVar[tuple[str, ...]] = (
         LOGIN, LOGIN_FAILED, LOGOUT, UPLOAD, IMPORT, IMPORT_REFUSED, ROLLBACK, CATEGORY_CHANGE, REPORT,
         EXPORT, INTERNAL_VIEW, USER_CHANGE, TOKEN, TOKEN_REVOKED, PUBLICATION, PUBLICATION_FAILED,
-    REVIEW_VIEW = "review_view"
-    REVIEW_DECISION = "review_decision"
         PLAN_CHANGE, PLAN_ACTION_UPDATE, REVIEW_VIEW, REVIEW_DECISION,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -18,6 +18,10 @@ from django.db import transaction
 
 from ristra.web.roles import ASSIGNABLE, Role
 
+if TYPE_CHECKING:  # the auth models load only once Django is set up
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import Model
+
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
 
 
@@ -25,7 +29,7 @@ class PersonError(ValueError):
     """A person cannot be created or changed as asked; the message says why."""
 
 
-def role_of(user: Any) -> Role:
+def role_of(user: User | AnonymousUser | None) -> Role:
     """The role of a (possibly anonymous) user."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Role.ANONYMOUS
@@ -35,11 +39,22 @@ def role_of(user: Any) -> Role:
         return Role.ANONYMOUS
 
 
-def programs_of(user: Any) -> tuple[str, ...]:
+def programs_of(user: User | AnonymousUser | None) -> tuple[str, ...]:
     """The pipeline programs a coordinator runs (empty for everyone else)."""
     if role_of(user) is not Role.COORDINATOR:
         return ()
-    return tuple(str(p) for p in (user.ristra_profile.programs or ()))
+    return tuple(str(p) for p in (user.ristra_profile.programs or ()))  # type: ignore[union-attr]  # a coordinator is a User
+
+
+def signed_in(user: User | AnonymousUser) -> User:
+    """The user of a page or API operation whose access rule admits only people who are signed in
+    (``request.user`` there is never anonymous; if it were, the request is refused)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    if isinstance(user, AnonymousUser):
+        raise PermissionDenied("sign in first")
+    return user
 
 
 def parse_role(text: str) -> Role:
@@ -64,7 +79,7 @@ def _clean_programs(role: Role, programs: Sequence[str]) -> list[str]:
 
 
 def create_person(name: str, role: Role, password: str | None, programs: Sequence[str] = (),
-                  email: str = "") -> Any:
+                  email: str = "") -> User:
     """A new active user with ``role``. ``password`` None makes an account that can sign in only
     through single sign-on. Raises :class:`PersonError` with the reasons."""
     from ristra.web.models import Profile
@@ -90,7 +105,7 @@ def create_person(name: str, role: Role, password: str | None, programs: Sequenc
     return user
 
 
-def change_person(user: Any, role: Role, programs: Sequence[str] = (), active: bool = True) -> Any:
+def change_person(user: User, role: Role, programs: Sequence[str] = (), active: bool = True) -> User:
     """Set a person's role, programs and whether they may sign in."""
     from ristra.web.models import Profile
 
@@ -105,13 +120,13 @@ def change_person(user: Any, role: Role, programs: Sequence[str] = (), active: b
     return user
 
 
-def _db(model: Any) -> str:
+def _db(model: type[Model]) -> str:
     from django.db import router
 
     return router.db_for_write(model) or "default"
 
 
-def describe(user: Any) -> dict[str, Any]:
+def describe(user: User) -> dict[str, Any]:
     profile = getattr(user, "ristra_profile", None)
     return {"name": user.get_username(), "role": profile.role if profile is not None else None, "programs": list(profile.programs if profile is not None else ()),
             "active": user.is_active, "sso_only": not user.has_usable_password(),

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ristra.services.workspace import Workspace
 
 
 class ReportFailed(ValueError):
@@ -23,8 +26,10 @@ class Made:
     audit_record: dict[str, Any] = field(default_factory=dict)
 
 
-def templates(service: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((t.id, f"{t.title} (version {t.version})") for t in service.list_templates())
+def templates() -> tuple[tuple[str, str], ...]:
+    from ristra.services import reports
+
+    return tuple((t.id, f"{t.title} (version {t.version})") for t in reports.list_templates())
 
 
 def formats() -> tuple[str, ...]:
@@ -33,10 +38,11 @@ def formats() -> tuple[str, ...]:
     return tuple(FORMATS)
 
 
-def render(service: Any, workspace: Any, template: str, audience: str, file_format: str, directory: Path) -> Made:
+def render(workspace: Workspace, template: str, audience: str, file_format: str, directory: Path) -> Made:
     """Generate ``template`` for ``audience`` as ``file_format`` into ``directory``."""
     from ristra.core.disclosure import PolicyError
     from ristra.core.metrics.errors import MetricError
+    from ristra.services import reports as service
     from ristra.services.errors import TemplateError
 
     if template not in {t.id for t in service.list_templates()}:

@@ -9,27 +9,24 @@ summary. When this build has no report service, :func:`available` says so and no
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from ristra.web.models import ReportRecord
 from ristra.web.roles import Role, audiences_for
 
+if TYPE_CHECKING:
+    from ristra.services.workspace import Workspace
+
 
 class ReportRefused(ValueError):
     """A report cannot be generated as asked; the message says why."""
-
-
-def report_service() -> Any:
-    """The report service module (imported on first use)."""
-    return importlib.import_module("ristra.services.reports")
 
 
 @dataclass(frozen=True)
@@ -44,10 +41,9 @@ class ReportChoices:
 
 
 def choices(role: Role) -> ReportChoices:
-    service = report_service()
     from ristra.web.report_binding import formats, templates
 
-    return ReportChoices(templates(service), audiences_for(role), formats())
+    return ReportChoices(templates(), audiences_for(role), formats())
 
 
 def reports_root() -> Path:
@@ -63,10 +59,10 @@ class Generated:
     release_audit: dict[str, Any]
 
 
-def generate(workspace: Any, role: Role, user_name: str, template: str, audience: str, file_format: str) -> Generated:
+def generate(workspace: Workspace, role: Role, user_name: str, template: str, audience: str,
+             file_format: str) -> Generated:
     """Generate a report and record it; :class:`ReportRefused` for a choice the role may not make
-    or a report the service cannot make."""
-    service = report_service()
+    or a report the service cannot make (the report service is imported on first use)."""
     if audience not in audiences_for(role):
         raise ReportRefused(f"your role may generate {' and '.join(audiences_for(role))} reports only")
     from ristra.web.report_binding import ReportFailed, formats, render
@@ -76,7 +72,7 @@ def generate(workspace: Any, role: Role, user_name: str, template: str, audience
     directory = reports_root() / uuid.uuid4().hex
     directory.mkdir(parents=True)
     try:
-        made = render(service, workspace, template, audience, file_format, directory)
+        made = render(workspace, template, audience, file_format, directory)
     except ReportFailed as failed:
         shutil.rmtree(directory, ignore_errors=True)
         raise ReportRefused(str(failed)) from None
@@ -88,7 +84,7 @@ def generate(workspace: Any, role: Role, user_name: str, template: str, audience
     return Generated(record, made.audit_record)
 
 
-def visible_reports(role: Role) -> Any:
+def visible_reports(role: Role) -> QuerySet[ReportRecord]:
     """The history a role may see: everything for analysts and administrators, public reports otherwise."""
     records = ReportRecord.objects.all()
     if "internal" not in audiences_for(role):

@@ -13,10 +13,13 @@ import copy
 import dataclasses
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ristra.services.workspace import Settings, Workspace
 from ristra.web.config import WebConfig
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
 
 _LOCK = threading.Lock()
 _WORKSPACES: dict[str, Workspace] = {}
@@ -41,7 +44,7 @@ def prepare_database(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
-def wsgi_application() -> Any:
+def wsgi_application() -> WSGIHandler:
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()

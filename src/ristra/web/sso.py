@@ -33,7 +33,7 @@ def role_from(claims: dict[str, Any], default: str) -> str:
     return str(value) if isinstance(value, str) and value else default
 
 
-class RoleAssigningBackend(OIDCAuthenticationBackend):
+class RoleAssigningBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # mozilla-django-oidc has no types
     """Creates and updates local accounts from the identity provider's claims."""
 
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:

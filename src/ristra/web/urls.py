@@ -56,6 +56,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("plans/<str:plan_id>/scorecard/", plans.plan_scorecard, name="plan_scorecard"),
     path("plans/<str:plan_id>/scorecard.<str:file_format>", plans.scorecard_download, name="plan_scorecard_download"),
     path("plans/<str:plan_id>/measures/<str:measure_id>/", plans.plan_measure, name="plan_measure"),
+    path("plans/<str:plan_id>/evidence/<str:sha256>/<str:name>", plans.plan_evidence, name="plan_evidence"),
     path("users/", people.users_page, name="users"),
     path("users/<str:name>/", people.user_detail, name="user_detail"),
     path("audit/", people.audit_page, name="audit"),

@@ -31,7 +31,7 @@ nodes, :data:`_SOLVE_SECONDS`), a round finds more than :data:`_EXACT_CUTS` viol
 a stage needs more than :data:`_EXACT_ROUNDS` rounds, the stage is completed by the
 **sequential heuristic** (:meth:`Separator.complete`): each sensitive cell in canonical order is
 attacked and, while the attack falls short, the cheapest cells of its capacity cut are added.
-The pattern is then protected but not necessarily least-cost; the audit checks it as always.
+The pattern is then protected but not necessarily least-cost; the attack checks it as always.
 Only the time limit depends on the machine (a safety bound that the default school never
 reaches); the other limits are counts, so the same input gives the same pattern.
 
@@ -107,7 +107,7 @@ def protect(system: LinearSystem, primary: BoolArray, policy: Policy, *, forced:
     stages can only hide more, and protection is monotone in the suppressed set); the
     sensitive cells of every stage so far must be protected. Each stage is optimal given the
     earlier ones, not the whole pattern; the pattern is protected against the whole system
-    (the last stage checks every sensitive cell, and the audit checks again). When a stage
+    (the last stage checks every sensitive cell, and the attack checks again). When a stage
     cannot protect its cells alone, the cells of later and then of earlier stages are
     released to it at a high cost."""
     fixed = primary | system.hidden if forced is None else primary | forced | system.hidden

@@ -64,7 +64,7 @@ class CellInterval:
 
 @dataclass(frozen=True)
 class SuppressionSummary:
-    """The audit of one release (all of its tables together)."""
+    """The outcome of one release (all of its tables together): its suppressions and the attack on them."""
 
     audience: str
     threshold: int

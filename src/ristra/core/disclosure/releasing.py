@@ -8,7 +8,7 @@ Steps, for all tables of one release together:
 2. **primary suppression**: every count ``c`` with ``1 <= c < threshold`` (and zeros when the
    policy hides them);
 3. **complementary suppression**: the exact MILP of :mod:`.complementary`;
-4. **audit**: the attacker LPs of :mod:`.audit`, run on the released values only; any
+4. **attack**: the attacker LPs of :mod:`.attack`, run on the released values only; any
    sensitive cell narrower than required raises :class:`DisclosureError` and nothing is
    released;
 5. derived cells (shares, rates, ratios, intervals) with any suppressed source count are
@@ -28,7 +28,7 @@ from typing import overload
 
 import numpy as np
 
-from ristra.core.disclosure.audit import attacker_intervals, violations
+from ristra.core.disclosure.attack import attacker_intervals, violations
 from ristra.core.disclosure.complementary import Pattern, protect
 from ristra.core.disclosure.equations import Carried, Equation, Order
 from ristra.core.disclosure.errors import DisclosureError, PolicyError
@@ -62,11 +62,11 @@ def release(
     relations between cells (see :mod:`.equations`); ``carried`` what the same audience was served
     before (cells suppressed then stay suppressed; cells sensitive then stay protected);
     ``stages`` (table key → whole number) protects a large release module by module (see
-    :func:`~ristra.core.disclosure.complementary.protect`; the audit still covers everything).
+    :func:`~ristra.core.disclosure.complementary.protect`; the attack still covers everything).
     Returns one :class:`ReleasedTable` for one table, else a tuple in the order given; all
     share one :class:`SuppressionSummary`. Raises :class:`PolicyError` for a bad policy,
     :class:`~ristra.core.tables.TableError` for inconsistent tables, equations or orders and
-    :class:`DisclosureError` when the audit fails.
+    :class:`DisclosureError` when the attack narrows a sensitive cell too far.
     """
     if not isinstance(policy, Policy):
         raise PolicyError(f"release needs a Policy, not {type(policy).__name__}")
@@ -93,13 +93,13 @@ def release(
             start = system.offsets[table.key]
             stage[start:start + table.shape[0] * table.shape[1]] = int(stages.get(table.key, 0))
     pattern = protect(system, primary, policy, forced=forced, stages=stage)
-    summary = _audit(system, pattern, policy)
+    summary = _attack(system, pattern, policy)
     joined = bool(equations) or bool(ordered)
     released = tuple(_released_table(system, t, pattern.suppressed, policy, summary, joined) for t in given)
     return released[0] if single else released
 
 
-def _audit(system: LinearSystem, pattern: Pattern, policy: Policy) -> SuppressionSummary:
+def _attack(system: LinearSystem, pattern: Pattern, policy: Policy) -> SuppressionSummary:
     published = [None if s else int(v) for s, v in zip(pattern.suppressed, system.values, strict=True)]
     intervals = attacker_intervals(system, published)
     bad = violations(intervals, pattern.primary, policy.required_upper, policy.required_lower)

@@ -3,9 +3,13 @@ refuses them on every database)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+Step = Callable[[Apps, BaseDatabaseSchemaEditor], None]
 
 CREATE = """
 CREATE OR REPLACE FUNCTION ristra_audit_append_only() RETURNS trigger AS $$
@@ -23,8 +27,8 @@ DROP FUNCTION IF EXISTS ristra_audit_append_only();
 """
 
 
-def _run(sql: str) -> Any:
-    def step(apps: Any, schema_editor: Any) -> None:
+def _run(sql: str) -> Step:
+    def step(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(sql)
 

@@ -8,9 +8,13 @@ these triggers: it must create them again (``SQLITE_CREATE``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+Step = Callable[[Apps, BaseDatabaseSchemaEditor], None]
 
 MESSAGE = "the audit log is append-only: changing or deleting an event is refused"
 
@@ -30,8 +34,8 @@ SQLITE_CREATE = (
 SQLITE_DROP = ("DROP TRIGGER IF EXISTS ristra_audit_no_update;", "DROP TRIGGER IF EXISTS ristra_audit_no_delete;")
 
 
-def _run(postgres: tuple[str, ...], sqlite: tuple[str, ...]) -> Any:
-    def step(apps: Any, schema_editor: Any) -> None:
+def _run(postgres: tuple[str, ...], sqlite: tuple[str, ...]) -> Step:
+    def step(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         vendor = schema_editor.connection.vendor
         for statement in postgres if vendor == "postgresql" else sqlite if vendor == "sqlite" else ():
             schema_editor.execute(statement)

@@ -14,7 +14,7 @@ from django.urls import reverse_lazy
 from ristra.web import audit
 from ristra.web.access import allow
 from ristra.web.models import ApiToken, AuditEvent
-from ristra.web.people import describe
+from ristra.web.people import describe, signed_in
 from ristra.web.roles import EVERYONE, SIGNED_IN
 
 login = allow(EVERYONE, change=EVERYONE)(auth_views.LoginView.as_view(
@@ -38,16 +38,16 @@ def account(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         if action == "issue":
             name = request.POST.get("name", "").strip()[:100] or "script"
-            record, new_token = ApiToken.issue(request.user, name)
+            record, new_token = ApiToken.issue(signed_in(request.user), name)
             audit.record(request, AuditEvent.TOKEN, f"token {record.pk} ({name})")
         elif action == "revoke":
-            token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=request.user)
+            token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=signed_in(request.user))
             with transaction.atomic():
                 token.revoked = True
                 token.save(update_fields=["revoked"])
                 audit.record(request, AuditEvent.TOKEN_REVOKED, f"token {token.pk} ({token.name})")
             messages.success(request, f"Token {token.name} revoked.")
             return redirect("account")
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user=signed_in(request.user)).order_by("-created_at")
     return render(request, "ristra/account.html",
-                  {"person": describe(request.user), "tokens": tokens, "new_token": new_token})
+                  {"person": describe(signed_in(request.user)), "tokens": tokens, "new_token": new_token})

@@ -12,17 +12,18 @@ from django.utils.safestring import mark_safe
 
 from ristra.web import audit, dashboard
 from ristra.web.access import allow
+from ristra.web.dashboard_values import Dashboard, Filters
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
 from ristra.web.roles import INTERNAL_ROLES, READERS, policy_for
 from ristra.web.runtime import workspace
 
 
-def dashboard_for(request: HttpRequest) -> dashboard.Dashboard:
+def dashboard_for(request: HttpRequest) -> Dashboard:
     """The dashboard for the request's role and filters; a view of internal-threshold figures is
     written to the audit log (who, when, which filters, which snapshots)."""
     role = role_of(request.user)
-    filters = dashboard.Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET)
     built = dashboard.build(workspace(), policy_for(role), filters)
     if role in INTERNAL_ROLES and built.panels:
         audit.record(request, AuditEvent.INTERNAL_VIEW, "dashboard", snapshots=built.snapshots,
@@ -31,11 +32,11 @@ def dashboard_for(request: HttpRequest) -> dashboard.Dashboard:
     return built
 
 
-_RENDERED: OrderedDict[int, tuple[dashboard.Dashboard, str, str]] = OrderedDict()
+_RENDERED: OrderedDict[int, tuple[Dashboard, str, str]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _rendered(built: dashboard.Dashboard) -> tuple[str, str]:
+def _rendered(built: Dashboard) -> tuple[str, str]:
     """The filter form and the panels, rendered once per built dashboard (which is itself cached
     per snapshots, category version, policy and filters): a warm dashboard does not re-render its
     tables or its choices."""

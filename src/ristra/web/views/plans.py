@@ -9,13 +9,17 @@ nothing of the live, unreleased ``ristra plan status`` reaches a page. The plan 
 Editing: admins and planners store a new version of the document (a YAML upload or the text,
 with a reason; refused when someone saved since the form was opened, and with every problem's
 line and field when the file is wrong). An action's owner — the person whose user name, full name
-or e-mail is the action's ``owner`` — adds dated updates with a note and a link. Every change is
-written to the audit log.
+or e-mail is the action's ``owner`` — adds dated updates with a note, a link and a small evidence
+file (:func:`apply_update`, shared with the API; the file is checked — type, size, not empty —
+before anything is stored, kept under the data directory, and downloaded only by those who may
+read the plan). Every change and every evidence download is written to the audit log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -27,7 +31,17 @@ from django.urls import reverse
 from ristra.core.plan import Action, Plan, PlanFileError
 from ristra.core.plan.status import STATUS_LABELS
 from ristra.services.errors import StalePlanError, UnknownPlanError
-from ristra.services.plans import PlanStore, PlanVersion
+from ristra.services.plans import (
+    ALLOWED_TYPES,
+    MAX_BYTES,
+    ClosedStatus,
+    EvidenceNotFound,
+    EvidenceRefused,
+    PlanStore,
+    PlanVersion,
+    cycle_history,
+    evidence_file,
+)
 from ristra.services.publication import Publication
 from ristra.services.publication.scorecards import Scorecard, ScorecardStatus, scorecard_id
 from ristra.web import audit
@@ -79,6 +93,12 @@ def served(request: HttpRequest, plan_id: str, *,
     return status.publication, card, ""
 
 
+def history_for(request: HttpRequest, plan_id: str, measure_id: str | None = None) -> tuple[ClosedStatus, ...]:
+    """The statuses frozen in the plan's closed cycles for the audience of the person asking
+    (public or internal: the same audience as the page's publication)."""
+    return cycle_history(workspace(), plan_id, policy_for(role_of(request.user)).audience, measure_id)
+
+
 def _internal_view(request: HttpRequest, what: str, made: Publication | None) -> None:
     if made is not None and role_of(request.user) in INTERNAL_ROLES:
         audit.record(request, AuditEvent.INTERNAL_VIEW, what, snapshots=dict(made.snapshots),
@@ -113,11 +133,21 @@ def plan_value(plan: Plan, card: ScorecardStatus | None) -> dict[str, Any]:
                 "status": r.status if r else None, "label": STATUS_LABELS.get(r.status) if r else None,
                 "failing": list(r.failing) if r else [], "without_status": list(r.without_status) if r else [],
                 "objectives": [item("objective", o) for o in plan.children(x.id)],
-                "actions": [a.to_dict() for a in plan.actions if a.parent == x.id],
+                "actions": [_with_downloads(plan.id, a.to_dict()) for a in plan.actions if a.parent == x.id],
                 "measures": [measure(m) for m in plan.measures if m.parent == x.id]}
 
     return {"id": plan.id, "title": plan.title, "cycle": plan.cycle, "years": [plan.start_year, plan.end_year],
             "owner": plan.owner, "description": plan.description, "goals": [item("goal", g) for g in plan.goals]}
+
+
+def _with_downloads(plan_id: str, action: dict[str, Any]) -> dict[str, Any]:
+    """An action's dict with the download address of each evidence file its updates name."""
+    for update in action.get("updates", ()):
+        for e in update.get("evidence", ()):
+            if e.get("kind") == "file" and re.fullmatch(r"[0-9a-f]{64}", str(e.get("sha256", ""))) \
+                    and re.fullmatch(r"[A-Za-z0-9._-]+", str(e.get("name", ""))):
+                e["download"] = reverse("plan_evidence", args=[plan_id, e["sha256"], e["name"]])
+    return action
 
 
 @allow(READERS, change=PLANNERS)
@@ -147,37 +177,64 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     statuses = card.statuses(made.tables) if made is not None and card is not None else None
     context: dict[str, Any] = {"stored": stored, "plan": plan_value(stored.plan, statuses), "unavailable": unavailable,
                                "may_edit": _may_edit(request), "statuses": ACTION_STATUSES, "error": error,
-                               "today": dt.date.today().isoformat(),
+                               "today": dt.date.today().isoformat(), "evidence_types": EVIDENCE_TYPES,
+                               "evidence_mb": MAX_BYTES // (1024 * 1024),
+                               "evidence_accept": ",".join(f".{k}" for k in ALLOWED_TYPES),
                                "mine": [a.id for a in stored.plan.actions if _may_edit(request)
                                         or owns(request.user, a)]}
     return render(request, "ristra/plan_tree.html", context, status=status)
 
 
-def _update_action(request: HttpRequest, stored: PlanVersion) -> HttpResponse | tuple[str, int]:
+class UpdateRefused(Exception):
+    """An action update that is refused: the message for the person, and the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+EVIDENCE_TYPES = ", ".join(k for k in ALLOWED_TYPES if k != "jpeg")
+
+
+def apply_update(request: HttpRequest, stored: PlanVersion, action_id: str, fields: Mapping[str, str],
+                 uploads: Sequence[Any] = ()) -> tuple[PlanVersion, dict[str, Any], int]:
+    """Add one dated update to an action (the page's form and the API): ``fields`` has ``note``
+    (required), ``date`` (YYYY-MM-DD, today by default), ``link`` (http or https), ``status`` and
+    ``based_on`` (the version the edit was made from); ``uploads`` are evidence files. Only the
+    action's owner, an admin or a planner may; the update is written to the audit log. Returns
+    the new version, the update and the version it was based on; :class:`UpdateRefused` (400 bad
+    input, 403 not theirs, 404 no such action, 409 stale) with nothing stored otherwise."""
     from ristra.services.plans import PlanService
 
-    action_id = request.POST.get("action", "")
     action = next((a for a in stored.plan.actions if a.id == action_id), None)
     if action is None:
-        return f"no action {action_id!r} in this plan", 400
+        raise UpdateRefused(f"no action {action_id!r} in this plan", 404)
     if not (_may_edit(request) or owns(request.user, action)):
-        return render(request, "ristra/denied.html",
-                      {"reason": f"only the owner of {action.id} ({action.owner}), an admin or a planner may "
-                                 "update it"}, status=403)
-    note = request.POST.get("note", "").strip()
-    day = request.POST.get("date", "").strip() or dt.date.today().isoformat()
-    link = request.POST.get("link", "").strip()
-    new_status = request.POST.get("status", "").strip()
+        raise UpdateRefused(f"only the owner of {action.id} ({action.owner}), an admin or a planner may update it", 403)
+    note = str(fields.get("note", "") or "").strip()
+    day = str(fields.get("date", "") or "").strip() or dt.date.today().isoformat()
+    link = str(fields.get("link", "") or "").strip()
+    new_status = str(fields.get("status", "") or "").strip()
     if not note:
-        return "an update needs a note", 400
+        raise UpdateRefused("an update needs a note")
     try:
         dt.date.fromisoformat(day)
     except ValueError:
-        return f"the date {day!r} is not a date (YYYY-MM-DD)", 400
+        raise UpdateRefused(f"the date {day!r} is not a date (YYYY-MM-DD)") from None
     if link and urlparse(link).scheme not in ("http", "https"):
-        return "a link must start with http:// or https://", 400
+        raise UpdateRefused("a link must start with http:// or https://")
     if new_status and new_status not in ACTION_STATUSES:
-        return f"unknown status {new_status!r}", 400
+        raise UpdateRefused(f"unknown status {new_status!r}")
+    try:
+        based_on = int(str(fields.get("based_on", "") or stored.version))
+    except ValueError:
+        raise UpdateRefused("based_on must be the plan version the update was made from") from None
+    files = []
+    for upload in uploads:
+        if upload.size is not None and upload.size > MAX_BYTES:  # refused before it is read
+            raise UpdateRefused(f"the evidence file {upload.name!r} is {upload.size / 1024 / 1024:.1f} MB; the "
+                                f"largest accepted is {MAX_BYTES / 1024 / 1024:.0f} MB")
+        files.append((str(upload.name or ""), upload.read()))
     update: dict[str, Any] = {"date": day, "note": note, "author": request.user.get_username()}
     if new_status:
         update["status"] = new_status
@@ -185,19 +242,48 @@ def _update_action(request: HttpRequest, stored: PlanVersion) -> HttpResponse | 
         update["evidence"] = [{"kind": "link", "href": link}]
     service = PlanService(workspace())
     try:
-        based_on = int(request.POST.get("based_on", "") or stored.version)
-        saved = service.update_action(stored.plan_id, action.id, update, based_on, request.user.get_username())
+        saved = service.update_action(stored.plan_id, action.id, update, based_on, request.user.get_username(),
+                                      files=files)
     except StalePlanError as error:
-        return str(error), 409
+        raise UpdateRefused(str(error), 409) from None
     except PlanFileError as error:
-        return "; ".join(str(p) for p in error.problems), 400
-    except ValueError as error:
-        return str(error), 400
+        raise UpdateRefused("; ".join(str(p) for p in error.problems)) from None
+    except (EvidenceRefused, ValueError) as error:
+        raise UpdateRefused(str(error)) from None
     finally:
         service.close()
+    done = next(a for a in saved.plan.actions if a.id == action.id).updates[-1].to_dict()
     audit.record(request, AuditEvent.PLAN_ACTION_UPDATE, f"plan {saved.plan_id} action {action.id}",
-                 detail={"plan_version": saved.version, "from_version": based_on, "update": update})
-    return HttpResponseRedirect(reverse("plan_detail", args=[saved.plan_id]) + f"#{action.id}")
+                 detail={"plan_version": saved.version, "from_version": based_on, "update": done})
+    return saved, done, based_on
+
+
+def _update_action(request: HttpRequest, stored: PlanVersion) -> HttpResponse | tuple[str, int]:
+    action_id = request.POST.get("action", "")
+    try:
+        saved, _, _ = apply_update(request, stored, action_id, request.POST,
+                                   [f for f in request.FILES.getlist("evidence_file") if f.name])
+    except UpdateRefused as refused:
+        if refused.status == 403:
+            return render(request, "ristra/denied.html", {"reason": str(refused)}, status=403)
+        return str(refused), 400 if refused.status == 404 else refused.status
+    return HttpResponseRedirect(reverse("plan_detail", args=[saved.plan_id]) + f"#{action_id}")
+
+
+@allow(READERS)
+def plan_evidence(request: HttpRequest, plan_id: str, sha256: str, name: str) -> HttpResponse:
+    """An evidence file the plan's current version names, for those who may read the plan (audited)."""
+    _stored(plan_id)
+    try:
+        data, content_type = evidence_file(workspace(), plan_id, sha256, name)
+    except EvidenceNotFound:
+        raise Http404(f"no evidence file {name!r}") from None
+    audit.record(request, AuditEvent.EXPORT, f"plan {plan_id} evidence {name}",
+                 detail={"sha256": sha256, "size": len(data)})
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def scorecard_value(card: Scorecard, made: Publication) -> dict[str, Any]:
@@ -223,7 +309,8 @@ def plan_scorecard(request: HttpRequest, plan_id: str) -> HttpResponse:
         _internal_view(request, f"plan scorecard {plan_id}", made)
     return render(request, "ristra/plan_scorecard.html",
                   {"stored": stored, "rows": rows, "unavailable": unavailable, "publication": made,
-                   "formats": tuple(FORMATS)})
+                   "formats": tuple(FORMATS), "history": history_for(request, plan_id),
+                   "history_audience": policy_for(role_of(request.user)).audience})
 
 
 @allow(READERS)
@@ -234,7 +321,9 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> HttpRes
     except KeyError:
         raise Http404(f"no measure {measure_id!r}") from None
     made, card, unavailable = served(request, plan_id)
-    context: dict[str, Any] = {"stored": stored, "measure": measure, "unavailable": unavailable}
+    context: dict[str, Any] = {"stored": stored, "measure": measure, "unavailable": unavailable,
+                               "history": history_for(request, plan_id, measure_id),
+                               "history_audience": policy_for(role_of(request.user)).audience}
     if made is not None and card is not None:
         statuses = card.statuses(made.tables)
         status = statuses.measure(measure_id)
@@ -277,7 +366,7 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
     return render(request, "ristra/plan_edit.html", context)
 
 
-def _document_id(text: str) -> str | None:
+def document_id(text: str) -> str | None:
     """The plan id a YAML document names (None when it cannot be read; the import says why)."""
     import yaml
 
@@ -301,7 +390,7 @@ def _save(request: HttpRequest, context: dict[str, Any], template: str, plan_id:
         context["error"] = "the form lost the version it was based on; reload the page"
         return render(request, template, context, status=400)
     context["based_on"] = based_on
-    named = _document_id(text)
+    named = document_id(text)
     if plan_id is not None and named is not None and named != plan_id:
         context["error"] = f"this page edits plan {plan_id}, but the document is plan {named}; add it on the plans page"
         return render(request, template, context, status=400)

@@ -1,12 +1,12 @@
-"""A pure-Python reference evaluator of metric plans: the same plans, answered by looping over
+"""The Python evaluator of metric plans: the same plans, answered by looping over
 rows instead of by SQL.
 
 It exists to check the SQL (property tests compare both on random small datasets) and to compute
 a metric for a handful of records without a database. Rows are dicts of canonical values as a
 snapshot stores them (codes as text, ``race`` a list, flags as ``bool``, dates as
 ``datetime.date``) **including the derived columns** of :mod:`ristra.core.categories.derived`
-(the caller computes them from the reference tables). Results are identical to the engine's:
-the plans' statistics run on the same counts.
+(the caller computes them from the census tables of :mod:`ristra.reference`). Results are
+identical to the engine's: the plans' statistics run on the same counts.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def promotion_rows(transitions: Sequence[tuple[str, str]], employees: Rows, even
     return out
 
 
-class ReferenceAnswers:
+class PythonAnswers:
     """Answers computed by looping over rows (see the module docstring)."""
 
     def __init__(self, rows: Mapping[str, Rows]) -> None:
@@ -89,9 +89,9 @@ class ReferenceAnswers:
         return (min(dates), max(dates)) if dates else (None, None)
 
 
-def run_reference(plans: Sequence[Plan], rows: Mapping[str, Rows]) -> list[MetricResult]:
+def evaluate(plans: Sequence[Plan], rows: Mapping[str, Rows]) -> list[MetricResult]:
     """Every plan's result, answered in Python (same phases as the engine)."""
-    answers = ReferenceAnswers(rows)
+    answers = PythonAnswers(rows)
     for plan in plans:
         plan.asks()
     for plan in plans:

@@ -1,10 +1,10 @@
-"""The attacker audit: what can be derived about each suppressed cell from what is released.
+"""The attack: what an attacker can derive about each suppressed cell from what is released.
 
 Method
 ------
 The attacker knows every published count of every table of the release, that counts are
 non-negative, and every additive equation (each table's margins and subtotals, and the equations
-between tables). For each suppressed cell *s* the audit solves two linear programmes with
+between tables). For each suppressed cell *s* the attack solves two linear programmes with
 ``scipy.optimize.linprog`` (HiGHS):
 
     min / max x[s]  s.t.  A x = 0,  x[i] = published[i] for published cells,  x[i] >= 0
@@ -15,7 +15,7 @@ and much faster. LP bounds are rounded inwards to whole numbers (counts are inte
 reported interval is what an attacker can claim. The release passes when every **sensitive**
 cell's interval reaches the policy's required bounds: ``hi >= Policy.required_upper`` and, if
 set, ``lo <= Policy.required_lower``. (An integer-programming attacker can occasionally do
-better than the LP in tables of three or more dimensions; this audit, like tau-ARGUS, uses the
+better than the LP in tables of three or more dimensions; this attack, like tau-ARGUS's audit, uses the
 LP bound.)
 
 Reference: Hundepool et al., *Statistical Disclosure Control* (Wiley, 2012), section 4.3
@@ -42,7 +42,7 @@ _TOL = 1e-6
 FloatArray = npt.NDArray[np.float64]
 #: attacker LPs solved side by side (HiGHS runs without the interpreter lock)
 _WORKERS = 2
-_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="ristra-audit")
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="ristra-attack")
 
 
 @dataclass(frozen=True)
