@@ -414,6 +414,7 @@ def test_the_write_api_imports_plans_for_planners_only(client_as: Any, plan_dir:
                      content_type="application/yaml").status_code == 409
     assert client_as("viewer").put("/api/plans/test-plan?based_on=2&reason=x", changed,
                                    content_type="application/yaml").status_code == 403
+    admin = client_as("admin")  # one test client: signed in again as the admin
     wrong = admin.put("/api/plans/test-plan?based_on=2&reason=x", other, content_type="application/yaml")
     assert wrong.status_code == 400
     assert "the document is plan api-plan" in wrong.json()["detail"]

@@ -404,8 +404,7 @@ def replace_plan(request: HttpRequest, plan_id: str, based_on: int, reason: str 
 @api.post("/plans/{plan_id}/actions/{action_id}/updates", auth=RoleGate(READERS, change=READERS),
           response={200: Json, 400: Json, 403: Json, 404: Json, 409: Json}, tags=["plan"])
 def update_action(request: HttpRequest, plan_id: str, action_id: str, note: Form[str] = "", based_on: Form[str] = "",
-                  date: Form[str] = "", link: Form[str] = "", status: Form[str] = "",
-                  evidence_file: File[UploadedFile] | None = None) -> Status[Json]:
+                  date: Form[str] = "", link: Form[str] = "", status: Form[str] = "") -> Status[Json]:
     """Add a dated update to an action (multipart form: ``note``, ``based_on`` — the plan version
     it was made from —, optional ``date``, ``link``, ``status`` and one ``evidence_file``: pdf,
     png, jpg, docx, xlsx, txt or csv, at most 5 MB). Only the action's owner, an admin or a
@@ -417,8 +416,8 @@ def update_action(request: HttpRequest, plan_id: str, action_id: str, note: Form
         raise HttpError(404, str(error)) from None
     fields = {"note": note, "based_on": based_on, "date": date, "link": link, "status": status}
     try:
-        saved, update, _ = plan_views.apply_update(request, stored, action_id, fields,
-                                                   [evidence_file] if evidence_file is not None else [])
+        uploads = [f for f in request.FILES.getlist("evidence_file") if f.name]
+        saved, update, _ = plan_views.apply_update(request, stored, action_id, fields, uploads)
     except plan_views.UpdateRefused as refused:
         return Status(refused.status, {"detail": str(refused)})
     return Status(200, {"plan_id": saved.plan_id, "version": saved.version, "action": action_id, "update": update})
