@@ -49,15 +49,18 @@ def test_onward_outcomes_and_categories_by_hand() -> None:
                                  "residency_in_new_mexico"}  # faculty: not linked, so no rate at all
     assert (cohort.rates["graduated"].k, cohort.rates["graduated"].n) == (1, 4)
     assert (cohort.rates["residency_in_new_mexico"].k, cohort.rates["residency_in_new_mexico"].n) == (1, 4)
-    assert "residency_in_new_mexico" not in cohort.rates_among_linked and cohort.rates_among_linked["graduated"].n == 3
+    assert "residency_in_new_mexico" not in cohort.rates_among_linked
+    assert cohort.rates_among_linked["graduated"].n == 3
     women = {(c.program_id, c.membership): c for c in result.by_category if c.category == "women"}
     assert set(women) == {("PP01", "yes"), ("PP01", "no"), ("PP01", "unknown"), ("PP02", "yes")}
     yes, no = women[("PP01", "yes")], women[("PP01", "no")]
     assert (yes.participants, yes.eligible, yes.rates["applied"].k, yes.rates["graduated"].k) == (2, 2, 2, 1)
     assert (no.participants, no.not_yet_old_enough, no.eligible, no.not_linked, no.did_not_apply) == (2, 1, 1, 1, 0)
-    assert result.computed()[-2:] == ("graduated", "residency_in_new_mexico") and result.category_version == 3
+    assert result.computed()[-2:] == ("graduated", "residency_in_new_mexico")
+    assert result.category_version == 3
     one = for_program(result, "PP02")
-    assert {c.program_id for c in one.cohorts} == {"PP02"} and {c.program_id for c in one.by_category} == {"PP02"}
+    assert {c.program_id for c in one.cohorts} == {"PP02"}
+    assert {c.program_id for c in one.by_category} == {"PP02"}
     assert json.loads(json.dumps(result.to_dict()))["outcome_sources"][2]["status"] == "not linked"
 
 
@@ -68,7 +71,8 @@ def test_the_comparison_among_applicants_by_hand() -> None:
                           {"applications": 380, "completed": 340, "interviewed": 80, "offered": 39, "matriculated": 30}),
               CycleCounts(2022, {"applications": 0}, {"applications": 390, "completed": 350})]
     result = applicant_comparison("PP01", cycles)
-    assert result.cycles == (2020, 2021) and result.participant_applications == 35
+    assert result.cycles == (2020, 2021)
+    assert result.participant_applications == 35
     interviewed = result.stage("interviewed")
     assert (interviewed.participants.k, interviewed.participants.n) == (15, 32)
     assert (interviewed.non_participants.k, interviewed.non_participants.n) == (170, 700)
@@ -77,7 +81,8 @@ def test_the_comparison_among_applicants_by_hand() -> None:
     assert interviewed.fisher.p_value == pytest.approx(fisher_exact([[15, 17], [170, 530]]).pvalue)
     tables = np.array([[[9, 9], [90, 270]], [[6, 8], [80, 260]]]).transpose(1, 2, 0)
     reference = StratifiedTable(tables)
-    assert interviewed.stratified is not None and interviewed.stratified.test == "mantel_haenszel"
+    assert interviewed.stratified is not None
+    assert interviewed.stratified.test == "mantel_haenszel"
     assert interviewed.stratified.mantel_haenszel.odds_ratio == pytest.approx(reference.oddsratio_pooled)
     assert interviewed.stratified.p_value == pytest.approx(reference.test_null_odds(correction=False).pvalue)
     assert applicant_comparison("PP01", cycles[2:]).notes  # no participant applied: said, not zeros
@@ -93,7 +98,8 @@ def test_the_balanced_comparison_restricts_and_gives_e_values() -> None:
     design = np.column_stack([in_state, rural]).astype(float)
     result = balanced_comparison("PP01", ["in_state", "rural"], design, treated, {"interviewed": y}, replicates=100)
     assert result.restricted == ("in_state = 1 (every participant has it)",)
-    assert result.analysis is not None and result.analysis.covariates == ("rural",)
+    assert result.analysis is not None
+    assert result.analysis.covariates == ("rural",)
     assert result.smd_before_restriction["in_state"] > 1  # the confounding the restriction removes
     assert result.analysis.controls == int((in_state & ~treated).sum())
     effect = result.analysis.effect("interviewed")
@@ -103,11 +109,13 @@ def test_the_balanced_comparison_restricts_and_gives_e_values() -> None:
     low = effect.rr_bootstrap[0]
     assert ev.limit == (pytest.approx(e_value_of(low)) if low > 1 else 1.0)
     nobody = balanced_comparison("PP01", ["x"], [[1.0], [0.0]], [False, False], {"y": [0, 1]})
-    assert nobody.analysis is None and nobody.notes
+    assert nobody.analysis is None
+    assert nobody.notes
 
 
 def test_an_evaluation_is_a_value_that_says_it_is_unreleased() -> None:
     outcomes = program_outcomes([], 2016, 2025, 22)
     ev = ProgramEvaluation("PP01", outcomes, None, None, "no links")
     data = json.loads(json.dumps(ev.to_dict()))
-    assert data["published"] is False and data["warning"].startswith("UNRELEASED")
+    assert data["published"] is False
+    assert data["warning"].startswith("UNRELEASED")

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _docs_build() -> object:
     """``tools/docs_build.py``, a developer tool outside the package, loaded by its path."""
     spec = importlib.util.spec_from_file_location("docs_build", ROOT / "tools" / "docs_build.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -69,7 +69,8 @@ def test_unreadable_and_unknown_templates(tmp_path: Path) -> None:
 
 def test_shipped_templates_load() -> None:
     found = {t.id: t for t in reports.list_templates()}
-    assert set(found) == {"lcme-3.3", "acgme-recruitment-retention", "annual-outcomes"}
+    assert set(found) == {"lcme-3.3", "acgme-recruitment-retention", "annual-outcomes", "lcme-3.3-pipeline",
+                          "program-outcomes"}
     assert all(t.version >= 1 for t in found.values())
     assert all(t.title for t in found.values())
 
