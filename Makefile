@@ -28,10 +28,10 @@ chromium:
 	  apt-get update -qq && apt-get install -y -qq chromium; \
 	fi
 
-## Lint, type-check core, and run the whole test suite.
+## Lint, type-check the whole package (strict), and run the whole test suite.
 test: setup chromium
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/ristra/core src/ristra/stores src/ristra/services src/ristra/engine
+	$(BIN)/mypy src/ristra
 	$(BIN)/python -m pytest -n 2 -q
 
 ## Speed and memory targets (figures go into docs/benchmarks.md).

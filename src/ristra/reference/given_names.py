@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import unicodedata
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -44,7 +45,8 @@ def standard_name(text: str) -> str:
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
-    with resources.files(__package__).joinpath(name).open(encoding="utf-8", newline="") as handle:
+    with resources.files(__package__).joinpath(name).open("rb") as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         yield from csv.DictReader(handle)
 
 

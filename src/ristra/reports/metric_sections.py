@@ -174,10 +174,10 @@ class FunnelBinder(_MetricBinder):
                 # 30); the ratio and the test are recomputed from this table's own counts, so
                 # each is exactly what a reader can compute from the published cells
                 compared = []
-                for level, row in chosen.items():
-                    if row is None or row.reference_group == level or row.reference_group not in g.levels:
+                for level, picked in chosen.items():
+                    if picked is None or picked.reference_group == level or picked.reference_group not in g.levels:
                         continue
-                    ref = row.reference_group
+                    ref = picked.reference_group
                     cells = (at[(stage, level)], at[(before, level)], at[(stage, ref)], at[(before, ref)])
                     compared.append((level, cells))
                 tests = fisher_exact_tests([[[grid[a][0], grid[b][0] - grid[a][0]], [grid[c][0], grid[d][0] - grid[c][0]]]

@@ -96,7 +96,7 @@ def _describe(values: tuple[object, ...]) -> tuple[str, ...]:
 
 def _meanings(groups: list[list[object]], shown: list[object]) -> dict[Cell, Meaning]:
     out: dict[Cell, Meaning] = {}
-    completed: frozenset[Atom] = frozenset({("eq", "completed", "yes")})
+    completed_atoms: frozenset[Atom] = frozenset({("eq", "completed", "yes")})
     for r, members in enumerate([*groups, None]):
         by: dict[str, object] = {"program_id": members[0]} if members is not None and len(members) == 1 else {}
         if members is not None and len(members) > 1:
@@ -105,7 +105,7 @@ def _meanings(groups: list[list[object]], shown: list[object]) -> dict[Cell, Mea
             out[(r, c)] = meaning("participants", frozenset(), None, None, {**by, "year": y})
         n = len(shown)
         out[(r, n)] = meaning("participants", frozenset(), None, None, by)
-        out[(r, n + 1)] = meaning("participants", completed, None, None, by)
+        out[(r, n + 1)] = meaning("participants", completed_atoms, None, None, by)
         out[(r, n + 2)] = meaning("participants", frozenset({_NOT_COMPLETED}), None, None, by)
     return out
 
@@ -147,11 +147,11 @@ def roster_plan(section: Section, program: object, name: str,
                   col_dim="Participants", col_labels=("Participants", "Completed", "Not completed or unknown"),
                   counts=tuple(tuple(row) for row in grid), row_sums=(Sum(len(years), tuple(range(len(years)))),),
                   col_sums=(Sum(0, (1, 2)),), key=roster_key(program), notes=section.notes)
-    completed: frozenset[Atom] = frozenset({("eq", "completed", "yes")})
+    completed_atoms: frozenset[Atom] = frozenset({("eq", "completed", "yes")})
     meanings: dict[Cell, Meaning] = {}
     for r, y in enumerate([*years, None]):
         by: dict[str, object] = {"program_id": program} if y is None else {"program_id": program, "year": y}
         meanings[(r, 0)] = meaning("participants", frozenset(), None, None, by)
-        meanings[(r, 1)] = meaning("participants", completed, None, None, by)
+        meanings[(r, 1)] = meaning("participants", completed_atoms, None, None, by)
         meanings[(r, 2)] = meaning("participants", frozenset({_NOT_COMPLETED}), None, None, by)
     return SectionTable(table, meanings)

@@ -13,7 +13,7 @@ from ristra.core.manifest import SnapshotManifest
 from ristra.core.validation_issues import ValidationReport
 from ristra.ingest.columnmap_file import load_column_map
 from ristra.ingest.place_keys import write_place_keys
-from ristra.ingest.progress import ProgressCallback
+from ristra.ingest.progress import ProgressCallback as ProgressCallback
 from ristra.ingest.sources import check_regular_file, detect_format
 from ristra.ingest.validation import validate_file
 from ristra.services.workspace import Workspace

@@ -149,7 +149,7 @@ def _people_of(path: Path, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
 def _is_null(values: np.ndarray) -> BoolArray:
     """Null test for a column read back from CSV (floats carry NaN, objects carry None)."""
     if values.dtype.kind == "f":
-        return np.isnan(values)
+        return np.asarray(np.isnan(values), dtype=bool)
     return np.array([v is None for v in values], dtype=bool)
 
 
@@ -193,11 +193,14 @@ def _true_emails(school: School, idx: IntArray, first: IntArray, last: IntArray)
     first_ascii = np.array(nm.ascii_lower(tuple(n for n, _, _ in nm.FIRST_NAMES)), dtype=object)
     last_ascii = np.array(nm.ascii_lower(nm.SURNAMES), dtype=object)
     domains = np.array(nm.EMAIL_DOMAINS, dtype=object)
-    return first_ascii[first] + "." + last_ascii[last] + number.astype(str).astype(object) + "@" + domains[domain]
+    emails: np.ndarray = (first_ascii[first] + "." + last_ascii[last] + number.astype(str).astype(object) + "@"
+                          + domains[domain])
+    return emails
 
 
 def _true_birth_days(school: School, idx: IntArray, birth_year: IntArray) -> IntArray:
-    return tb.year_start_days(birth_year) + school.streams.integers(idx, "pipeline.birth_day", 0, 365)
+    days: IntArray = tb.year_start_days(birth_year) + school.streams.integers(idx, "pipeline.birth_day", 0, 365)
+    return days
 
 
 # -- siblings ---------------------------------------------------------------------------------------
