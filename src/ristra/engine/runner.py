@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ristra.core.categories import SqlFragment
-from ristra.core.metrics.plans import Ask, Plan, Table
+from ristra.core.metrics.plans import Ask, CountsByKey, Plan
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.sql.cube import CompiledCube, CubeQuery, CubeResult, SetColumns, ValueDimension
 from ristra.core.metrics.sql.lookups import KeyTable
@@ -96,7 +96,7 @@ class EngineAnswers:
     def __init__(self) -> None:
         self.results: dict[int, _Fetched] = {}
 
-    def table(self, ask: Ask) -> Table:
+    def table(self, ask: Ask) -> CountsByKey:
         return self.results[id(ask)].result().table(ask.keys, ask.measures)
 
     def columns(self, ask: Ask) -> SetColumns:

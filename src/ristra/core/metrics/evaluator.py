@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ristra.core.metrics.plans import Ask, Plan, Table
+from ristra.core.metrics.plans import Ask, CountsByKey, Plan
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.sql.cube import SetColumns, dimension_value
 from ristra.core.metrics.sql.source import PROMOTION_SOURCE, Source, counted_rows
@@ -69,7 +69,7 @@ class PythonAnswers:
         return self._sources[source]
 
 
-    def table(self, ask: Ask) -> Table:
+    def table(self, ask: Ask) -> CountsByKey:
         counts: dict[tuple[object, ...], list[int]] = {}
         for row in self.source_rows(ask.source):
             key = tuple(dimension_value(d, row) for d in ask.dims)

@@ -15,13 +15,20 @@ the targeted change, the projection and what it would take — is computed here 
   with the highest rate, :func:`~ristra.core.stats.selection.choose_reference`), Miettinen–
   Nurminen score interval (:func:`~ristra.core.stats.ratios.score_ratio`); 1 without an
   interval when the group is the reference;
+* ``graduation`` — the cohort's graduates within the horizon over the cohort (every student of
+  the matriculation year), Wilson, as the engine's graduation metric; only cohorts followed to
+  the end of the horizon are published;
+* ``retention`` and ``promotion`` — the yearly life table of each year column
+  (:mod:`~ristra.core.plan.life_table`): Kaplan–Meier at the horizon as the product of
+  ``1 − events / followed`` over its whole-year intervals, Greenwood's variance and the engine's
+  log(−log) interval (promotion: one minus it, the share promoted within the horizon). Its roles
+  are ``followed:k``, ``events:k`` and ``entering:k`` for interval ``k`` (:func:`survival_roles`);
 * ``entered`` — the values typed into the plan (no ristra data, nothing to protect), marked.
 
 Withholding: a year whose counts are suppressed has no value. When the baseline year or the
 latest year is suppressed the status is ``withheld`` (:data:`~.status.WITHHELD`) and says which
 years; otherwise the status is computed from the published years, and the reason names the years
-left out. Kinds whose values are not ratios of counts (graduation, retention, promotion: cohort
-and Kaplan–Meier estimates) are not published yet, and their status is withheld, saying so.
+left out.
 """
 
 from __future__ import annotations
@@ -31,21 +38,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ristra.core.plan.bindings import Point
+from ristra.core.plan.life_table import LifeInterval, life_table_survival
 from ristra.core.plan.model import Measure
 from ristra.core.plan.status import WITHHELD, MeasureStatus, measure_status
 from ristra.core.stats.proportions import is_small_number, proportion
 from ristra.core.stats.ratios import representation_ratio_fixed, score_ratio
 from ristra.core.stats.selection import choose_reference
 
-#: measure kinds whose values are ratios of counts a publication can show
-PUBLISHED_KINDS = ("representation", "representation-ratio", "stage-rate", "selection-ratio")
-#: the counts each published kind reads per year (``other_*``: the comparison group of a selection ratio)
+#: measure kinds whose values are computed from counts a publication can show
+PUBLISHED_KINDS = ("representation", "representation-ratio", "stage-rate", "selection-ratio", "graduation",
+                   "retention", "promotion")
+#: kinds whose yearly value is a Kaplan–Meier estimate from a life table
+SURVIVAL_KINDS = ("retention", "promotion")
+#: the counts each published kind reads per year (``other_*``: the comparison group of a selection
+#: ratio; survival kinds: :func:`survival_roles`)
 ROLES: Mapping[str, tuple[str, ...]] = {
     "representation": ("count", "total"),
     "representation-ratio": ("count", "total"),
     "stage-rate": ("count", "total"),
     "selection-ratio": ("count", "total", "other_count", "other_total"),
+    "graduation": ("count", "total"),
 }
+#: a survival value from fewer people or events than these is a small number (as the engine's)
+SMALL_PEOPLE, SMALL_EVENTS = 30, 5
+
+
+def survival_roles(horizon: int) -> tuple[str, ...]:
+    """The counts a survival value reads per year: followed, events and entering of each interval."""
+    return tuple(f"{what}:{k}" for k in range(horizon) for what in ("followed", "events", "entering"))
 
 
 @dataclass(frozen=True)
@@ -67,10 +87,12 @@ def point_from_counts(kind: str, year: YearCounts, benchmark_share: float | None
     if year.suppressed:
         return None
     c = {k: int(v) for k, v in year.counts.items() if v is not None}
+    if kind in SURVIVAL_KINDS:
+        return _survival_point(kind, year.year, c)
     k, n = c["count"], c["total"]
     if n <= 0:
         return None
-    if kind in ("representation", "stage-rate"):
+    if kind in ("representation", "stage-rate", "graduation"):
         p = proportion(k, n)
         return Point(year.year, p.share, p.lower, p.upper, k, n, 1.0, p.small_number)
     if kind == "representation-ratio":
@@ -88,6 +110,21 @@ def point_from_counts(kind: str, year: YearCounts, benchmark_share: float | None
         ratio = score_ratio(k, n, k0, n0)
         return Point(year.year, ratio.ratio, ratio.lower, ratio.upper, k, n, k0 / n0, small)
     raise ValueError(f"a {kind} measure is not computed from published counts")
+
+
+def _survival_point(kind: str, year: int, counts: Mapping[str, int]) -> Point | None:
+    horizon = len({role.split(":")[1] for role in counts})
+    intervals = [LifeInterval(k, None, counts[f"entering:{k}"], counts[f"followed:{k}"], counts[f"events:{k}"], None,
+                              None) for k in range(horizon)]
+    found = life_table_survival(intervals)
+    if found is None:
+        return None
+    small = found.people < SMALL_PEOPLE or found.events < SMALL_EVENTS
+    if kind == "promotion":
+        value, lower, upper = 1.0 - found.survival, 1.0 - found.upper, 1.0 - found.lower
+    else:
+        value, lower, upper = found.survival, found.lower, found.upper
+    return Point(year, value, lower, upper, round(value * found.people), found.people, 1.0, small)
 
 
 def _years(years: Sequence[int]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ristra.core.metrics.plans.base import Answers, Ask, Context, Plan, Table
+from ristra.core.metrics.plans.base import Answers, Ask, Context, CountsByKey, Plan
 from ristra.core.metrics.plans.funnel import FunnelPlan
 from ristra.core.metrics.plans.graduation import GraduationPlan
 from ristra.core.metrics.plans.path import PathPlan
@@ -28,7 +28,7 @@ from ristra.core.metrics.specs import (
     TrendSpec,
 )
 
-__all__ = ["Answers", "Ask", "Context", "Plan", "Table", "plan_for"]
+__all__ = ["Answers", "Ask", "Context", "Plan", "CountsByKey", "plan_for"]
 
 #: The plan class of each specification class.
 _PLANS: dict[type[MetricSpec], Callable[[Any, Context], Plan]] = {

@@ -32,7 +32,7 @@ from ristra.core.stats.proportions import is_small_number
 from ristra.core.stats.unknowns import Bounds
 
 Counts = tuple[int, ...]
-Table = dict[tuple[object, ...], Counts]
+CountsByKey = dict[tuple[object, ...], Counts]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +59,7 @@ class Ask:
 class Answers(Protocol):
     """The engine's (or the reference evaluator's) answers to asks."""
 
-    def table(self, ask: Ask) -> Table: ...
+    def table(self, ask: Ask) -> CountsByKey: ...
 
     def columns(self, ask: Ask) -> SetColumns: ...
 
@@ -118,7 +118,7 @@ class Plan(Protocol):
     def finish(self, answers: Answers) -> MetricResult: ...
 
 
-def level_totals(table: Table, grouping: Grouping, level_index: Sequence[int]) -> dict[str, int]:
+def level_totals(table: CountsByKey, grouping: Grouping, level_index: Sequence[int]) -> dict[str, int]:
     """Rows per level, summed over every other dimension of ``table`` (``level_index`` gives the
     positions of the grouping's dimensions in the keys)."""
     totals = dict.fromkeys(grouping.levels, 0)

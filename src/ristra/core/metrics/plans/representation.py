@@ -22,8 +22,8 @@ from ristra.core.metrics.plans.base import (
     Answers,
     Ask,
     Context,
+    CountsByKey,
     SingleAsk,
-    Table,
     by_values,
     level_totals,
     overlap_notes,
@@ -70,7 +70,7 @@ def level_share_bounds(grouping: Grouping, level: str, levels: dict[str, tuple[i
     return share_bounds(levels[level][index], total - joinable, joinable)
 
 
-def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], dict[str, tuple[int, ...]]]:
+def split_by(table: CountsByKey, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], dict[str, tuple[int, ...]]]:
     """``{by values: {level: counts}}`` with every level present (zero counts where empty). A row
     of an overlapping grouping adds to each of its levels."""
     width = len(next(iter(table.values()))) if table else 1
@@ -83,7 +83,7 @@ def split_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, 
     return dict(sorted(out.items(), key=lambda item: tuple(sort_key(v) for v in item[0])))
 
 
-def people_by(table: Table, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], tuple[int, int]]:
+def people_by(table: CountsByKey, n_by: int, grouping: Grouping) -> dict[tuple[object, ...], tuple[int, int]]:
     """``{by values: (people, people of known membership)}``: each row counted once, also when an
     overlapping grouping puts it in several levels."""
     out: dict[tuple[object, ...], tuple[int, int]] = {}

@@ -18,7 +18,7 @@ from ristra.core.stats.survival.kaplan_meier import (
     KaplanMeier,
     KaplanMeierFit,
     curve_points,
-    fit_kaplan_meier_arrays,
+    fit_arrays,
     risk_table,
 )
 
@@ -218,7 +218,7 @@ def aalen_johansen_fit(
     confidence = check_confidence(confidence)
     z = normal_quantile(confidence)
     table = risk_table(records)
-    survival_curve = fit_kaplan_meier_arrays(records, confidence, "log-log", table)
+    survival_curve = fit_arrays(records, confidence, "log-log", table)
     times, deaths, population = table
     survival, greenwood = survival_curve.survival, survival_curve.greenwood
     before = np.concatenate(([1.0], survival[:-1])) if times.size else survival

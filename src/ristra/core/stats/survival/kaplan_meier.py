@@ -209,15 +209,12 @@ def greenwood_terms(deaths: NDArray[np.float64], population: NDArray[np.float64]
         return np.where(population > deaths, deaths / (population * (population - deaths)), 0.0)
 
 
-def fit_kaplan_meier(records: FollowUp, confidence: float, interval: SurvivalInterval) -> KaplanMeier:
-    """Kaplan–Meier for already checked records (see :func:`kaplan_meier`)."""
-    return fit_kaplan_meier_arrays(records, confidence, interval, risk_table(records)).result()
-
-
-def fit_kaplan_meier_arrays(
+def fit_arrays(
     records: FollowUp, confidence: float, interval: SurvivalInterval, table: RiskTable
 ) -> KaplanMeierFit:
-    """:func:`fit_kaplan_meier` as arrays, given the records' :func:`risk_table`."""
+    """Kaplan–Meier of already checked records as arrays, given their :func:`risk_table` (the one
+    fitter behind :func:`kaplan_meier`, :func:`kaplan_meier_by_group`, the engine's
+    :func:`kaplan_meier_fit` and the competing-risks estimator)."""
     if interval not in ("log-log", "plain"):
         raise ValueError(f"unknown survival interval {interval!r}; choose 'log-log' or 'plain'")
     z = normal_quantile(confidence)
@@ -268,7 +265,7 @@ def kaplan_meier_fit(
     ``kaplan_meier_fit(...).result() == kaplan_meier(...)``; for callers that need only some
     points of the curve (:meth:`KaplanMeierFit.survival_at`)."""
     records = follow_up(exit, event, entry, weights)
-    return fit_kaplan_meier_arrays(records, check_confidence(confidence), interval, risk_table(records))
+    return fit_arrays(records, check_confidence(confidence), interval, risk_table(records))
 
 
 def kaplan_meier(
@@ -318,7 +315,8 @@ def kaplan_meier(
     R. L. Prentice, The Statistical Analysis of Failure Time Data, 2nd ed. (2002) §1.3, §4.2;
     J. P. Klein and M. L. Moeschberger, Survival Analysis, 2nd ed. (2003) §4.6 (left truncation).
     """
-    return fit_kaplan_meier(follow_up(exit, event, entry, weights), check_confidence(confidence), interval)
+    records = follow_up(exit, event, entry, weights)
+    return fit_arrays(records, check_confidence(confidence), interval, risk_table(records)).result()
 
 
 def kaplan_meier_by_group(
@@ -339,5 +337,9 @@ def kaplan_meier_by_group(
     records = follow_up(exit, event, entry, weights)
     labels, codes = group_labels(groups, records.exit.size)
     confidence = check_confidence(confidence)
-    return {label: fit_kaplan_meier(records.subset(codes == i), confidence, interval)
+    return {label: _fit_subset(records.subset(codes == i), confidence, interval)
             for i, label in enumerate(labels)}
+
+
+def _fit_subset(records: FollowUp, confidence: float, interval: SurvivalInterval) -> KaplanMeier:
+    return fit_arrays(records, confidence, interval, risk_table(records)).result()
