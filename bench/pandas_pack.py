@@ -33,7 +33,7 @@ from ristra.core.metrics.conditions import (
     WithinYears,
 )
 from ristra.core.metrics.groupings import RuleDimension, SchemeDimension
-from ristra.core.metrics.plans import Ask, Context, Plan, Table, plan_for
+from ristra.core.metrics.plans import Ask, Context, CountsByKey, Plan, plan_for
 from ristra.core.metrics.plans.follow_up import NO_TIME, OUTSIDE, SpellDefinition
 from ristra.core.metrics.results import MetricResult
 from ristra.core.metrics.specs import MetricSpec
@@ -236,7 +236,7 @@ class PandasAnswers:
             return spell(df, dim.origin, dim.key.split(":", 1)[0])
         raise TypeError(f"the pandas pack does not compute {type(dim).__name__}")
 
-    def table(self, ask: Ask) -> Table:
+    def table(self, ask: Ask) -> CountsByKey:
         df = self.frame(ask.source)
         needed = {c for d in ask.dims if isinstance(d, RuleDimension) for c in d.rule.columns}
         needed |= {d.source for d in ask.dims if isinstance(d, GroupingColumn)}
@@ -255,7 +255,7 @@ class PandasAnswers:
         if not ask.dims:
             return {(): tuple(int(work[c].sum()) for c in counts)}
         grouped = work.groupby([f"d{i}" for i in range(len(ask.dims))], dropna=False, sort=False)[counts].sum()
-        out: Table = {}
+        out: CountsByKey = {}
         for key, row in zip(grouped.index, grouped.itertuples(index=False), strict=True):
             k = key if isinstance(key, tuple) else (key,)
             out[tuple(_python(v) for v in k)] = tuple(int(v) for v in row)
@@ -285,7 +285,7 @@ class StoredAnswers:
     """Answers computed beforehand, one dataset at a time (so only one DataFrame is in memory)."""
 
     def __init__(self) -> None:
-        self.tables: dict[int, Table] = {}
+        self.tables: dict[int, CountsByKey] = {}
         self.extents: dict[tuple[int, str], tuple[dt.date | None, dt.date | None]] = {}
 
     def answer(self, asks: Sequence[Ask], files: Mapping[str, Path], columns: Mapping[str, set[str]]) -> None:
@@ -305,7 +305,7 @@ class StoredAnswers:
                     self.extents[(id(ask), column)] = pandas.extent(ask, column)
             loaded = {}
 
-    def table(self, ask: Ask) -> Table:
+    def table(self, ask: Ask) -> CountsByKey:
         return self.tables[id(ask)]
 
     def columns(self, ask: Ask) -> SetColumns:
