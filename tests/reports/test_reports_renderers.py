@@ -14,9 +14,10 @@ import docx
 import openpyxl
 import pytest
 
+from ristra.core.table_view import SUPPRESSED_MARK, TableView
 from ristra.reports import FORMATS, render
-from ristra.reports.document import ReportDocument, TableView
-from ristra.reports.formatting import SUPPRESSED_MARK, header
+from ristra.reports.document import ReportDocument
+from ristra.reports.formatting import header
 from ristra.services import reports
 from ristra.services.workspace import Settings, Workspace
 from support.report_school import shared_school

@@ -181,7 +181,7 @@ def test_slimmed_charts_draw_the_same_pixels_as_the_renderers_svg() -> None:
     import vl_convert
     from PIL import Image
 
-    from ristra.web.charts import slim
+    from ristra.services.charts import slim
 
     spec = {"data": {"values": [{"row": f"group {i % 3}", "column": str(2015 + i // 3), "value": i * 7 % 23}
                                 for i in range(30)]},

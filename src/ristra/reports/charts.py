@@ -1,5 +1,6 @@
 """Charts of released tables: Vega-Lite specifications built with Altair, rendered offline to SVG
-and PNG by vl-convert (the same chart in the HTML page and the Word document).
+and PNG by vl-convert (the same chart in the HTML page and the Word document). The palette here
+is the one of every chart; the web pages' charts (:mod:`ristra.reports.page_charts`) use it too.
 
 Contract: a chart draws only released derived values of its figure's tables (a suppressed or
 undefined value is left out, never estimated); its text alternative is those tables. Kinds:
@@ -12,13 +13,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ristra.reports.document import FigureView, TableView
+from ristra.core.table_view import TableView
+from ristra.reports.document import FigureView
 from ristra.reports.sections import SHARE_OF_ALL, SHARE_OF_KNOWN
 
 WIDTH, HEIGHT = 520, 260
 _HORIZON = re.compile(r"Retained at ([0-9.]+) year")
-#: One colour per membership level in every chart (colour-blind-safe Okabe–Ito hues).
-LEVEL_COLOURS = {"In category": "#0072B2", "Not in category": "#E69F00", "Unknown": "#999999", "All": "#009E73"}
+#: The one palette of every chart, in documents and on pages: the colour-blind-safe Okabe–Ito hues.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
+#: One colour per membership level in every chart.
+LEVEL_COLOURS = {"In category": OKABE_ITO[0], "Not in category": OKABE_ITO[1], "Unknown": OKABE_ITO[6],
+                 "All": OKABE_ITO[2]}
 EMPTY = "No value of this chart can be shown: each is suppressed or cannot be computed."
 
 

@@ -15,39 +15,9 @@ from typing import Any
 
 from ristra.core.disclosure import ReleasedTable, SuppressionSummary
 from ristra.core.metrics.results import SnapshotRef
+from ristra.core.table_view import TableView
 from ristra.reports.sections import ComputedSection
 from ristra.reports.templates import ReportTemplate
-
-
-@dataclass(frozen=True)
-class TableView:
-    """A released table with its number in the report and how its derived columns are shown."""
-
-    number: int
-    released: ReleasedTable
-    formats: Mapping[str, str]
-    category_label: str = ""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.released, ReleasedTable):
-            raise TypeError("a report shows only ReleasedTable values (from ristra.core.disclosure.release)")
-
-    @property
-    def derived_columns(self) -> tuple[str, ...]:
-        """Labels of the derived columns, in order of first appearance."""
-        return tuple(dict.fromkeys(d.column for d in self.released.derived))
-
-    def derived_grid(self) -> list[list[Any]]:
-        """``grid[row][k]``: the released derived value of row and derived column *k* — a number or
-        pair, ``None`` when suppressed or undefined, or ``""`` when the row has no such cell."""
-        columns = self.derived_columns
-        grid: list[list[Any]] = [[""] * len(columns) for _ in self.released.row_labels]
-        for d in self.released.derived:
-            grid[d.row][columns.index(d.column)] = None if d.suppressed else d.value
-        return grid
-
-    def derived_suppressed(self, row: int, column: str) -> bool:
-        return any(d.row == row and d.column == column and d.suppressed for d in self.released.derived)
 
 
 @dataclass(frozen=True)
@@ -144,7 +114,8 @@ def assemble(template: ReportTemplate, computed: Sequence[ComputedSection], rele
         views = []
         for t in part.tables:
             table_number += 1
-            views.append(TableView(table_number, released[t.table.key], dict(t.formats), t.category_label))
+            views.append(TableView(released[t.table.key], number=table_number, formats=dict(t.formats),
+                                   category_label=t.category_label))
         figure = None
         if section.chart and views:
             figure_number += 1

@@ -1,20 +1,15 @@
-"""How released values are written in documents: counts, shares, ratios, p-values, intervals,
-suppressed and undefined cells, and text made safe for spreadsheets.
-
-Every renderer shows a suppressed cell as :data:`SUPPRESSED_MARK` and explains it once in the
-report; a derived value that cannot be computed (a share of nobody) is :data:`UNDEFINED_MARK`.
+"""What every document renderer writes besides the cells: headings, provenance, the attack's
+intervals, and text made safe for spreadsheets. The cells' text is the one table view's
+(:mod:`ristra.core.table_view`): every renderer shows a suppressed cell as
+:data:`~ristra.core.table_view.SUPPRESSED_MARK` and explains it once in the report; a derived
+value that cannot be computed (a share of nobody) is ``n/a``.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from ristra.core.table_view import SUPPRESSED_MARK, TableView
+from ristra.reports.document import ReportDocument
 
-from ristra.reports.document import ReportDocument, TableView
-
-SUPPRESSED_MARK = "—"
-SUPPRESSED_WORD = "suppressed"
-UNDEFINED_MARK = "n/a"
 #: First characters that make a spreadsheet treat text as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,33 +19,6 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def count_text(value: int | None) -> str:
-    """A released count: thousands separated, or the suppression mark."""
-    return SUPPRESSED_MARK if value is None else f"{value:,}"
-
-
-def derived_text(value: Any, fmt: str, suppressed: bool = False) -> str:
-    """A released derived value as text in the given format (see ``sections.FORMATS``)."""
-    if suppressed:
-        return SUPPRESSED_MARK
-    if value == "":
-        return ""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return UNDEFINED_MARK
-    if isinstance(value, tuple):
-        low, high = value
-        if not (math.isfinite(low) and math.isfinite(high)):
-            return UNDEFINED_MARK
-        if fmt == "interval_percent":
-            return f"{100 * low:.1f}–{100 * high:.1f}%"
-        return f"{low:.2f}–{high:.2f}"
-    if fmt == "percent":
-        return f"{100 * value:.1f}%"
-    if fmt == "pvalue":
-        return "<0.001" if value < 0.001 else f"{value:.3f}"
-    return f"{value:.2f}"
-
-
 def header(view: TableView) -> list[str]:
     """Column headings of a table: its row dimensions, its count columns, its derived columns."""
     r = view.released
@@ -58,17 +26,9 @@ def header(view: TableView) -> list[str]:
 
 
 def body(view: TableView) -> list[tuple[list[str], list[str]]]:
-    """Each row as (row labels, shown values of count and derived columns)."""
-    r = view.released
-    derived = view.derived_grid()
-    columns = view.derived_columns
-    out = []
-    for i, labels in enumerate(r.row_labels):
-        counts = [count_text(v) for v in r.cells[i]]
-        extra = [derived_text(v, view.formats.get(columns[k], "ratio"), view.derived_suppressed(i, columns[k]))
-                 for k, v in enumerate(derived[i])]
-        out.append((list(labels), [*counts, *extra]))
-    return out
+    """Each row as (row labels, shown values of count and derived columns), suppressed cells as
+    :data:`SUPPRESSED_MARK` (see :meth:`TableView.body`)."""
+    return view.body(SUPPRESSED_MARK)
 
 
 def provenance_lines(document: ReportDocument) -> list[tuple[str, str]]:

@@ -18,11 +18,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 
+from ristra.core.table_view import SUPPRESSED_MARK, TableView
 from ristra.reports.charts import chart_png
-from ristra.reports.document import FigureView, ReportDocument, SectionView, TableView
+from ristra.reports.document import FigureView, ReportDocument, SectionView
 from ristra.reports.files import normalised_zip
 from ristra.reports.formatting import (
-    SUPPRESSED_MARK,
     attack_lines,
     body,
     header,

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from html import escape
 
+from ristra.core.table_view import SUPPRESSED_MARK, TableView
 from ristra.reports.charts import chart_svg
-from ristra.reports.document import FigureView, ReportDocument, SectionView, TableView
+from ristra.reports.document import FigureView, ReportDocument, SectionView
 from ristra.reports.formatting import (
-    SUPPRESSED_MARK,
     attack_lines,
     body,
     header,

@@ -16,11 +16,10 @@ from typing import Any
 
 import xlsxwriter
 
-from ristra.reports.document import ReportDocument, TableView
+from ristra.core.table_view import SUPPRESSED_WORD, TableView, derived_text
+from ristra.reports.document import ReportDocument
 from ristra.reports.formatting import (
-    SUPPRESSED_WORD,
     attack_lines,
-    derived_text,
     interval_rows,
     neutralise,
     provenance_lines,
@@ -71,7 +70,7 @@ def _table_sheet(book: _Book, view: TableView) -> None:
                 sheet.write_number(row, n_dims + c, value, book.count)
         for k, value in enumerate(derived[i]):
             col = n_dims + len(r.col_labels) + k
-            fmt = view.formats.get(columns[k], "ratio")
+            fmt = view.format_of(columns[k])
             if view.derived_suppressed(i, columns[k]):
                 book.text(sheet, row, col, SUPPRESSED_WORD, book.muted)
             elif isinstance(value, int | float) and value == value:

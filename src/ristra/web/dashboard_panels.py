@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from ristra.core.disclosure import ReleasedTable
 from ristra.core.disclosure.released import Published
 from ristra.core.tables import DerivedCell
+from ristra.services import charts
 from ristra.services.publication import FUNNEL_STAGES, Publication
-from ristra.web import charts
 from ristra.web.dashboard_values import Dashboard, Filters, Panel
 
 STAGE_LABELS = tuple(s.capitalize() for s in FUNNEL_STAGES)
@@ -164,7 +164,7 @@ def panels(publication: Publication, filters: Filters, snapshots: dict[str, str]
         if table is None or category not in index.applies.get(section, ()):
             missing.append(heading)
             continue
-        result.append(Panel(key, heading, table, charts.chart(table, kind, measure=measure or "count", x=x)))  # type: ignore[arg-type]
+        result.append(Panel(key, heading, table, charts.table_chart(table, kind, measure=measure or "count", x=x)))  # type: ignore[arg-type]
     notice = " ".join([*([f"{label} does not apply to the data of: {', '.join(missing)}; those panels are not "
                           "shown."] if missing else []), *dict.fromkeys(withheld)])
     return Dashboard(shown, publication.audience, publication.threshold, snapshots, version, tuple(result),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ristra.core.disclosure import ReleasedTable
-from ristra.web.charts import Chart
+from ristra.services.charts import Chart
 
 
 @dataclass(frozen=True)

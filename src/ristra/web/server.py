@@ -30,7 +30,7 @@ def serve(host: str, port: int, threads: int = 8, on_ready: Callable[[str], None
     """Serve the configured application until interrupted (call :func:`start` first)."""
     import waitress
 
-    from ristra.web.charts import warm_up
+    from ristra.services.charts import warm_up
 
     threading.Thread(target=warm_up, name="ristra-chart-warm-up", daemon=True).start()
     from ristra.web import publishing

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import template
 
 from ristra.core.disclosure import ReleasedTable
-from ristra.web.presentation import TableView, table_view
+from ristra.core.table_view import TableView
 
 register = template.Library()
 
 
 @register.simple_tag
 def released_table_view(table: ReleasedTable) -> TableView:
-    return table_view(table)
+    return TableView(table)

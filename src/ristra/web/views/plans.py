@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from ristra.core.plan import Action, Plan, PlanFileError
 from ristra.core.plan.status import STATUS_LABELS
+from ristra.services.charts import trend_chart
 from ristra.services.errors import StalePlanError, UnknownPlanError
 from ristra.services.plans import (
     ALLOWED_TYPES,
@@ -48,7 +49,6 @@ from ristra.web import audit
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
-from ristra.web.plan_charts import trend_chart
 from ristra.web.roles import INTERNAL_ROLES, PLANNERS, READERS, policy_for
 from ristra.web.runtime import workspace
 

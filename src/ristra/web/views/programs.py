@@ -7,8 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ristra.core.disclosure import INTERNAL
+from ristra.services import charts
 from ristra.services import programs as program_service
-from ristra.web import audit, charts
+from ristra.web import audit
+from ristra.web import program_evaluation as evaluation
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import programs_of, role_of
@@ -35,6 +37,26 @@ def roster_for(program: program_service.Program) -> program_service.ProgramRoste
     return result
 
 
+def evidence_for(program: program_service.Program, result: program_service.ProgramRoster
+                 ) -> evaluation.ProgramEvidence | None:
+    """The program's linkage-quality and comparison figures from the same internal publication
+    as its tables (:mod:`ristra.web.program_evaluation`); ``None`` until it is ready."""
+    from ristra.core.linkage_decisions import labels_from_decisions
+    from ristra.services import publication
+    from ristra.services.linkage import LinkageService
+
+    if result.state != "ready":
+        return None
+    served = publication.current(workspace(), INTERNAL).publication
+    if served is None:
+        return None
+    labelled = bool(labels_from_decisions(LinkageService(workspace()).decisions()))
+    return evaluation.evidence(program.program_id, served.tables, INTERNAL.threshold,
+                               outcomes_key=result.outcomes.key if result.outcomes is not None
+                               else f"{publication.DASHBOARD}/outcomes-{program.program_id}",
+                               clerical_sample=labelled)
+
+
 @allow(PROGRAM_STAFF)
 def programs_page(request: HttpRequest) -> HttpResponse:
     return render(request, "ristra/programs.html", {"programs": visible_programs(request)})
@@ -50,5 +72,6 @@ def program_detail(request: HttpRequest, program_id: str) -> HttpResponse:
     result = roster_for(program)
     audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
                  detail={"page": "program", "threshold": INTERNAL.threshold})
-    chart = charts.chart(result.participation, "bar", x="row") if result.participation else None
-    return render(request, "ristra/program_detail.html", {"result": result, "chart": chart})
+    chart = charts.table_chart(result.participation, "bar", x="row") if result.participation else None
+    return render(request, "ristra/program_detail.html",
+                  {"result": result, "chart": chart, "evidence": evidence_for(program, result)})

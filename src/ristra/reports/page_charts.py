@@ -1,9 +1,13 @@
-"""Charts drawn on the server from released tables: Altair specifications rendered to SVG by
-vl-convert, embedded as images whose text alternative is the table beside them.
+"""Charts on the web pages, drawn on the server from released tables: Altair specifications
+rendered to SVG by vl-convert, embedded as images whose text alternative is the table beside them,
+in the one palette of every chart (:data:`ristra.reports.charts.OKABE_ITO`).
 
-A chart is built only from a :class:`~ristra.core.disclosure.ReleasedTable`; suppressed cells
-are left out of the chart (the table says "suppressed"). Rendered charts are cached by the
-table's fingerprint, which changes whenever the released content does.
+Contract: a chart is built only from a :class:`~ristra.core.disclosure.ReleasedTable`; suppressed
+cells are left out of the chart (the table says "suppressed"); ``None`` when nothing can be drawn.
+:func:`table_chart` draws a dashboard table (bars, lines or curves); :func:`trend_chart` a plan
+measure's values by year from the scorecard's released slice, with the target and the projection
+band computed from those same released values. Rendered charts are cached by the table's
+fingerprint, which changes whenever the released content does.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,12 +24,14 @@ import altair as alt
 import vl_convert
 
 from ristra.core.disclosure import ReleasedTable
+from ristra.core.plan import Measure, Projection
+from ristra.reports.charts import OKABE_ITO
 
 Kind = Literal["bar", "line", "curve"]
 _CACHE: OrderedDict[tuple[str, str, str, str], Chart] = OrderedDict()
 _CACHE_SIZE = 512
+_TREND_CACHE: OrderedDict[tuple[object, ...], Chart] = OrderedDict()
 _LOCK = threading.Lock()
-PALETTE = ["#8a1c12", "#0b4f8a", "#1e5e2d", "#7a4a00", "#5b2a86", "#4a4a4a"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, A
     x_title = ("years" if kind == "curve" else table.col_dim) if x == "column" else " / ".join(table.row_dims)
     x_axis = alt.X(f"{x_field}:O", title=x_title, sort=None)
     y_axis = alt.Y("value:Q", title=y_title, axis=alt.Axis(format="%" if measure != "count" else ",d"))
-    colour = alt.Color(f"{series}:N", title=None, scale=alt.Scale(range=PALETTE), sort=None)
+    colour = alt.Color(f"{series}:N", title=None, scale=alt.Scale(range=list(OKABE_ITO)), sort=None)
     base = alt.Chart(data).properties(width=420, height=240, title=table.title)
     if kind in ("line", "curve"):
         chart = base.mark_line(point=True).encode(x=x_axis, y=y_axis, color=colour)
@@ -85,7 +92,7 @@ def _spec(table: ReleasedTable, kind: Kind, measure: str, x: str) -> dict[str, A
     return spec
 
 
-def chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x: str = "column") -> Chart | None:
+def table_chart(table: ReleasedTable, kind: Kind = "bar", *, measure: str = "count", x: str = "column") -> Chart | None:
     """Render ``table`` as a chart (``x`` is ``column`` or ``row``: what runs along the axis);
     ``None`` when nothing can be drawn because every value is suppressed."""
     if not isinstance(table, ReleasedTable):
@@ -122,11 +129,60 @@ def slim(svg: str) -> str:
 
 
 def _slug(text: str) -> str:
-    from django.utils.text import slugify
-
-    return slugify(text)
+    """The page's element id of a table key, as Django's ``slugify`` writes it (the template of a
+    released table names the table by ``key|slugify``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_text.lower())).strip("-_")
 
 
 def warm_up() -> None:
     """Start the chart renderer (its first drawing takes about a second) before anyone waits."""
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}})
+
+
+def _trend_values(table: ReleasedTable) -> list[dict[str, Any]]:
+    return [{"year": int(d.column), "value": float(d.value), "series": "value"}
+            for d in table.derived if d.column.isdigit() and not d.suppressed and isinstance(d.value, int | float)]
+
+
+def trend_chart(table: ReleasedTable, measure: Measure, projection: Projection | None = None, *,
+                small: bool = False) -> Chart | None:
+    """The measure's values by year with its target (and, unless ``small``, the projection band
+    to the target year); None when every year is suppressed."""
+    if not isinstance(table, ReleasedTable):
+        raise TypeError("charts are drawn from released tables only")
+    values = _trend_values(table)
+    if not values:
+        return None
+    key = (table.fingerprint, measure.id, measure.target, small, projection.to_dict() if projection and not small
+           else None)
+    with _LOCK:
+        if key in _TREND_CACHE:
+            return _TREND_CACHE[key]
+    width, height = (160, 48) if small else (520, 260)
+    x = alt.X("year:O", title=None if small else "year", axis=None if small else alt.Axis())
+    y_scale = alt.Scale(zero=False)
+    data = alt.Data(values=values)  # type: ignore[no-untyped-call]
+    line = alt.Chart(data).mark_line(point=not small, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("value:Q", title=None if small else "value", scale=y_scale, axis=None if small else alt.Axis()))
+    layers: list[Any] = [line]
+    target = [{"value": measure.target.value}]
+    target_data = alt.Data(values=target)  # type: ignore[no-untyped-call]
+    layers.append(alt.Chart(target_data).mark_rule(color=OKABE_ITO[3], strokeDash=[4, 3]).encode(
+        y="value:Q"))
+    if projection is not None and not small:
+        band = [{"year": b.year, "lower": b.lower, "upper": b.upper, "value": b.value} for b in projection.band]
+        base = alt.Chart(alt.Data(values=band))  # type: ignore[no-untyped-call]
+        layers.insert(0, base.mark_area(opacity=0.25, color=OKABE_ITO[2]).encode(x=x, y="lower:Q", y2="upper:Q"))
+        layers.insert(1, base.mark_line(strokeDash=[2, 2], color=OKABE_ITO[2]).encode(x=x, y="value:Q"))
+    title = "" if small else f"{measure.title} (target {measure.target.value:g} by {measure.target.year})"
+    spec = alt.layer(*layers).properties(width=width, height=height, title=title) \
+        .configure_view(stroke=None).configure(font="sans-serif").to_dict()
+    svg = slim(vl_convert.vegalite_to_svg(spec))
+    rendered = Chart(title or measure.title, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+                     f"table-{measure.id.lower()}")
+    with _LOCK:
+        _TREND_CACHE[key] = rendered
+        while len(_TREND_CACHE) > 256:
+            _TREND_CACHE.popitem(last=False)
+    return rendered
