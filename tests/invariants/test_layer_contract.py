@@ -188,3 +188,12 @@ def test_the_checker_finds_a_crossing_and_a_cycle() -> None:
              "ristra.services.x": {"ristra.web.views"}}
     assert crossings(edges) == {("ristra.core.a", "ristra.web.views"), ("ristra.services.x", "ristra.web.views")}
     assert cycles(edges) == [["ristra.services.x", "ristra.web.views"]]
+
+
+def test_services_open_the_engine_by_its_id_only() -> None:
+    """Outside ``ristra.engine`` no module names a backend's runner class: services open one with
+    ``open_engine(settings.engine, …)``, so a new backend is a registry entry, not an edit of every
+    service."""
+    naming = sorted(name for name, path in modules().items()
+                    if not name.startswith("ristra.engine") and "MetricsEngine" in path.read_text(encoding="utf-8"))
+    assert naming == []

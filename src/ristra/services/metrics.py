@@ -44,7 +44,8 @@ from ristra.stores.categories import CategoryStore
 if TYPE_CHECKING:
     import pandas
 
-    from ristra.engine import MetricsEngine, SnapshotFile
+    from ristra.engine import SnapshotFile
+    from ristra.engine.runner import Runner
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class MetricsService:
         self.benchmarks = benchmarks or load_benchmarks(benchmark_file)
         self._lock = threading.RLock()
         self._cache: dict[tuple[object, ...], MetricTable] = {}
-        self._engine: MetricsEngine | None = None
+        self._engine: Runner | None = None
         self._engine_key: tuple[tuple[str, str], ...] = ()
         self.queries_run = 0
 
@@ -110,14 +111,15 @@ class MetricsService:
 
     # ------------------------------------------------------------------ computing
 
-    def _engine_for(self, files: dict[str, SnapshotFile]) -> MetricsEngine:
-        from ristra.engine import MetricsEngine
+    def _engine_for(self, files: dict[str, SnapshotFile]) -> Runner:
+        from ristra.engine import open_engine
 
         key = tuple(sorted((name, f.ref.snapshot_id) for name, f in files.items()))
         if self._engine is None or key != self._engine_key:
             if self._engine is not None:
                 self._engine.close()
-            self._engine = MetricsEngine(files, memory_limit=self.workspace.settings.memory_limit)
+            self._engine = open_engine(self.workspace.settings.engine, files,
+                                       memory_limit=self.workspace.settings.memory_limit)
             self._engine_key = key
         return self._engine
 

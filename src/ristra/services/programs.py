@@ -76,7 +76,7 @@ class ProgramRoster:
 def programs(workspace: Workspace, only: Iterable[str] | None = None) -> tuple[Program, ...]:
     """The program registry (all programs, or only the ids in ``only``), by id, read through the
     metrics engine from the current ``programs`` snapshot."""
-    from ristra.engine import MetricsEngine
+    from ristra.engine import open_engine
 
     manifest = workspace.snapshots.current("programs")
     wanted = None if only is None else set(only)
@@ -87,7 +87,8 @@ def programs(workspace: Workspace, only: Iterable[str] | None = None) -> tuple[P
 
     registry = SnapshotFile(SnapshotRef("programs", manifest.snapshot_id, manifest.row_count),
                             workspace.snapshots.path(manifest), {})
-    engine = MetricsEngine({"programs": registry}, memory_limit=workspace.settings.memory_limit)
+    engine = open_engine(workspace.settings.engine, {"programs": registry},
+                         memory_limit=workspace.settings.memory_limit)
     try:
         rows = sorted(engine.answer([ask]).table(ask), key=lambda key: str(key[0]))
     finally:

@@ -33,13 +33,15 @@ class Settings:
     """Everything a use case needs to know about where and when it runs.
 
     ``user`` is recorded as who imported or rolled back; ``clock`` decides what "the future"
-    means to validation (tests fix it).
+    means to validation (tests fix it); ``engine`` is the id of the backend that answers metric
+    plans (:data:`ristra.engine.ENGINES`; DuckDB, the embedded default), with ``memory_limit``.
     """
 
     data_dir: Path
     user: str = "ristra"
     clock: Callable[[], dt.datetime] = field(default=_utc_now, compare=False)
     memory_limit: str = "1GB"
+    engine: str = "duckdb"
 
     @property
     def today(self) -> dt.date:

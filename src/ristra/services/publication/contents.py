@@ -67,13 +67,13 @@ def compute_sections(workspace: Workspace, service: MetricsService, templates: S
                      ) -> dict[str, tuple[ComputedSection, ...]]:
     """Every section's unreleased tables, by template id: one pass of the metrics engine over the
     snapshots of ``context``; ``program_outcomes`` sections from ``outcomes`` (:func:`program_outcomes`)."""
-    from ristra.engine import MetricsEngine
+    from ristra.engine import open_engine
 
     bound: list[BoundTemplate] = [bind(t, context, outcomes) for t in templates]
     specs = list(dict.fromkeys(s for b in bound for s in b.specs()))
     plans = {s: plan_for(s, context) for s in specs}
     files = {k: f for k, f in service.current_files().items() if k in context.snapshots}
-    engine = MetricsEngine(files, memory_limit=workspace.settings.memory_limit)
+    engine = open_engine(workspace.settings.engine, files, memory_limit=workspace.settings.memory_limit)
     try:  # the runner's two phases; the sections' own asks answered with the first
         computed = engine.compute(list(plans.values()), extra=[a for b in bound for a in b.asks()])
     finally:
@@ -96,13 +96,13 @@ def program_outcomes(workspace: Workspace) -> ProgramOutcomes | None:
 
 
 def programs_in(workspace: Workspace, service: MetricsService) -> tuple[str, ...]:
-    from ristra.engine import MetricsEngine
+    from ristra.engine import open_engine
 
     files = {k: f for k, f in service.current_files().items() if k == "applications"}
     if not files:
         return ()
     ask = Ask(dataset_source("applications"), (grouping_column("applications", "program"),), ())
-    engine = MetricsEngine(files, memory_limit=workspace.settings.memory_limit)
+    engine = open_engine(workspace.settings.engine, files, memory_limit=workspace.settings.memory_limit)
     try:
         answers = engine.answer([ask])
     finally:
