@@ -89,6 +89,19 @@ def test_half_configured_single_sign_on_is_refused(tmp_path: Path) -> None:
         WebConfig.from_environ({**env, "RISTRA_OIDC_CLIENT_SECRET": "x"})
 
 
+@pytest.mark.parametrize("role", ["admin", "analyst", "viewer", "coordinator", "planner"])
+def test_every_assignable_role_can_be_the_single_sign_on_default(role: str) -> None:
+    oidc = OidcConfig.from_environ({**OIDC, "RISTRA_OIDC_DEFAULT_ROLE": role})
+    assert oidc is not None
+    assert oidc.default_role == role
+
+
+@pytest.mark.parametrize("role", ["anonymous", "superuser", ""])
+def test_a_default_role_nobody_can_hold_is_refused(role: str) -> None:
+    with pytest.raises(UnsafeConfiguration, match="admin, analyst, viewer, coordinator, planner"):
+        OidcConfig.from_environ({**OIDC, "RISTRA_OIDC_DEFAULT_ROLE": role})
+
+
 def test_single_sign_on_makes_people_with_the_claimed_role(database: str) -> None:
     from django.test import override_settings
 

@@ -33,12 +33,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ristra.services.workspace import resolve_data_dir
+from ristra.web.roles import ASSIGNABLE
 
 SECRET_KEY_ENV = "RISTRA_SECRET_KEY"
 DATABASE_URL_ENV = "RISTRA_DATABASE_URL"
 MIN_SECRET_LENGTH = 50
 _PLACEHOLDER_SECRETS = ("changeme", "change-me", "secret", "django-insecure", "dev", "test", "xxx")
-ROLE_NAMES = ("admin", "analyst", "viewer", "coordinator")
 
 
 class UnsafeConfiguration(ValueError):
@@ -98,8 +98,9 @@ class OidcConfig:
             if urlparse(values[name]).scheme != "https":
                 raise UnsafeConfiguration(f"RISTRA_OIDC_{name.upper()} must be an https:// address")
         default_role = environ.get("RISTRA_OIDC_DEFAULT_ROLE", "viewer").strip()
-        if default_role not in ROLE_NAMES:
-            raise UnsafeConfiguration(f"RISTRA_OIDC_DEFAULT_ROLE must be one of {', '.join(ROLE_NAMES)}")
+        if default_role not in {role.value for role in ASSIGNABLE}:
+            raise UnsafeConfiguration("RISTRA_OIDC_DEFAULT_ROLE must be one of "
+                                      + ", ".join(role.value for role in ASSIGNABLE))
         return cls(**values, sign_algo=environ.get("RISTRA_OIDC_SIGN_ALGO", "RS256").strip() or "RS256",
                    default_role=default_role, role_claim=environ.get("RISTRA_OIDC_ROLE_CLAIM", "").strip() or None)
 
