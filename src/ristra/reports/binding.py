@@ -31,6 +31,7 @@ from ristra.core.metrics.specs import MetricSpec
 from ristra.core.program_outcomes import ProgramOutcomes
 from ristra.reports.counting import BreakdownBinder, CountTableBinder
 from ristra.reports.metric_sections import FunnelBinder, PathBinder, RetentionBinder
+from ristra.reports.plan_sections import PlanMeasureBinder, plan_measure_datasets
 from ristra.reports.program_outcomes import ProgramOutcomesBinder
 from ristra.reports.programs import ProgramRostersBinder, ProgramsBinder
 from ristra.reports.sections import ComputedSection
@@ -92,6 +93,8 @@ def _needed(section: Section) -> tuple[str, ...]:
     """Datasets of which at least one must have data for the section to be computed."""
     if section.kind in ("table", "breakdown"):
         return (section.dataset,)
+    if section.kind == "plan_measure":
+        return plan_measure_datasets(section)
     return {"path": PATH_DATASETS, "funnel": ("applications",), "retention": ("employees",),
             "programs": ("participants",), "program_rosters": ("participants",),
             "program_outcomes": ("participants",)}.get(section.kind, ())
@@ -182,6 +185,8 @@ def bind(template: ReportTemplate, context: Context, outcomes: ProgramOutcomes |
             binders.append(ProgramRostersBinder(section, "programs" in context.snapshots))
         elif section.kind == "program_outcomes":
             binders.append(ProgramOutcomesBinder(section, outcomes, "programs" in context.snapshots))
+        elif section.kind == "plan_measure":
+            binders.append(PlanMeasureBinder(section, groupings, context))
         else:
             binders.append(NoteBinder(section))
         if isinstance(binders[-1], PathBinder | FunnelBinder | RetentionBinder):

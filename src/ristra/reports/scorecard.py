@@ -4,11 +4,13 @@ statuses read back from the released tables only.
 Contract
 --------
 * :func:`scorecard` turns a stored plan into a :class:`Scorecard`: a report template (id
-  ``plan-scorecard.<plan id>``) with one ``table`` section per measure whose values are ratios of
-  counts (:data:`~ristra.core.plan.released.PUBLISHED_KINDS`) — the measure's category by the
-  year column, with the counts it is derived from (the group and everyone; at a stage, the stage
-  and the stage before) — and a text section for every other measure saying why it is not
-  published. The publication computes, protects and audits those tables with everything else
+  ``plan-scorecard.<plan id>``) with one section per measure whose values are computed from
+  counts (:data:`~ristra.core.plan.released.PUBLISHED_KINDS`): for shares and ratios a ``table``
+  section — the measure's category by the year column, with the counts it is derived from (the
+  group and everyone; at a stage, the stage and the stage before); for graduation, retention and
+  promotion a ``plan_measure`` section (:mod:`ristra.reports.plan_sections`: cohorts and their
+  graduates, or a yearly life table per year column) — and a text section for every other
+  measure saying why it is not published. The publication computes, protects and audits those tables with everything else
   the audience sees (:mod:`ristra.services.publication`), with the same meanings as the other
   reports' counts, so one count has one meaning everywhere.
 * :meth:`Scorecard.statuses` computes every measure's status from the *released* tables
@@ -32,9 +34,18 @@ from ristra.core.metrics.errors import MetricError
 from ristra.core.metrics.plans import Context
 from ristra.core.metrics.plans.representation import previous_stage
 from ristra.core.plan import Measure, MeasureStatus, Plan, Rollup, plan_rollups
-from ristra.core.plan.released import PUBLISHED_KINDS, YearCounts, point_from_counts, released_status
+from ristra.core.plan.life_table import LIFE_COLUMNS
+from ristra.core.plan.released import (
+    PUBLISHED_KINDS,
+    SURVIVAL_COUNTS,
+    SURVIVAL_KINDS,
+    YearCounts,
+    point_from_counts,
+    released_status,
+)
 from ristra.core.tables import DerivedCell
 from ristra.reports.document import ReportDocument
+from ristra.reports.plan_sections import COHORT, graduated_label, survival_series
 from ristra.reports.sections import TOTAL_LEVEL
 from ristra.reports.templates import ReportTemplate, TemplateError, parse_template
 
@@ -98,6 +109,8 @@ class Scorecard:
     def series(self, measure: Measure, table: ReleasedTable) -> list[YearCounts]:
         """The measure's published counts by year, read from its released table by labels."""
         layout = self.layouts[measure.id]
+        if measure.metric.kind in SURVIVAL_KINDS:
+            return [YearCounts(y, counts) for y, counts in sorted(survival_series(table).items())]
         rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
         yes = rows.get(_IN)
         other = next((r for label, r in rows.items() if label.startswith(_OUT)), None)
@@ -152,12 +165,15 @@ class Scorecard:
             return None
         layout = self.layouts[measure_id]
         rows = list(range(len(table.row_labels)))
+        if measure.metric.kind in SURVIVAL_KINDS:
+            return table.slice(key, measure.title, rows, range(len(table.col_labels)),
+                               derive=lambda cells: self._survival_values(measure, table))
 
         def derive(cells: tuple[tuple[int | None, ...], ...]) -> list[DerivedCell]:
             labels = [r[1] for r in table.row_labels]
             yes = labels.index(_IN)
             needed = {"representation": [yes, labels.index(TOTAL_LEVEL)], "representation-ratio":
-                      [yes, labels.index(TOTAL_LEVEL)], "stage-rate": [yes]}.get(
+                      [yes, labels.index(TOTAL_LEVEL)], "stage-rate": [yes], "graduation": [yes]}.get(
                 measure.metric.kind, [r for r, label in enumerate(labels) if label != TOTAL_LEVEL])
             out = []
             for year in self.series(measure, table):
@@ -168,6 +184,17 @@ class Scorecard:
             return out
 
         return table.slice(key, measure.title, rows, range(len(table.col_labels)), derive=derive)
+
+    def _survival_values(self, measure: Measure, table: ReleasedTable) -> list[DerivedCell]:
+        """Each year's survival value of a life table, derived from its followed and events cells."""
+        out = []
+        wanted = tuple(LIFE_COLUMNS.index(c) for c in SURVIVAL_COUNTS)
+        for year in self.series(measure, table):
+            mine = [r for r, labels in enumerate(table.row_labels) if labels[0] == str(year.year)]
+            point = point_from_counts(measure.metric.kind, year)
+            out.append(DerivedCell(mine[-1], str(year.year), "share", None if point is None else point.value,
+                                   tuple((r, c) for r in mine for c in wanted)))
+        return out
 
     def finish(self, document: ReportDocument, tables: Mapping[str, ReleasedTable]) -> ReportDocument:
         """The document with the statuses and values from the released tables (module docstring)."""
@@ -257,6 +284,8 @@ def _section(m: Measure, context: Context) -> tuple[dict[str, Any], Layout]:
         raise ValueError(f"a {kind} value is not a ratio of counts this publication shows")
     select = dict(m.metric.select)
     grouping = context.grouping(str(m.metric.category))
+    if kind == "graduation" or kind in SURVIVAL_KINDS:
+        return _plan_measure_section(m, grouping.id)
     section: dict[str, Any] = {"id": f"s-{m.id}", "kind": "table", "title": m.title, "categories": [grouping.id]}
     share = None
     if kind in ("representation", "representation-ratio"):
@@ -291,3 +320,22 @@ def _section(m: Measure, context: Context) -> tuple[dict[str, Any], Layout]:
         section["where"] = {c: (True if v is True else str(v)) for c, v in select.items()}
     section["notes"] = [f"Counts behind {m.id} ({kind}), by {year.replace('_', ' ')}."]
     return section, Layout(section["id"], layout, share)
+
+
+def _plan_measure_section(m: Measure, category: str) -> tuple[dict[str, Any], Layout]:
+    """A ``plan_measure`` section (:mod:`ristra.reports.plan_sections`) for a graduation,
+    retention or promotion measure, and where its counts are."""
+    block: dict[str, Any] = {"kind": m.metric.kind}
+    block.update({k: v for k, v in m.metric.options if k != "select" and v is not None})
+    section: dict[str, Any] = {"id": f"s-{m.id}", "kind": "plan_measure", "title": m.title, "categories": [category]}
+    if m.metric.kind == "graduation":
+        within = int(m.metric.option("within"))
+        layout: tuple[tuple[str, str], ...] = (("count", graduated_label(within)), ("total", COHORT))
+        section["notes"] = [f"Counts behind {m.id} (graduation within {within} years), by matriculation year."]
+    else:
+        block["years"] = list(m.series_years)
+        layout = ()
+        section["notes"] = [f"Counts behind {m.id} ({m.metric.kind} at {m.metric.option('horizon')} years): a yearly "
+                            "life table for each year."]
+    section["measure"] = block
+    return section, Layout(section["id"], layout)

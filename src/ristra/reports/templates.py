@@ -33,7 +33,7 @@ from ristra.core.metrics.specs import EMPLOYEE_POPULATIONS
 from ristra.reports.measures import MEASURES
 
 KINDS = ("table", "breakdown", "path", "funnel", "retention", "programs", "program_rosters", "program_outcomes",
-         "text")
+         "plan_measure", "text")
 #: The charts each kind of section can draw.
 CHARTS: Mapping[str, tuple[str, ...]] = {"breakdown": ("trend",), "path": ("path",), "funnel": ("funnel",),
                                          "retention": ("retention",)}
@@ -47,6 +47,7 @@ _KEYS: Mapping[str, set[str]] = {
     "programs": _COMMON | {"years"},
     "program_rosters": _COMMON,
     "program_outcomes": _COMMON | {"rows"},
+    "plan_measure": _COMMON | {"categories", "measure"},
     "text": _COMMON | {"text", "placeholder"},
 }
 _TOP_KEYS = {"id", "version", "title", "description", "categories", "notes", "sections"}
@@ -109,6 +110,8 @@ class Section:
     horizons: tuple[float, ...] = ()
     text: str = ""
     placeholder: bool = False
+    #: a plan measure's metric block (``plan_measure`` sections: ristra.reports.plan_sections)
+    measure: tuple[tuple[str, Any], ...] = ()
 
     @property
     def dataset(self) -> str:
@@ -300,7 +303,24 @@ def _section(check: _Checker, raw: Mapping[str, Any], default_categories: tuple[
         if rows not in ("cohort", "program"):
             raise check.fail("rows", "must be 'cohort' (a table per program) or 'program' (one table of programs)")
         base["rows_by"] = rows
+    elif kind == "plan_measure":
+        base["measure"] = _measure_block(check, raw.get("measure"))
     return Section(**base)
+
+
+def _measure_block(check: _Checker, raw: Any) -> tuple[tuple[str, Any], ...]:
+    """A plan measure's metric block as sorted items (lists as tuples); its options are checked
+    where the section is bound (ristra.reports.plan_sections)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+        raise check.fail("measure", "must be a mapping with the measure's kind and options")
+    items = []
+    for key, value in sorted(raw.items()):
+        if isinstance(value, list):
+            value = tuple(value)
+        if not all(isinstance(v, str | int | float) for v in (value if isinstance(value, tuple) else (value,))):
+            raise check.fail(f"measure.{key}", "must be text, a number or a list of them")
+        items.append((str(key), value))
+    return tuple(items)
 
 
 def _years(check: _Checker, raw: Any, dataset_name: str, default_column: str) -> YearsSpec | None:

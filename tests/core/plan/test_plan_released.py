@@ -1,7 +1,8 @@
 """A measure's status from released counts (the scorecard of a publication): values against
 statsmodels' Wilson interval and hand-computed ratios; a suppressed baseline or latest year
-withholds the status, a suppressed year between them is left out and named; kinds that are not
-ratios of counts are withheld, saying so."""
+withholds the status, a suppressed year between them is left out and named; a measure with no
+published year or no benchmark is withheld, saying so; graduation shares against a hand
+computation and statsmodels' Wilson interval."""
 
 from __future__ import annotations
 
@@ -89,10 +90,28 @@ def test_a_suppressed_year_between_is_left_out_and_named() -> None:
     assert "left out (counts suppressed): 2018" in status.reason
 
 
-def test_kinds_that_are_not_ratios_of_counts_are_withheld_and_say_so() -> None:
+def test_a_measure_with_no_published_year_or_no_benchmark_is_withheld_and_says_so() -> None:
     status, _ = released_status(_measure("retention", horizon=5), [])
     assert status.status == WITHHELD
-    assert "retention value is not a ratio of published counts" in status.reason
+    assert "no published year from the baseline year 2016 on" in status.reason
     ratio, _ = released_status(_measure("representation-ratio", dataset="students"), _years(GROWING), None)
     assert ratio.status == WITHHELD
     assert "no state benchmark" in ratio.reason
+
+
+def test_a_graduation_share_is_the_graduates_over_the_cohort_with_wilsons_interval() -> None:
+    point = point_from_counts("graduation", YearCounts(2017, {"count": 57, "total": 69}))
+    assert point is not None
+    lower, upper = proportion_confint(57, 69, method="wilson")
+    assert point.value == pytest.approx(57 / 69, abs=1e-15)
+    assert point.lower == pytest.approx(lower, abs=1e-12)
+    assert point.upper == pytest.approx(upper, abs=1e-12)
+    assert (point.count, point.total) == (57, 69)
+
+
+def test_a_suppressed_graduation_cohort_in_the_latest_year_withholds_and_names_it() -> None:
+    m = _measure("graduation", within=4)
+    status, hidden = released_status(m, _years({**GROWING, 2021: (None, 100)}))
+    assert status.status == WITHHELD
+    assert hidden == (2021,)
+    assert "the counts of 2021 are suppressed" in status.reason

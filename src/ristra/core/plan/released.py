@@ -22,7 +22,7 @@ the targeted change, the projection and what it would take — is computed here 
   (:mod:`~ristra.core.plan.life_table`): Kaplan–Meier at the horizon as the product of
   ``1 − events / followed`` over its whole-year intervals, Greenwood's variance and the engine's
   log(−log) interval (promotion: one minus it, the share promoted within the horizon). Its roles
-  are ``followed:k``, ``events:k`` and ``entering:k`` for interval ``k`` (:func:`survival_roles`);
+  are the counts of interval ``k`` the estimate reads (:func:`survival_roles`);
 * ``entered`` — the values typed into the plan (no ristra data, nothing to protect), marked.
 
 Withholding: a year whose counts are suppressed has no value. When the baseline year or the
@@ -61,11 +61,14 @@ ROLES: Mapping[str, tuple[str, ...]] = {
 }
 #: a survival value from fewer people or events than these is a small number (as the engine's)
 SMALL_PEOPLE, SMALL_EVENTS = 30, 5
+#: the life-table counts of an interval that the survival estimate reads
+SURVIVAL_COUNTS = ("followed", "events", "entering_at_start", "entering_during", "censored_during")
 
 
 def survival_roles(horizon: int) -> tuple[str, ...]:
-    """The counts a survival value reads per year: followed, events and entering of each interval."""
-    return tuple(f"{what}:{k}" for k in range(horizon) for what in ("followed", "events", "entering"))
+    """The counts a survival value reads per year, for each interval ``k``: ``followed:k``,
+    ``events:k``, ``entering_at_start:k``, ``entering_during:k`` and ``censored_during:k``."""
+    return tuple(f"{what}:{k}" for k in range(horizon) for what in SURVIVAL_COUNTS)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def point_from_counts(kind: str, year: YearCounts, benchmark_share: float | None
 
 def _survival_point(kind: str, year: int, counts: Mapping[str, int]) -> Point | None:
     horizon = len({role.split(":")[1] for role in counts})
-    intervals = [LifeInterval(k, None, counts[f"entering:{k}"], counts[f"followed:{k}"], counts[f"events:{k}"], None,
+    intervals = [LifeInterval(k, None, counts[f"entering_at_start:{k}"], counts[f"entering_during:{k}"],
+                              counts[f"followed:{k}"], counts[f"events:{k}"], counts[f"censored_during:{k}"], None,
                               None) for k in range(horizon)]
     found = life_table_survival(intervals)
     if found is None:
