@@ -6,16 +6,18 @@ Comparisons (Fellegi–Sunter; each level's weight is log2(m/u), estimated, not 
   intersect, see :mod:`ristra.linkage.standardise`) / Jaro–Winkler ≥ 0.92 / ≥ 0.80 / else;
 * last name — exact (term-frequency adjusted) / a shared surname token (one part of a compound
   surname, a hyphenated married name, an earlier surname) / Jaro–Winkler ≥ 0.92 / ≥ 0.80 / else;
-* date of birth — exact / day and month swapped / one day or one year apart / same year / else;
+* date of birth — exact / day and month swapped / one digit apart / one day or one year (365 ± 1
+  days) apart / same year / else;
 * e-mail — exact only (never fuzzy: usernames are built from names, so a fuzzy e-mail level
   double-counts the name and admits siblings);
-* ZIP — ZIP5 / ZIP3 / else; school — exact / else.
+* ZIP — ZIP5 / ZIP3 / else; school — exact (term-frequency adjusted) / else.
 
 Training: the prior from two high-precision deterministic rules; u by random sampling with a fixed
-seed; m by expectation maximisation on blocking rules that do not involve names (date of birth;
-e-mail), each capped at ``em_max_pairs`` pairs, so name weights are learnt from pairs the names did
-not select. Prediction blocks on (surname, birth year), (canonical first name, surname), date of
-birth, e-mail, (canonical first name, ZIP) and each identifier.
+seed; m by expectation maximisation on the three rules of :data:`EM_RULES`, each capped at
+``em_max_pairs`` pairs: the name levels are learnt from pairs selected by date of birth and ZIP
+(not by names), the other levels from pairs selected by names and a second field. Prediction blocks
+on (surname, birth year), (canonical first name, surname), date of birth, e-mail, (canonical first
+name, ZIP) and each identifier.
 """
 
 from __future__ import annotations
@@ -29,13 +31,58 @@ import duckdb
 logger = logging.getLogger(__name__)
 
 
+#: Birth dates one day apart, or one year (365 ± 1 days, so a year across 29 February counts) apart;
+#: ``{l}`` and ``{r}`` are the two ISO-text expressions.
+NEAR_BIRTH_DATES = ("abs(date_diff('day', CAST({l} AS DATE), CAST({r} AS DATE))) <= 1 "
+                    "OR abs(abs(date_diff('day', CAST({l} AS DATE), CAST({r} AS DATE))) - 365) <= 1")
+
+#: Birth dates with day and month swapped (same year).
+SWAPPED_BIRTH_DATES = ("substr({l}, 1, 4) = substr({r}, 1, 4) AND substr({l}, 6, 2) = substr({r}, 9, 2) "
+                       "AND substr({l}, 9, 2) = substr({r}, 6, 2)")
+
+
+#: Birth dates one digit apart (a keying error in one place of ``YYYY-MM-DD``).
+TYPO_BIRTH_DATES = "levenshtein({l}, {r}) = 1"
+
+
+def birth_dates_compatible(left: str, right: str) -> str:
+    """SQL: true when the two ISO-text birth dates do not contradict each other — either is
+    missing, or they are equal, swapped, one digit apart, or near (:data:`NEAR_BIRTH_DATES`)."""
+    return (f"({left} IS NULL OR {right} IS NULL OR {left} = {right} "
+            f"OR ({SWAPPED_BIRTH_DATES.format(l=left, r=right)}) OR {TYPO_BIRTH_DATES.format(l=left, r=right)} "
+            f"OR ({NEAR_BIRTH_DATES.format(l=left, r=right)}))")
+
+
+#: The EM blocking rules (Splink SQL, ``l``/``r`` the two records), in order; each learns m for the
+#: comparisons it does not use. Every rule's non-matches must be like random pairs in the fields it
+#: learns, or EM takes them for matches (measured at 100,000 and 1,000,000 identities, see
+#: docs/linkage.md):
+#:
+#: 1. same date of birth and ZIP5, e-mails not equal — learns the names (and school) from pairs the
+#:    names did not select; a shared e-mail is left out because twins share it (surname, birth
+#:    date, ZIP and e-mail agree: EM would call them matches);
+#: 2. same first name, surname and date of birth — learns e-mail and ZIP (and school);
+#: 3. same first name, surname and ZIP5 — learns the date of birth (and e-mail, school).
+#:
+#: A rule on e-mail or birth date alone does not do: its non-matches are siblings and same-name,
+#: same-year people whose addresses are built from the name and birth year, and at 1,000,000
+#: identities a shared birth date selects ~2,000 non-matches per match, too few for EM to find.
+EM_RULES: tuple[str, ...] = (
+    "l.birth_date = r.birth_date AND l.zip5 = r.zip5 "
+    "AND (l.email_std IS NULL OR r.email_std IS NULL OR l.email_std <> r.email_std)",
+    "l.first_std = r.first_std AND l.last_std = r.last_std AND l.birth_date = r.birth_date",
+    "l.first_std = r.first_std AND l.last_std = r.last_std AND l.zip5 = r.zip5",
+)
+
+
 @dataclass(frozen=True)
 class ModelOptions:
     """Training knobs (defaults measured on the synthetic school; see docs/linkage.md)."""
 
     seed: int = 20250701
     u_max_pairs: float = 2e6
-    em_max_pairs: float = 5e5
+    em_max_pairs: float = 2e5
+    em_probe_proportion: float = 0.05
     deterministic_recall: float = 0.8
     candidate_floor: float = -10.0
 
@@ -72,17 +119,15 @@ def _birth_date() -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    swapped = ("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
-               "AND substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) "
-               "AND substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)")
-    near = ("abs(date_diff('day', CAST(birth_date_l AS DATE), CAST(birth_date_r AS DATE))) <= 1 "
-            "OR (substr(birth_date_l, 6, 5) = substr(birth_date_r, 6, 5) AND abs(birth_year_l - birth_year_r) = 1)")
+    swapped = SWAPPED_BIRTH_DATES.format(l="birth_date_l", r="birth_date_r")
+    near = NEAR_BIRTH_DATES.format(l="birth_date_l", r="birth_date_r")
     return cl.CustomComparison(
         output_column_name="birth_date",
         comparison_levels=[
             cll.NullLevel("birth_date"),
             cll.ExactMatchLevel("birth_date"),
             cll.CustomLevel(swapped, "day and month swapped"),
+            cll.CustomLevel(TYPO_BIRTH_DATES.format(l="birth_date_l", r="birth_date_r"), "one digit apart"),
             cll.CustomLevel(near, "one day or one year apart"),
             cll.CustomLevel("birth_year_l = birth_year_r", "same year"),
             cll.ElseLevel(),
@@ -90,13 +135,15 @@ def _birth_date() -> Any:
     )
 
 
-def _exact(column: str, name: str) -> Any:
+def _exact(column: str, name: str, term_frequency_adjustments: bool = False) -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     return cl.CustomComparison(
         output_column_name=name,
-        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        comparison_levels=[cll.NullLevel(column),
+                           cll.ExactMatchLevel(column, term_frequency_adjustments=term_frequency_adjustments),
+                           cll.ElseLevel()],
     )
 
 
@@ -126,7 +173,7 @@ def settings(identifiers: tuple[str, ...]) -> Any:
         link_type="link_only",
         unique_id_column_name="unique_id",
         comparisons=[_first_name(), _last_name(), _birth_date(), _exact("email_std", "email"), _zip(),
-                     _exact("school_std", "school")],
+                     _exact("school_std", "school", term_frequency_adjustments=True)],
         blocking_rules_to_generate_predictions=blocking,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -161,11 +208,11 @@ def train_and_predict(con: duckdb.DuckDBPyConnection, roster: str, identities: s
                                 ).fetchall()[0][0]
             settings_obj._probability_two_random_records_match = 1 / max(int(pairs), 2)
         linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
-        for rule in (block_on("birth_date"), block_on("email_std")):
+        for rule in EM_RULES:
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
-                    record_sample_proportion=0.2)
+                    record_sample_proportion=options.em_probe_proportion)
             except EMTrainingException:  # no pair shares the key (e.g. no roster e-mail in HR): m stays as it was
                 continue
         predictions = linker.inference.predict(threshold_match_weight=options.candidate_floor)

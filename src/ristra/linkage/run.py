@@ -5,15 +5,22 @@ Steps, all in one DuckDB connection:
 1. **check** both tables' linkage fields (:func:`ristra.core.linkage.check_linkage_columns`);
 2. **standardise** them in SQL (:mod:`ristra.linkage.standardise`);
 3. **exact pass** on each shared identifier (AAMC ID, NPI, e-mail): a pair counts only where the
-   first names agree (same standard name, or nickname forms that intersect) and the pair is
-   one-to-one (the roster person has one such identity and the identity one such roster person);
-   its tier is ``linked by identifier``;
+   first names agree (same standard name, or nickname forms that intersect), the birth dates do not
+   contradict each other (see the birth-date rule below; two people of one name can share an
+   address built from it) and the pair is one-to-one (the roster person has one such identity and
+   the identity one such roster person); its tier is ``linked by identifier``;
 4. **probabilistic pass** (:mod:`ristra.linkage.model`): Splink's Fellegi–Sunter model scores the
    blocked pairs;
 5. **first-name rule**: a scored pair whose first names disagree outright (not the same, not
    nickname forms of one name, Jaro–Winkler below 0.88) is not a candidate. Siblings and twins agree
    on everything else a family shares (surname, address, e-mail, birth year or date), and EM cannot
    tell such pairs from matches, so the rule the exact pass applies holds here too;
+   **birth-date rule**: nor is a pair whose birth dates contradict each other (both present and not
+   equal, swapped, one day or one year apart, or one digit apart:
+   :func:`ristra.linkage.model.birth_dates_compatible`). Addresses are built from names (and birth
+   years), so two people of one name share an address far more often than random sampling
+   measures; the e-mail then outweighs a contradicting birth date, which the exact pass also
+   requires to agree;
 6. **one-to-one resolution**: per roster person (``person_key``, e.g. program + roster id, so a
    person's rows in several years link together) and identity, the pair is kept when it is each
    side's best (identifier links first, then by match weight) within the same ``group_key``
@@ -48,8 +55,8 @@ from ristra.core.linkage import (
     calibrate_threshold,
     check_linkage_columns,
 )
-from ristra.linkage.model import ModelOptions, train_and_predict
-from ristra.linkage.standardise import standardise
+from ristra.linkage.model import ModelOptions, birth_dates_compatible, train_and_predict
+from ristra.linkage.standardise import keep_comparable, standardise
 
 IDENTIFIERS = ("aamc_id", "npi", "email_std")
 
@@ -123,6 +130,7 @@ def link(
     standardise(con, "linkage_roster_keyed", "linkage_roster_std", roster_id, present_r, "linkage_person_key",
                 "linkage_group_key")
     standardise(con, identities, "linkage_identity_std", "person_id", present_i)
+    keep_comparable(con, "linkage_roster_std", "linkage_identity_std", "school_std")
     step("standardise")
 
     shared = tuple(i for i in IDENTIFIERS if _field_of(i) in present_r and _field_of(i) in present_i)
@@ -170,11 +178,14 @@ def _field_of(identifier: str) -> str:
 
 
 def _exact_pass(con: duckdb.DuckDBPyConnection, identifiers: tuple[str, ...]) -> None:
-    """``linkage_exact(block_key, group_key, person_id)``: one-to-one identifier pairs whose first names agree."""
+    """``linkage_exact(block_key, group_key, person_id)``: one-to-one identifier pairs whose first
+    names agree and whose birth dates do not contradict each other (see
+    :func:`ristra.linkage.model.birth_dates_compatible`)."""
     pairs = [
         f"SELECT r.block_key, r.group_key, i.unique_id AS person_id FROM linkage_roster_std r "
         f"JOIN linkage_identity_std i ON r.{c} = i.{c} "
-        f"WHERE r.first_std = i.first_std OR list_has_any(r.first_forms, i.first_forms)"
+        f"WHERE (r.first_std = i.first_std OR list_has_any(r.first_forms, i.first_forms)) "
+        f"AND {birth_dates_compatible('r.birth_date', 'i.birth_date')}"
         for c in identifiers
     ]
     body = " UNION ".join(pairs) if pairs else \
@@ -189,16 +200,18 @@ QUALIFY count(*) OVER (PARTITION BY block_key) = 1 AND count(*) OVER (PARTITION 
 
 def _resolve(con: duckdb.DuckDBPyConnection) -> None:
     """``linkage_resolved(roster_id, person_id, match_weight, match_probability, by_identifier)``:
-    each roster row's pair after one-to-one resolution at the roster-person level."""
-    con.execute("""
+    each roster row's pair after the first-name and birth-date rules and one-to-one resolution at
+    the roster-person level."""
+    con.execute(f"""
 CREATE OR REPLACE TABLE linkage_resolved AS
 WITH scored AS (
   SELECT r.block_key, r.group_key, s.person_id, max(s.match_weight) AS match_weight,
          max(s.match_probability) AS match_probability
   FROM linkage_scored s JOIN linkage_roster_std r ON r.unique_id = s.roster_id
   JOIN linkage_identity_std i ON i.unique_id = s.person_id
-  WHERE r.first_std IS NULL OR i.first_std IS NULL OR list_has_any(r.first_forms, i.first_forms)
-     OR jaro_winkler_similarity(r.first_std, i.first_std) >= 0.88
+  WHERE (r.first_std IS NULL OR i.first_std IS NULL OR list_has_any(r.first_forms, i.first_forms)
+     OR jaro_winkler_similarity(r.first_std, i.first_std) >= 0.88)
+    AND {birth_dates_compatible('r.birth_date', 'i.birth_date')}
   GROUP BY ALL
 ), candidates AS (
   SELECT coalesce(s.block_key, e.block_key) AS block_key, coalesce(s.group_key, e.group_key) AS group_key,

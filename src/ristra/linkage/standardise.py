@@ -13,7 +13,11 @@ Rules (each the same for rosters and identity datasets):
   becomes NULL), with the birth year apart for blocking;
 * e-mail: trimmed, lower case (compared exactly, never fuzzily: usernames are built from names);
 * ZIP: the first five digits (ZIP+4 cut), and ZIP3;
-* school: lower case, accents stripped, punctuation removed, spaces collapsed;
+* school: lower case, accents stripped, punctuation removed, spaces collapsed; then, between the two
+  tables of a run, a school neither table's other side ever holds becomes NULL
+  (:func:`keep_comparable`: a roster of high-school students names high schools, an admissions
+  dataset undergraduate institutions — such values never agree, for matches and non-matches
+  alike, so their disagreement says nothing);
 * identifiers (AAMC ID, NPI): digits only.
 
 A field the table does not have becomes NULL, so every standardised table has the same columns.
@@ -110,3 +114,13 @@ def standardise(con: duckdb.DuckDBPyConnection, source: str, target: str, id_col
     register_given_names(con)
     select = standardised_select(source, id_column, present, block_key, group_key)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {select}")
+
+
+def keep_comparable(con: duckdb.DuckDBPyConnection, left: str, right: str, column: str) -> None:
+    """Set ``column`` to NULL in each of the standardised tables ``left`` and ``right`` where its
+    value never occurs in the other table (a value with no counterpart is not comparable, so it
+    counts as missing rather than as a disagreement)."""
+    c = quote_identifier(column)
+    for this, other in ((left, right), (right, left)):
+        con.execute(f"UPDATE {this} SET {c} = NULL WHERE {c} IS NOT NULL "
+                    f"AND {c} NOT IN (SELECT {c} FROM {other} WHERE {c} IS NOT NULL)")
