@@ -20,6 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 DOCS = HERE.parent / "docs" / "benchmarks.md"
+#: hand-written: the design decisions that rest on a measurement (appended to the page as is)
+HISTORY = HERE / "history.md"
 
 
 def machine() -> str:
@@ -70,6 +72,8 @@ def render_docs() -> str:
             detail = f" ({r['detail']})" if r.get("detail") else ""
             lines.append(f"| {mark} {r['name']}{detail} | {r['value']:.3f} {r['unit']} | {r['target']} | {base} | {ratio} |")
         lines.append("")
+    lines.append(HISTORY.read_text(encoding="utf-8").rstrip("\n"))
+    lines.append("")
     return "\n".join(lines)
 
 

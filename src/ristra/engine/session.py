@@ -57,10 +57,8 @@ class DuckDBConnection:
         self.files = dict(files)
         self.con = connect()
         # DuckDB's grouping-sets optimizer splits GROUPING SETS into one aggregation per set over
-        # a materialised copy of the rows; for the survival queries (many sets, a pivoted column
-        # per rule value) that copy costs more than it saves: 1.02 s -> 0.77-0.85 s per query
-        # over 1.6 million faculty appointments (measured on the 10-million-application bench school,
-        # 2026-11-27). Results are identical. Older
+        # a materialised copy of the rows; for the survival queries that copy costs more than it
+        # saves (measured: docs/benchmarks.md, "Measured design decisions"). Results are identical. Older
         # DuckDB releases (the dependency range starts at 1.4) may not have it.
         optimizers = {row[0] for row in self.con.execute("SELECT name FROM duckdb_optimizers()").fetchall()}
         if "grouping_sets" in optimizers:

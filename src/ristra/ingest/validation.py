@@ -47,9 +47,8 @@ from ristra.ingest.sources import PreparedSource, confirm_encoding, normalise_li
 INVALID_ROW = "ristra: invalid row"
 #: How snapshot Parquet is written. Pages are left uncompressed: the metrics engine reads a
 #: snapshot's columns more than once per run (lookup keys, then the rows), and decompressing
-#: Snappy pages each time cost 0.5 s of a 6.2-6.7 s standard pack over 10 million applications;
-#: string columns are dictionary-encoded either way, so files are about 1.85x larger
-#: (docs/benchmarks.md). Writing is no slower.
+#: compressed pages each time costs more than the larger files do (measured: docs/benchmarks.md,
+#: "Measured design decisions").
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION uncompressed"
 DEFAULT_MAX_LISTED = 10_000
 _STRUCTURAL = {
