@@ -154,3 +154,18 @@ def test_a_status_is_withheld_exactly_when_its_baseline_or_latest_counts_are_sup
     years = [y.year for y in series if y.year >= measure.baseline.year]
     needed = {measure.baseline.year, years[-1]} & set(hidden)
     assert (status.status == WITHHELD) == bool(needed)
+
+
+@pytest.mark.parametrize("measure_id", ["M-URM-MATRIC", *SURVIVAL, "M-GRAD"])
+def test_a_measures_trend_chart_is_drawn_from_its_released_table_with_the_projection(unprotected: Any,
+                                                                                    measure_id: str) -> None:
+    from ristra.reports.page_charts import trend_chart
+
+    card = unprotected.scorecards[f"plan-scorecard.{PLAN}"]
+    status = card.statuses(unprotected.tables).measure(measure_id)
+    table = card.trend_table(measure_id, unprotected.tables)
+    assert table is not None
+    values = {int(d.column): d.value for d in table.derived if d.column.isdigit()}
+    assert values == pytest.approx({p.year: p.value for p in status.points}, abs=1e-12)
+    assert status.projection is not None
+    assert trend_chart(table, card.plan.measure(measure_id), status.projection) is not None

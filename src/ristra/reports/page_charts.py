@@ -154,8 +154,8 @@ def trend_chart(table: ReleasedTable, measure: Measure, projection: Projection |
     values = _trend_values(table)
     if not values:
         return None
-    key = (table.fingerprint, measure.id, measure.target, small, projection.to_dict() if projection and not small
-           else None)
+    # the projection itself (frozen, so hashable) keys the cache: its dict form is not hashable
+    key = (table.fingerprint, measure.id, measure.target, small, projection if projection and not small else None)
     with _LOCK:
         if key in _TREND_CACHE:
             return _TREND_CACHE[key]
