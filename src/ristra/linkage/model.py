@@ -77,7 +77,12 @@ EM_RULES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """Training knobs (defaults measured on the synthetic school; see docs/linkage.md)."""
+    """Training knobs (defaults measured on the synthetic school; see docs/linkage.md).
+
+    ``em_max_pairs`` caps the pairs of each EM rule (Splink samples records on both sides to meet
+    it); ``em_probe_proportion`` is the share of records Splink's preliminary pass uses to estimate
+    a rule's pair count before it samples (measured at 1,000,000 identities: a rule on first name
+    and surname took 18 s with a full probe and 500,000 pairs, 2 s with a 5 % probe and 200,000)."""
 
     seed: int = 20250701
     u_max_pairs: float = 2e6
