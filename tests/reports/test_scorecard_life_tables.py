@@ -47,8 +47,16 @@ EXTRA = """  - id: M-GRAD
     baseline: {year: 2021}
     target: {value: 0.85, year: 2030}
     years: [2021, 2025]
+  - id: M-STAFF-RET
+    parent: G2.1
+    title: Three-year retention of URM-NM staff
+    metric: {kind: retention, category: urm_nm, population: staff, horizon: 3}
+    direction: increase
+    baseline: {year: 2016}
+    target: {value: 0.85, year: 2030}
+    years: [2016, 2024]
 """
-SURVIVAL = ("M-URM-FAC-RET", "M-PROMO", "M-RET-RECENT")
+SURVIVAL = ("M-URM-FAC-RET", "M-PROMO", "M-RET-RECENT", "M-STAFF-RET")
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +177,35 @@ def test_a_measures_trend_chart_is_drawn_from_its_released_table_with_the_projec
     assert values == pytest.approx({p.year: p.value for p in status.points}, abs=1e-12)
     assert status.projection is not None
     assert trend_chart(table, card.plan.measure(measure_id), status.projection) is not None
+
+
+@pytest.mark.parametrize(("measure_id", "population", "horizon"), [("M-URM-FAC-RET", "faculty", 5),
+                                                                 ("M-STAFF-RET", "staff", 3)])
+def test_each_published_life_table_is_that_of_the_engines_own_follow_up_records(
+        school: Workspace, unprotected: Any, measure_id: str, population: str, horizon: int) -> None:
+    """Measures of different populations share one query; each table still holds its own people."""
+    from ristra.core.metrics.plans import Context, plan_for
+    from ristra.core.metrics.plans.survival import _analyse
+    from ristra.core.metrics.specs import make_spec
+    from ristra.core.plan.life_table import life_table
+    from ristra.engine import MetricsEngine
+    from ristra.services.metrics import MetricsService
+
+    service = MetricsService(school)
+    files = service.current_files()
+    context = Context(service.categories(), service.benchmarks, {k: f.ref for k, f in files.items()},
+                      merge_unknown=True, require_declared_window=True)
+    spec = make_spec("retention", category="urm_nm", population=population, horizons=(float(horizon),),
+                     as_of="2024-12-31")
+    plan = plan_for(spec, context)
+    engine = MetricsEngine(files)
+    computed = engine.compute([plan])
+    engine.close()
+    service.close()
+    records = _analyse(plan.grouping, computed.answers, *plan.spell_asks).records["yes"]
+    expected = [list(i.counts()) for i in life_table(records.entry, records.exit, records.event, horizon,
+                                                       records.weight)]
+    card = unprotected.scorecards[f"plan-scorecard.{PLAN}"]
+    table = unprotected.tables[card.table_key(measure_id)]
+    published = [list(row) for row, labels in zip(table.cells, table.row_labels, strict=True) if labels[0] == "2024"]
+    assert published == expected

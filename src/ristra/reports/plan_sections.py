@@ -147,8 +147,22 @@ class PlanMeasureBinder:
             self.source = promotion_source(((a, b),))
             self.who = population_condition("faculty")
             self.dates = (*spell_columns(0), "separation_date")
-        self.spell = Ask(self.source, (*g.dimensions("employees"), *(self._offset(c) for c in self.dates)),
+        self.spell = Ask(self.source, (*g.dimensions("employees"), self._indicator(),
+                                       *(self._offset(c) for c in self.dates)),
                          where=self._followed, scope=self._scope)
+
+    def _indicator(self) -> ValueDimension:
+        """1 for a row this measure follows, else 0: one query answers every asker over the same
+        rows, so it may hold rows other askers read (another population's)."""
+        def sql(dialect: Dialect) -> SqlFragment:
+            found = self._followed(dialect)
+            return SqlFragment(f"(CASE WHEN {found.sql} THEN 1 ELSE 0 END)", found.params)
+
+        def python(row: Mapping[str, object]) -> object:
+            return 1 if self.who.test(row) and row.get(self.dates[0]) not in (None, "") else 0
+
+        return ValueDimension(f"plan-followed:{self.unit}:{self.dates[0]}", sql, python,
+                              (self.dates[0], *self.who.columns()))
 
     def _offset(self, column: str) -> ValueDimension:
         """Days from the window's first day to ``column`` (a date; NULL when it is empty)."""
@@ -298,9 +312,10 @@ class PlanMeasureBinder:
         derived: list[DerivedCell] = []
         assert self.spell is not None
         found = answers.columns(self.spell)
-        n_dims = len(found.values) - len(self.dates)
-        mine = level_codes(g.levels, g.level, found.values[:n_dims]) == g.levels.index("yes")
-        offsets = [found.values[n_dims + i] for i in range(len(self.dates))]
+        n_dims = len(found.values) - len(self.dates) - 1
+        is_followed = np.ma.getdata(found.values[n_dims]).astype(np.int64) == 1
+        mine = is_followed & (level_codes(g.levels, g.level, found.values[:n_dims]) == g.levels.index("yes"))
+        offsets = [found.values[n_dims + 1 + i] for i in range(len(self.dates))]
         weights = found.counts[:, 0]
         for year in self.years:
             intervals = self._life_table(offsets, weights, mine, (dt.date(year, 12, 31) - self.window_start).days)
