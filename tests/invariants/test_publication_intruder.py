@@ -70,7 +70,7 @@ def test_no_hidden_small_count_follows_from_the_whole_publication(published: dic
 
 def test_every_dashboard_panel_under_every_filter_shows_only_published_cells(
         published: dict[str, tuple[Any, Any]]) -> None:
-    from ristra.web.dashboard_panels import panels
+    from ristra.services.dashboard import panels
 
     made, _ = published["public"]
     checked = 0

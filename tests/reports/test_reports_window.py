@@ -11,10 +11,9 @@ import pytest
 from ristra.core.disclosure import INTERNAL
 from ristra.reports.document import ReportDocument, SectionView
 from ristra.services import publication, reports
+from ristra.services.dashboard import Filters, panels
 from ristra.services.imports import import_file
 from ristra.services.workspace import Settings, Workspace
-from ristra.web.dashboard import Filters
-from ristra.web.dashboard_panels import panels
 from support.report_school import EXTRACT_STARTS, school_files
 
 TEMPLATE = "acgme-recruitment-retention"

@@ -39,8 +39,7 @@ def observe(publication: Any, truth: Any, prefix: str = "") -> list[Observed]:
 
 def filter_combinations(publication: Any) -> Iterator[Any]:
     """Every filter combination the dashboard page and the API accept, plus unknown values."""
-    from ristra.web.dashboard import Filters
-    from ristra.web.dashboard_panels import choices
+    from ristra.services.dashboard import Filters, choices
 
     offered = choices(publication)
     years = [None, *map(int, offered["year"]), 1999]

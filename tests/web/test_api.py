@@ -9,8 +9,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from ristra.services.category_editing import editable_text
 from ristra.stores.categories import CategoryStore
-from ristra.web.category_editing import editable_text
 from ristra.web.models import ApiToken, AuditEvent
 
 

@@ -6,8 +6,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from ristra.services.category_editing import editable_text
 from ristra.stores.categories import CategoryStore
-from ristra.web.category_editing import editable_text
 from ristra.web.models import AuditEvent
 
 

@@ -80,8 +80,8 @@ def test_the_api_returns_the_same_dashboard(client_as: Any, data_dir: Path) -> N
 
 
 def test_a_new_category_version_changes_the_dashboard(client_as: Any, data_dir: Path) -> None:
+    from ristra.services.category_editing import editable_text
     from ristra.stores.categories import CategoryStore
-    from ristra.web.category_editing import editable_text
 
     client = client_as("analyst")
     before = client.get("/dashboard/", {"category": "women"}).context["dashboard"]
@@ -93,8 +93,8 @@ def test_a_new_category_version_changes_the_dashboard(client_as: Any, data_dir: 
 
 
 def test_category_preview_counts(client_as: Any, data_dir: Path) -> None:
+    from ristra.services.category_editing import editable_text
     from ristra.stores.categories import CategoryStore
-    from ristra.web.category_editing import editable_text
 
     text = editable_text(CategoryStore(data_dir).current()).replace("rule: sex == 'female'", "rule: sex == 'male'", 1)
     page = client_as("analyst").post("/categories/edit/", {"definitions": text, "based_on": "1", "action": "preview"})

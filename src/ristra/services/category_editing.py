@@ -1,4 +1,4 @@
-"""Editing category definitions from the web: the text to edit, a preview of what would change
+"""Editing category definitions (the web page and the API): the text to edit, a preview of what would change
 (and, where the engine can count them, how many people each category would hold), and saving
 with refusal of a stale edit.
 
@@ -128,9 +128,9 @@ def membership_counts(workspace: Workspace, current: CategorySet,
     count beside it), from the metrics service; with a note when this build has none."""
     from ristra.core.metrics.results import RepresentationRow
     from ristra.core.metrics.specs import make_spec
-    from ristra.web.dashboard import service_for
+    from ristra.services.metrics import shared_service
 
-    service = service_for(workspace)
+    service = shared_service(workspace)
     present = set(service.current_files())
     person = ("applications", "students", "trainees", "employees", "participants")
 
@@ -155,10 +155,7 @@ def membership_counts(workspace: Workspace, current: CategorySet,
 
 
 def save(workspace: Workspace, text: str, author: str, reason: str, based_on: int) -> CategorySet:
-    """Store the edited text as the next version. Raises ``CategoryFileError`` (problems),
-    ``StaleVersionError`` (edited meanwhile) or ``ValueError`` (no reason, nothing changed)."""
-    saved = workspace.categories.save(parse_text(text), author, reason, based_on)
-    from ristra.web import publishing
-
-    publishing.start(workspace)
-    return saved
+    """Store the edited text as the next version (the caller starts the new publication). Raises
+    ``CategoryFileError`` (problems), ``StaleVersionError`` (edited meanwhile) or ``ValueError``
+    (no reason, nothing changed)."""
+    return workspace.categories.save(parse_text(text), author, reason, based_on)

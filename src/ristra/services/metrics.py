@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -170,6 +171,26 @@ class MetricsService:
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
+
+
+_SHARED: OrderedDict[Path, MetricsService] = OrderedDict()
+_SHARED_KEPT = 4
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_service(workspace: Workspace) -> MetricsService:
+    """One metrics service per data directory for a long-running front end (it caches per
+    snapshot and category version); the least recently used is closed when more than a few
+    directories are served."""
+    key = workspace.root
+    with _SHARED_LOCK:
+        service = _SHARED.get(key)
+        if service is None:
+            service = _SHARED[key] = MetricsService(workspace)
+            while len(_SHARED) > _SHARED_KEPT:
+                _SHARED.popitem(last=False)[1].close()
+        _SHARED.move_to_end(key)
+        return service
 
 
 class MetricsSession:

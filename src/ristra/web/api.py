@@ -20,14 +20,15 @@ from ninja.files import UploadedFile
 from ristra.core.categories import CategoryFileError, changes
 from ristra.core.datasets import UnknownDataset
 from ristra.core.plan import PlanFileError
+from ristra.services import category_editing
 from ristra.services import imports as import_service
 from ristra.services.errors import SnapshotError, StalePlanError, StaleVersionError, UnknownPlanError
-from ristra.web import audit, category_editing, import_flow, report_generation
+from ristra.web import audit, import_flow, publishing, report_generation
 from ristra.web.access import RoleGate, allow
 from ristra.web.in_force import overview, snapshots_in_force
 from ristra.web.models import AuditEvent, ImportJob
 from ristra.web.people import PersonError, create_person, describe, parse_role, role_of, signed_in
-from ristra.web.roles import ADMINS, ANALYSTS, PLANNERS, PROGRAM_STAFF, READERS, SIGNED_IN, policy_for
+from ristra.web.roles import ADMINS, ANALYSTS, PLANNERS, PROGRAM_STAFF, READERS, SIGNED_IN, role_policy
 from ristra.web.runtime import workspace, workspace_for
 from ristra.web.snapshot_history import history
 from ristra.web.views import dashboard as dashboard_view
@@ -113,6 +114,23 @@ def program_outcomes(request: HttpRequest, program_id: str) -> Json:
     audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
                  detail={"page": "program outcomes", "threshold": INTERNAL.threshold})
     return result.outcomes_dict()
+
+
+@api.get("/programs/{program_id}/evaluation", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
+def program_evaluation(request: HttpRequest, program_id: str) -> Json:
+    """The program's linkage quality and comparison with non-participants, as on its page: each
+    figure's value, or ``withheld`` with the reason, and the publication cells it rests on."""
+    from ristra.core.disclosure import INTERNAL
+
+    found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
+    if found is None:
+        raise HttpError(404, "no such program among yours")
+    result = program_views.roster_for(found)
+    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
+                 detail={"page": "program evaluation", "threshold": INTERNAL.threshold})
+    made = program_views.evidence_for(found, result)
+    return {"program": found.to_dict(), "state": result.state, "message": result.message or None,
+            "evidence": made.to_dict() if made is not None else None}
 
 
 @api.get("/imports", auth=RoleGate(ANALYSTS), response=list[Json], tags=["imports"])
@@ -214,6 +232,7 @@ def save_categories(request: HttpRequest, body: CategoryEdit) -> Status[Json]:
     before = store.current()
     try:
         saved = category_editing.save(ws, body.definitions, request.user.get_username(), body.reason, body.based_on)
+        publishing.start(ws)
     except StaleVersionError as error:
         return Status(409, {"detail": str(error)})
     except CategoryFileError as error:
@@ -435,7 +454,7 @@ def plan_history(request: HttpRequest, plan_id: str, measure: str = "") -> Json:
     if measure and measure not in {m.id for m in stored.plan.measures}:
         raise HttpError(404, f"no measure {measure!r} in plan {plan_id}")
     found = plan_views.history_for(request, plan_id, measure or None)
-    return {"plan_id": plan_id, "audience": policy_for(role_of(request.user)).audience,
+    return {"plan_id": plan_id, "audience": role_policy(role_of(request.user)).audience,
             "history": [h.to_dict() for h in found]}
 
 

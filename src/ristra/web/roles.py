@@ -49,7 +49,7 @@ PROGRAM_STAFF: frozenset[Role] = frozenset({Role.ADMIN, Role.ANALYST, Role.COORD
 INTERNAL_ROLES: frozenset[Role] = ANALYSTS
 
 
-def policy_for(role: Role) -> Policy:
+def role_policy(role: Role) -> Policy:
     """The disclosure policy of the tables a role sees on dashboards and reports."""
     return INTERNAL if role in INTERNAL_ROLES else PUBLIC
 

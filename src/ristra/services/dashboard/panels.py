@@ -25,8 +25,8 @@ from ristra.core.disclosure import ReleasedTable
 from ristra.core.disclosure.released import Published
 from ristra.core.tables import DerivedCell
 from ristra.services import charts
+from ristra.services.dashboard.values import Dashboard, Filters, Panel
 from ristra.services.publication import FUNNEL_STAGES, Publication
-from ristra.web.dashboard_values import Dashboard, Filters, Panel
 
 STAGE_LABELS = tuple(s.capitalize() for s in FUNNEL_STAGES)
 FOUR_FIFTHS = 0.8

@@ -1,6 +1,6 @@
 """The dashboard as values: what it is narrowed to, its panels (a released table and its chart),
-and the whole page's content — built by :mod:`ristra.web.dashboard`, rendered by the page, the
-API and the tests alike."""
+and the whole page's content — built by :func:`ristra.services.dashboard.build`, rendered by the
+page, the API and the tests alike."""
 
 from __future__ import annotations
 

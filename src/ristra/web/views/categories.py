@@ -6,8 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ristra.core.categories import CategoryFileError, changes
+from ristra.services import category_editing
 from ristra.services.errors import StaleVersionError
-from ristra.web import audit, category_editing
+from ristra.web import audit, publishing
 from ristra.web.access import allow
 from ristra.web.in_force import snapshots_in_force
 from ristra.web.models import AuditEvent
@@ -58,6 +59,7 @@ def categories_edit(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "save":
             try:
                 saved = category_editing.save(ws, text, request.user.get_username(), reason, based_on)
+                publishing.start(ws)
             except StaleVersionError as error:
                 context["error"] = str(error)
                 status = 409

@@ -10,12 +10,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from ristra.services.dashboard import Dashboard, Filters
 from ristra.web import audit, dashboard
 from ristra.web.access import allow
-from ristra.web.dashboard_values import Dashboard, Filters
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
-from ristra.web.roles import INTERNAL_ROLES, READERS, policy_for
+from ristra.web.roles import INTERNAL_ROLES, READERS, role_policy
 from ristra.web.runtime import workspace
 
 
@@ -24,7 +24,7 @@ def dashboard_for(request: HttpRequest) -> Dashboard:
     written to the audit log (who, when, which filters, which snapshots)."""
     role = role_of(request.user)
     filters = Filters.from_query(request.GET)
-    built = dashboard.build(workspace(), policy_for(role), filters)
+    built = dashboard.build(workspace(), role_policy(role), filters)
     if role in INTERNAL_ROLES and built.panels:
         audit.record(request, AuditEvent.INTERNAL_VIEW, "dashboard", snapshots=built.snapshots,
                      category_version=built.category_version,

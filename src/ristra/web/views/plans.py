@@ -49,7 +49,7 @@ from ristra.web import audit
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
-from ristra.web.roles import INTERNAL_ROLES, PLANNERS, READERS, policy_for
+from ristra.web.roles import INTERNAL_ROLES, PLANNERS, READERS, role_policy
 from ristra.web.runtime import workspace
 
 ACTION_STATUSES = ("not_started", "in_progress", "done", "blocked", "dropped")
@@ -80,7 +80,7 @@ def served(request: HttpRequest, plan_id: str, *,
     if not state[0]:
         return None, None, "No data has been imported yet, so the measures have no values."
     waited = float(getattr(settings, "RISTRA_PUBLICATION_WAIT", 5.0)) if wait is None else wait
-    status = publication.current(ws, policy_for(role_of(request.user)), state=state, wait=waited,
+    status = publication.current(ws, role_policy(role_of(request.user)), state=state, wait=waited,
                                  audit_log=audit_entry)
     flush()
     if status.publication is None:
@@ -96,7 +96,7 @@ def served(request: HttpRequest, plan_id: str, *,
 def history_for(request: HttpRequest, plan_id: str, measure_id: str | None = None) -> tuple[ClosedStatus, ...]:
     """The statuses frozen in the plan's closed cycles for the audience of the person asking
     (public or internal: the same audience as the page's publication)."""
-    return cycle_history(workspace(), plan_id, policy_for(role_of(request.user)).audience, measure_id)
+    return cycle_history(workspace(), plan_id, role_policy(role_of(request.user)).audience, measure_id)
 
 
 def _internal_view(request: HttpRequest, what: str, made: Publication | None) -> None:
@@ -310,7 +310,7 @@ def plan_scorecard(request: HttpRequest, plan_id: str) -> HttpResponse:
     return render(request, "ristra/plan_scorecard.html",
                   {"stored": stored, "rows": rows, "unavailable": unavailable, "publication": made,
                    "formats": tuple(FORMATS), "history": history_for(request, plan_id),
-                   "history_audience": policy_for(role_of(request.user)).audience})
+                   "history_audience": role_policy(role_of(request.user)).audience})
 
 
 @allow(READERS)
@@ -323,7 +323,7 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> HttpRes
     made, card, unavailable = served(request, plan_id)
     context: dict[str, Any] = {"stored": stored, "measure": measure, "unavailable": unavailable,
                                "history": history_for(request, plan_id, measure_id),
-                               "history_audience": policy_for(role_of(request.user)).audience}
+                               "history_audience": role_policy(role_of(request.user)).audience}
     if made is not None and card is not None:
         statuses = card.statuses(made.tables)
         status = statuses.measure(measure_id)
