@@ -53,7 +53,7 @@ from ristra.core.manifest import SnapshotManifest
 from ristra.linkage import ModelOptions, link
 from ristra.linkage.connection import linkage_connection
 from ristra.services.workspace import Workspace
-from ristra.stores.link_runs import LINK_COLUMNS, LinkRunStore, RunRecord, StoredRun
+from ristra.stores.link_runs import LINK_COLUMNS, RunRecord, StoredRun
 
 ROSTER = "participants"
 #: Identity dataset → the link's name in the store.
@@ -137,7 +137,7 @@ class LinkageService:
         self.workspace = workspace
         self.identities = identities
         self.link_name = LINK_TARGETS[identities]
-        self.store = LinkRunStore(workspace.root, clock=workspace.settings.clock)
+        self.store = workspace.link_runs
         self.recovered = self.store.recover()
 
     # ------------------------------------------------------------------ inputs
@@ -313,7 +313,7 @@ def linkage_stamp(workspace: Workspace, identities: str = DEFAULT_TARGET) -> tup
     """What changes when the links in force of ``identities``' link change — its run pointer and
     its decisions log (mtime, inode, size of each; zeros when absent). Read from two ``stat`` calls
     and nothing else, so a page can ask it on every request (the publication is keyed on it)."""
-    store = LinkRunStore(workspace.root)
+    store = workspace.link_runs
     link = LINK_TARGETS[identities]
     out = []
     for path in (store.runs.layout.current_file(link), store.decisions_file(link)):

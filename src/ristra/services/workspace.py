@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ristra.stores.categories import CategoryStore
+from ristra.stores.evidence import EvidenceStore
+from ristra.stores.link_runs import LinkRunStore
 from ristra.stores.plans import PlanStore
 from ristra.stores.snapshots import SnapshotStore
 
@@ -76,6 +78,16 @@ class Workspace:
     def plans(self) -> PlanStore:
         """The strategic plans' versions and closed cycles (``<data dir>/plans/``)."""
         return PlanStore(self.root)
+
+    @property
+    def link_runs(self) -> LinkRunStore:
+        """The linkage runs and their clerical decisions (derived snapshots under the data directory)."""
+        return LinkRunStore(self.root, clock=self.settings.clock)
+
+    @property
+    def evidence(self) -> EvidenceStore:
+        """Evidence files attached to plan action updates."""
+        return EvidenceStore(self.root)
 
     @property
     def scratch_root(self) -> Path:
