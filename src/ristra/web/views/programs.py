@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ristra.core import program_evidence as evaluation
 from ristra.core.disclosure import INTERNAL
 from ristra.services import charts
 from ristra.services import programs as program_service
 from ristra.web import audit
-from ristra.web import program_evaluation as evaluation
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import programs_of, role_of
@@ -40,7 +40,7 @@ def roster_for(program: program_service.Program) -> program_service.ProgramRoste
 def evidence_for(program: program_service.Program, result: program_service.ProgramRoster
                  ) -> evaluation.ProgramEvidence | None:
     """The program's linkage-quality and comparison figures from the same internal publication
-    as its tables (:mod:`ristra.web.program_evaluation`); ``None`` until it is ready."""
+    as its tables (:mod:`ristra.core.program_evidence`); ``None`` until it is ready."""
     from ristra.core.linkage_decisions import labels_from_decisions
     from ristra.services import publication
     from ristra.services.linkage import LinkageService

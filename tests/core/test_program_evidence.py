@@ -1,4 +1,4 @@
-"""The program page's rule for linkage-quality and comparison figures (ristra.web.program_evaluation):
+"""The program page's rule for linkage-quality and comparison figures (ristra.core.program_evidence):
 a derived value only from released cells, a model output only when every count it rests on is
 released and at least the threshold, and otherwise "withheld" with the reason. The released tables
 here are made by the one release function from tables written out by hand."""
@@ -9,9 +9,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from ristra.core.disclosure import INTERNAL, ReleasedTable, release
-from ristra.core.stats.ratios import score_ratio
-from ristra.core.tables import Sum, Table, crosstab
-from ristra.web.program_evaluation import (
+from ristra.core.program_evidence import (
     DERIVED,
     MODEL,
     STAGES,
@@ -21,6 +19,8 @@ from ristra.web.program_evaluation import (
     decide,
     evidence,
 )
+from ristra.core.stats.ratios import score_ratio
+from ristra.core.tables import Sum, Table, crosstab
 
 PROGRAM = "PP01"
 OUTCOMES = "dashboard/outcomes-PP01"
