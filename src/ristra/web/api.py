@@ -23,6 +23,7 @@ from ristra.core.plan import PlanFileError
 from ristra.services import category_editing
 from ristra.services import imports as import_service
 from ristra.services.errors import SnapshotError, StalePlanError, StaleVersionError, UnknownPlanError
+from ristra.services.publication.scorecards import scorecard_view
 from ristra.web import audit, import_flow, publishing, report_generation
 from ristra.web.access import RoleGate, allow
 from ristra.web.in_force import overview, snapshots_in_force
@@ -327,7 +328,7 @@ def plan(request: HttpRequest, plan_id: str) -> Json:
     """The plan tree (goals, objectives, actions with their updates, measures) with each item's
     status from your audience's publication (null while it is being prepared)."""
     stored, made, (card, unavailable) = _plan(request, plan_id)
-    statuses = card.statuses(made.tables) if made is not None and card is not None else None
+    statuses = scorecard_view(card, made.tables, made.fingerprint).statuses if made is not None and card is not None else None
     return {"version": stored.version, "unavailable": unavailable or None,
             "plan": plan_views.plan_value(stored.plan, statuses), "document": stored.plan.to_dict()}
 
@@ -353,7 +354,7 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> Json:
         raise HttpError(404, f"no measure {measure_id!r} in plan {plan_id}") from None
     if made is None or card is None:
         raise HttpError(503, unavailable)
-    statuses = card.statuses(made.tables)
+    statuses = scorecard_view(card, made.tables, made.fingerprint).statuses
     table = card.trend_table(measure_id, made.tables)
     return {"measure": measure.to_dict(), "status": statuses.to_dict()["measures"][
                 [m.measure for m in statuses.measures].index(measure_id)],

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ristra.core.disclosure import ReleasedTable
 from ristra.core.metrics.plans import Context
 from ristra.reports.scorecard import Scorecard, ScorecardStatus, scorecard, scorecard_id
 from ristra.services.workspace import Workspace
 from ristra.stores.plans import CorruptPlanError, PlanStore
 
 #: what the plan pages use of a scorecard
-__all__ = ["Scorecard", "ScorecardStatus", "plan_versions", "scorecard_id", "scorecards"]
+__all__ = ["Scorecard", "ScorecardStatus", "ScorecardView", "plan_versions", "scorecard_id", "scorecard_view",
+           "scorecards"]
+
+_VIEWS: OrderedDict[tuple[str, str, int], ScorecardView] = OrderedDict()
+_VIEWS_KEPT = 64
+_VIEWS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """A scorecard read against one publication's released tables: every measure's status and
+    the released slice each trend chart is drawn from (None where the measure has no table)."""
+
+    statuses: ScorecardStatus
+    trends: Mapping[str, ReleasedTable | None]
+
+
+def scorecard_view(card: Scorecard, tables: Mapping[str, ReleasedTable], fingerprint: str) -> ScorecardView:
+    """The statuses and trend tables of ``card`` in the publication whose released ``tables``
+    and ``fingerprint`` are given — computed once per publication and plan version (both are
+    immutable, so a page asking again gets the same value without recomputing it)."""
+    key = (fingerprint, card.plan.id, card.plan_version)
+    with _VIEWS_LOCK:
+        cached = _VIEWS.get(key)
+        if cached is not None:
+            _VIEWS.move_to_end(key)
+            return cached
+    made = ScorecardView(card.statuses(tables), {m.id: card.trend_table(m.id, tables) for m in card.plan.measures})
+    with _VIEWS_LOCK:
+        _VIEWS[key] = made
+        while len(_VIEWS) > _VIEWS_KEPT:
+            _VIEWS.popitem(last=False)
+    return made
 
 def plan_versions(workspace: Workspace) -> tuple[tuple[str, int], ...]:
     """Every stored plan with its current version number (what a publication's scorecards are

@@ -44,7 +44,7 @@ from ristra.services.plans import (
     evidence_file,
 )
 from ristra.services.publication import Publication
-from ristra.services.publication.scorecards import Scorecard, ScorecardStatus, scorecard_id
+from ristra.services.publication.scorecards import Scorecard, ScorecardStatus, scorecard_id, scorecard_view
 from ristra.web import audit
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
@@ -174,7 +174,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         error, status = result
     # a refused update is answered at once (the statuses show when the publication is ready)
     made, card, unavailable = served(request, plan_id, wait=0.0 if error else None)
-    statuses = card.statuses(made.tables) if made is not None and card is not None else None
+    statuses = scorecard_view(card, made.tables, made.fingerprint).statuses if made is not None and card is not None else None
     context: dict[str, Any] = {"stored": stored, "plan": plan_value(stored.plan, statuses), "unavailable": unavailable,
                                "may_edit": _may_edit(request), "statuses": ACTION_STATUSES, "error": error,
                                "today": dt.date.today().isoformat(), "evidence_types": EVIDENCE_TYPES,
@@ -288,7 +288,7 @@ def plan_evidence(request: HttpRequest, plan_id: str, sha256: str, name: str) ->
 
 def scorecard_value(card: Scorecard, made: Publication) -> dict[str, Any]:
     """The scorecard for the API: statuses from the released counts, with the publication's provenance."""
-    return {**card.statuses(made.tables).to_dict(), "plan_version": card.plan_version, "audience": made.audience,
+    return {**scorecard_view(card, made.tables, made.fingerprint).statuses.to_dict(), "plan_version": card.plan_version, "audience": made.audience,
             "threshold": made.threshold, "snapshots": dict(made.snapshots),
             "category_version": made.category_version, "publication": made.fingerprint}
 
@@ -299,10 +299,11 @@ def plan_scorecard(request: HttpRequest, plan_id: str) -> HttpResponse:
     made, card, unavailable = served(request, plan_id)
     rows = []
     if made is not None and card is not None:
-        statuses = card.statuses(made.tables)
+        view = scorecard_view(card, made.tables, made.fingerprint)
+        statuses = view.statuses
         for m in stored.plan.measures:
             s = statuses.measure(m.id)
-            table = card.trend_table(m.id, made.tables)
+            table = view.trends.get(m.id)
             rows.append({"measure": m, "status": s, "latest": s.points[-1] if s.points else None,
                          "chart": trend_chart(table, m, small=True) if table is not None else None,
                          "suppressed": statuses.suppressed_years.get(m.id, ())})
@@ -325,9 +326,10 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> HttpRes
                                "history": history_for(request, plan_id, measure_id),
                                "history_audience": role_policy(role_of(request.user)).audience}
     if made is not None and card is not None:
-        statuses = card.statuses(made.tables)
+        view = scorecard_view(card, made.tables, made.fingerprint)
+        statuses = view.statuses
         status = statuses.measure(measure_id)
-        table = card.trend_table(measure_id, made.tables)
+        table = view.trends.get(measure_id)
         context.update(status=status, table=table, suppressed=statuses.suppressed_years.get(measure_id, ()),
                        chart=trend_chart(table, measure, status.projection) if table is not None else None,
                        publication=made)
