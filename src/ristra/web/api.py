@@ -23,6 +23,7 @@ from ristra.core.plan import PlanFileError
 from ristra.services import category_editing
 from ristra.services import imports as import_service
 from ristra.services.errors import SnapshotError, StalePlanError, StaleVersionError, UnknownPlanError
+from ristra.services.programs import Program, ProgramRoster
 from ristra.services.publication.scorecards import scorecard_view
 from ristra.web import audit, import_flow, publishing, report_generation
 from ristra.web.access import RoleGate, allow
@@ -90,8 +91,9 @@ def programs(request: HttpRequest) -> list[Json]:
     return [p.to_dict() for p in program_views.visible_programs(request)]
 
 
-@api.get("/programs/{program_id}", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
-def program(request: HttpRequest, program_id: str) -> Json:
+def _program_served(request: HttpRequest, program_id: str, page: str) -> tuple[Program, ProgramRoster]:
+    """The caller's program ``program_id`` and its slice of the internal publication, the view
+    written to the audit log (404 for a program not among the caller's)."""
     from ristra.core.disclosure import INTERNAL
 
     found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
@@ -99,21 +101,20 @@ def program(request: HttpRequest, program_id: str) -> Json:
         raise HttpError(404, "no such program among yours")
     result = program_views.roster_for(found)
     audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
-                 detail={"page": "program", "threshold": INTERNAL.threshold})
+                 detail={"page": page, "threshold": INTERNAL.threshold})
+    return found, result
+
+
+@api.get("/programs/{program_id}", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
+def program(request: HttpRequest, program_id: str) -> Json:
+    _, result = _program_served(request, program_id, "program")
     return result.to_dict()
 
 
 @api.get("/programs/{program_id}/outcomes", auth=RoleGate(PROGRAM_STAFF), response=Json, tags=["programs"])
 def program_outcomes(request: HttpRequest, program_id: str) -> Json:
     """The program's participants and outcomes by cohort: the released table of the publication."""
-    from ristra.core.disclosure import INTERNAL
-
-    found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
-    if found is None:
-        raise HttpError(404, "no such program among yours")
-    result = program_views.roster_for(found)
-    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
-                 detail={"page": "program outcomes", "threshold": INTERNAL.threshold})
+    _, result = _program_served(request, program_id, "program outcomes")
     return result.outcomes_dict()
 
 
@@ -121,14 +122,7 @@ def program_outcomes(request: HttpRequest, program_id: str) -> Json:
 def program_evaluation(request: HttpRequest, program_id: str) -> Json:
     """The program's linkage quality and comparison with non-participants, as on its page: each
     figure's value, or ``withheld`` with the reason, and the publication cells it rests on."""
-    from ristra.core.disclosure import INTERNAL
-
-    found = next((p for p in program_views.visible_programs(request) if p.program_id == program_id), None)
-    if found is None:
-        raise HttpError(404, "no such program among yours")
-    result = program_views.roster_for(found)
-    audit.record(request, AuditEvent.INTERNAL_VIEW, f"program {program_id}", snapshots=result.snapshots,
-                 detail={"page": "program evaluation", "threshold": INTERNAL.threshold})
+    found, result = _program_served(request, program_id, "program evaluation")
     made = program_views.evidence_for(found, result)
     return {"program": found.to_dict(), "state": result.state, "message": result.message or None,
             "evidence": made.to_dict() if made is not None else None}
