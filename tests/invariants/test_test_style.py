@@ -57,3 +57,12 @@ def test_no_assert_in_the_tests_chains_conditions_with_and() -> None:
     assert len(files) > 50
     found = [hit for p in files for hit in _chained_asserts(p.read_text(encoding="utf-8"), str(p.relative_to(TESTS)))]
     assert found == []
+
+
+def test_every_test_module_has_its_own_name() -> None:
+    """Test modules are imported by their base name (rootdir-relative, no packages): two files named
+    alike in different folders make pytest refuse to collect the second ("import file mismatch")."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(TESTS.rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(TESTS)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
