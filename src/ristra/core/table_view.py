@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ristra.core.disclosure import ReleasedTable
@@ -93,18 +94,34 @@ class TableView:
 
     # -- what a document's renderers read ---------------------------------------------------------
 
-    @property
+    @cached_property
     def derived_columns(self) -> tuple[str, ...]:
         """Labels of the derived columns, in order of first appearance."""
         return tuple(dict.fromkeys(d.column for d in self.released.derived))
+
+    @cached_property
+    def _suppressed(self) -> Mapping[tuple[int, str], bool]:
+        """Whether each derived cell, by (row, column), is suppressed: found once per view (a page
+        renders every cell)."""
+        found: dict[tuple[int, str], bool] = {}
+        for d in self.released.derived:
+            found[(d.row, d.column)] = found.get((d.row, d.column), False) or d.suppressed
+        return found
+
+    @cached_property
+    def _kinds(self) -> Mapping[str, str]:
+        """Each derived column's kind (that of its first cell)."""
+        kinds: dict[str, str] = {}
+        for d in self.released.derived:
+            kinds.setdefault(d.column, d.kind)
+        return kinds
 
     def format_of(self, column: str) -> str:
         """The format of a derived column: in a document, the template's (a column it does not name
         is a ratio); on a page (no ``formats``), the one the column's kind implies."""
         if self.formats is not None:
             return self.formats.get(column, "ratio")
-        kind = next((d.kind for d in self.released.derived if d.column == column), "")
-        return KIND_FORMATS.get(kind, "ratio")
+        return KIND_FORMATS.get(self._kinds.get(column, ""), "ratio")
 
     def derived_grid(self) -> list[list[Any]]:
         """``grid[row][k]``: the released derived value of row and derived column *k* — a number or
@@ -116,7 +133,7 @@ class TableView:
         return grid
 
     def derived_suppressed(self, row: int, column: str) -> bool:
-        return any(d.row == row and d.column == column and d.suppressed for d in self.released.derived)
+        return self._suppressed.get((row, column), False)
 
     def body(self, suppressed_text: str = SUPPRESSED_MARK) -> list[tuple[list[str], list[str]]]:
         """Each row as (row labels, shown values of its count and derived columns)."""
