@@ -123,7 +123,8 @@ def _design(con: duckdb.DuckDBPyConnection, covariates: tuple[str, ...]
     stages = ", ".join(_STAGES)
     rows = con.execute(f"""
 SELECT grp, cycle, {stages}{", " + cov if cov else ""} FROM cmp
-QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY cycle, application_id) = 1""").fetchall()
+QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY cycle, application_id) = 1
+ORDER BY person_id""").fetchall()
     grp = np.array([r[0] for r in rows], dtype=bool)
     cycles = np.array([r[1] for r in rows], dtype=np.int64)
     outcomes = {s: np.array([bool(r[2 + i]) for r in rows], dtype=np.float64) for i, s in enumerate(_STAGES)}
