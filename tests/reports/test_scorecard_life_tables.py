@@ -14,6 +14,7 @@ from ristra.core.disclosure import CellRef, Policy
 from ristra.core.plan.life_table import LIFE_COLUMNS
 from ristra.core.plan.status import WITHHELD
 from ristra.core.publication.relations import PlacedCell, relations_for
+from ristra.reports.scorecard import scorecard_id
 from ristra.services import publication
 from ristra.services.imports import import_file
 from ristra.services.plans import PlanService
@@ -209,3 +210,25 @@ def test_each_published_life_table_is_that_of_the_engines_own_follow_up_records(
     table = unprotected.tables[card.table_key(measure_id)]
     published = [list(row) for row, labels in zip(table.cells, table.row_labels, strict=True) if labels[0] == "2024"]
     assert published == expected
+
+
+def test_a_dated_update_makes_a_new_scorecard_but_does_not_protect_the_tables_again(school: Workspace) -> None:
+    """A note on an action makes a new plan version: the publication's scorecard document is of the
+    new version, and its protected tables are the very same (not recomputed, so not re-suppressed)."""
+    policy = Policy("public", 11)
+    before = publication.build(school, policy, record=False)
+    plans = PlanService(school)
+    try:
+        stored = plans.store.require(PLAN)
+        action = stored.plan.actions[0].id
+        plans.update_action(PLAN, action, {"date": "2026-01-15", "note": "Progress reported to the dean."},
+                            expected_version=stored.version)
+    finally:
+        plans.close()
+    after = publication.build(school, policy, record=False)
+    card = scorecard_id(PLAN)
+    assert before.scorecards[card].plan_version == stored.version
+    assert after.scorecards[card].plan_version == stored.version + 1
+    assert after.tables is before.tables
+    assert after.fingerprint == before.fingerprint
+    assert after.documents[card].metadata.template_version == stored.version + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -47,6 +48,10 @@ from ristra.services.workspace import Workspace
 #: the audience's last publication): the same inputs give the same publication, so a copy of a
 #: data directory is not protected twice
 _BY_INPUTS: dict[tuple[object, ...], Publication] = {}
+#: the protected tables by what they are made from — as ``_BY_INPUTS`` but with a plan
+#: scorecard's version left out: a dated update (a note, a link, a file) makes a new plan version
+#: and so a new scorecard document, but not new tables, and is not protected again
+_RELEASES: dict[tuple[object, ...], tuple[dict[str, Any], list[SectionTable], Relations, Any]] = {}
 _LOCK = threading.Lock()
 
 
@@ -108,20 +113,17 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
                 record_again(history, same)
             announce(audit_log, same)
             return same
-        sections = compute_sections(workspace, service, chosen, context, outcomes)
-        plans = [t for ps in sections.values() for p in ps for t in p.tables]
-        step("relations")
-        relations = relations_for(PlacedCell(CellRef(p.table.key, r, c), m, p.table.counts[r][c])
-                                  for p in plans for (r, c), m in p.meanings.items())
-        kept = carried(history, plans, policy)
-        step("protecting")
-        try:
-            joint = release_jointly([p.table for p in plans], policy, relations.equations, relations.orders, kept,
-                                    progress=lambda d, n: step("protecting", d, n))
-        except (DisclosureError, TableError) as error:
-            # the reason names cells (which are sensitive): for the audit log only
-            raise PublicationError("the publication could not be protected; the reason is in the audit log",
-                                   detail=f"the publication could not be protected: {error}") from None
+        content = tuple(repr(dataclasses.replace(t, version=0)) if t.id in cards else repr(t) for t in chosen)
+        release_inputs = (*inputs[:3], content, *inputs[4:])
+        with _LOCK:
+            reused = _RELEASES.get(release_inputs)
+        if reused is None:
+            reused = _protect(workspace, service, chosen, context, outcomes, history, policy, step)
+            with _LOCK:
+                _RELEASES[release_inputs] = reused
+                while len(_RELEASES) > 8:
+                    _RELEASES.pop(next(iter(_RELEASES)))
+        sections, plans, relations, joint = reused
         issued = max((workspace.snapshots.current(d).imported_at for d in files  # type: ignore[union-attr]
                       if workspace.snapshots.current(d) is not None), default="1980-01-01T00:00:00Z")
         documents = {}
@@ -165,6 +167,27 @@ def build(workspace: Workspace, policy: Policy, *, templates: Sequence[str | Pat
         service.close()
 
 
+def _protect(workspace: Workspace, service: MetricsService, chosen: Sequence[ReportTemplate], context: Context,
+             outcomes: Any, history: History, policy: Policy, step: Any
+             ) -> tuple[dict[str, Any], list[SectionTable], Relations, Any]:
+    """The templates' tables computed and protected jointly, with their sections and relations."""
+    sections = compute_sections(workspace, service, chosen, context, outcomes)
+    plans = [t for ps in sections.values() for p in ps for t in p.tables]
+    step("relations")
+    relations = relations_for(PlacedCell(CellRef(p.table.key, r, c), m, p.table.counts[r][c])
+                              for p in plans for (r, c), m in p.meanings.items())
+    kept = carried(history, plans, policy)
+    step("protecting")
+    try:
+        joint = release_jointly([p.table for p in plans], policy, relations.equations, relations.orders, kept,
+                                progress=lambda d, n: step("protecting", d, n))
+    except (DisclosureError, TableError) as error:
+        # the reason names cells (which are sensitive): for the audit log only
+        raise PublicationError("the publication could not be protected; the reason is in the audit log",
+                               detail=f"the publication could not be protected: {error}") from None
+    return sections, plans, relations, joint
+
+
 def _relation_counts(relations: Relations) -> dict[str, int]:
     identities = sum(1 for equation in relations.equations if len(equation.parts) == 1)
     return {"identities": identities, "sums_and_equalities": len(relations.equations) - identities,
@@ -201,3 +224,4 @@ def forget() -> None:
     """Forget the publications remembered by their inputs (tests and benchmarks)."""
     with _LOCK:
         _BY_INPUTS.clear()
+        _RELEASES.clear()
