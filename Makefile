@@ -32,7 +32,7 @@ chromium:
 test: setup chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/ristra
-	$(BIN)/python -m pytest -n 2 -q --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=15
 
 ## Speed and memory targets (figures go into docs/benchmarks.md).
 bench: setup

@@ -24,25 +24,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ristra.core.disclosure import PUBLIC, Policy  # noqa: E402
 from ristra.core.linkage_decisions import MATCH  # noqa: E402
-from ristra.services import imports, publication  # noqa: E402
+from ristra.services import publication  # noqa: E402
 from ristra.services.linkage import LinkageService  # noqa: E402
 from ristra.services.workspace import Settings, Workspace  # noqa: E402
-from ristra.synth import generate  # noqa: E402
 from support.collect_publication import observe  # noqa: E402
 from support.intruder import attack, attack_snapshots  # noqa: E402
+from support.linked_school import GROUP, copy_of, source_paths  # noqa: E402
 
+pytestmark = GROUP
 OUTCOME_TABLES = ("dashboard/outcomes-", "program-outcomes/", "lcme-3.3-pipeline/outcomes")
 
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[str, Path]]:
-    base = tmp_path_factory.mktemp("linked-publication-intruder")
-    paths = generate(base / "source", applications_per_cycle=200, cycles=4, identities=True)
-    workspace = Workspace(Settings(data_dir=base / "data", user="analyst"))
-    for name in ("programs", "participants", "admissions_identities", "applications"):
-        assert imports.import_file(workspace, name, paths[name]).imported
-    LinkageService(workspace).run(threshold=5.0, review_band=12.0)
-    return workspace, paths
+    root = copy_of(tmp_path_factory, "linked-publication-intruder")
+    return Workspace(Settings(data_dir=root, user="analyst")), source_paths(tmp_path_factory)
 
 
 def _truth(workspace: Workspace, policy: Policy) -> Any:

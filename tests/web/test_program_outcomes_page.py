@@ -20,12 +20,12 @@ from django.test import override_settings
 
 from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
 from ristra.core.program_outcomes import CohortOutcome
-from ristra.services import imports, publication
-from ristra.services.linkage import LinkageService
+from ristra.services import publication
 from ristra.services.program_outcomes import outcomes
 from ristra.services.workspace import Settings, Workspace
-from ristra.synth import generate
+from support.linked_school import GROUP, copy_of
 
+pytestmark = GROUP
 OWN = "PP01"      # the test coordinator's program (tests/web/conftest.py)
 OTHER = "PP02"
 #: The outcomes table's columns, by label, as the service value's counts (written out here, not
@@ -38,19 +38,9 @@ COLUMNS = {
 }
 
 
-def build_linked_school(base: Path) -> Path:
-    """A synthetic school with its rosters linked to the applications (module docstring)."""
-    paths = generate(base / "source", applications_per_cycle=200, cycles=4, identities=True)
-    workspace = Workspace(Settings(data_dir=base / "data", user="setup"))
-    for name in ("programs", "participants", "admissions_identities", "applications"):
-        assert imports.import_file(workspace, name, paths[name]).imported
-    LinkageService(workspace).run(threshold=5.0, review_band=12.0)
-    return base / "data"
-
-
 @pytest.fixture(scope="module")
 def linked_school(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = build_linked_school(tmp_path_factory.mktemp("program-outcomes-school"))
+    root = copy_of(tmp_path_factory, "program-outcomes-school")
     workspace = Workspace(Settings(data_dir=root, user="setup"))
     for policy in (INTERNAL, PUBLIC):  # once: every copy of the school is then served the same publications
         assert publication.current(workspace, policy, wait=True).state == "ready"

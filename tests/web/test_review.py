@@ -20,25 +20,19 @@ import pytest
 from django.test import override_settings
 
 from ristra.core.linkage_decisions import LINKED_IN_REVIEW, MATCH, NOT_A_MATCH, UNSURE
-from ristra.services import imports
 from ristra.services.linkage import LinkageService
 from ristra.services.linkage_review import export_queue, review_band, review_pair
 from ristra.services.workspace import Settings, Workspace
-from ristra.synth import generate
 from ristra.web.models import AuditEvent
+from support.linked_school import GROUP, shared_linked_school
 
+pytestmark = GROUP
 COORDINATED = "PP01"  # the programs of the test coordinator (tests/web/conftest.py)
 
 
 @pytest.fixture(scope="module")
 def linked_school(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("review-school")
-    paths = generate(base / "source", applications_per_cycle=200, cycles=4, identities=True)
-    workspace = Workspace(Settings(data_dir=base / "data", user="setup"))
-    for name in ("programs", "participants", "admissions_identities", "applications"):
-        assert imports.import_file(workspace, name, paths[name]).imported
-    LinkageService(workspace).run(threshold=5.0, review_band=12.0)
-    return base / "data"
+    return shared_linked_school(tmp_path_factory) / "data"  # read only: each test takes a copy
 
 
 @pytest.fixture
