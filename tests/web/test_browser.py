@@ -321,7 +321,7 @@ def test_a_planner_adds_the_plan_and_sees_its_scorecard(site: tuple[str, Path], 
         time.sleep(2)  # the publication with the plan is being protected
         page.reload()  # type: ignore[attr-defined]
     rows = page.locator("tr.scorecard-row")  # type: ignore[attr-defined]
-    assert rows.count() == 8
+    assert rows.count() == 9  # the demo plan's measures
     assert "Withheld" in page.locator("#scorecard").inner_text()  # type: ignore[attr-defined]
     _shot(page, "plan-scorecard")
     page.get_by_role("link", name="M-URM-INTERVIEW").click()  # type: ignore[attr-defined]

@@ -9,10 +9,13 @@ Contract
   section — the measure's category by the year column, with the counts it is derived from (the
   group and everyone; at a stage, the stage and the stage before); for graduation, retention and
   promotion a ``plan_measure`` section (:mod:`ristra.reports.plan_sections`: cohorts and their
-  graduates, or a yearly life table per year column) — and a text section for every other
-  measure saying why it is not published. The publication computes, protects and audits those tables with everything else
-  the audience sees (:mod:`ristra.services.publication`), with the same meanings as the other
-  reports' counts, so one count has one meaning everywhere.
+  graduates, or a yearly life table per year column); for a pipeline program's yield a text
+  section naming the table its counts are read from, the program's outcomes by cohort of the
+  dashboard (``dashboard/outcomes-<program>``: one count, one cell, already protected there) —
+  and a text section for every other measure saying why it is not published. The publication
+  computes, protects and audits those tables with everything else the audience sees
+  (:mod:`ristra.services.publication`), with the same meanings as the other reports' counts, so
+  one count has one meaning everywhere.
 * :meth:`Scorecard.statuses` computes every measure's status from the *released* tables
   (:func:`~ristra.core.plan.released.released_status`): a year with a suppressed count has no
   value, and a status that needs one is withheld, saying so.
@@ -35,6 +38,16 @@ from ristra.core.metrics.plans import Context
 from ristra.core.metrics.plans.representation import previous_stage
 from ristra.core.plan import Measure, MeasureStatus, Plan, Rollup, plan_rollups
 from ristra.core.plan.life_table import LIFE_COLUMNS
+from ristra.core.plan.pipeline_yield import (
+    APPLIED,
+    NO_PARTICIPANTS,
+    NOT_LINKED,
+    PARTICIPANTS,
+    TOO_YOUNG,
+    in_cohorts,
+    not_linked_status,
+    released_year,
+)
 from ristra.core.plan.released import (
     PUBLISHED_KINDS,
     SURVIVAL_COUNTS,
@@ -46,6 +59,7 @@ from ristra.core.plan.released import (
 from ristra.core.tables import DerivedCell
 from ristra.reports.document import ReportDocument
 from ristra.reports.plan_sections import COHORT, graduated_label, survival_series
+from ristra.reports.program_outcomes import outcomes_key
 from ristra.reports.sections import TOTAL_LEVEL
 from ristra.reports.templates import ReportTemplate, TemplateError, parse_template
 
@@ -55,6 +69,9 @@ _COUNT_OF: Mapping[str, str] = {"applications": "applications.applied", "student
 _EMPLOYEE_SELECT: Mapping[tuple[str, str], str] = {("senior_administrative", "yes"): "employees.senior_administrative",
                                                     ("employee_class", "faculty"): "employees.faculty"}
 _IN, _OUT = "In category", "Not in category"
+#: the id of the dashboard template, whose program outcome tables a pipeline-yield measure reads
+#: (:data:`ristra.services.publication.values.DASHBOARD`)
+DASHBOARD_TEMPLATE = "dashboard"
 
 
 def scorecard_id(plan_id: str) -> str:
@@ -69,6 +86,7 @@ class Layout:
     section: str
     columns: tuple[tuple[str, str], ...]
     benchmark_share: float | None = None
+    table: str | None = None  # the key of another template's table the counts are read from
 
 
 @dataclass(frozen=True)
@@ -104,13 +122,16 @@ class Scorecard:
     unpublished: Mapping[str, str]
 
     def table_key(self, measure_id: str) -> str:
-        return f"{self.template.id}/{self.layouts[measure_id].section}"
+        layout = self.layouts[measure_id]
+        return layout.table or f"{self.template.id}/{layout.section}"
 
     def series(self, measure: Measure, table: ReleasedTable) -> list[YearCounts]:
         """The measure's published counts by year, read from its released table by labels."""
         layout = self.layouts[measure.id]
         if measure.metric.kind in SURVIVAL_KINDS:
             return [YearCounts(y, counts) for y, counts in sorted(survival_series(table).items())]
+        if measure.metric.kind == "pipeline-yield":
+            return [year for _, year in _yield_rows(table, measure.years)]
         rows = {labels[1]: r for r, labels in enumerate(table.row_labels)}
         yes = rows.get(_IN)
         other = next((r for label, r in rows.items() if label.startswith(_OUT)), None)
@@ -146,6 +167,9 @@ class Scorecard:
                 hidden[m.id] = years
             elif m.metric.kind == "entered":
                 status, _ = released_status(m, ())
+            elif m.metric.kind == "pipeline-yield" and m.id in self.layouts:
+                linked = any(k.startswith(f"{DASHBOARD_TEMPLATE}/{outcomes_key('')}") for k in tables)
+                status = not_linked_status(m, NO_PARTICIPANTS if linked else NOT_LINKED)
             else:
                 status, _ = released_status(m, ())
                 reason = self.unpublished.get(m.id) or "its data are not in this publication"
@@ -168,6 +192,9 @@ class Scorecard:
         if measure.metric.kind in SURVIVAL_KINDS:
             return table.slice(key, measure.title, rows, range(len(table.col_labels)),
                                derive=lambda cells: self._survival_values(measure, table))
+        if measure.metric.kind == "pipeline-yield":
+            return table.slice(key, measure.title, rows, range(len(table.col_labels)),
+                               derive=lambda cells: _yield_values(table, measure.years))
 
         def derive(cells: tuple[tuple[int | None, ...], ...]) -> list[DerivedCell]:
             labels = [r[1] for r in table.row_labels]
@@ -226,6 +253,33 @@ def _cell(table: ReleasedTable, row: int | None, col: int) -> int | None:
     return None if row is None else table.cells[row][col]
 
 
+def _yield_rows(table: ReleasedTable, years: tuple[int, int] | None) -> list[tuple[int, YearCounts]]:
+    """The published counts of a program's outcomes-by-cohort table, by cohort row (the
+    all-cohorts row left out, and the cohorts outside ``years``): (row, counts in the roles of a
+    pipeline-yield measure)."""
+    columns = {label: c for c, label in enumerate(table.col_labels)}
+    if not all(name in columns for name in (PARTICIPANTS, TOO_YOUNG, APPLIED)):
+        return []  # no participant of the program is old enough to have applied yet: no Applied column
+    out = []
+    for r, labels in enumerate(table.row_labels):
+        if labels and labels[0].isdigit() and in_cohorts(years, int(labels[0])):
+            out.append((r, released_year(int(labels[0]), *(table.cells[r][columns[name]]
+                                                             for name in (PARTICIPANTS, TOO_YOUNG, APPLIED)))))
+    return out
+
+
+def _yield_values(table: ReleasedTable, years: tuple[int, int] | None) -> list[DerivedCell]:
+    """Each cohort's yield, derived from its published Participants, Not yet old enough and
+    Applied cells."""
+    wanted = [c for c, label in enumerate(table.col_labels) if label in (PARTICIPANTS, TOO_YOUNG, APPLIED)]
+    out = []
+    for r, year in _yield_rows(table, years):
+        point = point_from_counts("pipeline-yield", year)
+        out.append(DerivedCell(r, str(year.year), "share", None if point is None else point.value,
+                               tuple((r, c) for c in wanted)))
+    return out
+
+
 def _number(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else "—"
 
@@ -282,6 +336,8 @@ def _section(m: Measure, context: Context) -> tuple[dict[str, Any], Layout]:
     kind = m.metric.kind
     if kind not in PUBLISHED_KINDS:
         raise ValueError(f"a {kind} value is not a ratio of counts this publication shows")
+    if kind == "pipeline-yield":
+        return _yield_section(m)
     select = dict(m.metric.select)
     grouping = context.grouping(str(m.metric.category))
     if kind == "graduation" or kind in SURVIVAL_KINDS:
@@ -339,3 +395,17 @@ def _plan_measure_section(m: Measure, category: str) -> tuple[dict[str, Any], La
                             "life table for each year."]
     section["measure"] = block
     return section, Layout(section["id"], layout)
+
+
+def _yield_section(m: Measure) -> tuple[dict[str, Any], Layout]:
+    """A text section for a pipeline-yield measure: its counts are the dashboard's outcomes-by-cohort
+    table of the program, protected there (one count, one cell), so the scorecard adds no table."""
+    program = str(m.metric.option("program"))
+    section: dict[str, Any] = {
+        "id": f"s-{m.id}", "kind": "text", "title": m.title,
+        "text": f"Counts behind {m.id} (yield of program {program}): the dashboard's table of the program's "
+                f"participants and their outcomes by cohort, columns \"{PARTICIPANTS}\", \"{TOO_YOUNG}\" and "
+                f"\"{APPLIED}\". Each cohort's yield is {APPLIED.lower()} / ({PARTICIPANTS.lower()} − "
+                f"{TOO_YOUNG.lower()}). A participant who is not linked to the admissions records is counted as "
+                "not applied, so the yield is a lower bound."}
+    return section, Layout(section["id"], (), None, f"{DASHBOARD_TEMPLATE}/{outcomes_key(program)}")

@@ -6,7 +6,11 @@ Contract
 * :class:`PlanService` computes a measure's series through the metrics service
   (:class:`~ristra.services.metrics.MetricsService`), one shared computation for all the
   measures of a plan (the metrics it binds to are specifications of the engine, never
-  re-implemented); an entered measure's series is its typed values, marked as entered.
+  re-implemented); an entered measure's series is its typed values, marked as entered. A
+  ``pipeline-yield`` measure's series is read from the program outcomes through the linkage in
+  force (:func:`ristra.services.program_outcomes.outcomes`, computed once for all such measures;
+  :mod:`ristra.core.plan.pipeline_yield`): with no link run it is empty and the status is
+  "insufficient data" saying the rosters are not linked, never a zero.
 * :meth:`PlanService.status` gives a :class:`PlanStatus`: each measure's
   :class:`~ristra.core.plan.MeasureStatus`, the roll-up of every objective and goal (a failing
   measure is never hidden), the parent items no measure reaches, and the snapshots and category
@@ -45,6 +49,8 @@ from ristra.core.plan import (
     plan_rollups,
     unmeasured_parent_items,
 )
+from ristra.core.plan.bindings import LINKED_KINDS
+from ristra.core.plan.pipeline_yield import NO_PARTICIPANTS, NOT_LINKED, live_points
 from ristra.core.plan.status import INSUFFICIENT, STATUS_LABELS
 from ristra.reports.scorecard import ScorecardStatus, scorecard_id
 from ristra.services.metrics import MetricsService
@@ -223,7 +229,8 @@ class PlanService:
     def __init__(self, workspace: Workspace, metrics: MetricsService | None = None) -> None:
         self.workspace = workspace
         self.metrics = metrics or MetricsService(workspace)
-        self.store = PlanStore(workspace.root, categories=self._categories, clock=self._now)
+        self.store = PlanStore(workspace.root, categories=self._categories, clock=self._now,
+                               programs=self._programs)
 
     def _now(self) -> str:
         return self.workspace.settings.clock().isoformat(timespec="seconds")
@@ -231,6 +238,14 @@ class PlanService:
     def _categories(self) -> tuple[int, tuple[str, ...]]:
         current = self.metrics.categories()
         return current.version, current.ids
+
+    def _programs(self) -> tuple[str, ...] | None:
+        """The program registry's ids (None when no registry has been imported)."""
+        from ristra.services.programs import programs
+
+        if self.workspace.snapshots.current("programs") is None:
+            return None
+        return tuple(p.program_id for p in programs(self.workspace))
 
     def close(self) -> None:
         self.metrics.close()
@@ -260,9 +275,13 @@ class PlanService:
         """Each measure's yearly series and, when the engine could not compute it, why."""
         wanted: list[tuple[Measure, tuple[MetricSpec, ...]]] = []
         out: dict[str, tuple[tuple[Point, ...], str | None]] = {}
+        linked = [m for m in plan.measures if m.metric.kind in LINKED_KINDS]
+        out.update(self._linked_series(linked))
         for m in plan.measures:
             if m.metric.kind == "entered":
                 out[m.id] = (m.entered, None)
+            elif m.metric.kind in LINKED_KINDS:
+                continue
             else:
                 wanted.append((m, m.metric.specs(m.series_years)))
         try:
@@ -281,6 +300,25 @@ class PlanService:
             except MetricError as err:
                 out[m.id] = ((), str(err))
             start += len(specs)
+        return out
+
+    def _linked_series(self, measures: Sequence[Measure]) -> dict[str, tuple[tuple[Point, ...], str | None]]:
+        """The series of measures read from the program outcomes (:mod:`ristra.core.plan.pipeline_yield`)."""
+        if not measures:
+            return {}
+        from ristra.core.linkage import LinkageInputError
+        from ristra.services.program_outcomes import outcomes
+
+        try:
+            cohorts = outcomes(self.workspace).cohorts
+        except LinkageInputError:
+            return {m.id: ((), NOT_LINKED.format(program=m.metric.option("program"))) for m in measures}
+        out: dict[str, tuple[tuple[Point, ...], str | None]] = {}
+        for m in measures:
+            program = str(m.metric.option("program"))
+            mine = [c for c in cohorts if c.program_id == program]
+            out[m.id] = ((live_points(program, mine, m.years), None) if mine
+                         else ((), NO_PARTICIPANTS.format(program=program)))
         return out
 
     def status(self, plan_id: str, version: int | None = None) -> PlanStatus:

@@ -7,8 +7,9 @@ Contract
   ``plans/<plan id>/cycles/<cycle>.json`` (a closed cycle: frozen statuses, see
   :mod:`ristra.services.plans`).
 * ``save(document, author, reason, expected_version)`` checks the whole document first
-  (:func:`ristra.core.plan.plan_from_dict` against the current categories and the parent
-  catalogue; :class:`~ristra.core.plan.PlanFileError` lists every problem and nothing is
+  (:func:`ristra.core.plan.plan_from_dict` against the current categories, the parent
+  catalogue and, for a ``pipeline-yield`` measure, the program registry's ids when there is a
+  registry; :class:`~ristra.core.plan.PlanFileError` lists every problem and nothing is
   written), refuses a stale edit — ``expected_version`` is not the current version (0 for a new
   plan) — with :class:`StalePlanError`, refuses an unchanged document, and writes version
   ``current + 1``.
@@ -83,6 +84,14 @@ def demo_plan_text() -> str:
     return resources.files(DEFAULTS_PACKAGE).joinpath(DEMO_PLAN_FILE).read_text(encoding="utf-8")
 
 
+def _names_programs(document: object) -> bool:
+    """Whether ``document`` has a measure bound to a program (a ``pipeline-yield`` measure)."""
+    measures = document.get("measures") if isinstance(document, dict) else None
+    return isinstance(measures, list) and any(
+        isinstance(m, dict) and isinstance(m.get("metric"), dict) and m["metric"].get("kind") == "pipeline-yield"
+        for m in measures)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -120,7 +129,8 @@ class PlanStore:
     """Versioned plan documents kept under ``data_dir`` (see the module docstring).
 
     ``categories`` returns the category version in use as ``(version, ids)``; ``catalogue`` is the
-    parent catalogue (the shipped one by default)."""
+    parent catalogue (the shipped one by default); ``programs`` returns the program registry's
+    ids (None without a registry), asked only for a document with a ``pipeline-yield`` measure."""
 
     def __init__(
         self,
@@ -128,9 +138,11 @@ class PlanStore:
         categories: Callable[[], tuple[int, Collection[str]]] | None = None,
         catalogue: ParentCatalogue | None = None,
         clock: Callable[[], str] = _now,
+        programs: Callable[[], Collection[str] | None] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self._categories = categories
+        self._programs = programs
         self.catalogue = catalogue or default_catalogue()
         self._clock = clock
 
@@ -224,7 +236,9 @@ class PlanStore:
         """The plan of ``document`` checked against the categories and the parent catalogue, with
         the category version it was checked against (:class:`PlanFileError` otherwise)."""
         version, ids = self._categories() if self._categories else (None, None)
-        return plan_from_dict(document, lines=lines, categories=ids, catalogue=self.catalogue), version
+        programs = self._programs() if self._programs is not None and _names_programs(document) else None
+        return plan_from_dict(document, lines=lines, categories=ids, catalogue=self.catalogue,
+                              programs=programs), version
 
     def save(
         self,

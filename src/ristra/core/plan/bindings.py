@@ -20,8 +20,13 @@ selection-ratio       selection-ratio        impact ratio of the ``yes`` group a
 graduation            graduation             graduation within ``within`` years, by cohort
 retention             retention              Kaplan–Meier retention at ``horizon`` as of 31 Dec
 promotion             promotion              promotion within ``horizon`` years as of 31 Dec
+pipeline-yield        (program outcomes)     share of ``program``'s cohort who later applied
 entered               (none)                 values typed into the plan (no data in ristra)
 ====================  =====================  ===================================================
+
+``pipeline-yield`` has no engine metric and no category: its counts come from the program
+outcomes through record linkage (:mod:`.pipeline_yield`), so :meth:`MetricBinding.specs` gives
+none and the plan service reads them from the outcomes service.
 
 ``select`` (by-values that pick rows, e.g. ``{senior_administrative: true}``) adds those columns
 to the specification's ``by``. Survival kinds have no year column: their series is one
@@ -148,9 +153,12 @@ KINDS: Mapping[str, MeasureKind] = {
             ("horizon", "from_rank", "to_rank"),
             survival=True,
         ),
+        MeasureKind("pipeline-yield", None, SHARE_RANGE, ("program",), ("program",)),
         MeasureKind("entered", None, RATIO_RANGE, ("unit", "range")),
     )
 }
+#: kinds whose counts come from the program outcomes through record linkage (no engine metric)
+LINKED_KINDS: tuple[str, ...] = ("pipeline-yield",)
 MEASURE_KINDS: tuple[str, ...] = tuple(KINDS)
 #: The ``range`` an entered (typed-in) measure may declare.
 ENTERED_RANGES: Mapping[str, tuple[float, float]] = {

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ristra.core.metrics.errors import MetricError
-from ristra.core.plan.bindings import KINDS, MEASURE_KINDS, MetricBinding, Point
+from ristra.core.plan.bindings import KINDS, LINKED_KINDS, MEASURE_KINDS, MetricBinding, Point
 from ristra.core.plan.model import DIRECTIONS, Baseline, Measure, Target
 from ristra.core.plan.problems import FieldPath, ProblemCollector, suggest
 
@@ -19,7 +19,12 @@ MEASURE_FIELDS = (
 
 
 def _binding(
-    label: str, path: FieldPath, raw: object, problems: ProblemCollector, categories: Collection[str] | None
+    label: str,
+    path: FieldPath,
+    raw: object,
+    problems: ProblemCollector,
+    categories: Collection[str] | None,
+    programs: Collection[str] | None = None,
 ) -> MetricBinding | None:
     if not isinstance(raw, Mapping):
         problems.add(
@@ -46,6 +51,13 @@ def _binding(
                 f"unknown category {category!r}{suggest(category, sorted(categories))}",
             )
             ok = False
+    elif category is not None and kind.name in LINKED_KINDS:
+        problems.add(
+            label,
+            (*path, "category"),
+            f"a {kind.name} measure has no category (it counts every participant of the program)",
+        )
+        ok = False
     elif category is not None:
         problems.add(
             label, (*path, "category"), "an entered measure has no category (its values are typed in)"
@@ -81,6 +93,9 @@ def _binding(
     if kind.name == "entered" and raw.get("range", "ratio") not in ("share", "ratio", "count"):
         problems.add(label, (*path, "range"), "the range of an entered measure is share, ratio or count")
         ok = False
+    if kind.name in LINKED_KINDS and "program" in raw and not _program(label, path, raw["program"], problems,
+                                                                    programs):
+        ok = False
     if not ok:
         return None
     binding = MetricBinding(kind.name, category if kind.metric else None, tuple(options))
@@ -95,6 +110,20 @@ def _binding(
     return binding
 
 
+def _program(
+    label: str, path: FieldPath, value: object, problems: ProblemCollector, programs: Collection[str] | None
+) -> bool:
+    """Whether ``value`` is a program id (of ``programs``, the registry's ids, when known)."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(label, (*path, "program"), "a program id of the program registry, e.g. PP03")
+        return False
+    if programs is not None and value not in programs:
+        known = sorted(programs)
+        problems.add(label, (*path, "program"), f"unknown program {value!r}{suggest(value, known)}")
+        return False
+    return True
+
+
 def measure_from_dict(
     i: int,
     raw: Mapping[str, Any],
@@ -102,12 +131,15 @@ def measure_from_dict(
     problems: ProblemCollector,
     parent: str | None,
     categories: Collection[str] | None,
+    programs: Collection[str] | None = None,
 ) -> Measure | None:
-    """One measure (``parent`` already checked by the caller; None when it is wrong)."""
+    """One measure (``parent`` already checked by the caller; None when it is wrong).
+    ``programs``: the program registry's ids, checked against a ``pipeline-yield`` measure's
+    ``program`` when given (when not, the status says so if the program has no outcomes)."""
     path: FieldPath = ("measures", i)
     ok = problems.fields(label, path, raw, *MEASURE_FIELDS)
     binding = (
-        _binding(label, (*path, "metric"), raw.get("metric"), problems, categories)
+        _binding(label, (*path, "metric"), raw.get("metric"), problems, categories, programs)
         if "metric" in raw
         else None
     )

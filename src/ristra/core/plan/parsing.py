@@ -7,7 +7,8 @@ file's line marks), the item and the field. It refuses, among others:
 * unknown fields, missing fields, duplicate ids, values of the wrong type or outside their range;
 * an unknown measure kind or an engine option the metric does not take (checked by
   :func:`~ristra.core.metrics.make_spec`, the engine's own check);
-* an unknown category (not in the category version given);
+* an unknown category (not in the category version given), or a ``pipeline-yield`` measure
+  without a ``program`` or naming a program that is not in the registry (when its ids are given);
 * an unknown parent: an item's ``parent`` that is no item of the plan able to hold it, or an
   ``aligns_to`` id that is not in the :class:`~.alignment.ParentCatalogue`;
 * a target (or baseline, stretch or entered value) outside the range of the measure's values —
@@ -83,9 +84,11 @@ def plan_from_dict(
     lines: LineMarks | None = None,
     categories: Collection[str] | None = None,
     catalogue: ParentCatalogue | None = None,
+    programs: Collection[str] | None = None,
 ) -> Plan:
     """The :class:`~.model.Plan` of a document (layout: :mod:`.model`). ``categories`` (the ids of
-    the category version in use) and ``catalogue`` (the parent items) are checked when given;
+    the category version in use), ``catalogue`` (the parent items) and ``programs`` (the program
+    registry's ids, for a ``pipeline-yield`` measure's ``program``) are checked when given;
     ``lines`` maps field paths to the lines of the file. Raises :class:`PlanFileError`."""
     problems = ProblemCollector(lines)
     if not isinstance(data, Mapping):
@@ -133,6 +136,7 @@ def plan_from_dict(
                 problems,
                 _parent(label, ("measures", i), raw, problems, kinds, ("objective",)),
                 categories,
+                programs,
             )
             for i, raw, label in sections["measures"]
         )

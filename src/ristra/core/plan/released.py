@@ -23,6 +23,10 @@ the targeted change, the projection and what it would take — is computed here 
   ``1 − events / followed`` over its whole-year intervals, Greenwood's variance and the engine's
   log(−log) interval (promotion: one minus it, the share promoted within the horizon). Its roles
   are the counts of interval ``k`` the estimate reads (:func:`survival_roles`);
+* ``pipeline-yield`` — the cohort's participants who applied over its participants less those not
+  yet old enough to apply, Wilson, read from the publication's outcomes-by-cohort table of the
+  program (:mod:`~ristra.core.plan.pipeline_yield`: a lower bound, since a participant who is not
+  linked counts as not applied);
 * ``entered`` — the values typed into the plan (no ristra data, nothing to protect), marked.
 
 Withholding: a year whose counts are suppressed has no value. When the baseline year or the
@@ -47,7 +51,7 @@ from ristra.core.stats.selection import choose_reference
 
 #: measure kinds whose values are computed from counts a publication can show
 PUBLISHED_KINDS = ("representation", "representation-ratio", "stage-rate", "selection-ratio", "graduation",
-                   "retention", "promotion")
+                   "retention", "promotion", "pipeline-yield")
 #: kinds whose yearly value is a Kaplan–Meier estimate from a life table
 SURVIVAL_KINDS = ("retention", "promotion")
 #: the counts each published kind reads per year (``other_*``: the comparison group of a selection
@@ -58,6 +62,7 @@ ROLES: Mapping[str, tuple[str, ...]] = {
     "stage-rate": ("count", "total"),
     "selection-ratio": ("count", "total", "other_count", "other_total"),
     "graduation": ("count", "total"),
+    "pipeline-yield": ("count", "total"),
 }
 #: a survival value from fewer people or events than these is a small number (as the engine's)
 SMALL_PEOPLE, SMALL_EVENTS = 30, 5
@@ -95,7 +100,7 @@ def point_from_counts(kind: str, year: YearCounts, benchmark_share: float | None
     k, n = c["count"], c["total"]
     if n <= 0:
         return None
-    if kind in ("representation", "stage-rate", "graduation"):
+    if kind in ("representation", "stage-rate", "graduation", "pipeline-yield"):
         p = proportion(k, n)
         return Point(year.year, p.share, p.lower, p.upper, k, n, 1.0, p.small_number)
     if kind == "representation-ratio":
