@@ -48,7 +48,8 @@ def _truth(workspace: Workspace, policy: Policy) -> Any:
 @pytest.fixture(scope="module")
 def before(school: tuple[Workspace, dict[str, Path]]) -> tuple[Any, Any]:
     workspace, _ = school
-    publication.clear_cache()
+    # built, or — when the program page's tests have built it from another copy of the school in
+    # this process — the same publication of the same inputs, recorded in this copy's history
     return publication.build(workspace, PUBLIC), _truth(workspace, PUBLIC)
 
 

@@ -12,6 +12,7 @@ is served the publications of the original: ``services.publication``).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from ristra.synth import generate
 GROUP = pytest.mark.xdist_group("linked-school")
 DATASETS = ("programs", "participants", "admissions_identities", "applications")
 _SHARED: dict[str, Path] = {}
+_PREPARED: dict[str, Path] = {}
 
 
 def build_linked_school(base: Path) -> Path:
@@ -52,6 +54,17 @@ def copy_of(factory: pytest.TempPathFactory, name: str) -> Path:
     target = factory.mktemp(name) / "data"
     shutil.copytree(shared_linked_school(factory) / "data", target)
     return target
+
+
+def prepared_copy(factory: pytest.TempPathFactory, name: str, prepare: Callable[[Path], None]) -> Path:
+    """A copy of the shared school's data, made and ``prepare``-d once per test process for each
+    ``name`` (a module fixture is set up again when pytest's ordering by parameters leaves its
+    module and comes back; this one is not)."""
+    if name not in _PREPARED:
+        root = copy_of(factory, name)
+        prepare(root)
+        _PREPARED[name] = root
+    return _PREPARED[name]
 
 
 def source_paths(factory: pytest.TempPathFactory) -> dict[str, Path]:

@@ -143,6 +143,7 @@ def test_the_measure_page_shows_the_published_values_and_the_api_agrees(client_a
     page = client.get("/plans/test-plan/measures/M-INT/")
     assert page.status_code == 200
     body = page.content.decode()
+    assert "<p>stage-rate of category urm_nm;" in body
     api = client.get("/api/plans/test-plan/measures/M-INT").json()
     assert api["threshold"] == 11
     assert api["publication"] == made.fingerprint

@@ -23,7 +23,7 @@ from ristra.core.program_outcomes import CohortOutcome
 from ristra.services import publication
 from ristra.services.program_outcomes import outcomes
 from ristra.services.workspace import Settings, Workspace
-from support.linked_school import GROUP, copy_of
+from support.linked_school import GROUP, prepared_copy
 
 pytestmark = GROUP
 OWN = "PP01"      # the test coordinator's program (tests/web/conftest.py)
@@ -38,13 +38,15 @@ COLUMNS = {
 }
 
 
-@pytest.fixture(scope="module")
-def linked_school(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_of(tmp_path_factory, "program-outcomes-school")
+def _publish(root: Path) -> None:
     workspace = Workspace(Settings(data_dir=root, user="setup"))
     for policy in (INTERNAL, PUBLIC):  # once: every copy of the school is then served the same publications
         assert publication.current(workspace, policy, wait=True).state == "ready"
-    return root
+
+
+@pytest.fixture(scope="module")
+def linked_school(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepared_copy(tmp_path_factory, "program-outcomes-school", _publish)
 
 
 @pytest.fixture

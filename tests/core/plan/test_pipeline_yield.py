@@ -178,3 +178,11 @@ def test_a_category_or_an_empty_program_is_refused() -> None:
     assert [f for _, _, f, _ in with_category] == ["measures[0].metric.category"]
     empty = _problems(PLAN.replace("program: PP03}", "program: ''}"), None)
     assert [f for _, _, f, _ in empty] == ["measures[0].metric.program"]
+
+
+def test_a_measure_says_what_it_is_of() -> None:
+    from ristra.core.plan.bindings import MetricBinding
+
+    assert MetricBinding("pipeline-yield", None, (("program", "PP03"),)).subject == "program PP03"
+    assert MetricBinding("stage-rate", "urm_nm", (("stage", "interviewed"),)).subject == "category urm_nm"
+    assert MetricBinding("entered", None).subject == "values typed into the plan"

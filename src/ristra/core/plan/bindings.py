@@ -185,6 +185,16 @@ class MetricBinding:
         return dict(self.options).get(name, default)
 
     @property
+    def subject(self) -> str:
+        """What the measure is of, in words: the category, the program of a pipeline yield, or
+        that its values are typed in."""
+        if self.category:
+            return f"category {self.category}"
+        if self.option("program"):
+            return f"program {self.option('program')}"
+        return "values typed into the plan"
+
+    @property
     def select(self) -> dict[str, Any]:
         return dict(self.option("select") or {})
 
