@@ -22,25 +22,12 @@ from ristra.services.program_outcomes import outcomes
 from ristra.services.publication.values import DASHBOARD
 from ristra.services.workspace import Settings, Workspace
 from support.linked_school import GROUP, copy_of
+from support.yield_plan import YIELD_PLAN
 
 pytestmark = GROUP
 PROGRAM = "PP03"
 TABLE = f"dashboard/outcomes-{PROGRAM}"
-PLAN = """\
-plan: {id: yield-plan, title: A pipeline plan, cycle: "2025-26", start_year: 2025, end_year: 2030}
-goals:
-  - {id: G3, title: Pipeline programs, aligns_to: [UNM2040-G2]}
-objectives:
-  - {id: G3.1, parent: G3, title: Participants who apply, aligns_to: [HSC2018-G2]}
-measures:
-  - id: M-YIELD
-    parent: G3.1
-    title: Yield of PP03
-    metric: {kind: pipeline-yield, program: PP03}
-    direction: increase
-    baseline: {year: 2016}
-    target: {value: 0.4, year: 2030}
-"""
+PLAN = YIELD_PLAN
 
 
 @pytest.fixture(scope="module")

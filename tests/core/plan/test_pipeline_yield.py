@@ -24,6 +24,7 @@ from ristra.core.plan.pipeline_yield import (
 from ristra.core.plan.released import YearCounts, point_from_counts, released_status
 from ristra.core.plan.status import INSUFFICIENT, WITHHELD
 from ristra.stores.plan_files import parse_plan_text
+from support.yield_plan import YIELD_PLAN
 
 
 def _measure(years: tuple[int, int] | None = None) -> Measure:
@@ -122,21 +123,7 @@ def test_without_linkage_the_status_is_insufficient_data_saying_so() -> None:
     assert "no participant of program PP03" in not_linked_status(_measure(), NO_PARTICIPANTS).reason
 
 
-PLAN = """\
-plan: {id: p, title: A plan, cycle: "2025-26", start_year: 2025, end_year: 2030}
-goals:
-  - {id: G3, title: Pipeline, aligns_to: [UNM2040-G2]}
-objectives:
-  - {id: G3.1, parent: G3, title: Participants who apply, aligns_to: [HSC2018-G2]}
-measures:
-  - id: M-YIELD
-    parent: G3.1
-    title: Yield of PP03
-    metric: {kind: pipeline-yield, program: PP03}
-    direction: increase
-    baseline: {year: 2016}
-    target: {value: 0.4, year: 2030}
-"""
+PLAN = YIELD_PLAN
 
 
 def _problems(text: str, programs: tuple[str, ...] | None) -> list[tuple[int | None, str, str, str]]:
