@@ -5,7 +5,7 @@ Method
 The attacker knows every published count of every table of the release, that counts are
 non-negative, and every additive equation (each table's margins and subtotals, and the equations
 between tables). For each suppressed cell *s* the attack solves two linear programmes with
-``scipy.optimize.linprog`` (HiGHS):
+HiGHS (:mod:`.programme`; one programme per component, each solve warm-started from the last):
 
     min / max x[s]  s.t.  A x = 0,  x[i] = published[i] for published cells,  x[i] >= 0
 
@@ -26,23 +26,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import linprog
 
 from ristra.core.disclosure.errors import DisclosureError
+from ristra.core.disclosure.programme import INFINITY, Programme
 from ristra.core.disclosure.system import BoolArray, LinearSystem
 
 _TOL = 1e-6
 FloatArray = npt.NDArray[np.float64]
-#: attacker LPs solved side by side (HiGHS runs without the interpreter lock)
-_WORKERS = 2
-_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="ristra-attack")
 
 
 @dataclass(frozen=True)
@@ -79,18 +74,15 @@ def attacker_intervals(system: LinearSystem, published: Sequence[int | None]) ->
         ceiling = _single_equation_bounds(local, rhs)
         low = np.full(cells.size, np.nan)
         high = np.full(cells.size, np.nan)
+        # one programme per component, each solve starting from the last one's basis
+        programme = Programme(local, rhs, np.zeros(cells.size), np.full(cells.size, INFINITY))
         for sense, bound, unbounded in ((-1.0, high, np.inf), (+1.0, low, 0.0)):
-            while True:
-                # the next cells whose bound is not yet known, solved side by side (HiGHS
-                # releases the interpreter lock); each optimal point may prove other bounds
-                batch = np.flatnonzero(np.isnan(bound))[:_WORKERS]
-                if batch.size == 0:
-                    break
-                solved = list(_POOL.map(_bound, repeat(local), repeat(rhs), batch.tolist(), repeat(sense)))
-                for position, (value, point) in zip(batch, solved, strict=True):
-                    if np.isnan(bound[position]):
-                        bound[position] = unbounded if value is None else value
-                    _learn(point, low, high, ceiling)
+            for position in range(cells.size):
+                if not np.isnan(bound[position]):
+                    continue  # proved by an optimal point found on the way
+                value, point = _bound(programme, position, sense)
+                bound[position] = unbounded if value is None else value
+                _learn(point, low, high, ceiling)
         for position, cell in enumerate(cells):
             upper = None if np.isinf(high[position]) else math.floor(high[position] + _TOL)
             intervals.append(Interval(int(cell), max(0, math.ceil(low[position] - _TOL)), upper))
@@ -118,17 +110,15 @@ def _single_equation_bounds(local: sparse.csc_array, rhs: FloatArray) -> FloatAr
     return bound
 
 
-def _bound(local: sparse.csc_array, rhs: FloatArray, position: int, sense: float) -> tuple[float | None, FloatArray | None]:
+def _bound(programme: Programme, position: int, sense: float) -> tuple[float | None, FloatArray | None]:
     """``min x[position]`` (sense +1) or ``max`` (sense -1), None when unbounded, and the
     optimal point."""
-    c = np.zeros(local.shape[1])
-    c[position] = sense
-    result = linprog(c, A_eq=local, b_eq=rhs, bounds=(0, None), method="highs")
-    if result.status == 3:
+    solution = programme.solve(cost={position: sense})
+    if solution.status == "unbounded":
         return None, None
-    if result.status != 0:
-        raise DisclosureError(f"audit LP failed ({result.message}); the released values are inconsistent")
-    return float(sense * result.fun), np.asarray(result.x, dtype=np.float64)
+    if solution.status != "optimal" or solution.x is None:
+        raise DisclosureError("audit LP failed (infeasible); the released values are inconsistent")
+    return float(sense * solution.objective), solution.x
 
 
 def violations(

@@ -5,7 +5,8 @@ For each sensitive cell *s* and direction the attacker LP (in deviations ``d = x
     max +-d[s]  s.t.  A d = 0 over the suppressed component of s,  d[i] >= -a[i],
                       d[i] = 0 for published cells,  +-d[s] <= need
 
-is solved with ``scipy.optimize.linprog`` (HiGHS). The cap on ``d[s]`` keeps it bounded, so
+is solved with HiGHS (:mod:`.programme`: one programme per group of cells, kept warm, so
+each solve starts from the basis of the last solve on the same cells). The cap on ``d[s]`` keeps it bounded, so
 every solution is a concrete **attack**: a feasible deviation of the suppressed cells. An
 attack stays feasible for any later pattern that still suppresses all of its cells, and it
 protects every sensitive cell it moves far enough; attacks are therefore cached and reused,
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import linprog
 
 from ristra.core.disclosure.errors import DisclosureError
+from ristra.core.disclosure.programme import INFINITY, Programme
 from ristra.core.disclosure.system import BoolArray, IntArray, LinearSystem
 
 FloatArray = npt.NDArray[np.float64]
@@ -32,6 +33,7 @@ _TOL = 1e-7
 _CLOSURES = 2  # neighbourhood closures tried before the whole component
 _DEPTH = 3  # extra cuts sought for each violated protection level in one round
 _PENALTY = 1e-3  # total weight of the movement penalty, shared by all cells
+_KEPT = 16  # programmes kept warm (the components most recently attacked)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class Separator:
         self.values = system.values.astype(np.float64)
         self.proof: dict[tuple[int, float], _Attack] = {}
         self.pattern: BoolArray = np.zeros(system.size, dtype=bool)
+        #: warm programmes by (kind, cells): the equations touching a set of cells, restricted to
+        #: them, depend on the cells only, so one programme serves every pattern with that group
+        self._programmes: dict[tuple[str, bytes], Programme] = {}
 
     def cuts(self, y: BoolArray, limit: int | None = None) -> list[Cut]:
         """Capacity cuts violated by pattern ``y`` (empty when every sensitive cell is protected;
@@ -165,15 +170,14 @@ class Separator:
         sparser proof that is still valid for the current pattern is already known)."""
         moving = np.abs(moves) > _TOL
         attack = _Attack(cells[moving], moves[moving])
-        for cell, move in zip(attack.cells, attack.moves, strict=True):
-            if not self.primary[cell]:
-                continue
-            for direction in (1.0, -1.0):
-                need = self.need[direction][cell]
-                if need > 0 and direction * move >= need - _TOL:
-                    known = self.proof.get((int(cell), direction))
-                    if known is None or known.cells.size > attack.cells.size or not self.pattern[known.cells].all():
-                        self.proof[(int(cell), direction)] = attack
+        primary = self.primary[attack.cells]
+        for direction in (1.0, -1.0):
+            need = self.need[direction][attack.cells]
+            far = primary & (need > 0) & (direction * attack.moves >= need - _TOL)
+            for cell in attack.cells[far].tolist():
+                known = self.proof.get((cell, direction))
+                if known is None or known.cells.size > attack.cells.size or not self.pattern[known.cells].all():
+                    self.proof[(cell, direction)] = attack
 
     def _local_attack(
         self, local: sparse.csc_array, incidence: sparse.csc_array, cells: IntArray, position: int, direction: float
@@ -200,6 +204,28 @@ class Separator:
                 return True
         return False
 
+    def _programme(self, kind: str, local: sparse.csc_array, cells: IntArray) -> Programme:
+        """The warm programme of ``kind`` ("attack": deviations ``d``; "push": ``d = up - down``
+        with the movement penalty) over ``cells`` (``local`` their equations)."""
+        key = (kind, cells.tobytes())
+        programme = self._programmes.pop(key, None)
+        if programme is None:
+            values = self.values[cells]
+            zeros = np.zeros(cells.size)
+            if kind == "attack":
+                programme = Programme(local, np.zeros(local.shape[0]),
+                                      -values, np.full(cells.size, INFINITY))
+            else:
+                penalty = np.where(self.primary[cells], 0.1, 1.0) * (_PENALTY / cells.size)
+                programme = Programme(sparse.hstack([local, -local], format="csc"), np.zeros(local.shape[0]),
+                                      np.concatenate([zeros, zeros]),
+                                      np.concatenate([np.full(cells.size, INFINITY), values]),
+                                      cost=np.concatenate([penalty, penalty]))
+            while len(self._programmes) >= _KEPT:
+                self._programmes.pop(next(iter(self._programmes)))
+        self._programmes[key] = programme
+        return programme
+
     def _attack(self, block: sparse.csr_array, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> Cut | None:
         """The plain attacker LP over the whole component (``max direction * d[s]``, capped at
         the protection level): None if it reaches the level, else the capacity cut."""
@@ -208,19 +234,16 @@ class Separator:
         if local.shape[0] == 0:
             self.proof[(s, direction)] = _Attack(cells[:0], np.zeros(0))
             return None  # no equation holds the cell: the attacker learns nothing
-        c = np.zeros(cells.size)
-        c[position] = -direction
-        bounds: list[tuple[float, float | None]] = [(float(-v), None) for v in self.values[cells]]
-        lower = bounds[position][0]
-        bounds[position] = (lower, need) if direction > 0 else (max(lower, -need), None)
-        result = linprog(c, A_eq=local, b_eq=np.zeros(local.shape[0]), bounds=bounds, method="highs")
-        if result.status != 0:
-            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
-        moves = np.asarray(result.x, dtype=np.float64)
+        lower = float(-self.values[s])
+        cap = (lower, need) if direction > 0 else (max(lower, -need), INFINITY)
+        result = self._programme("attack", local, cells).solve(cost={position: -direction}, bounds={position: cap})
+        if result.status != "optimal" or result.x is None or result.duals is None:
+            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.status}")
+        moves = result.x
         self._remember(cells, moves)
         if direction * moves[position] >= need - _TOL:
             return None
-        return self._capacity_cut(block, s, direction, need, np.asarray(result.eqlin.marginals, dtype=np.float64))
+        return self._capacity_cut(block, s, direction, need, result.duals)
 
     def _push(self, local: sparse.csc_array, cells: IntArray, position: int, direction: float) -> tuple[bool, FloatArray]:
         """Find a sparse attack moving ``cells[position]`` by its protection level.
@@ -230,23 +253,16 @@ class Separator:
         s = int(cells[position])
         need = float(self.need[direction][s])
         n = cells.size
-        room_down = self.values[cells].copy()
-        room_up: list[float | None] = [None] * n
+        programme = self._programme("push", local, cells)
+        penalty = float(programme.cost[position])
+        cost = {position: penalty - direction, n + position: penalty + direction}
         if direction > 0:
-            room_up[position] = need
+            bounds = {position: (0.0, need)}
         else:
-            room_down[position] = min(room_down[position], need)
-        # moving a primary cell is penalised less: attacks through cells that are always
-        # suppressed stay valid whatever the later patterns do
-        penalty = np.where(self.primary[cells], 0.1, 1.0) * (_PENALTY / n)
-        c = np.concatenate([penalty, penalty])
-        c[position] -= direction
-        c[n + position] += direction
-        bounds = [(0.0, hi) for hi in room_up] + [(0.0, float(lo)) for lo in room_down]
-        result = linprog(c, A_eq=sparse.hstack([local, -local], format="csc"), b_eq=np.zeros(local.shape[0]),
-                         bounds=bounds, method="highs")
-        if result.status != 0:
-            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.message}")
+            bounds = {n + position: (0.0, float(min(self.values[s], need)))}
+        result = programme.solve(cost=cost, bounds=bounds)
+        if result.status != "optimal" or result.x is None:
+            raise DisclosureError(f"attacker LP failed during complementary suppression: {result.status}")
         moves = np.asarray(result.x[:n] - result.x[n:], dtype=np.float64)
         self._remember(cells, moves)
         return bool(direction * moves[position] >= need - _TOL), moves
