@@ -178,6 +178,11 @@ def cmd_demo(args: argparse.Namespace, workspace: Workspace | None) -> int:
         return 1
     rows = [(d.dataset, f"{d.rows:,}", d.snapshot_id) for d in summary.datasets]
     output.rows_table(f"demo data imported into {workspace.root}", ("dataset", "rows", "snapshot"), rows)
+    if summary.links:
+        tiers = ("linked by identifier", "linked", "review", "not linked")
+        output.rows_table("rosters linked (`ristra link status` names the runs)", ("linked to", *tiers),
+                          [(link.identities, *(f"{link.counts.get(t, 0):,}" for t in tiers))
+                           for link in summary.links])
     if not args.no_serve:
         from ristra.cli.web_commands import serve_demo
 

@@ -85,6 +85,14 @@ def _links(service: LinkageService, run: StoredRun) -> list[tuple[str, str]]:
     return [(x.roster_id, x.person_id) for x in service.links(run) if x.linked and x.person_id]
 
 
+def _link_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[str, str]]) -> None:
+    """A temporary table of (participant_id, person_id) links; a run that linked nobody gives an
+    empty table (a run of an onward link may find no one: no participant became a resident yet)."""
+    con.execute(f"CREATE TEMP TABLE {name} (participant_id VARCHAR, person_id VARCHAR)")
+    if rows:
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?)", rows)
+
+
 def prepare(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> Prepared:
     """Read the links in force and the snapshots into ``con`` (module docstring): ``roster_people``
     holds one row per roster person (program_id, roster_id, cohort, birth_year, first_row — the
@@ -98,16 +106,14 @@ def prepare(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> Prepared:
         raise LinkageInputError("no snapshot of applications has been imported yet; outcomes need them")
     sources = {"link_run": run.run_id, ROSTER: roster.snapshot_id, APPLICATIONS: applications.snapshot_id}
     for name, rows in (("linked", _links(service, run)),):
-        con.execute(f"CREATE TEMP TABLE {name} (participant_id VARCHAR, person_id VARCHAR)")
-        con.executemany(f"INSERT INTO {name} VALUES (?, ?)", rows)
+        _link_table(con, name, rows)
     onward_runs: dict[str, StoredRun | None] = {}
     for key, (identities, _dataset) in ONWARD_LINKS.items():
         onward = LinkageService(workspace, identities)
         current = onward.current()
         onward_runs[key] = current
-        con.execute(f"CREATE TEMP TABLE {key}_linked (participant_id VARCHAR, person_id VARCHAR)")
+        _link_table(con, f"{key}_linked", [] if current is None else _links(onward, current))
         if current is not None:
-            con.executemany(f"INSERT INTO {key}_linked VALUES (?, ?)", _links(onward, current))
             sources[f"link_run_{key}"] = current.run_id
     con.execute(f"CREATE VIEW apps AS SELECT * FROM read_parquet('{_literal(str(workspace.snapshots.path(applications)))}')")
     manifests = {}
