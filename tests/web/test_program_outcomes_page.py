@@ -19,8 +19,10 @@ import pytest
 from django.test import override_settings
 
 from ristra.core.disclosure import INTERNAL, PUBLIC, Policy
+from ristra.core.program_counts import COMPARISON_STAGES, PUBLISHED_TIERS
 from ristra.core.program_outcomes import CohortOutcome
 from ristra.services import publication
+from ristra.services.linkage import LinkageService
 from ristra.services.program_outcomes import outcomes
 from ristra.services.workspace import Settings, Workspace
 from support.linked_school import GROUP, prepared_copy
@@ -183,25 +185,107 @@ def test_the_program_page_shows_linkage_quality_from_released_cells_only(client_
     else:
         assert share.text is not None
         assert share.text.startswith(f"{linked} of {participants} (")
-    tiers = [f for f in evidence.quality if f.label.startswith("Roster rows")]
-    assert {f.text for f in tiers} == {None}
     precision = next(f for f in evidence.quality if f.label == "Precision (clerical sample)")
     assert precision.withheld is not None
     assert precision.withheld.startswith("no clerical sample has been labelled")
     html = page.content.decode()
     assert "Linkage quality" in html
     assert "Comparison with non-participants" in html
-    assert "withheld: the publication holds no table dashboard/comparison-PP01" in html
 
 
-def test_the_comparison_is_withheld_until_the_publication_releases_its_counts(client_as: Any,
-                                                                              linked_dir: Path) -> None:
+def _internal_tables(root: Path) -> dict[str, Any]:
+    made = publication.current(Workspace(Settings(data_dir=root, user="t")), INTERNAL, wait=True).publication
+    assert made is not None
+    return dict(made.tables)
+
+
+def test_the_roster_rows_by_tier_are_the_links_in_force_or_withheld(client_as: Any, linked_dir: Path) -> None:
+    evidence = client_as("coordinator").get(f"/programs/{OWN}/").context["evidence"]
+    figures = {f.label.removeprefix("Roster rows "): f for f in evidence.quality if f.label.startswith("Roster rows")}
+    assert list(figures) == [label for label, _ in PUBLISHED_TIERS]
+    # the links in force, by final tier, summed here into the published tiers (written out, not taken from core)
+    final = LinkageService(Workspace(Settings(data_dir=linked_dir, user="t"))).status().tiers
+    truth = {"linked by identifier": final["linked by identifier"], "linked": final["linked"],
+             "in review or decided in review": final["review"] + final["linked in review"]
+             + final["rejected in review"] + final["superseded in review"], "not linked": final["not linked"]}
+    table = _internal_tables(linked_dir)["dashboard/linkage_tiers"]
+    assert [r[0] for r in table.row_labels] == [*truth, "All roster rows"]
+    shown = 0
+    for r, tier in enumerate(truth):
+        cell = table.cells[r][0]
+        if cell is None:
+            assert figures[tier].withheld == (f"withheld: dashboard/linkage_tiers ({tier} / Roster rows) is suppressed in "
+                                              "the publication; figures are computed only from released counts")
+        else:
+            assert (cell, figures[tier].text) == (truth[tier], str(truth[tier]))
+            shown += 1
+    assert shown >= 2  # "not linked" and "linked by identifier" are large in this school
+    assert table.cells[-1][0] == sum(final.values())
+
+
+def _raw_stage_counts(root: Path, cycles: tuple[int, ...]) -> tuple[int, ...]:
+    """Applications of ``cycles`` reaching each stage, read from the applications snapshot."""
+    import duckdb
+
+    workspace = Workspace(Settings(data_dir=root, user="t"))
+    manifest = workspace.snapshots.current("applications")
+    assert manifest is not None
+    listed = ", ".join(str(c) for c in cycles)
+    row = duckdb.connect().execute(
+        "SELECT count(*), count_if(completed), count_if(interviewed), count_if(offered), count_if(matriculated) "
+        f"FROM read_parquet(?) WHERE cycle IN ({listed})", [str(workspace.snapshots.path(manifest))]).fetchone()
+    assert row is not None
+    return tuple(int(v) for v in row)
+
+
+def test_the_comparison_table_is_the_services_counts_and_the_funnels_total(linked_dir: Path) -> None:
+    from ristra.services.program_evaluation import evaluate
+
+    value = outcomes(Workspace(Settings(data_dir=linked_dir, user="t")))
+    counts = next(c for c in value.comparisons if c.program_id == OWN)
+    # the three groups partition the applications of those cycles, as read straight from the snapshot
+    assert counts.total.counts == _raw_stage_counts(linked_dir, counts.cycles)
+    # participants and comparison group: the evaluation's per-cycle counts, summed
+    applicants = evaluate(Workspace(Settings(data_dir=linked_dir, user="t")), OWN, replicates=10).applicants
+    assert applicants is not None
+    assert applicants.cycles == counts.cycles
+    assert (applicants.participant_applications, applicants.non_participant_applications) == (
+        counts.participants.at("applied"), counts.comparison.at("applied"))
+    for compared in applicants.stages:
+        previous = "applied" if compared.previous == "applications" else compared.previous
+        assert (compared.participants.k, compared.participants.n) == (
+            counts.participants.at(compared.stage), counts.participants.at(previous))
+        assert (compared.non_participants.k, compared.non_participants.n) == (
+            counts.comparison.at(compared.stage), counts.comparison.at(previous))
+    table = _internal_tables(linked_dir)[f"dashboard/comparison-{OWN}"]
+    groups = (counts.participants, counts.comparison, counts.other, counts.total)
+    for r, stage in enumerate(COMPARISON_STAGES):
+        for c, group in enumerate(groups):
+            assert table.cells[r][c] in (None, group.at(stage)), (stage, c)
+
+
+def test_the_comparison_figures_come_from_released_cells_or_are_withheld(client_as: Any, linked_dir: Path) -> None:
     evidence = client_as("analyst").get(f"/programs/{OWN}/").context["evidence"]
-    assert [f.text for f in evidence.comparison] == [None] * len(evidence.comparison)
+    tables = _internal_tables(linked_dir)
     assert len(evidence.comparison) == 12  # four stage rates per group and four ratios
+    shown = 0
+    for figure in evidence.comparison[:8]:
+        part, whole = figure.rests_on
+        table = tables[part.table]
+        rows = [label[0] for label in table.row_labels]
+        k = table.cells[rows.index(part.row)][table.col_labels.index(part.col)]
+        n = table.cells[rows.index(whole.row)][table.col_labels.index(whole.col)]
+        if k is None or n is None:
+            assert figure.withheld is not None
+            assert "is suppressed in the publication" in figure.withheld
+        else:
+            assert figure.text is not None
+            assert figure.text.startswith(f"{k} of {n} (")
+            shown += 1
+    assert shown >= 4  # the comparison group's rates rest on large counts
     assert {f.kind for f in evidence.balanced} == {"model"}
-    assert evidence.balanced[0].withheld == (f"withheld: the publication holds no table dashboard/covariates-{OWN} "
-                                             "(and 21 more); figures are computed only from released counts")
+    assert evidence.balanced[0].withheld is not None
+    assert evidence.balanced[0].withheld.startswith(f"withheld: the publication holds no table dashboard/covariates-{OWN}")
 
 
 def test_the_api_gives_the_pages_figures(client_as: Any, linked_dir: Path) -> None:

@@ -26,15 +26,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ristra.core.disclosure import ReleasedTable
+from ristra.core.program_counts import PUBLISHED_TIERS
 from ristra.core.stats.proportions import proportion
 
 #: Figures of each kind (module docstring).
 DERIVED = "derived"
 MODEL = "model"
 #: Where the publication would hold the counts each figure rests on (the dashboard's tables of
-#: the publication). The publication of this version holds the outcome tables only.
+#: the publication: services.publication.contents).
 TIERS_TABLE = "dashboard/linkage_tiers"
-TIERS = ("linked by identifier", "linked", "linked in review", "review", "rejected in review", "not linked")
+TIERS = tuple(label for label, _ in PUBLISHED_TIERS)
 STAGES = ("Applications", "Completed", "Interviewed", "Offered", "Matriculated")
 GROUPS = ("Participants", "Comparison")
 #: The balanced comparison's covariates (services.program_evaluation.COVARIATES), as the rows

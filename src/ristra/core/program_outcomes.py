@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from ristra.core.program_comparison import ApplicantComparison, BalancedComparison
+from ristra.core.program_counts import ComparisonCounts, RosterTiers
 from ristra.core.stats.proportions import Proportion, proportion
 from ristra.core.stats.survival import kaplan_meier
 
@@ -159,6 +160,10 @@ class ProgramOutcomes:
     by_category: tuple[CategoryOutcome, ...] = ()
     outcome_sources: tuple[OutcomeSource, ...] = ()
     category_version: int | None = None
+    #: roster rows by tier of the link in force, and each program's comparison counts (the
+    #: program pages' quality and comparison tables; :mod:`ristra.core.program_counts`)
+    tiers: RosterTiers | None = None
+    comparisons: tuple[ComparisonCounts, ...] = ()
 
     def computed(self) -> tuple[str, ...]:
         """The stages and onward outcomes that have rates (the others are not linked or not observed)."""

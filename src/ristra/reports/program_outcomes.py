@@ -12,7 +12,10 @@ Contract
   the pseudo-dataset :data:`UNIT`, never the ``participants`` roster entries.
 * ``rows: cohort`` gives one table per program (key :func:`outcomes_key`): one row per cohort and
   the all-cohorts row. ``rows: program`` gives one table: one row per program (over all cohorts)
-  and the all-programs row — the LCME pipeline table.
+  and the all-programs row — the LCME pipeline table. ``rows: comparison`` gives one table per
+  program (key :func:`comparison_key`, :func:`comparison_plan`): applications by stage of its
+  participants, the comparison group and the others in the same cycles; ``rows: tiers`` one
+  table of roster rows by linkage tier (:func:`tiers_plan`).
 * Columns: Participants = Linked + Not linked; Not yet old enough (no later application and too
   young to have applied by the last cycle: censored, not a failure); then each outcome the
   service value holds a rate for, counted over every participant (an unlinked participant is
@@ -33,6 +36,7 @@ from typing import Any
 from ristra.core.metrics.columns import grouping_column
 from ristra.core.metrics.plans import Answers, Ask
 from ristra.core.metrics.sql.source import dataset_source
+from ristra.core.program_counts import COMPARISON_STAGES, ComparisonCounts, RosterTiers
 from ristra.core.program_outcomes import STAGES, CohortOutcome, ProgramOutcomes
 from ristra.core.tables import Sum, Table
 from ristra.reports.measures import Atom, Meaning, meaning
@@ -57,6 +61,25 @@ NOTE = ("A participant is one person of one program; the cohort is their first p
 _LINKED: Atom = ("flag", "linked")
 _NOT_LINKED: Atom = ("not", "flag=linked")
 _TOO_YOUNG: Atom = ("flag", "not_yet_old_enough")
+
+
+#: The rows of a comparison table (the stages of :data:`COMPARISON_STAGES`) and its columns.
+COMPARISON_ROWS = ("Applications", "Completed", "Interviewed", "Offered", "Matriculated")
+COMPARISON_COLUMNS = ("Participants", "Comparison", "Other applications", "All applications")
+COMPARISON_NOTE = ("Applications of the cycles in which the program's participants applied: the participants' "
+                   "(linked to the program's roster, in a cycle after their cohort), the comparison group's "
+                   "(applicants linked to no participant of any program) and the others' (participants of other "
+                   "programs, and applications in or before a participant's cohort year). A participant the "
+                   "linkage missed is counted in the comparison group.")
+TIERS_NOTE = ("Roster rows (one person in one program year) of the link run in force, by tier: linked by a shared "
+              "identifier, linked by the probabilistic model above the threshold, in the review band or decided "
+              "by a clerk (one row, so that a clerical decision changes no count shown), and not linked. "
+              "\"Not linked\" is not \"did not apply\".")
+
+
+def comparison_key(program_id: object) -> str:
+    """The publication key (within its template) of a program's comparison table."""
+    return f"comparison-{program_id}"
 
 
 def outcomes_key(program_id: object) -> str:
@@ -121,6 +144,53 @@ def program_plan(section: Section, names: Mapping[str, str], outcomes: ProgramOu
     return SectionTable(table, meanings)
 
 
+def comparison_plan(section: Section, name: str, counts: ComparisonCounts) -> SectionTable:
+    """One program's applications by stage and group (:class:`ComparisonCounts`). Meanings: the
+    applications of the cycles (an ``in`` atom, or ``eq`` for one cycle), the stage flag, and for a
+    group its flag; so the all-applications column is the funnel's cells of those cycles summed,
+    and each group's cell at most it (relations of the publication)."""
+    years = tuple(str(c) for c in counts.cycles)
+    cycles: Atom = ("eq", "cycle", years[0]) if len(years) == 1 else ("in", "cycle", *sorted(years))
+    groups: tuple[frozenset[Atom], ...] = (
+        frozenset({("flag", f"participant_of={counts.program_id}")}), frozenset({("flag", "linked_to_no_participant")}),
+        frozenset({("flag", f"not_participant_of={counts.program_id}_nor_unlinked")}), frozenset())
+    values = (counts.participants, counts.comparison, counts.other, counts.total)
+    grid = [[v.at(stage) for v in values] for stage in COMPARISON_STAGES]
+    meanings: dict[Cell, Meaning] = {}
+    for r, stage in enumerate(COMPARISON_STAGES):
+        flag: frozenset[Atom] = frozenset() if stage == "applied" else frozenset({("flag", stage)})
+        for c, group in enumerate(groups):
+            meanings[(r, c)] = meaning("applications", flag | group | {cycles}, None, None)
+    contiguous = list(counts.cycles) == list(range(counts.cycles[0], counts.cycles[-1] + 1))
+    span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}" if contiguous else ", ".join(years)
+    table = Table(title=f"{name}: applications by stage, participants and the comparison group (cycles {span})",
+                  row_dims=("Stage",), row_labels=tuple((label,) for label in COMPARISON_ROWS), col_dim="Group",
+                  col_labels=COMPARISON_COLUMNS, counts=tuple(tuple(r) for r in grid),
+                  col_sums=(Sum(3, (0, 1, 2)),), key=comparison_key(counts.program_id),
+                  notes=(*section.notes, COMPARISON_NOTE))
+    return SectionTable(table, meanings)
+
+
+def tiers_plan(section: Section, tiers: RosterTiers) -> SectionTable:
+    """Roster rows by published tier of the link in force
+    (:data:`ristra.core.program_counts.PUBLISHED_TIERS`: the tiers of
+    review are one row), with the total. The unit is the participants
+    dataset's rows when the run is pinned to its current snapshot (so the total is the
+    participation tables' total), else the rows of the snapshot the run read."""
+    unit = "participants" if tiers.current else f"participants@{tiers.roster_snapshot}"
+    shown = tiers.published()
+    names = [t for t, _ in shown]
+    grid = [[n] for _, n in shown] + [[tiers.total]]
+    meanings: dict[Cell, Meaning] = {(r, 0): meaning(unit, frozenset(), None, None, {"link_tier": t})
+                                     for r, t in enumerate(names)}
+    meanings[(len(names), 0)] = meaning(unit, frozenset(), None, None)
+    table = Table(title=section.title, row_dims=("Tier",), row_labels=(*((t,) for t in names), ("All roster rows",)),
+                  col_dim="Count", col_labels=("Roster rows",), counts=tuple(tuple(r) for r in grid),
+                  row_sums=(Sum(len(names), tuple(range(len(names)))),), key=section.id,
+                  notes=(*section.notes, TIERS_NOTE))
+    return SectionTable(table, meanings)
+
+
 class ProgramOutcomesBinder:
     """See the module docstring; ``outcomes`` is the service value (``None``: no link run in
     force, or no applications; the section is then a note saying so)."""
@@ -143,6 +213,13 @@ class ProgramOutcomesBinder:
                 "No outcomes yet: the participant rosters have not been linked to the applications "
                 "(`ristra link run`), or no applications have been imported.",))
         names = {str(k[0]): str(k[1]) for k in answers.table(self.registry)} if self.registry is not None else {}
+        if self.section.rows_by == "tiers":
+            if self.outcomes.tiers is None:
+                return ComputedSection(self.section, (), ("No link run is in force.",))
+            return ComputedSection(self.section, (tiers_plan(self.section, self.outcomes.tiers),))
+        if self.section.rows_by == "comparison":
+            return ComputedSection(self.section, tuple(comparison_plan(self.section, names.get(c.program_id, c.program_id), c)
+                                                       for c in self.outcomes.comparisons))
         if self.section.rows_by == "program":
             return ComputedSection(self.section, (program_plan(self.section, names, self.outcomes),))
         ids = sorted({c.program_id for c in self.outcomes.cohorts})

@@ -300,8 +300,10 @@ def _section(check: _Checker, raw: Mapping[str, Any], default_categories: tuple[
         base["years"] = _years(check, raw.get("years"), "participants", default_column="year")
     elif kind == "program_outcomes":
         rows = raw.get("rows", "cohort")
-        if rows not in ("cohort", "program"):
-            raise check.fail("rows", "must be 'cohort' (a table per program) or 'program' (one table of programs)")
+        if rows not in ("cohort", "program", "comparison", "tiers"):
+            raise check.fail("rows", "must be 'cohort' (a table per program), 'program' (one table of programs), "
+                                     "'comparison' (a comparison table per program) or 'tiers' (roster rows by "
+                                     "linkage tier)")
         base["rows_by"] = rows
     elif kind == "plan_measure":
         base["measure"] = _measure_block(check, raw.get("measure"))

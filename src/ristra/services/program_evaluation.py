@@ -40,7 +40,14 @@ from ristra.core.program_outcomes import ProgramEvaluation, for_program, program
 from ristra.core.sql_dialect import DUCKDB
 from ristra.core.stats.propensity import DEFAULT_REPLICATES, DEFAULT_SEED
 from ristra.engine import reference_tables
-from ristra.services.program_outcomes import APPLICATIONS, Prepared, _categories, _participants, prepare
+from ristra.services.program_outcomes import (
+    APPLICATIONS,
+    Prepared,
+    _categories,
+    _participants,
+    grouped_applications,
+    prepare,
+)
 from ristra.services.workspace import Workspace
 from ristra.stores.link_runs import StoredRun
 
@@ -94,16 +101,8 @@ def _covariate_table(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> tu
 def _groups(con: duckdb.DuckDBPyConnection, program_id: str) -> None:
     """``cmp``: app_cov rows with ``grp`` 1 (the program's participants, after their cohort) or 0
     (linked to no participant), in the cycles where the program's participants applied."""
-    con.execute("""
-CREATE TEMP TABLE cmp AS
-WITH mine AS (SELECT person_id, min(cohort) AS cohort FROM roster_people
-              WHERE program_id = ? AND person_id IS NOT NULL GROUP BY person_id),
-     anyone AS (SELECT DISTINCT person_id FROM roster_people WHERE person_id IS NOT NULL),
-     grouped AS (
-       SELECT a.*, CASE WHEN m.person_id IS NOT NULL AND a.cycle > m.cohort THEN 1
-                        WHEN n.person_id IS NULL THEN 0 END AS grp
-       FROM app_cov a LEFT JOIN mine m USING (person_id) LEFT JOIN anyone n USING (person_id))
-SELECT * FROM grouped WHERE grp IS NOT NULL AND cycle IN (SELECT cycle FROM grouped WHERE grp = 1)""", [program_id])
+    con.execute(f"CREATE TEMP TABLE cmp AS SELECT * EXCLUDE (in_cycles) FROM ({grouped_applications('app_cov')}) "
+                "WHERE grp IN (0, 1) AND in_cycles", [program_id])
 
 
 def _cycle_counts(con: duckdb.DuckDBPyConnection) -> list[CycleCounts]:

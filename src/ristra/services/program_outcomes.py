@@ -1,6 +1,8 @@
 """Program outcomes through linkage: the participants of each program and cohort, what their
 later applications reached, what came after (graduation, residency, faculty or staff), by
-category, and their time to application (service level; not yet published).
+category, and their time to application; with the roster rows by linkage tier and each program's
+comparison counts (applications by stage of participants, comparison group and others), which
+the publication protects and shows on the program pages.
 
 Contract
 --------
@@ -20,12 +22,16 @@ Contract
 * The youngest age at which anyone applied (``youngest_age``) is measured on the applications
   snapshot (cycle − birth year, the smallest seen) unless given.
 * Returns :class:`ristra.core.program_outcomes.ProgramOutcomes` (frozen, ``to_dict()``), with
-  ``published = False``: no page, report or API shows these yet, and a table built from them must
-  go through the release path (disclosure control) before it is shown to anyone.
+  ``published = False``: pages, reports and the API show only the tables the publication makes
+  from it (:mod:`ristra.reports.program_outcomes`), after the release path (disclosure control).
+* The roster rows by tier (:func:`roster_tiers`) and each program's comparison counts
+  (:func:`comparison_counts`, the same groups as :mod:`ristra.services.program_evaluation`:
+  :func:`grouped_applications`) ride along in the value for those tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import duckdb
@@ -33,7 +39,9 @@ import duckdb
 from ristra.core.categories import DERIVED, Rule
 from ristra.core.categories.evaluator import membership
 from ristra.core.linkage import LinkageInputError
+from ristra.core.linkage_decisions import FINAL_TIERS
 from ristra.core.manifest import SnapshotManifest
+from ristra.core.program_counts import COMPARISON_STAGES, ComparisonCounts, RosterTiers, StageCounts
 from ristra.core.program_outcomes import (
     COMPUTED,
     NOT_LINKED,
@@ -192,17 +200,64 @@ def _categories(workspace: Workspace) -> tuple[int | None, list[tuple[str, Rule]
 
 
 def outcomes(workspace: Workspace, youngest_age: int | None = None) -> ProgramOutcomes:
-    """The outcomes of every program and cohort (module docstring)."""
+    """The outcomes of every program and cohort (module docstring), with the roster rows by tier
+    and each program's comparison counts (:mod:`ristra.core.program_counts`)."""
     con = duckdb.connect()
     try:
         prepared = prepare(con, workspace)
         people = _participants(con, workspace, prepared)
+        programs = [str(r[0]) for r in con.execute("SELECT DISTINCT program_id FROM roster_people ORDER BY 1").fetchall()]
+        comparisons = tuple(c for p in programs if (c := comparison_counts(con, p)) is not None)
     finally:
         con.close()
     age = youngest_age if youngest_age is not None else prepared.youngest
     version, _rules = _categories(workspace)
-    return program_outcomes(people, prepared.first_cycle, prepared.last_cycle, age, prepared.sources,
-                            prepared.outcome_sources, version)
+    found = program_outcomes(people, prepared.first_cycle, prepared.last_cycle, age, prepared.sources,
+                             prepared.outcome_sources, version)
+    return dataclasses.replace(found, tiers=roster_tiers(workspace, prepared.run), comparisons=comparisons)
+
+
+def roster_tiers(workspace: Workspace, run: StoredRun) -> RosterTiers:
+    """Every roster row of ``run`` by its final tier (decisions applied)."""
+    tiers = dict.fromkeys(FINAL_TIERS, 0)
+    for link in LinkageService(workspace).links(run):
+        tiers[link.tier] += 1
+    pinned = run.record.inputs[ROSTER]
+    current = workspace.snapshots.current(ROSTER)
+    return RosterTiers(pinned, current is not None and current.snapshot_id == pinned, tuple(tiers.items()))
+
+
+def grouped_applications(source: str) -> str:
+    """SQL of every application of ``source`` (a table or view with ``person_id`` and ``cycle``)
+    with ``grp``: 1 — the program's (parameter ``?``) linked participants in a cycle after their
+    cohort; 0 — applicants linked to no participant of any program; 2 — everyone else; and
+    ``in_cycles``: whether the program's participants applied in that cycle. Needs
+    ``roster_people`` (:func:`prepare`)."""
+    return f"""
+WITH mine AS (SELECT person_id, min(cohort) AS cohort FROM roster_people
+              WHERE program_id = ? AND person_id IS NOT NULL GROUP BY person_id),
+     anyone AS (SELECT DISTINCT person_id FROM roster_people WHERE person_id IS NOT NULL),
+     grouped AS (
+       SELECT a.*, CASE WHEN m.person_id IS NOT NULL AND a.cycle > m.cohort THEN 1
+                        WHEN n.person_id IS NULL THEN 0 ELSE 2 END AS grp
+       FROM {source} a LEFT JOIN mine m USING (person_id) LEFT JOIN anyone n USING (person_id))
+SELECT *, cycle IN (SELECT cycle FROM grouped WHERE grp = 1) AS in_cycles FROM grouped"""
+
+
+def comparison_counts(con: duckdb.DuckDBPyConnection, program_id: str) -> ComparisonCounts | None:
+    """The applications by stage and group in the cycles the program's participants applied in
+    (None when they applied in none)."""
+    stages = ", ".join(f"count_if(coalesce({s}, false))" for s in COMPARISON_STAGES[1:])
+    rows = con.execute(f"SELECT grp, count(*), {stages} FROM ({grouped_applications('apps')}) WHERE in_cycles "
+                       "GROUP BY grp", [program_id]).fetchall()
+    cycles = [int(r[0]) for r in con.execute(
+        f"SELECT DISTINCT cycle FROM ({grouped_applications('apps')}) WHERE grp = 1 ORDER BY 1", [program_id]).fetchall()]
+    if not cycles:
+        return None
+    by_group = {int(grp): StageCounts(tuple(int(v) for v in counts)) for grp, *counts in rows}
+    none = StageCounts((0,) * len(COMPARISON_STAGES))
+    return ComparisonCounts(program_id, tuple(cycles), by_group.get(1, none), by_group.get(0, none),
+                            by_group.get(2, none))
 
 
 def _participants(con: duckdb.DuckDBPyConnection, workspace: Workspace, prepared: Prepared) -> list[Participant]:

@@ -57,6 +57,10 @@ def dashboard_template(categories: Sequence[tuple[str, tuple[str, ...]]], progra
                                "\"not completed\" includes an unknown completion."]})
     sections.append({"id": "program_outcomes", "kind": "program_outcomes", "rows": "cohort",
                      "title": "Participants' outcomes by program and cohort"})
+    sections.append({"id": "program_comparison", "kind": "program_outcomes", "rows": "comparison",
+                     "title": "Participants and the comparison group among applicants of the same cycles"})
+    sections.append({"id": "linkage_tiers", "kind": "program_outcomes", "rows": "tiers",
+                     "title": "Roster rows by linkage tier"})
     raw = {"id": DASHBOARD, "version": 1, "title": "Dashboard", "description": "The dashboard's tables.",
            "sections": sections or [{"id": "empty", "kind": "text", "title": "No data", "text": "No data."}]}
     return parse_template(raw, "the dashboard")
