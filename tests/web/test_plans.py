@@ -460,3 +460,53 @@ def test_the_write_api_takes_action_updates_from_their_owners(client_as: Any, pl
     assert planner.post("/api/plans/test-plan/actions/A2/updates", {**form, "based_on": "2"}).status_code == 200
     events = [(e.actor, e.target, e.via) for e in _events("plan_action_update")]
     assert events == [("the-viewer", "plan test-plan action A1", "api"), ("the-planner", "plan test-plan action A2", "api")]
+
+
+def _between(html: bytes, start: str, end: str) -> str:
+    text = html.decode()
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_a_warm_scorecard_is_the_same_body_without_computing_it_again(client_as: Any, plan_dir: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import ristra.web.views.plans as views
+
+    client = client_as("analyst")
+    first = client.get("/plans/test-plan/scorecard/")
+    assert first.status_code == 200
+    drawn: list[object] = []
+    real = views.trend_chart
+    monkeypatch.setattr(views, "trend_chart", lambda *a, **k: drawn.append(a) or real(*a, **k))
+    second = client.get("/plans/test-plan/scorecard/")
+    table = ('<table id="scorecard">', "</table>")
+    assert _between(second.content, *table) == _between(first.content, *table)
+    assert drawn == []  # the body was kept: no chart drawn, no status recomputed
+
+
+def test_each_audience_has_its_own_body(client_as: Any, plan_dir: Path) -> None:
+    internal = client_as("analyst").get("/plans/test-plan/scorecard/").content.decode()
+    public = client_as("viewer").get("/plans/test-plan/scorecard/").content.decode()
+    again = client_as("analyst").get("/plans/test-plan/scorecard/").content.decode()
+    assert "Internal release (threshold 5)" in internal
+    assert "Public release (threshold 11)" in public
+    assert "Internal release" not in public
+    assert "Internal release (threshold 5)" in again
+
+
+def test_an_action_owner_gets_the_update_form_after_a_reader_warmed_the_tree(client_as: Any, plan_dir: Path) -> None:
+    reader = client_as("analyst").get("/plans/test-plan/").content.decode()
+    assert "Add an update" not in reader
+    owner = client_as("viewer").get("/plans/test-plan/").content.decode()  # the viewer owns A1
+    form = _between(owner.encode(), "<summary>Add an update</summary>", "</form>")
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert 'name="action" value="A1"' in form
+
+
+def test_a_new_plan_version_is_a_new_body(client_as: Any, plan_dir: Path) -> None:
+    client = client_as("analyst")
+    assert "Test plan" in client.get("/plans/test-plan/scorecard/").content.decode()
+    service = PlanService(Workspace(Settings(data_dir=plan_dir, user="setup")))
+    service.import_text(PLAN.replace("title: Test plan", "title: Renamed plan"), "a new title", expected_version=1)
+    service.close()
+    page = client.get("/plans/test-plan/scorecard/").content.decode()
+    assert "Scorecard: Renamed plan" in page

@@ -18,6 +18,7 @@ read the plan). Every change and every evidence download is written to the audit
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,7 +46,7 @@ from ristra.services.plans import (
 )
 from ristra.services.publication import Publication
 from ristra.services.publication.scorecards import Scorecard, ScorecardStatus, scorecard_id, scorecard_view
-from ristra.web import audit
+from ristra.web import audit, plan_bodies
 from ristra.web.access import allow
 from ristra.web.models import AuditEvent
 from ristra.web.people import role_of
@@ -66,6 +67,12 @@ def _stored(plan_id: str) -> PlanVersion:
         return _store().require(plan_id)
     except UnknownPlanError:
         raise Http404(f"no plan {plan_id!r}") from None
+
+
+def _identity(stored: PlanVersion) -> tuple[str, int, str]:
+    """The stored version as a key of its rendered bodies: id, number and a digest of the
+    document (two data directories served by one process may hold different plans of one id)."""
+    return stored.plan_id, stored.version, hashlib.sha256(repr(stored.to_dict()).encode()).hexdigest()
 
 
 def served(request: HttpRequest, plan_id: str, *,
@@ -175,14 +182,19 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     # a refused update is answered at once (the statuses show when the publication is ready)
     made, card, unavailable = served(request, plan_id, wait=0.0 if error else None)
     statuses = scorecard_view(card, made.tables, made.fingerprint).statuses if made is not None and card is not None else None
-    context: dict[str, Any] = {"stored": stored, "plan": plan_value(stored.plan, statuses), "unavailable": unavailable,
-                               "may_edit": _may_edit(request), "statuses": ACTION_STATUSES, "error": error,
+    may_edit = _may_edit(request)
+    mine = [a.id for a in stored.plan.actions if may_edit or owns(request.user, a)]
+    plan = plan_value(stored.plan, statuses)
+    context: dict[str, Any] = {"stored": stored, "plan": plan, "unavailable": unavailable,
+                               "may_edit": may_edit, "statuses": ACTION_STATUSES, "error": error,
                                "today": dt.date.today().isoformat(), "evidence_types": EVIDENCE_TYPES,
                                "evidence_mb": MAX_BYTES // (1024 * 1024),
-                               "evidence_accept": ",".join(f".{k}" for k in ALLOWED_TYPES),
-                               "mine": [a.id for a in stored.plan.actions if _may_edit(request)
-                                        or owns(request.user, a)]}
-    return render(request, "ristra/plan_tree.html", context, status=status)
+                               "evidence_accept": ",".join(f".{k}" for k in ALLOWED_TYPES), "mine": mine}
+    # a reader with no action to update sees a body that depends on the plan and publication only
+    key = None if mine or error or made is None or card is None else (
+        "tree", _identity(stored), card.plan_version, made.fingerprint, may_edit)
+    body = plan_bodies.body(key, "ristra/plan_tree_body.html", lambda: context, request)
+    return render(request, "ristra/plan_tree.html", {"plan": plan, "body": body}, status=status)
 
 
 class UpdateRefused(Exception):
@@ -297,20 +309,28 @@ def scorecard_value(card: Scorecard, made: Publication) -> dict[str, Any]:
 def plan_scorecard(request: HttpRequest, plan_id: str) -> HttpResponse:
     stored = _stored(plan_id)
     made, card, unavailable = served(request, plan_id)
-    rows = []
+
+    def context() -> dict[str, Any]:
+        rows = []
+        if made is not None and card is not None:
+            view = scorecard_view(card, made.tables, made.fingerprint)
+            statuses = view.statuses
+            for m in stored.plan.measures:
+                s = statuses.measure(m.id)
+                table = view.trends.get(m.id)
+                rows.append({"measure": m, "status": s, "latest": s.points[-1] if s.points else None,
+                             "chart": trend_chart(table, m, small=True) if table is not None else None,
+                             "suppressed": statuses.suppressed_years.get(m.id, ())})
+        return {"stored": stored, "rows": rows, "unavailable": unavailable, "publication": made,
+                "formats": tuple(FORMATS)}
+
+    key = None if made is None or card is None else (
+        "scorecard", _identity(stored), card.plan_version, made.fingerprint)
     if made is not None and card is not None:
-        view = scorecard_view(card, made.tables, made.fingerprint)
-        statuses = view.statuses
-        for m in stored.plan.measures:
-            s = statuses.measure(m.id)
-            table = view.trends.get(m.id)
-            rows.append({"measure": m, "status": s, "latest": s.points[-1] if s.points else None,
-                         "chart": trend_chart(table, m, small=True) if table is not None else None,
-                         "suppressed": statuses.suppressed_years.get(m.id, ())})
         _internal_view(request, f"plan scorecard {plan_id}", made)
     return render(request, "ristra/plan_scorecard.html",
-                  {"stored": stored, "rows": rows, "unavailable": unavailable, "publication": made,
-                   "formats": tuple(FORMATS), "history": history_for(request, plan_id),
+                  {"stored": stored, "body": plan_bodies.body(key, "ristra/plan_scorecard_body.html", context, request),
+                   "history": history_for(request, plan_id),
                    "history_audience": role_policy(role_of(request.user)).audience})
 
 
@@ -322,19 +342,27 @@ def plan_measure(request: HttpRequest, plan_id: str, measure_id: str) -> HttpRes
     except KeyError:
         raise Http404(f"no measure {measure_id!r}") from None
     made, card, unavailable = served(request, plan_id)
-    context: dict[str, Any] = {"stored": stored, "measure": measure, "unavailable": unavailable,
-                               "history": history_for(request, plan_id, measure_id),
-                               "history_audience": role_policy(role_of(request.user)).audience}
+
+    def context() -> dict[str, Any]:
+        found: dict[str, Any] = {"stored": stored, "measure": measure, "unavailable": unavailable}
+        if made is not None and card is not None:
+            view = scorecard_view(card, made.tables, made.fingerprint)
+            statuses = view.statuses
+            status = statuses.measure(measure_id)
+            table = view.trends.get(measure_id)
+            found.update(status=status, table=table, suppressed=statuses.suppressed_years.get(measure_id, ()),
+                         chart=trend_chart(table, measure, status.projection) if table is not None else None,
+                         publication=made)
+        return found
+
+    key = None if made is None or card is None else (
+        "measure", _identity(stored), card.plan_version, made.fingerprint, measure_id)
     if made is not None and card is not None:
-        view = scorecard_view(card, made.tables, made.fingerprint)
-        statuses = view.statuses
-        status = statuses.measure(measure_id)
-        table = view.trends.get(measure_id)
-        context.update(status=status, table=table, suppressed=statuses.suppressed_years.get(measure_id, ()),
-                       chart=trend_chart(table, measure, status.projection) if table is not None else None,
-                       publication=made)
         _internal_view(request, f"plan measure {plan_id}/{measure_id}", made)
-    return render(request, "ristra/plan_measure.html", context)
+    return render(request, "ristra/plan_measure.html",
+                  {"measure": measure, "body": plan_bodies.body(key, "ristra/plan_measure_body.html", context, request),
+                   "history": history_for(request, plan_id, measure_id),
+                   "history_audience": role_policy(role_of(request.user)).audience})
 
 
 @allow(READERS)
