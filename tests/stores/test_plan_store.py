@@ -234,3 +234,17 @@ def test_parent_objectives_with_no_measure_are_listed() -> None:
     assert {"UNM2040-G1.1", "UNM2040-G1.2", "UNM2040-G1.5"} <= unmeasured
     assert not {"UNM2040-G1.3", "UNM2040-G1.4", "HSC2018-S2.1", "LCME-3.3"} & unmeasured
     assert "UNM2040-G1" not in unmeasured  # a goal with objectives is covered through them
+
+
+def test_a_version_is_read_once_and_again_when_its_file_is_replaced(store: PlanStore, tmp_path: Path) -> None:
+    import json
+
+    first = store.import_text(demo_plan_text(), "tester", "the demo plan")
+    assert store.get("som-dei-2030", 1) is store.get("som-dei-2030", 1)  # parsed once
+    path = tmp_path / "plans" / "som-dei-2030" / "v0001.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["reason"] = "restored from a backup"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")  # a different size: a new stamp
+    again = store.get("som-dei-2030", 1)
+    assert (again.reason, first.reason) == ("restored from a backup", "the demo plan")
+    assert again.plan == first.plan

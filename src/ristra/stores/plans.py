@@ -26,6 +26,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import stat
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,6 +125,9 @@ class PlanVersion:
 #: the last answer of :meth:`PlanStore.current_versions` per plans folder, with the folder stamps
 #: it was read under
 _CURRENT_VERSIONS: dict[Path, tuple[object, tuple[tuple[str, int], ...]]] = {}
+#: parsed version files by path, with the ``stat`` stamp they were read at (:meth:`PlanStore.get`)
+_READ: dict[Path, tuple[tuple[int, int, int], PlanVersion]] = {}
+_READ_LOCK = threading.Lock()
 
 
 class PlanStore:
@@ -195,9 +200,29 @@ class PlanStore:
     # ------------------------------------------------------------------ reading
 
     def get(self, plan_id: str, version: int) -> PlanVersion:
+        """One stored version. A version file is written once and never changed, so it is parsed
+        once per file (kept in memory by its path and ``stat`` stamp; a file replaced by hand
+        is read again)."""
         path = self._plan_dir(plan_id) / f"v{version:04d}.json"
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
             raise UnknownPlanError(f"no version {version} of plan {plan_id!r}")
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        with _READ_LOCK:
+            known = _READ.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        stored = self._read(path, plan_id, version)
+        with _READ_LOCK:
+            _READ[path] = (stamp, stored)
+            while len(_READ) > 256:
+                _READ.pop(next(iter(_READ)))
+        return stored
+
+    def _read(self, path: Path, plan_id: str, version: int) -> PlanVersion:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             plan = plan_from_dict(data["document"])  # checked when saved; categories may have changed since
