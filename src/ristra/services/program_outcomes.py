@@ -32,6 +32,7 @@ Contract
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -39,7 +40,7 @@ import duckdb
 from ristra.core.categories import DERIVED, Rule
 from ristra.core.categories.evaluator import membership
 from ristra.core.linkage import LinkageInputError
-from ristra.core.linkage_decisions import FINAL_TIERS
+from ristra.core.linkage_decisions import FINAL_TIERS, LinkInForce
 from ristra.core.manifest import SnapshotManifest
 from ristra.core.program_counts import COMPARISON_STAGES, ComparisonCounts, RosterTiers, StageCounts
 from ristra.core.program_outcomes import (
@@ -74,6 +75,8 @@ class Prepared:
     first_cycle: int
     last_cycle: int
     youngest: int
+    #: the run's roster rows by final tier, counted from the links read here
+    tiers: RosterTiers
 
 
 def _literal(text: str) -> str:
@@ -89,8 +92,8 @@ def _view(con: duckdb.DuckDBPyConnection, workspace: Workspace, name: str, manif
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
 
 
-def _links(service: LinkageService, run: StoredRun) -> list[tuple[str, str]]:
-    return [(x.roster_id, x.person_id) for x in service.links(run) if x.linked and x.person_id]
+def _linked_pairs(links: Sequence[LinkInForce]) -> list[tuple[str, str]]:
+    return [(x.roster_id, x.person_id) for x in links if x.linked and x.person_id]
 
 
 def _link_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[str, str]]) -> None:
@@ -113,14 +116,14 @@ def prepare(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> Prepared:
     if applications is None:
         raise LinkageInputError("no snapshot of applications has been imported yet; outcomes need them")
     sources = {"link_run": run.run_id, ROSTER: roster.snapshot_id, APPLICATIONS: applications.snapshot_id}
-    for name, rows in (("linked", _links(service, run)),):
-        _link_table(con, name, rows)
+    in_force = service.links(run)
+    _link_table(con, "linked", _linked_pairs(in_force))
     onward_runs: dict[str, StoredRun | None] = {}
     for key, (identities, _dataset) in ONWARD_LINKS.items():
         onward = LinkageService(workspace, identities)
         current = onward.current()
         onward_runs[key] = current
-        _link_table(con, f"{key}_linked", [] if current is None else _links(onward, current))
+        _link_table(con, f"{key}_linked", [] if current is None else _linked_pairs(onward.links(current)))
         if current is not None:
             sources[f"link_run_{key}"] = current.run_id
     con.execute(f"CREATE VIEW apps AS SELECT * FROM read_parquet('{_literal(str(workspace.snapshots.path(applications)))}')")
@@ -147,8 +150,11 @@ SELECT r.program_id, r.roster_id, min(r.year) AS cohort, min(year(r.birth_date))
 FROM read_parquet(?) r LEFT JOIN linked l USING (participant_id) LEFT JOIN gme_linked g USING (participant_id)
      LEFT JOIN hr_linked h USING (participant_id)
 GROUP BY r.program_id, r.roster_id""", [str(workspace.snapshots.path(roster))])
+    current_roster = workspace.snapshots.current(ROSTER)
+    tiers = roster_tiers(in_force, roster.snapshot_id,
+                         current_roster is not None and current_roster.snapshot_id == roster.snapshot_id)
     return Prepared(run, onward_runs, sources, _outcome_sources(onward_runs, manifests, roster.snapshot_id),
-                    int(first_cycle), int(last_cycle), int(youngest))
+                    int(first_cycle), int(last_cycle), int(youngest), tiers)
 
 
 def _outcome_sources(runs: dict[str, StoredRun | None], manifests: dict[str, SnapshotManifest | None],
@@ -214,17 +220,15 @@ def outcomes(workspace: Workspace, youngest_age: int | None = None) -> ProgramOu
     version, _rules = _categories(workspace)
     found = program_outcomes(people, prepared.first_cycle, prepared.last_cycle, age, prepared.sources,
                              prepared.outcome_sources, version)
-    return dataclasses.replace(found, tiers=roster_tiers(workspace, prepared.run), comparisons=comparisons)
+    return dataclasses.replace(found, tiers=prepared.tiers, comparisons=comparisons)
 
 
-def roster_tiers(workspace: Workspace, run: StoredRun) -> RosterTiers:
-    """Every roster row of ``run`` by its final tier (decisions applied)."""
+def roster_tiers(links: Sequence[LinkInForce], roster_snapshot: str, current: bool) -> RosterTiers:
+    """Every roster row of a run (its links in force, decisions applied) by final tier."""
     tiers = dict.fromkeys(FINAL_TIERS, 0)
-    for link in LinkageService(workspace).links(run):
+    for link in links:
         tiers[link.tier] += 1
-    pinned = run.record.inputs[ROSTER]
-    current = workspace.snapshots.current(ROSTER)
-    return RosterTiers(pinned, current is not None and current.snapshot_id == pinned, tuple(tiers.items()))
+    return RosterTiers(roster_snapshot, current, tuple(tiers.items()))
 
 
 def grouped_applications(source: str) -> str:
@@ -248,13 +252,13 @@ def comparison_counts(con: duckdb.DuckDBPyConnection, program_id: str) -> Compar
     """The applications by stage and group in the cycles the program's participants applied in
     (None when they applied in none)."""
     stages = ", ".join(f"count_if(coalesce({s}, false))" for s in COMPARISON_STAGES[1:])
-    rows = con.execute(f"SELECT grp, count(*), {stages} FROM ({grouped_applications('apps')}) WHERE in_cycles "
-                       "GROUP BY grp", [program_id]).fetchall()
-    cycles = [int(r[0]) for r in con.execute(
-        f"SELECT DISTINCT cycle FROM ({grouped_applications('apps')}) WHERE grp = 1 ORDER BY 1", [program_id]).fetchall()]
+    rows = con.execute(f"SELECT grp, list(DISTINCT cycle), count(*), {stages} FROM "
+                       f"({grouped_applications('apps')}) WHERE in_cycles GROUP BY grp", [program_id]).fetchall()
+    # the cycles in force are those the participants (group 1) applied in
+    cycles = sorted(int(c) for grp, seen, *_ in rows if grp == 1 for c in seen)
     if not cycles:
         return None
-    by_group = {int(grp): StageCounts(tuple(int(v) for v in counts)) for grp, *counts in rows}
+    by_group = {int(grp): StageCounts(tuple(int(v) for v in counts)) for grp, _, *counts in rows}
     none = StageCounts((0,) * len(COMPARISON_STAGES))
     return ComparisonCounts(program_id, tuple(cycles), by_group.get(1, none), by_group.get(0, none),
                             by_group.get(2, none))
