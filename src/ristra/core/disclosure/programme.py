@@ -140,9 +140,3 @@ class Programme:
             raise DisclosureError("the attacker's linear programme could not be solved")
         return self._solver.getModelStatus()
 
-
-def bounds_of(values: list[tuple[float, float | None]]) -> tuple[FloatArray, FloatArray]:
-    """``linprog``-style ``(lower, upper)`` pairs (``None``: no bound) as two arrays."""
-    lower = np.array([-INFINITY if lo is None else lo for lo, _ in values], dtype=np.float64)
-    upper = np.array([INFINITY if hi is None else hi for _, hi in values], dtype=np.float64)
-    return lower, upper
